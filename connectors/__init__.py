@@ -1,0 +1,1 @@
+"""The built-in connectors, one package per ministry system."""

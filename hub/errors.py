@@ -1,0 +1,209 @@
+"""The hub's errors.
+
+::
+
+    HubError                 every error the hub raises on purpose
+      x TransientError       retry later: timeout, connection, 429, 5xx, "busy" fault
+      x PermanentError       dead-letter; .reason tells a person what to fix
+        + MappingError       our dossier lacks what the ministry requires
+        + RejectedError      the ministry refused (its code and message kept)
+        + ContractError      the reply breaks contract/
+      x ConfigError          bad settings at start-up; never reaches a job
+      x IngestError          an event the hub cannot accept (4xx on the API)
+
+Every error carries ``system`` (the connector), ``code`` (a short machine class:
+``timeout``, ``http_503``, ``mapping``, ...) and a ``reason`` in words a person
+can act on. Reasons never contain a CCCD, phone number, birth date or name:
+they are masked on construction as a second line of defence.
+
+Connectors raise these from their client module; :func:`ministry_errors` maps
+httpx's exceptions to them so each connector only adds its fault-code table.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+
+from hub.masking import mask_text
+
+__all__ = [
+    "ConfigError",
+    "ContractError",
+    "HubError",
+    "IngestError",
+    "MappingError",
+    "PermanentError",
+    "RejectedError",
+    "TransientError",
+    "ministry_errors",
+]
+
+
+class HubError(Exception):
+    """Base of the hub's errors."""
+
+    default_code = "error"
+
+    def __init__(self, reason: str, *, system: str | None = None, code: str | None = None) -> None:
+        self.reason = mask_text(reason)
+        self.system = system
+        self.code = code or self.default_code
+        super().__init__(self.reason)
+
+    def __str__(self) -> str:
+        where = f"[{self.system}] " if self.system else ""
+        return f"{where}{self.code}: {self.reason}"
+
+
+class TransientError(HubError):
+    """The call may succeed later: the job is retried with backoff."""
+
+    default_code = "transient"
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        system: str | None = None,
+        code: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(reason, system=system, code=code)
+        self.retry_after = retry_after
+
+
+class PermanentError(HubError):
+    """Retrying cannot help: the job goes to ``dead`` with this reason."""
+
+    default_code = "permanent"
+
+
+class MappingError(PermanentError):
+    """The dossier lacks something the ministry requires; ``field`` says where."""
+
+    default_code = "mapping"
+
+    def __init__(self, reason: str, *, field: str, system: str | None = None) -> None:
+        super().__init__(f"{reason} (field: {field})", system=system)
+        self.field = field
+
+
+class RejectedError(PermanentError):
+    """The ministry refused the request; its own code and message are kept."""
+
+    default_code = "rejected"
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        system: str | None = None,
+        remote_code: str | None = None,
+        http_status: int | None = None,
+    ) -> None:
+        super().__init__(reason, system=system)
+        self.remote_code = remote_code
+        self.http_status = http_status
+
+
+class ContractError(PermanentError):
+    """The ministry's reply does not follow the contract (malformed, wrong shape)."""
+
+    default_code = "contract"
+
+
+class ConfigError(HubError):
+    """Bad configuration, found at start-up."""
+
+    default_code = "config"
+
+
+class IngestError(HubError):
+    """An event the hub refuses to accept; ``status`` is the HTTP status to answer."""
+
+    default_code = "ingest"
+
+    def __init__(self, reason: str, *, code: str, status: int = 422, loc: str | None = None) -> None:
+        super().__init__(reason, code=code)
+        self.status = status
+        self.loc = loc
+
+
+@contextmanager
+def ministry_errors(system: str) -> Iterator[None]:
+    """Map transport and HTTP failures of a call to a ministry to hub errors.
+
+    Use around each call in a connector's ``client.py``::
+
+        with ministry_errors("molisa"):
+            response = await self._http.post(url, json=body)
+            response.raise_for_status()
+
+    Timeouts, connection failures, dropped connections, 408/425/429, 5xx and a
+    body that is not valid JSON are transient; other 4xx are permanent rejections.
+    """
+    try:
+        yield
+    except HubError:
+        raise
+    except httpx.TimeoutException as exc:
+        raise TransientError(
+            f"no answer from {system} in time ({type(exc).__name__})", system=system, code="timeout"
+        ) from exc
+    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+        raise TransientError(
+            f"cannot connect to {system}", system=system, code="connection"
+        ) from exc
+    except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
+        raise TransientError(
+            f"{system} dropped the connection", system=system, code="connection_reset"
+        ) from exc
+    except httpx.HTTPStatusError as exc:
+        status = exc.response.status_code
+        if status in (408, 425, 429) or status >= 500:
+            retry_after = _retry_after(exc.response)
+            raise TransientError(
+                f"{system} answered HTTP {status}",
+                system=system,
+                code=f"http_{status}",
+                retry_after=retry_after,
+            ) from exc
+        raise RejectedError(
+            f"{system} refused the request with HTTP {status}: {_excerpt(exc.response)}",
+            system=system,
+            http_status=status,
+        ) from exc
+    except httpx.TransportError as exc:
+        raise TransientError(
+            f"transport error talking to {system} ({type(exc).__name__})",
+            system=system,
+            code="transport",
+        ) from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        # A garbled body usually comes from a proxy or an overloaded gateway; we cannot
+        # know whether the ministry took the request, and a re-send is idempotent.
+        raise TransientError(
+            f"{system} answered with a body that is not valid JSON", system=system, code="malformed"
+        ) from exc
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def _excerpt(response: httpx.Response, limit: int = 300) -> str:
+    try:
+        text = response.text
+    except Exception:  # a body we cannot decode is not worth a second error
+        return "(unreadable body)"
+    return mask_text(text[:limit])

@@ -1,0 +1,162 @@
+"""Masking of personal data (Nghị định 13/2023/NĐ-CP) in logs, errors and excerpts.
+
+Two layers:
+
+* by key: values under keys that name personal data (``ho_ten``, ``HoVaTen``,
+  ``so_giay_to``, ``CMND``, ``NgayThangNamSinh``, ``SoDienThoai`` ...) are masked
+  whatever they look like; names can only be caught this way;
+* by shape: in any other text, 12- and 9-digit numbers (CCCD/CMND), phone
+  numbers and calendar dates that are not timestamps are masked.
+
+Masked values keep a hint for a person matching records by eye (the last three
+digits of a number, the initials of a name) and never the whole value.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "PERSONAL_KEYS",
+    "mask_excerpt",
+    "mask_name",
+    "mask_number",
+    "mask_text",
+    "mask_value",
+    "structlog_processor",
+]
+
+#: Keys (compared case-insensitively, without ``_``) whose values are personal data.
+PERSONAL_KEYS = frozenset(
+    k.lower().replace("_", "")
+    for k in (
+        # canonical model
+        "ho_ten", "so_giay_to", "ngay_sinh", "so_dien_thoai", "email", "chi_tiet",
+        # ministry payloads (DVCQG, MOLISA, hộ tịch, PayGov, VNPost)
+        "HoVaTen", "HoTen", "ChuHoSo", "CMND", "CCCD", "SoCMND", "SoDinhDanh",
+        "SoGiayToChuHoSo", "NgayThangNamSinh", "NgaySinh", "SoDienThoai", "DienThoai",
+        "Email", "HKTT_ChiTiet", "NOHT_ChiTiet", "DiaChi", "DiaChiChiTiet",
+        "HoTenNguoiNop", "SoCMNDNguoiNop", "DiaChiNguoiNop", "SenderName", "SenderTel",
+        "SenderAddress", "ReceiverName", "ReceiverTel", "ReceiverAddress", "SoTaiKhoan",
+        "NguoiXuLy", "full_name", "phone", "birth_date", "id_number",
+    )
+)
+_NAME_KEYS = frozenset(
+    k.lower().replace("_", "")
+    for k in ("ho_ten", "HoVaTen", "HoTen", "ChuHoSo", "HoTenNguoiNop", "SenderName",
+              "ReceiverName", "NguoiXuLy", "full_name")
+)
+
+# A run of 9 or 12 digits standing alone (CCCD/CMND); phone numbers: 0 or +84
+# and 9-10 digits; dates dd/mm/yyyy, dd-mm-yyyy, yyyy-mm-dd (not followed by a
+# time: timestamps are not personal) and yyyyMMdd that start with 19 or 20.
+_ID_RE = re.compile(r"(?<![\d.])(\d{12}|\d{9})(?![\d.])")
+_PHONE_RE = re.compile(
+    r"(?<![\d:A-Za-z])(?:\+84|0)(?:\d{9,10}|\d{2,4}[ .\-]\d{3}[ .\-]\d{3,4})(?!\d)"
+)
+_DMY_RE = re.compile(r"(?<!\d)\d{1,2}[/\-.]\d{1,2}[/\-.](?:19|20)\d{2}(?!\d)")
+_YMD_RE = re.compile(r"(?<![\d\-])(?:19|20)\d{2}-\d{2}-\d{2}(?![\dT:]| \d{2}:)")
+_COMPACT_DATE_RE = re.compile(r"(?<!\d)(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d)")
+
+
+def mask_number(value: str) -> str:
+    """``079201001234`` -> ``*********234``."""
+    digits = re.sub(r"\D", "", value)
+    if len(digits) <= 3:
+        return "*" * len(digits)
+    return "*" * (len(digits) - 3) + digits[-3:]
+
+
+def mask_name(value: str) -> str:
+    """``Nguyễn Văn An`` -> ``N*** V** A*``: initials only."""
+    return " ".join(w[0] + "*" * max(1, len(w) - 1) for w in value.split() if w)
+
+
+def mask_text(text: str) -> str:
+    """Mask identity numbers, phone numbers and dates found in free text."""
+    if not text:
+        return text
+    text = _PHONE_RE.sub(lambda m: mask_number(m.group(0)), text)
+    text = _ID_RE.sub(lambda m: mask_number(m.group(0)), text)
+    text = _DMY_RE.sub("**/**/****", text)
+    text = _YMD_RE.sub("****-**-**", text)
+    return _COMPACT_DATE_RE.sub("********", text)
+
+
+def _mask_personal(key: str, value: Any) -> Any:
+    if value is None or value == "":
+        return value
+    if isinstance(value, (dict, list)):
+        # A whole sub-object under a personal key (e.g. "DiaChi": {...}): mask every leaf.
+        return _mask_all(value)
+    text = str(value)
+    if key in _NAME_KEYS:
+        return mask_name(text)
+    if any(c.isdigit() for c in text) and not any(c.isalpha() for c in text):
+        if re.search(r"[/\-]", text) and len(text) <= 10:
+            return "**/**/****"
+        return mask_number(text)
+    return "***"
+
+
+def _mask_all(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _mask_all(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask_all(v) for v in value]
+    return "***" if value not in (None, "") else value
+
+
+def mask_value(value: Any, key: str | None = None) -> Any:
+    """Mask a structure: personal keys by key, every other string by shape."""
+    if key is not None and key.lower().replace("_", "") in PERSONAL_KEYS:
+        return _mask_personal(key.lower().replace("_", ""), value)
+    if isinstance(value, Mapping):
+        return {k: mask_value(v, str(k)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [mask_value(v) for v in value]
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) in (9, 12):
+        return mask_number(str(value))
+    return value
+
+
+def mask_excerpt(payload: Any, limit: int = 2000) -> str:
+    """A masked, bounded excerpt of a request or response body, for the attempts log.
+
+    JSON bodies (as text or as objects) are masked by key and by shape; other
+    text by shape only. The result is cut to ``limit`` characters.
+    """
+    if isinstance(payload, bytes):
+        payload = payload.decode("utf-8", errors="replace")
+    if isinstance(payload, str):
+        try:
+            parsed = json.loads(payload)
+        except ValueError:
+            return _cut(mask_text(payload), limit)
+        payload = parsed
+    text = json.dumps(mask_value(payload), ensure_ascii=False, default=str)
+    return _cut(text, limit)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+#: Keys structlog adds itself; never personal, and the timestamp must stay readable.
+_LOG_META_KEYS = frozenset({"timestamp", "level", "logger", "log_level"})
+
+
+def structlog_processor(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """A structlog processor: mask every value of the event dict before rendering."""
+    for key, value in list(event_dict.items()):
+        if key in _LOG_META_KEYS:
+            continue
+        if key == "exc_info":  # rendered into "exception" (masked) by format_exc_info first
+            continue
+        event_dict[key] = mask_value(value, key)
+    return event_dict

@@ -1,0 +1,479 @@
+"""The canonical model: what a dossier (hồ sơ) is, inside the hub.
+
+Connectors translate only between this model and their ministry's format; the
+store keeps it as JSON snapshots; the ingest API accepts it. Field names are the
+Vietnamese domain terms in ASCII snake_case where those are the real names
+(``ma_ho_so``, ``ngay_hen_tra``), English otherwise.
+
+Formats follow the national rules (CONTRACTS.md):
+
+* mã hồ sơ (Thông tư 01/2018/TT-VPCP art. 19): ``<agency code>-<YYMMDD>-<NNNN>``,
+  the agency code in the QCVN 102:2016/BTTTT form ``V1V2V3.Z1Z2.Y1Y2.MX1X2``,
+  e.g. ``000.00.22.H34-231125-0001``;
+* mã TTHC: national ``2.000986``; local ``2.000880.000.00.00.H34`` or ``1.011516.H34``;
+* the status codes 1-10 of the national portal (``TrangThaiHoSo``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from enum import IntEnum, StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+__all__ = [
+    "ALLOWED_TRANSITIONS",
+    "Address",
+    "Attachment",
+    "Channel",
+    "DeliveryMethod",
+    "Dossier",
+    "DossierEvent",
+    "EventType",
+    "Fee",
+    "IdType",
+    "Origin",
+    "Party",
+    "ProcessStep",
+    "Result",
+    "ResultDelivery",
+    "Status",
+    "national_ma_tthc",
+]
+
+
+# --- codes ------------------------------------------------------------------
+
+_AGENCY = r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}"
+MA_HO_SO_RE = re.compile(rf"^(?P<agency>{_AGENCY})-(?P<date>\d{{6}})-(?P<seq>\d{{4,6}})$")
+MA_TTHC_RE = re.compile(rf"^(?P<national>\d\.\d{{6}})(?:\.{_AGENCY}|\.[A-Z]\d{{2}})?$")
+CCCD_RE = re.compile(r"^\d{12}$")
+CMND_RE = re.compile(r"^\d{9}$")
+# Vietnamese mobile and landline numbers: 0 + 9 or 10 digits, or +84 for the 0.
+PHONE_RE = re.compile(r"^(?:0|\+84)\d{9,10}$")
+
+
+def _check_ma_ho_so(value: str) -> str:
+    m = MA_HO_SO_RE.match(value)
+    if m is None:
+        raise PydanticCustomError(
+            "ma_ho_so_format",
+            "mã hồ sơ must be <agency code>-<YYMMDD>-<NNNN>, e.g. 000.00.22.H34-231125-0001",
+        )
+    try:
+        datetime.strptime(m["date"], "%y%m%d")
+    except ValueError:
+        raise PydanticCustomError(
+            "ma_ho_so_date", "the date part of mã hồ sơ is not a real date (YYMMDD)"
+        ) from None
+    return value
+
+
+def _check_ma_tthc(value: str) -> str:
+    if MA_TTHC_RE.match(value) is None:
+        raise PydanticCustomError(
+            "ma_tthc_format",
+            "mã TTHC must be a national code like 2.000986 or a local one like "
+            "2.000880.000.00.00.H34 or 1.011516.H34",
+        )
+    return value
+
+
+def national_ma_tthc(ma_tthc: str) -> str:
+    """The national procedure code of a local one (drop the agency suffix)."""
+    m = MA_TTHC_RE.match(ma_tthc)
+    return m["national"] if m else ma_tthc
+
+
+def _check_phone(value: str) -> str:
+    compact = re.sub(r"[\s.\-]", "", value)
+    if PHONE_RE.match(compact) is None:
+        raise PydanticCustomError(
+            "phone_format", "số điện thoại must be 10 or 11 digits starting with 0 or +84"
+        )
+    return compact
+
+
+MaHoSo = Annotated[str, AfterValidator(_check_ma_ho_so)]
+MaTTHC = Annotated[str, AfterValidator(_check_ma_tthc)]
+PhoneNumber = Annotated[str, AfterValidator(_check_phone)]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+class Status(IntEnum):
+    """Dossier status, the national portal's ``TrangThaiHoSo`` codes."""
+
+    MOI_DANG_KY = 1  #: Mới đăng ký: filed, not yet received
+    DUOC_TIEP_NHAN = 2  #: Được tiếp nhận
+    KHONG_DUOC_TIEP_NHAN = 3  #: Không được tiếp nhận
+    DANG_XU_LY = 4  #: Đang xử lý
+    YEU_CAU_BO_SUNG = 5  #: Yêu cầu bổ sung giấy tờ
+    YEU_CAU_NGHIA_VU_TAI_CHINH = 6  #: Yêu cầu thực hiện nghĩa vụ tài chính
+    CONG_DAN_RUT_HO_SO = 7  #: Công dân yêu cầu rút hồ sơ
+    DUNG_XU_LY = 8  #: Dừng xử lý
+    DA_XU_LY_XONG = 9  #: Đã xử lý xong
+    DA_TRA_KET_QUA = 10  #: Đã trả kết quả
+
+    @property
+    def label_vi(self) -> str:
+        return _STATUS_VI[self]
+
+    @property
+    def label_en(self) -> str:
+        return _STATUS_EN[self]
+
+    @property
+    def dvcqg(self) -> str:
+        """The DVCQG string for this status (``receiving``, ``new``, ...)."""
+        return _STATUS_DVCQG[self]
+
+    @property
+    def is_final(self) -> bool:
+        return self in FINAL_STATUSES
+
+
+_STATUS_VI = {
+    Status.MOI_DANG_KY: "Mới đăng ký",
+    Status.DUOC_TIEP_NHAN: "Được tiếp nhận",
+    Status.KHONG_DUOC_TIEP_NHAN: "Không được tiếp nhận",
+    Status.DANG_XU_LY: "Đang xử lý",
+    Status.YEU_CAU_BO_SUNG: "Yêu cầu bổ sung giấy tờ",
+    Status.YEU_CAU_NGHIA_VU_TAI_CHINH: "Yêu cầu thực hiện nghĩa vụ tài chính",
+    Status.CONG_DAN_RUT_HO_SO: "Công dân yêu cầu rút hồ sơ",
+    Status.DUNG_XU_LY: "Dừng xử lý",
+    Status.DA_XU_LY_XONG: "Đã xử lý xong",
+    Status.DA_TRA_KET_QUA: "Đã trả kết quả",
+}
+_STATUS_EN = {
+    Status.MOI_DANG_KY: "Newly filed",
+    Status.DUOC_TIEP_NHAN: "Received",
+    Status.KHONG_DUOC_TIEP_NHAN: "Not received",
+    Status.DANG_XU_LY: "Processing",
+    Status.YEU_CAU_BO_SUNG: "Supplement required",
+    Status.YEU_CAU_NGHIA_VU_TAI_CHINH: "Financial obligation required",
+    Status.CONG_DAN_RUT_HO_SO: "Withdrawn by the citizen",
+    Status.DUNG_XU_LY: "Processing stopped",
+    Status.DA_XU_LY_XONG: "Processed",
+    Status.DA_TRA_KET_QUA: "Result returned",
+}
+_STATUS_DVCQG = {
+    Status.MOI_DANG_KY: "receiving",
+    Status.DUOC_TIEP_NHAN: "new",
+    Status.KHONG_DUOC_TIEP_NHAN: "denied",
+    Status.DANG_XU_LY: "processing",
+    Status.YEU_CAU_BO_SUNG: "waiting",
+    Status.YEU_CAU_NGHIA_VU_TAI_CHINH: "paying",
+    Status.CONG_DAN_RUT_HO_SO: "cancelled",
+    Status.DUNG_XU_LY: "unresolved",
+    Status.DA_XU_LY_XONG: "releasing",
+    Status.DA_TRA_KET_QUA: "done",
+}
+
+FINAL_STATUSES = frozenset(
+    {
+        Status.KHONG_DUOC_TIEP_NHAN,
+        Status.CONG_DAN_RUT_HO_SO,
+        Status.DUNG_XU_LY,
+        Status.DA_TRA_KET_QUA,
+    }
+)
+
+_S = Status
+#: The transitions the one-stop-shop rules allow (Nghị định 118/2025/NĐ-CP):
+#: a filed dossier is received or refused; a received one goes to processing;
+#: processing may ask for a supplement or a financial obligation and come back,
+#: may stop, or finish; a finished one is returned. The citizen may withdraw at
+#: any point before the result. Staying in the same status is always allowed
+#: (a progress update within a status).
+ALLOWED_TRANSITIONS: dict[Status, frozenset[Status]] = {
+    _S.MOI_DANG_KY: frozenset(
+        {_S.DUOC_TIEP_NHAN, _S.KHONG_DUOC_TIEP_NHAN, _S.YEU_CAU_BO_SUNG, _S.CONG_DAN_RUT_HO_SO}
+    ),
+    _S.DUOC_TIEP_NHAN: frozenset(
+        {
+            _S.DANG_XU_LY,
+            _S.YEU_CAU_BO_SUNG,
+            _S.YEU_CAU_NGHIA_VU_TAI_CHINH,
+            _S.CONG_DAN_RUT_HO_SO,
+            _S.DUNG_XU_LY,
+            _S.DA_XU_LY_XONG,
+        }
+    ),
+    _S.DANG_XU_LY: frozenset(
+        {
+            _S.YEU_CAU_BO_SUNG,
+            _S.YEU_CAU_NGHIA_VU_TAI_CHINH,
+            _S.CONG_DAN_RUT_HO_SO,
+            _S.DUNG_XU_LY,
+            _S.DA_XU_LY_XONG,
+        }
+    ),
+    _S.YEU_CAU_BO_SUNG: frozenset(
+        {_S.DUOC_TIEP_NHAN, _S.DANG_XU_LY, _S.CONG_DAN_RUT_HO_SO, _S.DUNG_XU_LY}
+    ),
+    _S.YEU_CAU_NGHIA_VU_TAI_CHINH: frozenset(
+        {_S.DANG_XU_LY, _S.DA_XU_LY_XONG, _S.CONG_DAN_RUT_HO_SO, _S.DUNG_XU_LY}
+    ),
+    _S.DA_XU_LY_XONG: frozenset({_S.DA_TRA_KET_QUA, _S.YEU_CAU_NGHIA_VU_TAI_CHINH}),
+    _S.KHONG_DUOC_TIEP_NHAN: frozenset(),
+    _S.CONG_DAN_RUT_HO_SO: frozenset(),
+    _S.DUNG_XU_LY: frozenset(),
+    _S.DA_TRA_KET_QUA: frozenset(),
+}
+
+
+def transition_allowed(old: Status, new: Status) -> bool:
+    return old == new or new in ALLOWED_TRANSITIONS[old]
+
+
+class IdType(IntEnum):
+    """``LoaiDinhDanh``: 1 = 12-digit CCCD, 2 = 9-digit CMND."""
+
+    CCCD = 1
+    CMND = 2
+
+
+class Channel(StrEnum):
+    """How the dossier was filed (``KenhThucHien``)."""
+
+    TRUC_TIEP = "truc_tiep"  #: at the counter
+    TRUC_TUYEN = "truc_tuyen"  #: online
+    BUU_CHINH = "buu_chinh"  #: by public postal service (BCCI)
+
+
+class DeliveryMethod(StrEnum):
+    """How the citizen gets the result."""
+
+    TRUC_TIEP = "truc_tiep"  #: at the counter
+    BUU_CHINH = "buu_chinh"  #: delivered by VNPost
+    TRUC_TUYEN = "truc_tuyen"  #: online (electronic result)
+
+
+class Origin(StrEnum):
+    """Where the dossier was filed."""
+
+    PROVINCE = "province"  #: at the province (counter, provincial portal)
+    MINISTRY = "ministry"  #: on a ministry's system, pulled into the inbox
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=False)
+
+
+class Address(_Model):
+    """An address with its administrative unit codes.
+
+    Since 1 July 2025 there are two tiers (province, commune); ``ma_huyen`` is
+    kept for the old three-tier codes that ministry APIs still carry.
+    """
+
+    ma_tinh: str | None = Field(default=None, max_length=10)
+    ma_huyen: str | None = Field(default=None, max_length=10)
+    ma_xa: str | None = Field(default=None, max_length=10)
+    chi_tiet: str | None = Field(default=None, max_length=500)
+
+
+class Party(_Model):
+    """A person or organisation: chủ hồ sơ (owner) or người nộp (submitter)."""
+
+    ho_ten: str = Field(min_length=1, max_length=200)
+    so_giay_to: str | None = Field(default=None, description="CCCD (12 digits) or CMND (9)")
+    loai_dinh_danh: IdType | None = None
+    ngay_sinh: date | None = None
+    gioi_tinh: int | None = Field(default=None, ge=0, le=2, description="1 nam, 2 nữ")
+    so_dien_thoai: PhoneNumber | None = None
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
+    dia_chi: Address | None = None
+    loai_doi_tuong: int = Field(
+        default=1, ge=1, le=4, description="1 citizen, 2 business, 3 state agency, 4 other"
+    )
+
+    @field_validator("so_giay_to")
+    @classmethod
+    def _check_id_number(cls, value: str | None) -> str | None:
+        if value is not None and not (CCCD_RE.match(value) or CMND_RE.match(value)):
+            raise PydanticCustomError(
+                "id_number_format", "số giấy tờ must be a 12-digit CCCD or a 9-digit CMND"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _check_id_type(self) -> Party:
+        if self.so_giay_to is None:
+            return self
+        kind = IdType.CCCD if len(self.so_giay_to) == 12 else IdType.CMND
+        if self.loai_dinh_danh is not None and self.loai_dinh_danh != kind:
+            raise PydanticCustomError(
+                "id_type_mismatch", "loai_dinh_danh does not match the length of số giấy tờ"
+            )
+        self.loai_dinh_danh = kind
+        return self
+
+    @model_validator(mode="after")
+    def _check_birth(self) -> Party:
+        if self.ngay_sinh is not None and not date(1890, 1, 1) <= self.ngay_sinh <= date.today():
+            raise PydanticCustomError("birth_date_range", "ngày sinh is not a plausible date")
+        return self
+
+
+class Attachment(_Model):
+    """A component file of the dossier (thành phần hồ sơ) or of its result."""
+
+    ten_thanh_phan: str = Field(min_length=1, max_length=500)
+    ma_thanh_phan: str | None = Field(default=None, max_length=100)
+    file_ref: str = Field(min_length=1, max_length=2000, description="URL or store key")
+    ten_tep: str | None = Field(default=None, max_length=255)
+    sha256: Sha256
+    mime: str = Field(default="application/pdf", max_length=100)
+    size: int = Field(ge=0)
+
+
+class Fee(_Model):
+    """A fee or charge (phí, lệ phí) in VND."""
+
+    ma: str | None = Field(default=None, max_length=50)
+    ten: str = Field(min_length=1, max_length=500)
+    so_tien: int = Field(ge=0, description="VND")
+    hinh_thuc_thu: str | None = Field(default=None, max_length=50)
+    da_thanh_toan: bool = False
+
+
+class ResultDelivery(_Model):
+    """How and where the result is returned."""
+
+    method: DeliveryMethod = DeliveryMethod.TRUC_TIEP
+    dia_chi: Address | None = None
+
+    @model_validator(mode="after")
+    def _address_for_post(self) -> ResultDelivery:
+        if self.method is DeliveryMethod.BUU_CHINH and self.dia_chi is None:
+            raise PydanticCustomError(
+                "delivery_address_required", "a result delivered by post needs an address"
+            )
+        return self
+
+
+class Result(_Model):
+    """The outcome document (kết quả): số, ngày ký, loại giấy tờ, cơ quan cấp, files."""
+
+    so: str | None = Field(default=None, max_length=100, description="số / số quyết định")
+    ngay_ky: date | None = None
+    loai_giay_to: str | None = Field(default=None, max_length=200)
+    co_quan_cap: str | None = Field(default=None, max_length=300)
+    trich_yeu: str | None = Field(default=None, max_length=2000)
+    files: list[Attachment] = Field(default_factory=list)
+
+
+class ProcessStep(_Model):
+    """One step of the processing history (quá trình xử lý, "Quy trình")."""
+
+    buoc: str = Field(min_length=1, max_length=300, description="step name or number")
+    trang_thai: Status
+    nguoi_xu_ly: str | None = Field(default=None, max_length=200)
+    chuc_danh: str | None = Field(default=None, max_length=200)
+    phong_ban: str | None = Field(default=None, max_length=300)
+    noi_dung: str | None = Field(default=None, max_length=2000)
+    bat_dau: datetime
+    han_xu_ly: datetime | None = None
+    ket_thuc: datetime | None = None
+
+
+class Dossier(_Model):
+    """A dossier (hồ sơ) as the province sees it."""
+
+    ma_ho_so: MaHoSo
+    ma_tthc: MaTTHC
+    ten_tthc: str | None = Field(default=None, max_length=1000)
+    ma_linh_vuc: str | None = Field(default=None, max_length=50)
+    ten_linh_vuc: str | None = Field(default=None, max_length=500)
+    kenh: Channel = Channel.TRUC_TIEP
+    origin: Origin = Origin.PROVINCE
+    origin_system: str | None = Field(
+        default=None, max_length=50, description="the connector a ministry-filed dossier came from"
+    )
+    don_vi_xu_ly: str | None = Field(default=None, max_length=300)
+    chu_ho_so: Party
+    nguoi_nop: Party | None = None
+    trich_yeu: str | None = Field(default=None, max_length=2000)
+    ngay_nop: datetime
+    ngay_tiep_nhan: datetime | None = None
+    ngay_hen_tra: datetime | None = None
+    ngay_tra: datetime | None = None
+    trang_thai: Status
+    buoc_hien_tai: str | None = Field(default=None, max_length=300)
+    qua_trinh: list[ProcessStep] = Field(default_factory=list)
+    thanh_phan: list[Attachment] = Field(default_factory=list)
+    le_phi: list[Fee] = Field(default_factory=list)
+    nhan_ket_qua: ResultDelivery = Field(default_factory=ResultDelivery)
+    ket_qua: Result | None = None
+    extra: dict[str, Any] = Field(
+        default_factory=dict,
+        description="procedure-specific data (e-form fields) a connector may need",
+    )
+
+    @model_validator(mode="after")
+    def _check_dates(self) -> Dossier:
+        if self.ngay_tiep_nhan is not None and self.ngay_tiep_nhan < self.ngay_nop:
+            raise PydanticCustomError(
+                "date_order", "ngay_tiep_nhan is earlier than ngay_nop"
+            )
+        if self.trang_thai >= Status.DUOC_TIEP_NHAN and self.trang_thai != Status.KHONG_DUOC_TIEP_NHAN:
+            if self.ngay_tiep_nhan is None:
+                raise PydanticCustomError(
+                    "reception_date_required",
+                    "ngay_tiep_nhan is required once the dossier is received",
+                )
+        if self.trang_thai == Status.DA_TRA_KET_QUA and self.ngay_tra is None:
+            raise PydanticCustomError(
+                "return_date_required", "ngay_tra is required when the result is returned"
+            )
+        return self
+
+    @property
+    def ma_tthc_quoc_gia(self) -> str:
+        return national_ma_tthc(self.ma_tthc)
+
+
+class EventType(StrEnum):
+    """What happened to a dossier at the province."""
+
+    CREATED = "dossier.created"  #: filed online, not yet received (Mới đăng ký)
+    RECEIVED = "dossier.received"  #: received (tiếp nhận) or refused at reception
+    PROGRESS = "dossier.progress"  #: a processing step started or finished
+    STATUS_CHANGED = "dossier.status_changed"  #: supplement, financial duty, stop, withdrawal
+    RESULT = "dossier.result"  #: processed: the result is ready (Đã xử lý xong)
+    RETURNED = "dossier.returned"  #: the result was returned (Đã trả kết quả)
+    UPDATED = "dossier.updated"  #: data corrected without a status change
+
+
+class DossierEvent(_Model):
+    """An event of the province about one dossier, with the dossier as it was then.
+
+    ``id`` is the province's event id: sending the same id again is accepted once.
+    ``sequence`` is assigned by the hub on ingest, per dossier, in order of receipt.
+    """
+
+    id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:\-]+$")
+    type: EventType
+    occurred_at: datetime
+    ma_ho_so: MaHoSo
+    sequence: int | None = Field(default=None, ge=1)
+    snapshot: Dossier
+
+    @model_validator(mode="after")
+    def _same_dossier(self) -> DossierEvent:
+        if self.snapshot.ma_ho_so != self.ma_ho_so:
+            raise PydanticCustomError(
+                "snapshot_mismatch", "snapshot.ma_ho_so differs from the event's ma_ho_so"
+            )
+        return self

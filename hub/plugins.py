@@ -1,0 +1,62 @@
+"""The plugin manager: loads connector plugins from the ``tthc_hub`` entry-point group."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+from hub import hookspecs
+from hub.errors import ConfigError
+
+if TYPE_CHECKING:
+    from hub.connector import Connector
+    from hub.settings import HubSettings
+
+ENTRY_POINT_GROUP = "tthc_hub"
+
+__all__ = ["ENTRY_POINT_GROUP", "get_plugin_manager", "load_connectors"]
+
+
+class _DefaultSecrets:
+    """Answers ``resolve_secret`` from the connector's own settings (the last resort)."""
+
+    def __init__(self, settings: HubSettings) -> None:
+        self._settings = settings
+
+    @pluggy.HookimplMarker("tthc_hub")(trylast=True)
+    def resolve_secret(self, connector: str, key: str) -> str | None:
+        value = self._settings.connector(connector).get(key)
+        return None if value is None else str(value)
+
+
+def get_plugin_manager(
+    settings: HubSettings | None = None, *, load_entry_points: bool = True
+) -> pluggy.PluginManager:
+    """A plugin manager with the hub's hookspecs and every installed plugin."""
+    pm = pluggy.PluginManager("tthc_hub")
+    pm.add_hookspecs(hookspecs)
+    if settings is not None:
+        pm.register(_DefaultSecrets(settings), name="default-secrets")
+    if load_entry_points:
+        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+    pm.check_pending()
+    return pm
+
+
+def load_connectors(
+    settings: HubSettings, pm: pluggy.PluginManager | None = None
+) -> dict[str, Connector]:
+    """Instantiate every registered connector, keyed by name; names must be unique."""
+    from hub.connector import Connector
+
+    pm = pm or get_plugin_manager(settings)
+    connectors: dict[str, Connector] = {}
+    for result in pm.hook.register_connectors(settings=settings):
+        for connector in result or []:
+            if not isinstance(connector, Connector):
+                raise ConfigError(f"{connector!r} does not implement the Connector interface")
+            if connector.name in connectors:
+                raise ConfigError(f"two plugins register a connector named {connector.name!r}")
+            connectors[connector.name] = connector
+    return connectors

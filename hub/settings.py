@@ -1,0 +1,136 @@
+"""Hub settings: a TOML file, overridden by the environment.
+
+Sources, strongest first: keyword arguments, environment variables
+(``TTHC_HUB_<FIELD>``, nested with ``__``: ``TTHC_HUB_WORKER__CONCURRENCY=4``,
+``TTHC_HUB_CONNECTORS__MOLISA__ACCEPT_KEY=...``), the TOML file named by
+``TTHC_HUB_CONFIG`` (default ``tthc-hub.toml`` in the working directory, if
+present), then the defaults below. ``tthc-hub.example.toml`` documents every key.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from hub.errors import ConfigError
+
+__all__ = ["ApiSettings", "HubSettings", "RetrySettings", "RouteRule", "WorkerSettings"]
+
+
+class RetrySettings(BaseModel):
+    """Backoff for transient errors (tenacity's ``wait_exponential_jitter``)."""
+
+    initial_seconds: float = Field(default=2.0, gt=0)
+    max_seconds: float = Field(default=600.0, gt=0)
+    exp_base: float = Field(default=2.0, ge=1)
+    jitter_seconds: float = Field(default=1.0, ge=0)
+    max_attempts: int = Field(default=12, ge=1, description="then the job is dead")
+    max_age_seconds: float = Field(
+        default=3 * 24 * 3600, gt=0, description="a job failing longer than this is dead"
+    )
+
+
+class WorkerSettings(BaseModel):
+    """How the worker claims and runs jobs."""
+
+    #: Concurrent pushes per connector. httpx's AsyncClient degrades above ~8 in
+    #: flight per client on this machine kind (PERF-NOTES.md).
+    concurrency: int = Field(default=8, ge=1, le=64)
+    batch_size: int = Field(default=32, ge=1, le=1000, description="jobs claimed per query")
+    lease_seconds: float = Field(default=120.0, gt=0, description="a running job's lease")
+    poll_seconds: float = Field(default=0.2, gt=0, description="idle wait between claims")
+    call_timeout_seconds: float = Field(default=30.0, gt=0)
+    retry: RetrySettings = Field(default_factory=RetrySettings)
+
+
+class ApiSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    max_batch_events: int = Field(default=1000, ge=1)
+
+
+class SchedulerSettings(BaseModel):
+    enabled: bool = True
+    pull_interval_seconds: float = Field(default=60.0, gt=0)
+
+
+class RouteRule(BaseModel):
+    """One routing rule: events matching every given criterion go to ``connector``.
+
+    An empty list matches everything. mã TTHC match by national code, so a local
+    code (``1.001776.H34``) matches a rule naming ``1.001776``.
+    """
+
+    connector: str
+    ma_tthc: list[str] = Field(default_factory=list)
+    event_types: list[str] = Field(default_factory=list)
+    channels: list[str] = Field(default_factory=list)
+    with_fees: bool | None = Field(default=None, description="only dossiers with (or without) fees")
+    skip_origin_echo: bool = Field(
+        default=False,
+        description="do not send a ministry-filed dossier's CREATED event back to its ministry",
+    )
+
+
+class HubSettings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="TTHC_HUB_",
+        env_nested_delimiter="__",
+        extra="forbid",
+    )
+
+    database_url: str = Field(default="sqlite:///tthc-hub.db")
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: str = "INFO"
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    worker: WorkerSettings = Field(default_factory=WorkerSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    routes: list[RouteRule] = Field(default_factory=list)
+    connectors: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    #: API keys accepted by the API (``Authorization: Bearer <key>``); empty = open,
+    #: which ``serve`` refuses unless bound to loopback.
+    api_keys: list[SecretStr] = Field(default_factory=list)
+    #: Extra procedure catalog files (JSON) beside the ones shipped in the package.
+    catalog_files: list[Path] = Field(default_factory=list)
+
+    @field_validator("connectors", mode="before")
+    @classmethod
+    def _lower_names(cls, value: Any) -> Any:
+        # Environment variables arrive upper-cased on some platforms.
+        if isinstance(value, dict):
+            return {
+                str(k).lower(): ({str(kk).lower(): vv for kk, vv in v.items()} if isinstance(v, dict) else v)
+                for k, v in value.items()
+            }
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        path = Path(os.environ.get("TTHC_HUB_CONFIG", "tthc-hub.toml"))
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if path.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        elif "TTHC_HUB_CONFIG" in os.environ:
+            raise ConfigError(f"the config file {path} named by TTHC_HUB_CONFIG does not exist")
+        return tuple(sources)
+
+    def connector(self, name: str) -> dict[str, Any]:
+        """The settings of one connector (``[connectors.<name>]``), empty if none."""
+        return dict(self.connectors.get(name, {}))

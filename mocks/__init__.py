@@ -1,0 +1,1 @@
+"""Stateful mock servers of the ministry systems, one package per system."""
