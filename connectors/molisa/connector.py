@@ -1,0 +1,181 @@
+"""The MOLISA connector: social assistance (Trợ giúp xã hội, Bộ LĐTBXH)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from hub.connector import (
+    Capability,
+    Health,
+    Period,
+    PullBatch,
+    PulledDossier,
+    PushResult,
+    RemoteDossier,
+    RemoteRecord,
+    idempotency_key,
+)
+from hub.errors import ContractError, HubError, MappingError
+from hub.models import Dossier, DossierEvent, EventType, Origin, Status
+
+from . import mapping
+from .client import NOT_FOUND, OK, MolisaClient
+from .settings import MolisaSettings
+
+__all__ = ["MolisaConnector"]
+
+#: Events sent as a DongBoDVC snapshot (upsert by MaHoSo).
+SNAPSHOT_EVENTS = frozenset(
+    {EventType.CREATED, EventType.RECEIVED, EventType.STATUS_CHANGED, EventType.UPDATED, EventType.RETURNED}
+)
+
+
+class MolisaConnector:
+    """Pull dossiers filed at MOLISA; push reception, progress and results; look up; list."""
+
+    name = "molisa"
+    title = "Trợ giúp xã hội (Bộ LĐTBXH)"
+    capabilities = frozenset({Capability.PUSH, Capability.PULL, Capability.FETCH, Capability.LIST})
+
+    def __init__(self, settings: MolisaSettings) -> None:
+        self.settings = settings
+        self._client = MolisaClient(settings)
+
+    # --- push -------------------------------------------------------------
+
+    async def push(self, event: DossierEvent, dossier: Dossier) -> PushResult:
+        key = idempotency_key(self.name, event)
+        if event.type in SNAPSHOT_EVENTS:
+            return await self._sync(dossier, key)
+        if event.type is EventType.PROGRESS:
+            body = mapping.to_xu_ly_ho_so(
+                dossier, mapping.latest_step(dossier), don_vi_xu_ly=self.settings.don_vi_xu_ly
+            )
+            answer = await self._client.call("XuLyHoSo", body, idempotency_key=key)
+            return PushResult(
+                remote_code=OK, message=answer.get("message"), request_excerpt=body, response_excerpt=answer
+            )
+        if event.type is EventType.RESULT:
+            return await self._push_result(dossier, key)
+        raise ContractError(f"no MOLISA operation for the event type {event.type}", system=self.name)
+
+    async def _sync(self, dossier: Dossier, key: str) -> PushResult:
+        body = self._dong_bo_body(dossier)
+        answer = await self._client.call("DongBoDVC", body, idempotency_key=key)
+        return PushResult(
+            remote_code=OK, message=answer.get("message"), request_excerpt=body, response_excerpt=answer
+        )
+
+    def _dong_bo_body(self, dossier: Dossier) -> dict[str, Any]:
+        return mapping.to_dong_bo_dvc(
+            dossier, ma_tthc_map=self.settings.ma_tthc_map, don_vi_xu_ly=self.settings.don_vi_xu_ly
+        )
+
+    async def _push_result(self, dossier: Dossier, key: str) -> PushResult:
+        if dossier.ket_qua is None:
+            raise MappingError(
+                "a result event needs the result (kết quả)", field="ket_qua", system=self.name
+            )
+        snapshot = dossier.model_copy(update={"trang_thai": max(dossier.trang_thai, Status.DA_XU_LY_XONG)})
+        body = self._dong_bo_body(snapshot)
+        # Map every file before sending anything, so a mapping error sends nothing.
+        files = [mapping.to_gui_ket_qua(dossier, item) for item in dossier.ket_qua.files]
+        answer = await self._client.call("DongBoDVC", body, idempotency_key=key)
+        replies = []
+        for n, file_body in enumerate(files):
+            replies.append(await self._client.call("GuiKetQua", file_body, idempotency_key=f"{key}:file:{n}"))
+        return PushResult(
+            remote_code=OK,
+            message=answer.get("message"),
+            request_excerpt={"DongBoDVC": body, "GuiKetQua": files},
+            response_excerpt={"DongBoDVC": answer, "GuiKetQua": replies},
+        )
+
+    # --- pull -------------------------------------------------------------
+
+    async def pull(self, since: str | None) -> PullBatch:
+        body = {"ConTro": since or "", "SoLuong": self.settings.page_size}
+        answer = await self._client.call("LayDanhSachHoSoMoi", body)
+        records = answer.get("DanhSach")
+        if not isinstance(records, list):
+            raise ContractError("LayDanhSachHoSoMoi answered without a DanhSach list", system=self.name)
+        items = []
+        for record in records:
+            if not isinstance(record, dict) or not record.get("HoSoId"):
+                raise ContractError("a LayDanhSachHoSoMoi record has no HoSoId", system=self.name)
+            dossier = mapping.from_ho_so(
+                record,
+                origin=Origin.MINISTRY,
+                status=Status.MOI_DANG_KY,
+                ma_tthc_map=self.settings.ma_tthc_map,
+            )
+            items.append(PulledDossier(remote_id=str(record["HoSoId"]), dossier=dossier, raw_excerpt=record))
+        cursor = answer.get("ConTroTiepTheo") or since
+        return PullBatch(items=items, cursor=cursor, more=bool(answer.get("ConNua")))
+
+    async def acknowledge(self, remote_ids: list[str]) -> None:
+        for start in range(0, len(remote_ids), 1000):  # the contract's maxItems
+            await self._client.call("XacNhanDaNhan", {"DanhSachHoSoId": remote_ids[start : start + 1000]})
+
+    # --- lookups ----------------------------------------------------------
+
+    async def fetch(self, ma_ho_so: str) -> RemoteDossier | None:
+        answer = await self._client.call(
+            "TraCuuHoSo", {"MaHoSo": ma_ho_so}, accept=frozenset({OK, NOT_FOUND})
+        )
+        if str(answer["error_code"]) == NOT_FOUND:
+            return None
+        record = answer.get("HoSo")
+        if not isinstance(record, dict):
+            raise ContractError("TraCuuHoSo answered without HoSo", system=self.name)
+        status = mapping.status_from_molisa(record.get("StatusId"))
+        origin = Origin.MINISTRY if record.get("HoSoId") else Origin.PROVINCE
+        return RemoteDossier(
+            ma_ho_so=ma_ho_so,
+            trang_thai=status,
+            history=[mapping.from_xu_ly(e) for e in answer.get("QuaTrinhXuLy") or []],
+            dossier=mapping.from_ho_so(record, origin=origin, ma_tthc_map=self.settings.ma_tthc_map),
+            remote_id=record.get("HoSoId") or None,
+            raw_status=str(record.get("StatusId")),
+        )
+
+    async def list_remote(self, period: Period) -> AsyncIterator[RemoteRecord]:
+        page = 1
+        while True:
+            body = {
+                "TuNgay": mapping.format_date(period.start),
+                "DenNgay": mapping.format_date(period.end),
+                "Trang": page,
+                "SoLuong": self.settings.page_size,
+            }
+            answer = await self._client.call("DanhSachHoSo", body)
+            rows = answer.get("DanhSach")
+            if not isinstance(rows, list):
+                raise ContractError("DanhSachHoSo answered without a DanhSach list", system=self.name)
+            for row in rows:
+                yield mapping.from_dong_ho_so(row, ma_tthc_map=self.settings.ma_tthc_map)
+            total = answer.get("TongSo")
+            if not rows or (isinstance(total, int) and page * self.settings.page_size >= total):
+                return
+            page += 1
+
+    async def health(self) -> Health:
+        started = time.perf_counter()
+        today = mapping.format_date(datetime.now(mapping.VN_TZ).date())
+        try:
+            await self._client.call("DanhSachHoSo", {"TuNgay": today, "DenNgay": today, "Trang": 1, "SoLuong": 1})
+        except HubError as exc:
+            return Health(ok=False, detail=str(exc), latency_ms=_ms(started))
+        except Exception as exc:  # a probe reports, it never raises
+            return Health(ok=False, detail=f"unexpected {type(exc).__name__}", latency_ms=_ms(started))
+        return Health(ok=True, detail="ok", latency_ms=_ms(started))
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)

@@ -1,0 +1,475 @@
+"""Canonical dossier <-> MOLISA payloads: pure, table-driven functions, no I/O.
+
+The field names and value codes follow ``contract/openapi.yaml``. A dossier
+lacking what MOLISA requires raises :class:`MappingError` naming the canonical
+field; a MOLISA record that cannot become a canonical dossier raises
+:class:`ContractError` naming the MOLISA field. Messages never carry values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from lxml import etree
+from pydantic import ValidationError
+
+from hub.connector import RemoteRecord
+from hub.errors import ContractError, MappingError
+from hub.models import (
+    Address,
+    Attachment,
+    Channel,
+    DeliveryMethod,
+    Dossier,
+    IdType,
+    Origin,
+    Party,
+    ProcessStep,
+    Result,
+    ResultDelivery,
+    Status,
+    national_ma_tthc,
+)
+
+__all__ = [
+    "SYSTEM",
+    "VN_TZ",
+    "build_extent_data",
+    "format_date",
+    "format_datetime",
+    "from_dong_ho_so",
+    "from_ho_so",
+    "from_xu_ly",
+    "latest_step",
+    "parse_date",
+    "parse_datetime",
+    "parse_extent_data",
+    "status_from_molisa",
+    "to_dong_bo_dvc",
+    "to_gui_ket_qua",
+    "to_xu_ly_ho_so",
+]
+
+SYSTEM = "molisa"
+#: Vietnam has no daylight saving: a fixed offset avoids depending on tzdata.
+VN_TZ = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
+DATE_FMT = "%d/%m/%Y"
+DATETIME_FMT = "%d/%m/%Y %H:%M:%S"
+
+GIOI_TINH_TO_MOLISA = {1: "1034", 2: "1035"}
+GIOI_TINH_FROM_MOLISA = {v: k for k, v in GIOI_TINH_TO_MOLISA.items()}
+KENH_TO_MOLISA = {Channel.TRUC_TIEP: "1", Channel.TRUC_TUYEN: "2", Channel.BUU_CHINH: "3"}
+KENH_FROM_MOLISA = {v: k for k, v in KENH_TO_MOLISA.items()}
+HINH_THUC_TRA_TO_MOLISA = {
+    DeliveryMethod.TRUC_TIEP: "0",
+    DeliveryMethod.BUU_CHINH: "1",
+    DeliveryMethod.TRUC_TUYEN: "2",
+}
+HINH_THUC_TRA_FROM_MOLISA = {v: k for k, v in HINH_THUC_TRA_TO_MOLISA.items()}
+LOAI_DU_LIEU = "100"
+NOI_NOP_TINH = "2"  #: filed at the province
+
+#: Dossier fields kept in ``Dossier.extra`` for a lossless round trip.
+EXTRA_FIELDS = {
+    "DanTocId": "dan_toc_id",
+    "CMND_NgayCap": "cmnd_ngay_cap",
+    "CMND_NoiCap": "cmnd_noi_cap",
+    "MaCSDL": "ma_csdl",
+    "UrlDetail": "url_detail",
+    "TaiKhoanDuocXacThucVoiVNeID": "vneid",
+    "SoTaiKhoan": "so_tai_khoan",
+    "NganHang": "ngan_hang",
+}
+
+
+# --- dates and codes -------------------------------------------------------
+
+
+def format_date(value: date | None) -> str:
+    return value.strftime(DATE_FMT) if value is not None else ""
+
+
+def format_datetime(value: datetime | None) -> str:
+    """``dd/MM/yyyy HH:mm:ss`` in Vietnam time; naive datetimes are taken as Vietnam time."""
+    if value is None:
+        return ""
+    if value.tzinfo is not None:
+        value = value.astimezone(VN_TZ)
+    return value.strftime(DATETIME_FMT)
+
+
+def parse_date(value: str | None, *, field: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value, DATE_FMT).date()
+    except ValueError:
+        raise ContractError(
+            f"MOLISA sent {field} that is not a dd/MM/yyyy date", system=SYSTEM, code="contract"
+        ) from None
+
+
+def parse_datetime(value: str | None, *, field: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value, DATETIME_FMT).replace(tzinfo=VN_TZ)
+    except ValueError:
+        raise ContractError(
+            f"MOLISA sent {field} that is not a dd/MM/yyyy HH:mm:ss date-time", system=SYSTEM
+        ) from None
+
+
+def status_from_molisa(value: Any, *, field: str = "StatusId") -> Status:
+    try:
+        return Status(int(value))
+    except (TypeError, ValueError):
+        raise ContractError(f"MOLISA sent {field} outside the status codes 1-10", system=SYSTEM) from None
+
+
+def _ma_tthc_to_molisa(ma_tthc: str, ma_tthc_map: Mapping[str, str]) -> str:
+    return ma_tthc_map.get(ma_tthc) or national_ma_tthc(ma_tthc)
+
+
+def _ma_tthc_from_molisa(code: str, ma_tthc_map: Mapping[str, str]) -> str:
+    for local, ministry in ma_tthc_map.items():
+        if ministry == code:
+            return local
+    return code
+
+
+def _s(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+# --- canonical -> MOLISA -----------------------------------------------------
+
+
+def _require(dossier: Dossier) -> None:
+    owner = dossier.chu_ho_so
+    if not owner.so_giay_to:
+        raise MappingError(
+            "MOLISA requires the owner's CCCD/CMND number", field="chu_ho_so.so_giay_to", system=SYSTEM
+        )
+    if owner.ngay_sinh is None:
+        raise MappingError(
+            "MOLISA requires the owner's birth date", field="chu_ho_so.ngay_sinh", system=SYSTEM
+        )
+    if dossier.trang_thai >= Status.DUOC_TIEP_NHAN and dossier.ngay_tiep_nhan is None:
+        raise MappingError(
+            "MOLISA requires the reception date once a dossier is received",
+            field="ngay_tiep_nhan",
+            system=SYSTEM,
+        )
+
+
+def _address_fields(prefix: str, address: Address | None, ma_thon: str = "") -> dict[str, str]:
+    a = address or Address()
+    return {
+        f"{prefix}MaTinh": _s(a.ma_tinh),
+        f"{prefix}MaHuyen": _s(a.ma_huyen),
+        f"{prefix}MaXa": _s(a.ma_xa),
+        **({f"{prefix}MaThon": ma_thon} if prefix else {}),
+        **({f"{prefix}ChiTiet": _s(a.chi_tiet)} if prefix else {}),
+    }
+
+
+def to_dong_bo_dvc(
+    dossier: Dossier,
+    *,
+    ma_tthc_map: Mapping[str, str] | None = None,
+    don_vi_xu_ly: str = "",
+) -> dict[str, Any]:
+    """The DongBoDVC body (without AcceptKey) for a dossier snapshot."""
+    _require(dossier)
+    owner = dossier.chu_ho_so
+    extra = dossier.extra
+    hktt = Address.model_validate(extra["hktt"]) if extra.get("hktt") else owner.dia_chi
+    result = dossier.ket_qua or Result()
+    body: dict[str, Any] = {
+        "LoaiDuLieu": LOAI_DU_LIEU,
+        "MaHoSo": dossier.ma_ho_so,
+        "MaLinhVuc": _s(dossier.ma_linh_vuc),
+        "TenLinhVuc": _s(dossier.ten_linh_vuc),
+        "MaTTHC": _ma_tthc_to_molisa(dossier.ma_tthc, ma_tthc_map or {}),
+        "TenTTHC": _s(dossier.ten_tthc),
+        "HoVaTen": owner.ho_ten,
+        "NgayThangNamSinh": format_date(owner.ngay_sinh),
+        "GioiTinhId": GIOI_TINH_TO_MOLISA.get(owner.gioi_tinh or 0, ""),
+        "CMND": _s(owner.so_giay_to),
+        "SoDienThoai": _s(owner.so_dien_thoai),
+        "Email": _s(owner.email),
+        **_address_fields("", owner.dia_chi),
+        **_address_fields("HKTT_", hktt),
+        **_address_fields("NOHT_", owner.dia_chi),
+        "KenhThucHien": KENH_TO_MOLISA[dossier.kenh],
+        "HinhThucTra": HINH_THUC_TRA_TO_MOLISA[dossier.nhan_ket_qua.method],
+        "LoaiDoiTuong": str(owner.loai_doi_tuong),
+        "NgayTiepNhan": format_datetime(dossier.ngay_tiep_nhan),
+        "DonViXuLy": dossier.don_vi_xu_ly or don_vi_xu_ly,
+        "NoiNopHoSo": NOI_NOP_TINH,
+        "LoaiDinhDanh": str(int(owner.loai_dinh_danh or IdType.CCCD)),
+        "SoDinhDanh": _s(owner.so_giay_to),
+        "StatusId": str(int(dossier.trang_thai)),
+        "SubmitedDate": format_datetime(dossier.ngay_nop),
+        "HoSoCoThanhPhanSoHoa": "1" if dossier.thanh_phan else "0",
+        "CertificateExtentData": build_extent_data(dossier),
+        "DuocThanhToanTrucTuyen": "1" if any(f.da_thanh_toan for f in dossier.le_phi) else "0",
+        "LoaiKetQua": _s(result.loai_giay_to),
+        "SoQuyetDinh": _s(result.so),
+        "CoQuanBanHanh": _s(result.co_quan_cap),
+        "TrichYeu": _s(result.trich_yeu),
+        "NgayBanHanh": format_date(result.ngay_ky),
+    }
+    for molisa_field, key in EXTRA_FIELDS.items():
+        body[molisa_field] = _s(extra.get(key))
+    if body["TaiKhoanDuocXacThucVoiVNeID"] not in ("", "0", "1"):
+        body["TaiKhoanDuocXacThucVoiVNeID"] = "1" if extra.get("vneid") else "0"
+    return body
+
+
+def _sub(parent: etree._Element, tag: str, text: str | None) -> None:
+    etree.SubElement(parent, tag).text = text or None
+
+
+def build_extent_data(dossier: Dossier) -> str:
+    """The CertificateExtentData XML: the filed documents and the result documents."""
+    root = etree.Element("ExtentData")
+    filed = etree.SubElement(root, "DanhSachTaiLieuNop")
+    for item in dossier.thanh_phan:
+        node = etree.SubElement(filed, "TaiLieuNop")
+        _sub(node, "TepDinhKemId", item.sha256)
+        _sub(node, "TenTepDinhKem", item.ten_tep or item.ten_thanh_phan)
+        _sub(node, "IsDeleted", "0")
+        _sub(node, "MaThanhPhanHoSo", item.ma_thanh_phan)
+        _sub(node, "DuongDanTaiTepTin", item.file_ref)
+        _sub(node, "DuocSoHoa", "1")
+        _sub(node, "DuocTaiSuDung", "0")
+        _sub(node, "DuocLayTuKhoDMQG", "0")
+        _sub(node, "MaKetQuaThayThe", None)
+    results = etree.SubElement(root, "DanhSachGiayToKetQua")
+    ket_qua = dossier.ket_qua
+    for item in ket_qua.files if ket_qua else []:
+        node = etree.SubElement(results, "GiayToKetQua")
+        _sub(node, "TenGiayTo", item.ten_thanh_phan)
+        _sub(node, "MaThanhPhanHoSo", item.ma_thanh_phan)
+        _sub(node, "GiayToId", item.sha256)
+        _sub(node, "DuongDanTepTinKetQua", item.file_ref)
+        _sub(node, "MaGiayToKetQua", ket_qua.so if ket_qua else None)
+    return etree.tostring(root, encoding="unicode")
+
+
+def parse_extent_data(xml: str) -> dict[str, list[dict[str, str]]]:
+    """The two lists of a CertificateExtentData, each item as {tag: text}."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    try:
+        root = etree.fromstring(xml.encode("utf-8"), parser)
+    except etree.XMLSyntaxError:
+        raise ContractError("CertificateExtentData is not well-formed XML", system=SYSTEM) from None
+    out: dict[str, list[dict[str, str]]] = {}
+    for list_tag, item_tag in (("DanhSachTaiLieuNop", "TaiLieuNop"), ("DanhSachGiayToKetQua", "GiayToKetQua")):
+        out[list_tag] = [
+            {child.tag: child.text or "" for child in item}
+            for item in root.iterfind(f"{list_tag}/{item_tag}")
+        ]
+    return out
+
+
+def latest_step(dossier: Dossier) -> ProcessStep:
+    """The step a PROGRESS event reports: the last of ``qua_trinh``."""
+    if not dossier.qua_trinh:
+        raise MappingError(
+            "a progress update needs at least one processing step", field="qua_trinh", system=SYSTEM
+        )
+    return dossier.qua_trinh[-1]
+
+
+def to_xu_ly_ho_so(dossier: Dossier, step: ProcessStep, *, don_vi_xu_ly: str = "") -> dict[str, Any]:
+    """The XuLyHoSo body (without AcceptKey) for one processing step."""
+    content = f"{step.buoc}: {step.noi_dung}" if step.noi_dung else step.buoc
+    return {
+        "MaHoSo": dossier.ma_ho_so,
+        "NguoiXuLy": _s(step.nguoi_xu_ly),
+        "TaiKhoanXuLy": "",
+        "ChucDanh": _s(step.chuc_danh),
+        "DonViXuLy": step.phong_ban or dossier.don_vi_xu_ly or don_vi_xu_ly,
+        "NoiDungXuLy": content[:2000],
+        "ThoiDiemXuLy": format_datetime(step.ket_thuc or step.bat_dau),
+        "NgayBatDau": format_datetime(step.bat_dau),
+        "NgayKetThucTheoQuyDinh": format_datetime(step.han_xu_ly),
+        "StatusId": str(int(step.trang_thai)),
+    }
+
+
+def to_gui_ket_qua(dossier: Dossier, item: Attachment) -> dict[str, Any]:
+    """The GuiKetQua body (without AcceptKey) for one result file."""
+    result = dossier.ket_qua or Result()
+    return {
+        "MaHoSo": dossier.ma_ho_so,
+        "TenGiayTo": item.ten_thanh_phan,
+        "MaThanhPhanHoSo": _s(item.ma_thanh_phan),
+        "TenTep": item.ten_tep or item.ten_thanh_phan[:255],
+        "Sha256": item.sha256,
+        "LoaiTep": item.mime,
+        "KichThuoc": item.size,
+        "DuongDanTep": item.file_ref,
+        "SoQuyetDinh": _s(result.so),
+        "NgayBanHanh": format_date(result.ngay_ky),
+        "CoQuanBanHanh": _s(result.co_quan_cap),
+        "TrichYeu": _s(result.trich_yeu),
+    }
+
+
+# --- MOLISA -> canonical -----------------------------------------------------
+
+
+def _address_from(record: Mapping[str, Any], prefix: str) -> Address | None:
+    values = {
+        "ma_tinh": record.get(f"{prefix}MaTinh") or None,
+        "ma_huyen": record.get(f"{prefix}MaHuyen") or None,
+        "ma_xa": record.get(f"{prefix}MaXa") or None,
+        "chi_tiet": record.get(f"{prefix}ChiTiet") or None,
+    }
+    return Address(**values) if any(values.values()) else None
+
+
+def _attachments_from(record: Mapping[str, Any]) -> list[Attachment]:
+    return [
+        Attachment(
+            ten_thanh_phan=f.get("TenThanhPhan") or f["TenTepDinhKem"],
+            ma_thanh_phan=f.get("MaThanhPhanHoSo") or None,
+            file_ref=f["DuongDanTaiTepTin"],
+            ten_tep=f["TenTepDinhKem"],
+            sha256=f["Sha256"],
+            mime=f.get("LoaiTep") or "application/pdf",
+            size=f["KichThuoc"],
+        )
+        for f in record.get("DanhSachTepDinhKem") or []
+    ]
+
+
+def _result_from(record: Mapping[str, Any]) -> Result | None:
+    fields = {
+        "so": record.get("SoQuyetDinh") or None,
+        "loai_giay_to": record.get("LoaiKetQua") or None,
+        "co_quan_cap": record.get("CoQuanBanHanh") or None,
+        "trich_yeu": record.get("TrichYeu") or None,
+        "ngay_ky": parse_date(record.get("NgayBanHanh"), field="NgayBanHanh"),
+    }
+    return Result(**fields) if any(v is not None for v in fields.values()) else None
+
+
+def from_ho_so(
+    record: Mapping[str, Any],
+    *,
+    origin: Origin = Origin.MINISTRY,
+    status: Status | None = None,
+    ma_tthc_map: Mapping[str, str] | None = None,
+) -> Dossier:
+    """A canonical dossier from a MOLISA record (LayDanhSachHoSoMoi, TraCuuHoSo).
+
+    :param status: force the canonical status (a pulled dossier is "Mới đăng ký").
+    :raises ContractError: the record cannot be mapped; the reason names the field.
+    """
+    where = f"record {record.get('MaHoSo', '?')}"
+    try:
+        owner_address = _address_from(record, "NOHT_") or _address_from(record, "HKTT_")
+        hktt = _address_from(record, "HKTT_")
+        method = HINH_THUC_TRA_FROM_MOLISA.get(_s(record.get("HinhThucTra")), DeliveryMethod.TRUC_TIEP)
+        extra: dict[str, Any] = {
+            key: record[f] for f, key in EXTRA_FIELDS.items() if record.get(f) not in (None, "")
+        }
+        if hktt is not None and hktt != owner_address:
+            extra["hktt"] = hktt.model_dump(exclude_none=True)
+        if record.get("HoSoId"):
+            extra["molisa_id"] = record["HoSoId"]
+        so_giay_to = record.get("SoDinhDanh") or record.get("CMND") or None
+        owner = Party(
+            ho_ten=record["HoVaTen"],
+            so_giay_to=so_giay_to,
+            ngay_sinh=parse_date(record.get("NgayThangNamSinh"), field="NgayThangNamSinh"),
+            gioi_tinh=GIOI_TINH_FROM_MOLISA.get(_s(record.get("GioiTinhId"))),
+            so_dien_thoai=record.get("SoDienThoai") or None,
+            email=record.get("Email") or None,
+            dia_chi=owner_address,
+            loai_doi_tuong=int(record.get("LoaiDoiTuong") or 1),
+        )
+        ngay_nop = parse_datetime(record.get("NgayNop"), field="NgayNop") or parse_datetime(
+            record.get("SubmitedDate"), field="SubmitedDate"
+        )
+        if ngay_nop is None:
+            raise ContractError(f"{where} has neither NgayNop nor SubmitedDate", system=SYSTEM)
+        return Dossier(
+            ma_ho_so=record["MaHoSo"],
+            ma_tthc=_ma_tthc_from_molisa(record["MaTTHC"], ma_tthc_map or {}),
+            ten_tthc=record.get("TenTTHC") or None,
+            ma_linh_vuc=record.get("MaLinhVuc") or None,
+            ten_linh_vuc=record.get("TenLinhVuc") or None,
+            kenh=KENH_FROM_MOLISA.get(_s(record.get("KenhThucHien")), Channel.TRUC_TUYEN),
+            origin=origin,
+            origin_system=SYSTEM if origin is Origin.MINISTRY else None,
+            don_vi_xu_ly=record.get("DonViXuLy") or None,
+            chu_ho_so=owner,
+            ngay_nop=ngay_nop,
+            ngay_tiep_nhan=parse_datetime(record.get("NgayTiepNhan"), field="NgayTiepNhan"),
+            trang_thai=status or status_from_molisa(record.get("StatusId")),
+            thanh_phan=_attachments_from(record),
+            nhan_ket_qua=ResultDelivery(method=method, dia_chi=owner_address),
+            ket_qua=_result_from(record),
+            extra=extra,
+        )
+    except KeyError as exc:
+        raise ContractError(f"{where} lacks the field {exc.args[0]}", system=SYSTEM) from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        path = ".".join(str(p) for p in first["loc"]) or "(record)"
+        raise ContractError(
+            f"{where} does not map to a dossier: field {path} ({first['type']})", system=SYSTEM
+        ) from None
+
+
+def from_xu_ly(entry: Mapping[str, Any]) -> ProcessStep:
+    """A canonical process step from a QuaTrinhXuLy entry (XuLyHoSo shape)."""
+    content = _s(entry.get("NoiDungXuLy"))
+    buoc, _, noi_dung = content.partition(": ")
+    at = parse_datetime(entry.get("ThoiDiemXuLy"), field="QuaTrinhXuLy.ThoiDiemXuLy")
+    start = parse_datetime(entry.get("NgayBatDau"), field="QuaTrinhXuLy.NgayBatDau") or at
+    if start is None:
+        raise ContractError("a QuaTrinhXuLy entry has no ThoiDiemXuLy", system=SYSTEM)
+    try:
+        return ProcessStep(
+            buoc=(buoc or "Xử lý")[:300],
+            trang_thai=status_from_molisa(entry.get("StatusId"), field="QuaTrinhXuLy.StatusId"),
+            nguoi_xu_ly=entry.get("NguoiXuLy") or None,
+            chuc_danh=entry.get("ChucDanh") or None,
+            phong_ban=entry.get("DonViXuLy") or None,
+            noi_dung=noi_dung or None,
+            bat_dau=start,
+            han_xu_ly=parse_datetime(
+                entry.get("NgayKetThucTheoQuyDinh"), field="QuaTrinhXuLy.NgayKetThucTheoQuyDinh"
+            ),
+            ket_thuc=at if at != start else None,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        path = ".".join(str(p) for p in first["loc"])
+        raise ContractError(
+            f"a QuaTrinhXuLy entry does not map: field {path} ({first['type']})", system=SYSTEM
+        ) from None
+
+
+def from_dong_ho_so(row: Mapping[str, Any], *, ma_tthc_map: Mapping[str, str] | None = None) -> RemoteRecord:
+    """A reconciliation line from a DanhSachHoSo row."""
+    if not row.get("MaHoSo"):
+        raise ContractError("a DanhSachHoSo row lacks MaHoSo", system=SYSTEM)
+    ma_tthc = row.get("MaTTHC") or None
+    return RemoteRecord(
+        ma_ho_so=row["MaHoSo"],
+        ma_tthc=_ma_tthc_from_molisa(ma_tthc, ma_tthc_map or {}) if ma_tthc else None,
+        trang_thai=status_from_molisa(row.get("StatusId"), field="DanhSach.StatusId"),
+        updated_at=parse_datetime(row.get("NgayCapNhat"), field="DanhSach.NgayCapNhat"),
+        result_number=row.get("SoQuyetDinh") or None,
+        result_sha256=row.get("Sha256KetQua") or None,
+    )
