@@ -37,7 +37,10 @@ def register_connectors(settings: HubSettings) -> list[Connector]:
     except ValidationError as exc:
         # Name the keys and what is wrong; never echo the values (the key is a secret).
         problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(section)'}: {err['msg']}" for err in exc.errors()
+            f"{'.'.join(str(p) for p in err['loc']) or '(section)'}: {err['msg']}"
+            for err in exc.errors()
         )
-        raise ConfigError(f"bad [connectors.molisa] settings: {problems}", system="molisa") from None
+        raise ConfigError(
+            f"bad [connectors.molisa] settings: {problems}", system="molisa"
+        ) from None
     return [MolisaConnector(molisa)]

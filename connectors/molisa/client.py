@@ -96,10 +96,14 @@ class MolisaClient:
 def _error(operation: str, code: str, answer: dict[str, Any]) -> Exception:
     message = mask_text(str(answer.get("message", "")))[:300]
     if code == BUSY:
-        return TransientError(f"{operation}: {ERROR_CODES[BUSY]} ({message})", system=SYSTEM, code="busy")
+        return TransientError(
+            f"{operation}: {ERROR_CODES[BUSY]} ({message})", system=SYSTEM, code="busy"
+        )
     if code == WRONG_KEY:
         return RejectedError(ERROR_CODES[WRONG_KEY], system=SYSTEM, remote_code=code)
     meaning = ERROR_CODES.get(code, f"MOLISA refused the request with error_code {code}")
     field = answer.get("field")
     where = f" (field {field})" if field else ""
-    return RejectedError(f"{operation}: {meaning}{where}: {message}", system=SYSTEM, remote_code=code)
+    return RejectedError(
+        f"{operation}: {meaning}{where}: {message}", system=SYSTEM, remote_code=code
+    )

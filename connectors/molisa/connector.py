@@ -29,7 +29,13 @@ __all__ = ["MolisaConnector"]
 
 #: Events sent as a DongBoDVC snapshot (upsert by MaHoSo).
 SNAPSHOT_EVENTS = frozenset(
-    {EventType.CREATED, EventType.RECEIVED, EventType.STATUS_CHANGED, EventType.UPDATED, EventType.RETURNED}
+    {
+        EventType.CREATED,
+        EventType.RECEIVED,
+        EventType.STATUS_CHANGED,
+        EventType.UPDATED,
+        EventType.RETURNED,
+    }
 )
 
 
@@ -56,17 +62,25 @@ class MolisaConnector:
             )
             answer = await self._client.call("XuLyHoSo", body, idempotency_key=key)
             return PushResult(
-                remote_code=OK, message=answer.get("message"), request_excerpt=body, response_excerpt=answer
+                remote_code=OK,
+                message=answer.get("message"),
+                request_excerpt=body,
+                response_excerpt=answer,
             )
         if event.type is EventType.RESULT:
             return await self._push_result(dossier, key)
-        raise ContractError(f"no MOLISA operation for the event type {event.type}", system=self.name)
+        raise ContractError(
+            f"no MOLISA operation for the event type {event.type}", system=self.name
+        )
 
     async def _sync(self, dossier: Dossier, key: str) -> PushResult:
         body = self._dong_bo_body(dossier)
         answer = await self._client.call("DongBoDVC", body, idempotency_key=key)
         return PushResult(
-            remote_code=OK, message=answer.get("message"), request_excerpt=body, response_excerpt=answer
+            remote_code=OK,
+            message=answer.get("message"),
+            request_excerpt=body,
+            response_excerpt=answer,
         )
 
     def _dong_bo_body(self, dossier: Dossier) -> dict[str, Any]:
@@ -79,14 +93,18 @@ class MolisaConnector:
             raise MappingError(
                 "a result event needs the result (kết quả)", field="ket_qua", system=self.name
             )
-        snapshot = dossier.model_copy(update={"trang_thai": max(dossier.trang_thai, Status.DA_XU_LY_XONG)})
+        snapshot = dossier.model_copy(
+            update={"trang_thai": max(dossier.trang_thai, Status.DA_XU_LY_XONG)}
+        )
         body = self._dong_bo_body(snapshot)
         # Map every file before sending anything, so a mapping error sends nothing.
         files = [mapping.to_gui_ket_qua(dossier, item) for item in dossier.ket_qua.files]
         answer = await self._client.call("DongBoDVC", body, idempotency_key=key)
         replies = []
         for n, file_body in enumerate(files):
-            replies.append(await self._client.call("GuiKetQua", file_body, idempotency_key=f"{key}:file:{n}"))
+            replies.append(
+                await self._client.call("GuiKetQua", file_body, idempotency_key=f"{key}:file:{n}")
+            )
         return PushResult(
             remote_code=OK,
             message=answer.get("message"),
@@ -101,7 +119,9 @@ class MolisaConnector:
         answer = await self._client.call("LayDanhSachHoSoMoi", body)
         records = answer.get("DanhSach")
         if not isinstance(records, list):
-            raise ContractError("LayDanhSachHoSoMoi answered without a DanhSach list", system=self.name)
+            raise ContractError(
+                "LayDanhSachHoSoMoi answered without a DanhSach list", system=self.name
+            )
         items = []
         for record in records:
             if not isinstance(record, dict) or not record.get("HoSoId"):
@@ -112,13 +132,17 @@ class MolisaConnector:
                 status=Status.MOI_DANG_KY,
                 ma_tthc_map=self.settings.ma_tthc_map,
             )
-            items.append(PulledDossier(remote_id=str(record["HoSoId"]), dossier=dossier, raw_excerpt=record))
+            items.append(
+                PulledDossier(remote_id=str(record["HoSoId"]), dossier=dossier, raw_excerpt=record)
+            )
         cursor = answer.get("ConTroTiepTheo") or since
         return PullBatch(items=items, cursor=cursor, more=bool(answer.get("ConNua")))
 
     async def acknowledge(self, remote_ids: list[str]) -> None:
         for start in range(0, len(remote_ids), 1000):  # the contract's maxItems
-            await self._client.call("XacNhanDaNhan", {"DanhSachHoSoId": remote_ids[start : start + 1000]})
+            await self._client.call(
+                "XacNhanDaNhan", {"DanhSachHoSoId": remote_ids[start : start + 1000]}
+            )
 
     # --- lookups ----------------------------------------------------------
 
@@ -137,7 +161,9 @@ class MolisaConnector:
             ma_ho_so=ma_ho_so,
             trang_thai=status,
             history=[mapping.from_xu_ly(e) for e in answer.get("QuaTrinhXuLy") or []],
-            dossier=mapping.from_ho_so(record, origin=origin, ma_tthc_map=self.settings.ma_tthc_map),
+            dossier=mapping.from_ho_so(
+                record, origin=origin, ma_tthc_map=self.settings.ma_tthc_map
+            ),
             remote_id=record.get("HoSoId") or None,
             raw_status=str(record.get("StatusId")),
         )
@@ -154,7 +180,9 @@ class MolisaConnector:
             answer = await self._client.call("DanhSachHoSo", body)
             rows = answer.get("DanhSach")
             if not isinstance(rows, list):
-                raise ContractError("DanhSachHoSo answered without a DanhSach list", system=self.name)
+                raise ContractError(
+                    "DanhSachHoSo answered without a DanhSach list", system=self.name
+                )
             for row in rows:
                 yield mapping.from_dong_ho_so(row, ma_tthc_map=self.settings.ma_tthc_map)
             total = answer.get("TongSo")
@@ -166,11 +194,15 @@ class MolisaConnector:
         started = time.perf_counter()
         today = mapping.format_date(datetime.now(mapping.VN_TZ).date())
         try:
-            await self._client.call("DanhSachHoSo", {"TuNgay": today, "DenNgay": today, "Trang": 1, "SoLuong": 1})
+            await self._client.call(
+                "DanhSachHoSo", {"TuNgay": today, "DenNgay": today, "Trang": 1, "SoLuong": 1}
+            )
         except HubError as exc:
             return Health(ok=False, detail=str(exc), latency_ms=_ms(started))
         except Exception as exc:  # a probe reports, it never raises
-            return Health(ok=False, detail=f"unexpected {type(exc).__name__}", latency_ms=_ms(started))
+            return Health(
+                ok=False, detail=f"unexpected {type(exc).__name__}", latency_ms=_ms(started)
+            )
         return Health(ok=True, detail="ok", latency_ms=_ms(started))
 
     async def aclose(self) -> None:

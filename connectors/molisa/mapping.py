@@ -126,7 +126,9 @@ def status_from_molisa(value: Any, *, field: str = "StatusId") -> Status:
     try:
         return Status(int(value))
     except (TypeError, ValueError):
-        raise ContractError(f"MOLISA sent {field} outside the status codes 1-10", system=SYSTEM) from None
+        raise ContractError(
+            f"MOLISA sent {field} outside the status codes 1-10", system=SYSTEM
+        ) from None
 
 
 def _ma_tthc_to_molisa(ma_tthc: str, ma_tthc_map: Mapping[str, str]) -> str:
@@ -151,7 +153,9 @@ def _require(dossier: Dossier) -> None:
     owner = dossier.chu_ho_so
     if not owner.so_giay_to:
         raise MappingError(
-            "MOLISA requires the owner's CCCD/CMND number", field="chu_ho_so.so_giay_to", system=SYSTEM
+            "MOLISA requires the owner's CCCD/CMND number",
+            field="chu_ho_so.so_giay_to",
+            system=SYSTEM,
         )
     if owner.ngay_sinh is None:
         raise MappingError(
@@ -269,7 +273,10 @@ def parse_extent_data(xml: str) -> dict[str, list[dict[str, str]]]:
     except etree.XMLSyntaxError:
         raise ContractError("CertificateExtentData is not well-formed XML", system=SYSTEM) from None
     out: dict[str, list[dict[str, str]]] = {}
-    for list_tag, item_tag in (("DanhSachTaiLieuNop", "TaiLieuNop"), ("DanhSachGiayToKetQua", "GiayToKetQua")):
+    for list_tag, item_tag in (
+        ("DanhSachTaiLieuNop", "TaiLieuNop"),
+        ("DanhSachGiayToKetQua", "GiayToKetQua"),
+    ):
         out[list_tag] = [
             {child.tag: child.text or "" for child in item}
             for item in root.iterfind(f"{list_tag}/{item_tag}")
@@ -286,7 +293,9 @@ def latest_step(dossier: Dossier) -> ProcessStep:
     return dossier.qua_trinh[-1]
 
 
-def to_xu_ly_ho_so(dossier: Dossier, step: ProcessStep, *, don_vi_xu_ly: str = "") -> dict[str, Any]:
+def to_xu_ly_ho_so(
+    dossier: Dossier, step: ProcessStep, *, don_vi_xu_ly: str = ""
+) -> dict[str, Any]:
     """The XuLyHoSo body (without AcceptKey) for one processing step."""
     content = f"{step.buoc}: {step.noi_dung}" if step.noi_dung else step.buoc
     return {
@@ -377,7 +386,9 @@ def from_ho_so(
     try:
         owner_address = _address_from(record, "NOHT_") or _address_from(record, "HKTT_")
         hktt = _address_from(record, "HKTT_")
-        method = HINH_THUC_TRA_FROM_MOLISA.get(_s(record.get("HinhThucTra")), DeliveryMethod.TRUC_TIEP)
+        method = HINH_THUC_TRA_FROM_MOLISA.get(
+            _s(record.get("HinhThucTra")), DeliveryMethod.TRUC_TIEP
+        )
         extra: dict[str, Any] = {
             key: record[f] for f, key in EXTRA_FIELDS.items() if record.get(f) not in (None, "")
         }
@@ -460,7 +471,9 @@ def from_xu_ly(entry: Mapping[str, Any]) -> ProcessStep:
         ) from None
 
 
-def from_dong_ho_so(row: Mapping[str, Any], *, ma_tthc_map: Mapping[str, str] | None = None) -> RemoteRecord:
+def from_dong_ho_so(
+    row: Mapping[str, Any], *, ma_tthc_map: Mapping[str, str] | None = None
+) -> RemoteRecord:
     """A reconciliation line from a DanhSachHoSo row."""
     if not row.get("MaHoSo"):
         raise ContractError("a DanhSachHoSo row lacks MaHoSo", system=SYSTEM)
