@@ -127,7 +127,9 @@ class IngestError(HubError):
 
     default_code = "ingest"
 
-    def __init__(self, reason: str, *, code: str, status: int = 422, loc: str | None = None) -> None:
+    def __init__(
+        self, reason: str, *, code: str, status: int = 422, loc: str | None = None
+    ) -> None:
         super().__init__(reason, code=code)
         self.status = status
         self.loc = loc

@@ -34,20 +34,60 @@ PERSONAL_KEYS = frozenset(
     k.lower().replace("_", "")
     for k in (
         # canonical model
-        "ho_ten", "so_giay_to", "ngay_sinh", "so_dien_thoai", "email", "chi_tiet",
+        "ho_ten",
+        "so_giay_to",
+        "ngay_sinh",
+        "so_dien_thoai",
+        "email",
+        "chi_tiet",
         # ministry payloads (DVCQG, MOLISA, hộ tịch, PayGov, VNPost)
-        "HoVaTen", "HoTen", "ChuHoSo", "CMND", "CCCD", "SoCMND", "SoDinhDanh",
-        "SoGiayToChuHoSo", "NgayThangNamSinh", "NgaySinh", "SoDienThoai", "DienThoai",
-        "Email", "HKTT_ChiTiet", "NOHT_ChiTiet", "DiaChi", "DiaChiChiTiet",
-        "HoTenNguoiNop", "SoCMNDNguoiNop", "DiaChiNguoiNop", "SenderName", "SenderTel",
-        "SenderAddress", "ReceiverName", "ReceiverTel", "ReceiverAddress", "SoTaiKhoan",
-        "NguoiXuLy", "full_name", "phone", "birth_date", "id_number",
+        "HoVaTen",
+        "HoTen",
+        "ChuHoSo",
+        "CMND",
+        "CCCD",
+        "SoCMND",
+        "SoDinhDanh",
+        "SoGiayToChuHoSo",
+        "NgayThangNamSinh",
+        "NgaySinh",
+        "SoDienThoai",
+        "DienThoai",
+        "Email",
+        "HKTT_ChiTiet",
+        "NOHT_ChiTiet",
+        "DiaChi",
+        "DiaChiChiTiet",
+        "HoTenNguoiNop",
+        "SoCMNDNguoiNop",
+        "DiaChiNguoiNop",
+        "SenderName",
+        "SenderTel",
+        "SenderAddress",
+        "ReceiverName",
+        "ReceiverTel",
+        "ReceiverAddress",
+        "SoTaiKhoan",
+        "NguoiXuLy",
+        "full_name",
+        "phone",
+        "birth_date",
+        "id_number",
     )
 )
 _NAME_KEYS = frozenset(
     k.lower().replace("_", "")
-    for k in ("ho_ten", "HoVaTen", "HoTen", "ChuHoSo", "HoTenNguoiNop", "SenderName",
-              "ReceiverName", "NguoiXuLy", "full_name")
+    for k in (
+        "ho_ten",
+        "HoVaTen",
+        "HoTen",
+        "ChuHoSo",
+        "HoTenNguoiNop",
+        "SenderName",
+        "ReceiverName",
+        "NguoiXuLy",
+        "full_name",
+    )
 )
 
 # A run of 9 or 12 digits standing alone (CCCD/CMND); phone numbers: 0 or +84
@@ -59,7 +99,9 @@ _PHONE_RE = re.compile(
 )
 _DMY_RE = re.compile(r"(?<!\d)\d{1,2}[/\-.]\d{1,2}[/\-.](?:19|20)\d{2}(?!\d)")
 _YMD_RE = re.compile(r"(?<![\d\-])(?:19|20)\d{2}-\d{2}-\d{2}(?![\dT:]| \d{2}:)")
-_COMPACT_DATE_RE = re.compile(r"(?<!\d)(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d)")
+_COMPACT_DATE_RE = re.compile(
+    r"(?<!\d)(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d)"
+)
 
 
 def mask_number(value: str) -> str:

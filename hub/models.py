@@ -424,10 +424,11 @@ class Dossier(_Model):
     @model_validator(mode="after")
     def _check_dates(self) -> Dossier:
         if self.ngay_tiep_nhan is not None and self.ngay_tiep_nhan < self.ngay_nop:
-            raise PydanticCustomError(
-                "date_order", "ngay_tiep_nhan is earlier than ngay_nop"
-            )
-        if self.trang_thai >= Status.DUOC_TIEP_NHAN and self.trang_thai != Status.KHONG_DUOC_TIEP_NHAN:
+            raise PydanticCustomError("date_order", "ngay_tiep_nhan is earlier than ngay_nop")
+        if (
+            self.trang_thai >= Status.DUOC_TIEP_NHAN
+            and self.trang_thai != Status.KHONG_DUOC_TIEP_NHAN
+        ):
             if self.ngay_tiep_nhan is None:
                 raise PydanticCustomError(
                     "reception_date_required",

@@ -76,10 +76,6 @@ class RouteRule(BaseModel):
     event_types: list[str] = Field(default_factory=list)
     channels: list[str] = Field(default_factory=list)
     with_fees: bool | None = Field(default=None, description="only dossiers with (or without) fees")
-    skip_origin_echo: bool = Field(
-        default=False,
-        description="do not send a ministry-filed dossier's CREATED event back to its ministry",
-    )
 
 
 class HubSettings(BaseSettings):
@@ -109,7 +105,9 @@ class HubSettings(BaseSettings):
         # Environment variables arrive upper-cased on some platforms.
         if isinstance(value, dict):
             return {
-                str(k).lower(): ({str(kk).lower(): vv for kk, vv in v.items()} if isinstance(v, dict) else v)
+                str(k).lower(): (
+                    {str(kk).lower(): vv for kk, vv in v.items()} if isinstance(v, dict) else v
+                )
                 for k, v in value.items()
             }
         return value

@@ -70,4 +70,6 @@ def start_server(
             server.should_exit = True
             raise RuntimeError(f"the server on port {bound_port} did not start within 15 s")
         time.sleep(0.01)
-    return RunningServer(url=f"http://{host}:{bound_port}", port=bound_port, server=server, thread=thread)
+    return RunningServer(
+        url=f"http://{host}:{bound_port}", port=bound_port, server=server, thread=thread
+    )

@@ -1,0 +1,321 @@
+"""The hub's REST API (FastAPI): ingest, inbox, jobs, lookups, health.
+
+Errors are ``{"errors": [{"loc", "type", "message_vi", "message_en"}]}`` with the
+field path (``events[3].snapshot.chu_ho_so.so_giay_to``); the offending value is
+never echoed, since it may be personal data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from hub.errors import HubError, IngestError
+from hub.i18n import error_messages
+from hub.logging import get_logger
+from hub.models import DossierEvent
+from hub.service import Hub
+
+__all__ = ["create_app"]
+
+log = get_logger("hub.api")
+
+
+class _Batch(BaseModel):
+    events: list[DossierEvent] = Field(min_length=1)
+
+
+_EVENT = TypeAdapter(DossierEvent)
+_EVENTS = TypeAdapter(list[DossierEvent])
+
+
+def _loc(parts: tuple[Any, ...] | list[Any]) -> str:
+    out = ""
+    for p in parts:
+        if isinstance(p, int):
+            out += f"[{p}]"
+        else:
+            out += ("." if out else "") + str(p)
+    return out
+
+
+def _error(loc: str, type_: str, message_en: str) -> dict[str, Any]:
+    return {"loc": loc, "type": type_, **error_messages(type_, message_en)}
+
+
+def _parse_events(data: Any) -> list[DossierEvent]:
+    """One event, a JSON list of events, or ``{"events": [...]}``; paths say which."""
+    if isinstance(data, dict) and "events" in data:
+        return _Batch.model_validate(data).events
+    if isinstance(data, list):
+        try:
+            return _EVENTS.validate_python(data)
+        except ValidationError as exc:
+            raise _PrefixedError(exc, ["events"]) from None
+    return [_EVENT.validate_python(data)]
+
+
+class _PrefixedError(Exception):
+    def __init__(self, exc: ValidationError, prefix: list[Any]) -> None:
+        self.exc, self.prefix = exc, prefix
+
+
+def _validation_errors(
+    exc: ValidationError, prefix: list[Any] | None = None
+) -> list[dict[str, Any]]:
+    return [
+        _error(_loc([*(prefix or []), *e["loc"]]), e["type"], e["msg"])
+        for e in exc.errors(include_input=False, include_url=False)
+    ]
+
+
+class BodyLimit:
+    """Refuse request bodies over ``limit`` bytes with 413, before reading them whole."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await self._refuse(send)
+
+    async def _refuse(self, send: Send) -> None:
+        body = json.dumps(
+            {"errors": [_error("body", "body_too_large", f"the body exceeds {self.limit} bytes")]}
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def create_app(hub: Hub, *, run_worker: bool = False, run_scheduler: bool = False) -> FastAPI:
+    """The API over ``hub``; optionally running the worker and the pull scheduler in-process."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        worker_task = None
+        scheduler = None
+        if run_worker:
+            worker_task = asyncio.create_task(hub.worker.run(stop))
+        if run_scheduler and hub.settings.scheduler.enabled:
+            from hub.scheduler import build_scheduler
+
+            scheduler = build_scheduler(hub)
+            scheduler.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
+            if worker_task is not None:
+                await worker_task
+            await hub.aclose()
+
+    app = FastAPI(
+        title="tthc-hub",
+        version="0.1.0",
+        description="Integration hub between the province's one-stop-shop and the ministries",
+        lifespan=lifespan,
+    )
+    settings = hub.settings
+
+    @app.exception_handler(HubError)
+    async def _hub_error(_request: Request, exc: HubError) -> JSONResponse:
+        status = exc.status if isinstance(exc, IngestError) else 502
+        loc = exc.loc if isinstance(exc, IngestError) and exc.loc else ""
+        return JSONResponse({"errors": [_error(loc, exc.code, exc.reason)]}, status_code=status)
+
+    @app.get("/api/v1/health")
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "connectors": sorted(hub.connectors)}
+
+    @app.post("/api/v1/events", status_code=202)
+    async def ingest(request: Request) -> JSONResponse:
+        raw = await request.body()
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            return JSONResponse(
+                {
+                    "errors": [
+                        _error(
+                            "body",
+                            "json_invalid",
+                            f"the body is not valid JSON: {type(exc).__name__}",
+                        )
+                    ]
+                },
+                status_code=400,
+            )
+        try:
+            batch = _parse_events(data)
+        except _PrefixedError as exc:
+            return JSONResponse(
+                {"errors": _validation_errors(exc.exc, exc.prefix)}, status_code=422
+            )
+        except ValidationError as exc:
+            return JSONResponse({"errors": _validation_errors(exc)}, status_code=422)
+        if not batch:
+            return JSONResponse(
+                {"errors": [_error("events", "empty_batch", "no events")]}, status_code=422
+            )
+        if len(batch) > settings.api.max_batch_events:
+            return JSONResponse(
+                {
+                    "errors": [
+                        _error(
+                            "events",
+                            "batch_too_large",
+                            f"at most {settings.api.max_batch_events} events per request",
+                        )
+                    ]
+                },
+                status_code=413,
+            )
+        errors = [
+            _error(
+                f"events[{i}].snapshot.ma_tthc",
+                "ma_tthc_unknown",
+                "mã TTHC is not in the procedure catalog",
+            )
+            for i, e in enumerate(batch)
+            if e.snapshot.ma_tthc not in hub.catalog
+        ]
+        if errors:
+            return JSONResponse({"errors": errors}, status_code=422)
+        outcomes = await asyncio.to_thread(hub.store.ingest, batch, hub.router.targets)
+        hub.worker.notify()
+        accepted = [
+            {
+                "id": o.event_id,
+                "ma_ho_so": o.ma_ho_so,
+                "sequence": o.sequence,
+                "connectors": list(o.connectors),
+            }
+            for o in outcomes
+            if not o.duplicate
+        ]
+        duplicates = [o.event_id for o in outcomes if o.duplicate]
+        log.info("events_ingested", accepted=len(accepted), duplicates=len(duplicates))
+        return JSONResponse({"accepted": accepted, "duplicates": duplicates}, status_code=202)
+
+    @app.get("/api/v1/inbox")
+    async def list_inbox(
+        state: str | None = Query("new", pattern="^(new|taken)$"),
+        connector: str | None = None,
+        after_id: int = Query(0, ge=0),
+        limit: int = Query(100, ge=1, le=1000),
+    ) -> dict[str, Any]:
+        rows = hub.store.list_inbox(
+            state=state, connector=connector, after_id=after_id, limit=limit
+        )
+        items = [
+            {
+                "id": r["id"],
+                "connector": r["connector"],
+                "remote_id": r["remote_id"],
+                "ma_ho_so": r["ma_ho_so"],
+                "ma_tthc": r["ma_tthc"],
+                "state": r["state"],
+                "pulled_at": r["pulled_at"],
+                "dossier": r["snapshot"],
+            }
+            for r in rows
+        ]
+        return {"items": items, "next_after_id": items[-1]["id"] if items else after_id}
+
+    @app.get("/api/v1/jobs")
+    async def list_jobs(
+        state: str | None = None,
+        connector: str | None = None,
+        ma_ho_so: str | None = None,
+        limit: int = Query(100, ge=1, le=1000),
+        offset: int = Query(0, ge=0),
+    ) -> dict[str, Any]:
+        rows = hub.store.list_jobs(
+            state=state, connector=connector, ma_ho_so=ma_ho_so, limit=limit, offset=offset
+        )
+        return {"items": rows}
+
+    @app.get("/api/v1/dossiers/{ma_ho_so}")
+    async def get_dossier(ma_ho_so: str) -> JSONResponse:
+        row = hub.store.get_dossier(ma_ho_so)
+        if row is None:
+            return JSONResponse(
+                {"errors": [_error("ma_ho_so", "not_found", "unknown dossier")]}, status_code=404
+            )
+        jobs_ = hub.store.list_jobs(ma_ho_so=ma_ho_so, limit=1000)
+        return JSONResponse(json.loads(json.dumps({"dossier": row, "jobs": jobs_}, default=str)))
+
+    @app.get("/api/v1/connectors")
+    async def connectors() -> dict[str, Any]:
+        return {"items": hub.describe_connectors()}
+
+    @app.get("/api/v1/lookup/{connector}/{ma_ho_so}")
+    async def lookup(connector: str, ma_ho_so: str) -> JSONResponse:
+        """Look a dossier up at the ministry, with its process history ("Quy trình")."""
+        conn = hub.connectors.get(connector)
+        if conn is None:
+            return JSONResponse(
+                {"errors": [_error("connector", "not_found", "unknown connector")]}, status_code=404
+            )
+        remote = await conn.fetch(ma_ho_so)
+        if remote is None:
+            return JSONResponse(
+                {
+                    "errors": [
+                        _error("ma_ho_so", "not_found", "the ministry does not know this dossier")
+                    ]
+                },
+                status_code=404,
+            )
+        return JSONResponse(
+            {
+                "ma_ho_so": remote.ma_ho_so,
+                "trang_thai": int(remote.trang_thai) if remote.trang_thai else None,
+                "history": [s.model_dump(mode="json") for s in remote.history],
+            }
+        )
+
+    return BodyLimit(app, settings.api.max_body_bytes)  # type: ignore[return-value]

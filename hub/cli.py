@@ -1,0 +1,297 @@
+"""The ``tthc-hub`` command line (Typer + Rich).
+
+Heavy modules (zeep, FastAPI, SQLAlchemy) are imported inside the commands that
+need them, so ``tthc-hub --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from hub.settings import HubSettings
+
+app = typer.Typer(
+    name="tthc-hub",
+    help="tthc-hub: trao đổi hồ sơ giữa hệ thống một cửa của tỉnh và các hệ thống Bộ, ngành. "
+    "Integration hub between the province's one-stop-shop and the ministries.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+db_app = typer.Typer(help="Database schema / Cơ sở dữ liệu.", no_args_is_help=True)
+jobs_app = typer.Typer(help="Sync jobs (the outbox) / Việc đồng bộ.", no_args_is_help=True)
+connectors_app = typer.Typer(help="Connectors / Hệ thống kết nối.", no_args_is_help=True)
+mocks_app = typer.Typer(
+    help="Bundled mock ministry servers / Máy chủ giả lập.", no_args_is_help=True
+)
+app.add_typer(db_app, name="db")
+app.add_typer(jobs_app, name="jobs")
+app.add_typer(connectors_app, name="connectors")
+app.add_typer(mocks_app, name="mocks")
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", "-c", help="TOML settings file (default: $TTHC_HUB_CONFIG or ./tthc-hub.toml)"
+    ),
+]
+
+
+@app.callback()
+def _main(
+    lang: Annotated[
+        str, typer.Option("--lang", help="vi (default) or en", envvar="TTHC_HUB_LANG")
+    ] = "vi",
+) -> None:
+    os.environ["TTHC_HUB_LANG"] = lang
+
+
+def _settings(config: Path | None) -> HubSettings:
+    from hub.errors import ConfigError
+    from hub.logging import setup_logging
+    from hub.settings import HubSettings
+
+    if config is not None:
+        os.environ["TTHC_HUB_CONFIG"] = str(config)
+    try:
+        settings = HubSettings()
+    except (ConfigError, ValueError) as exc:
+        typer.echo(f"configuration error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    setup_logging(settings.log_format, settings.log_level)
+    return settings
+
+
+def _hub(config: Path | None):  # type: ignore[no-untyped-def]
+    from hub.errors import ConfigError
+    from hub.service import Hub
+
+    settings = _settings(config)
+    try:
+        return Hub(settings)
+    except ConfigError as exc:
+        typer.echo(f"configuration error: {exc.reason}", err=True)
+        raise typer.Exit(2) from None
+
+
+# --- serve / worker -------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    config: ConfigOpt = None,
+    host: Annotated[str | None, typer.Option(help="bind address (default from settings)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (default from settings)")] = None,
+    worker: Annotated[bool, typer.Option(help="run the worker in this process")] = True,
+    scheduler: Annotated[bool, typer.Option(help="run the periodic pulls in this process")] = True,
+) -> None:
+    """Run the API, the worker and the scheduler (embedded default: SQLite)."""
+    import uvicorn
+
+    from hub.api import create_app
+
+    hub = _hub(config)
+    bind = host or hub.settings.api.host
+    if not hub.settings.api_keys and bind not in ("127.0.0.1", "localhost", "::1"):
+        typer.echo(
+            "refusing to serve on a non-loopback address without api_keys in the settings", err=True
+        )
+        raise typer.Exit(2)
+    api = create_app(hub, run_worker=worker, run_scheduler=scheduler)
+    uvicorn.run(api, host=bind, port=port or hub.settings.api.port, log_level="warning")
+
+
+@app.command("worker")
+def run_worker(
+    config: ConfigOpt = None,
+    concurrency: Annotated[int | None, typer.Option(help="concurrent calls per connector")] = None,
+) -> None:
+    """Run a worker alone: claim and send jobs until stopped (SIGINT/SIGTERM)."""
+    import asyncio
+    import signal
+
+    hub = _hub(config)
+    if concurrency is not None:
+        hub.worker.settings = hub.worker.settings.model_copy(update={"concurrency": concurrency})
+        hub.worker._slots = {name: concurrency for name in hub.connectors}
+
+    async def _run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await hub.worker.run(stop)
+        finally:
+            await hub.aclose()
+
+    asyncio.run(_run())
+
+
+# --- db ---------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOpt = None) -> None:
+    """Apply the schema migrations (also done on first start)."""
+    from hub.store.engine import make_engine, upgrade_schema
+
+    settings = _settings(config)
+    upgrade_schema(make_engine(settings.database_url))
+    typer.echo("schema up to date")
+
+
+# --- connectors / jobs ---------------------------------------------------------------
+
+
+@connectors_app.command("list")
+def connectors_list(config: ConfigOpt = None) -> None:
+    """The installed connectors and what they can do."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from hub.i18n import t
+
+    hub = _hub(config)
+    table = Table(title=t("connectors.title"))
+    for key in ("connector.name", "connector.title", "connector.capabilities"):
+        table.add_column(t(key))
+    for c in hub.describe_connectors():
+        table.add_row(c["name"], c["title"], ", ".join(c["capabilities"]))
+    Console().print(table)
+
+
+@jobs_app.command("list")
+def jobs_list(
+    config: ConfigOpt = None,
+    state: Annotated[
+        str | None, typer.Option(help="pending, running, failed, succeeded, dead")
+    ] = None,
+    connector: Annotated[str | None, typer.Option()] = None,
+    ma_ho_so: Annotated[str | None, typer.Option("--ma-ho-so")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10000)] = 50,
+) -> None:
+    """List sync jobs, newest first."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from hub.i18n import t
+
+    hub = _hub(config)
+    rows = hub.store.list_jobs(state=state, connector=connector, ma_ho_so=ma_ho_so, limit=limit)
+    table = Table(title=t("jobs.title"))
+    for key in (
+        "job.id",
+        "job.connector",
+        "job.ma_ho_so",
+        "job.state",
+        "job.attempts",
+        "job.next_run_at",
+        "job.error",
+    ):
+        table.add_column(t(key), overflow="fold")
+    for r in rows:
+        table.add_row(
+            str(r["id"]),
+            r["connector"],
+            r["ma_ho_so"],
+            t(f"state.{r['state']}"),
+            str(r["attempts"]),
+            r["next_run_at"].strftime("%Y-%m-%d %H:%M:%S") if r["state"] == "failed" else "",
+            (r["last_error"] or "")[:120],
+        )
+    Console().print(table)
+
+
+# --- mocks ---------------------------------------------------------------------------
+
+
+@mocks_app.command("serve")
+def mocks_serve(
+    host: Annotated[str, typer.Option(help="loopback address to bind")] = "127.0.0.1",
+    base_port: Annotated[
+        int, typer.Option(help="first port; each mock takes the next one (0 = any free port)")
+    ] = 8101,
+    only: Annotated[list[str] | None, typer.Option("--only", help="serve only these mocks")] = None,
+    seed: Annotated[int, typer.Option(help="ministry-filed dossiers to create at start")] = 0,
+) -> None:
+    """Serve every bundled mock on its own loopback port until stopped."""
+    import time
+
+    import httpx
+    from rich.console import Console
+    from rich.table import Table
+
+    from hub.i18n import t
+    from mocks._common.server import start_server
+    from mocks.registry import mock_factories
+
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        typer.echo("the mocks only bind loopback addresses", err=True)
+        raise typer.Exit(2)
+    factories = mock_factories()
+    servers = []
+    table = Table(title=t("mocks.title"))
+    table.add_column("mock")
+    table.add_column("URL")
+    for i, (name, factory) in enumerate(sorted(factories.items())):
+        if only and name not in only:
+            continue
+        server = start_server(factory(), host=host, port=0 if base_port == 0 else base_port + i)
+        servers.append(server)
+        if seed:
+            httpx.post(f"{server.url}/_mock/seed", json={"count": seed, "seed": 1}, timeout=30)
+        table.add_row(name, server.url)
+    console = Console()
+    console.print(table)
+    console.print(t("mocks.running"))
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for server in servers:
+            server.stop()
+
+
+# --- demo ----------------------------------------------------------------------------
+
+
+@app.command()
+def demo(
+    dossiers: Annotated[int, typer.Option(min=1, max=5000, help="province dossiers to sync")] = 60,
+    ministry_filed: Annotated[
+        int, typer.Option(min=0, max=1000, help="dossiers filed at the ministry")
+    ] = 12,
+    invalid: Annotated[
+        int, typer.Option(min=0, max=100, help="dossiers lacking what the ministry requires")
+    ] = 3,
+    fault_rate: Annotated[
+        float, typer.Option(min=0, max=0.5, help="share of calls the mock fails")
+    ] = 0.12,
+    seed: Annotated[int, typer.Option(help="random seed of the sample data and the faults")] = 2026,
+    keep: Annotated[
+        Path | None, typer.Option(help="keep the SQLite file here instead of a temp dir")
+    ] = None,
+) -> None:
+    """Run the whole flow against the bundled MOLISA mock and print what happened."""
+    from hub.demo import run_demo
+
+    lost = run_demo(
+        dossiers=dossiers,
+        ministry_filed=ministry_filed,
+        invalid=invalid,
+        fault_rate=fault_rate,
+        seed=seed,
+        keep=keep,
+    )
+    raise typer.Exit(1 if lost else 0)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,114 @@
+"""User-facing words in Vietnamese (default) and English.
+
+Officials read the CLI tables, reports and the dashboard in Vietnamese; English is
+there with ``--lang en`` or ``TTHC_HUB_LANG=en``. Validation errors of the API carry
+both languages.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+__all__ = ["error_messages", "lang", "t"]
+
+_TEXT: dict[str, tuple[str, str]] = {
+    # key: (vi, en)
+    "job.id": ("Mã việc", "Job"),
+    "job.connector": ("Hệ thống", "Connector"),
+    "job.ma_ho_so": ("Mã hồ sơ", "Dossier code"),
+    "job.state": ("Trạng thái", "State"),
+    "job.attempts": ("Số lần gửi", "Attempts"),
+    "job.next_run_at": ("Lần gửi tiếp", "Next attempt"),
+    "job.error": ("Lỗi", "Error"),
+    "job.event": ("Sự kiện", "Event"),
+    "state.pending": ("Chờ gửi", "Pending"),
+    "state.running": ("Đang gửi", "Running"),
+    "state.failed": ("Lỗi tạm thời, chờ gửi lại", "Failed, will retry"),
+    "state.succeeded": ("Đã đồng bộ", "Synced"),
+    "state.dead": ("Lỗi, cần xử lý", "Dead, needs an operator"),
+    "connector.name": ("Mã hệ thống", "Name"),
+    "connector.title": ("Hệ thống", "System"),
+    "connector.capabilities": ("Chức năng", "Capabilities"),
+    "jobs.title": ("Danh sách việc đồng bộ", "Sync jobs"),
+    "connectors.title": ("Các hệ thống kết nối", "Connectors"),
+    "demo.title": ("Kết quả chạy thử", "Demo summary"),
+    "demo.ingested": ("Sự kiện đã nhận", "Events ingested"),
+    "demo.jobs": ("Việc đồng bộ", "Sync jobs"),
+    "demo.synced": ("Đã đồng bộ", "Synced"),
+    "demo.retried": ("Đã gửi lại sau lỗi tạm thời", "Retried after transient errors"),
+    "demo.dead": ("Lỗi, cần xử lý", "Dead (need an operator)"),
+    "demo.held": ("Chờ sau việc lỗi", "Held back behind a dead job"),
+    "demo.inbox": ("Hồ sơ mới đăng ký từ Bộ (hộp thư đến)", "Ministry-filed dossiers in the inbox"),
+    "demo.inbox_taken": ("Đã tiếp nhận từ hộp thư đến", "Received from the inbox"),
+    "demo.lost": ("Bị mất", "Lost"),
+    "demo.duplicates": ("Gửi trùng tại Bộ (đã chặn)", "Duplicates at the ministry (deduplicated)"),
+    "demo.dossiers_synced": ("Hồ sơ đồng bộ đầy đủ", "Dossiers fully synced"),
+    "demo.dossiers_dead": ("Hồ sơ lỗi (kèm lý do)", "Dossiers dead (with reason)"),
+    "demo.reasons": ("Lý do lỗi", "Reasons"),
+    "demo.progress": ("Đang đồng bộ", "Syncing"),
+    "mocks.title": ("Máy chủ giả lập", "Mock servers"),
+    "mocks.running": ("Đang chạy, nhấn Ctrl+C để dừng", "Running; press Ctrl+C to stop"),
+}
+
+#: pydantic error types and our own, in Vietnamese. English comes from the message.
+_ERRORS_VI: dict[str, str] = {
+    "missing": "thiếu trường bắt buộc",
+    "extra_forbidden": "trường không được phép",
+    "string_too_short": "giá trị quá ngắn",
+    "string_too_long": "giá trị quá dài",
+    "string_type": "phải là chuỗi ký tự",
+    "string_pattern_mismatch": "sai định dạng",
+    "int_parsing": "phải là số nguyên",
+    "int_type": "phải là số nguyên",
+    "greater_than_equal": "giá trị nhỏ hơn mức cho phép",
+    "less_than_equal": "giá trị lớn hơn mức cho phép",
+    "date_from_datetime_parsing": "sai định dạng ngày (YYYY-MM-DD)",
+    "date_parsing": "sai định dạng ngày (YYYY-MM-DD)",
+    "date_type": "sai định dạng ngày (YYYY-MM-DD)",
+    "datetime_parsing": "sai định dạng ngày giờ (ISO 8601)",
+    "datetime_from_date_parsing": "sai định dạng ngày giờ (ISO 8601)",
+    "datetime_type": "sai định dạng ngày giờ (ISO 8601)",
+    "enum": "giá trị không nằm trong danh sách cho phép",
+    "literal_error": "giá trị không nằm trong danh sách cho phép",
+    "model_type": "phải là một đối tượng JSON",
+    "list_type": "phải là một danh sách",
+    "dict_type": "phải là một đối tượng JSON",
+    "bool_parsing": "phải là true hoặc false",
+    "json_invalid": "nội dung không phải JSON hợp lệ",
+    "union_tag_invalid": "sai loại",
+    "ma_ho_so_format": (
+        "mã hồ sơ phải có dạng <mã cơ quan>-<YYMMDD>-<NNNN>, ví dụ 000.00.22.H34-231125-0001"
+    ),
+    "ma_ho_so_date": "phần ngày của mã hồ sơ không phải ngày hợp lệ (YYMMDD)",
+    "ma_tthc_format": "mã TTHC phải có dạng 2.000986, 2.000880.000.00.00.H34 hoặc 1.011516.H34",
+    "ma_tthc_unknown": "mã TTHC không có trong danh mục thủ tục",
+    "phone_format": "số điện thoại phải gồm 10 hoặc 11 chữ số, bắt đầu bằng 0 hoặc +84",
+    "id_number_format": "số giấy tờ phải là CCCD 12 chữ số hoặc CMND 9 chữ số",
+    "id_type_mismatch": "loại định danh không khớp với độ dài số giấy tờ",
+    "birth_date_range": "ngày sinh không hợp lệ",
+    "delivery_address_required": "trả kết quả qua bưu chính cần có địa chỉ",
+    "date_order": "ngày tiếp nhận sớm hơn ngày nộp",
+    "reception_date_required": "hồ sơ đã tiếp nhận phải có ngày tiếp nhận",
+    "return_date_required": "hồ sơ đã trả kết quả phải có ngày trả",
+    "snapshot_mismatch": "mã hồ sơ trong snapshot khác mã hồ sơ của sự kiện",
+    "invalid_transition": "chuyển trạng thái không hợp lệ theo quy định một cửa",
+    "body_too_large": "nội dung yêu cầu quá lớn",
+    "batch_too_large": "lô sự kiện quá lớn",
+    "empty_batch": "lô sự kiện rỗng",
+}
+
+
+def lang() -> str:
+    value = os.environ.get("TTHC_HUB_LANG", "vi").lower()
+    return "en" if value.startswith("en") else "vi"
+
+
+def t(key: str, language: str | None = None) -> str:
+    vi, en = _TEXT.get(key, (key, key))
+    return en if (language or lang()) == "en" else vi
+
+
+def error_messages(error_type: str, message_en: str) -> dict[str, Any]:
+    """``{"message_vi": ..., "message_en": ...}`` for one validation error."""
+    return {"message_vi": _ERRORS_VI.get(error_type, message_en), "message_en": message_en}

@@ -1,0 +1,72 @@
+"""Routing: which connectors receive an event. Configuration, not code.
+
+Rules come from ``[[routes]]`` in the TOML settings::
+
+    [[routes]]
+    connector = "molisa"
+    ma_tthc = ["1.001776", "1.001731"]      # national codes; local codes match too
+    event_types = []                        # empty = every event type
+    channels = []                           # empty = every channel
+
+An event goes to every connector with at least one matching rule, once. A
+dossier filed at a ministry is never echoed back to it as "created": that
+ministry already holds it; its reception and later events are sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from hub.errors import ConfigError
+from hub.models import DossierEvent, EventType, Origin, national_ma_tthc
+from hub.settings import RouteRule
+
+__all__ = ["Router"]
+
+_EVENT_TYPES = {t.value for t in EventType}
+
+
+class Router:
+    def __init__(self, rules: Iterable[RouteRule], connectors: Iterable[str]) -> None:
+        self.rules = list(rules)
+        known = set(connectors)
+        for i, rule in enumerate(self.rules):
+            where = f"routes[{i}]"
+            if rule.connector not in known:
+                raise ConfigError(
+                    f"{where} names connector {rule.connector!r}, which is not installed "
+                    f"or not configured (known: {', '.join(sorted(known)) or 'none'})"
+                )
+            bad = [t for t in rule.event_types if t not in _EVENT_TYPES]
+            if bad:
+                raise ConfigError(f"{where}.event_types: unknown event type(s) {bad}")
+        self._codes = [frozenset(national_ma_tthc(c) for c in r.ma_tthc) for r in self.rules]
+
+    def targets(self, event: DossierEvent) -> list[str]:
+        """The connectors this event must be sent to, in rule order."""
+        dossier = event.snapshot
+        code = national_ma_tthc(dossier.ma_tthc)
+        out: list[str] = []
+        for rule, codes in zip(self.rules, self._codes, strict=True):
+            if rule.connector in out:
+                continue
+            if codes and code not in codes:
+                continue
+            if rule.event_types and event.type.value not in rule.event_types:
+                continue
+            if rule.channels and dossier.kenh.value not in rule.channels:
+                continue
+            if rule.with_fees is not None and bool(dossier.le_phi) != rule.with_fees:
+                continue
+            if (
+                event.type is EventType.CREATED
+                and dossier.origin is Origin.MINISTRY
+                and dossier.origin_system == rule.connector
+            ):
+                continue
+            out.append(rule.connector)
+        return out
+
+    def known_codes(self) -> set[str]:
+        """Every mã TTHC some rule names (national form)."""
+        return {c for codes in self._codes for c in codes}

@@ -1,0 +1,33 @@
+"""Periodic jobs (apscheduler 3, AsyncIOScheduler): each pulling connector on an interval."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from hub.service import Hub
+
+__all__ = ["build_scheduler"]
+
+
+def build_scheduler(hub: Hub) -> AsyncIOScheduler:
+    """A scheduler (not started) with one pull job per connector that can pull."""
+    scheduler = AsyncIOScheduler(timezone="Asia/Ho_Chi_Minh")
+    interval = hub.settings.scheduler.pull_interval_seconds
+    for name in hub.pull_connectors():
+        scheduler.add_job(
+            hub.pull_once,
+            "interval",
+            args=[name],
+            seconds=interval,
+            id=f"pull:{name}",
+            # One run at a time per connector; a run missed while the hub was down is
+            # done once at start, not once per missed interval.
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=int(interval),
+            next_run_time=datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")),  # pull at start too
+        )
+    return scheduler

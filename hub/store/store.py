@@ -1,0 +1,582 @@
+"""Named queries over the store: ingest, claim, finish, inbox. SQLAlchemy Core only.
+
+Every method is one transaction. On PostgreSQL, claims use ``FOR UPDATE SKIP
+LOCKED`` so several worker processes share the queue; on SQLite the single
+writer lock does the same job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from hub.errors import IngestError
+from hub.masking import mask_excerpt
+from hub.models import Dossier, DossierEvent, Origin, Status, transition_allowed
+from hub.store.tables import (
+    CLAIMABLE_STATES,
+    DONE_STATES,
+    JobState,
+    attempts,
+    dossiers,
+    events,
+    inbox,
+    jobs,
+    pull_cursors,
+    remote_refs,
+)
+
+__all__ = ["ClaimedJob", "IngestOutcome", "Store", "utcnow"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; they were stored as UTC."""
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    event_id: str
+    ma_ho_so: str
+    sequence: int
+    duplicate: bool
+    connectors: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedJob:
+    id: int
+    connector: str
+    ma_ho_so: str
+    event_id: str
+    sequence: int
+    attempts: int  #: including this one
+    created_at: datetime
+    idempotency_key: str
+
+
+class Store:
+    """The hub's database. One instance per process; thread-safe as the engine is."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    # --- ingest ---------------------------------------------------------------
+
+    def ingest(
+        self,
+        batch: Sequence[DossierEvent],
+        route: Any,
+        *,
+        now: datetime | None = None,
+    ) -> list[IngestOutcome]:
+        """Accept events in ONE transaction: mirror, events, and a job per routed connector.
+
+        ``route(event) -> list[str]`` names the connectors. An event id seen before is
+        a duplicate: reported, not applied again. A status change the one-stop-shop
+        rules do not allow raises :class:`IngestError` and nothing of the batch is kept.
+        """
+        now = now or utcnow()
+        out: list[IngestOutcome] = []
+        with self.engine.begin() as conn:
+            seen = self._existing_events(conn, [e.id for e in batch])
+            in_batch: set[str] = set()
+            for index, event in enumerate(batch):
+                if event.id in seen or event.id in in_batch:
+                    out.append(
+                        IngestOutcome(event.id, event.ma_ho_so, seen.get(event.id, 0), True, ())
+                    )
+                    continue
+                in_batch.add(event.id)
+                seq = self._apply_to_mirror(conn, event, now, index)
+                snapshot = event.snapshot.model_dump(mode="json")
+                conn.execute(
+                    insert(events).values(
+                        id=event.id,
+                        ma_ho_so=event.ma_ho_so,
+                        sequence=seq,
+                        type=event.type.value,
+                        occurred_at=event.occurred_at,
+                        received_at=now,
+                        snapshot=snapshot,
+                    )
+                )
+                targets = tuple(route(event))
+                if targets:
+                    conn.execute(
+                        insert(jobs),
+                        [
+                            {
+                                "connector": name,
+                                "ma_ho_so": event.ma_ho_so,
+                                "event_id": event.id,
+                                "sequence": seq,
+                                "state": JobState.PENDING.value,
+                                "attempts": 0,
+                                "next_run_at": now,
+                                "idempotency_key": f"{name}:{event.id}",
+                                "created_at": now,
+                                "updated_at": now,
+                            }
+                            for name in targets
+                        ],
+                    )
+                self._take_from_inbox(conn, event, now)
+                out.append(IngestOutcome(event.id, event.ma_ho_so, seq, False, targets))
+        return out
+
+    def _existing_events(self, conn: Connection, ids: list[str]) -> dict[str, int]:
+        if not ids:
+            return {}
+        rows = conn.execute(select(events.c.id, events.c.sequence).where(events.c.id.in_(ids)))
+        return {r.id: r.sequence for r in rows}
+
+    def _apply_to_mirror(
+        self, conn: Connection, event: DossierEvent, now: datetime, index: int
+    ) -> int:
+        dossier = event.snapshot
+        query = select(dossiers.c.trang_thai, dossiers.c.last_sequence).where(
+            dossiers.c.ma_ho_so == event.ma_ho_so
+        )
+        if self.dialect == "postgresql":
+            query = query.with_for_update()  # serialises a dossier's events across ingesters
+        row = conn.execute(query).first()
+        values = {
+            "ma_tthc": dossier.ma_tthc,
+            "trang_thai": int(dossier.trang_thai),
+            "snapshot": dossier.model_dump(mode="json"),
+            "updated_at": now,
+        }
+        if row is None:
+            values |= {
+                "ma_ho_so": event.ma_ho_so,
+                "origin": dossier.origin.value,
+                "origin_system": dossier.origin_system,
+                "last_sequence": 1,
+                "created_at": now,
+            }
+            if conn.execute(self._insert_ignore(dossiers).values(**values)).rowcount == 1:
+                return 1
+            # A concurrent ingester created it first: take the update path.
+            row = conn.execute(query).first()
+        assert row is not None
+        old = Status(row.trang_thai)
+        if not transition_allowed(old, dossier.trang_thai):
+            raise IngestError(
+                f"trạng thái cannot go from {int(old)} ({old.label_vi}) to "
+                f"{int(dossier.trang_thai)} ({dossier.trang_thai.label_vi}) "
+                f"for dossier {event.ma_ho_so}",
+                code="invalid_transition",
+                status=409,
+                loc=f"events[{index}].snapshot.trang_thai",
+            )
+        seq = row.last_sequence + 1
+        conn.execute(
+            update(dossiers)
+            .where(dossiers.c.ma_ho_so == event.ma_ho_so)
+            .values(last_sequence=seq, **values)
+        )
+        return int(seq)
+
+    def _take_from_inbox(self, conn: Connection, event: DossierEvent, now: datetime) -> None:
+        """The province received (or refused) a ministry-filed dossier: it leaves the inbox."""
+        dossier = event.snapshot
+        if dossier.origin is not Origin.MINISTRY or dossier.trang_thai == Status.MOI_DANG_KY:
+            return
+        conn.execute(
+            update(inbox)
+            .where(inbox.c.ma_ho_so == event.ma_ho_so, inbox.c.state == "new")
+            .values(state="taken", taken_at=now, taken_by_event=event.id)
+        )
+
+    def _insert_ignore(self, table: Any) -> Any:
+        if self.dialect == "postgresql":
+            return postgresql.insert(table).on_conflict_do_nothing()
+        return sqlite.insert(table).on_conflict_do_nothing()
+
+    # --- the worker -------------------------------------------------------------
+
+    def claim(
+        self,
+        worker: str,
+        limit: int,
+        lease_seconds: float,
+        connectors: Iterable[str] | None = None,
+        *,
+        now: datetime | None = None,
+    ) -> list[ClaimedJob]:
+        """Claim up to ``limit`` due jobs, each the head of its (connector, dossier) chain.
+
+        A job is due when it is pending, or failed with ``next_run_at`` passed, or
+        running with an expired lease (its worker died). It is claimable only when no
+        earlier job of the same connector and dossier is unfinished, which keeps the
+        order in which the province's events were received.
+        """
+        now = now or utcnow()
+        j = jobs.alias("j")
+        p = jobs.alias("p")
+        earlier_unfinished = exists().where(
+            p.c.connector == j.c.connector,
+            p.c.ma_ho_so == j.c.ma_ho_so,
+            p.c.id < j.c.id,
+            p.c.state.not_in(DONE_STATES),
+        )
+        due = or_(
+            and_(j.c.state.in_(CLAIMABLE_STATES), j.c.next_run_at <= now),
+            and_(j.c.state == JobState.RUNNING.value, j.c.lease_until < now),
+        )
+        candidates = select(j.c.id).where(due, ~earlier_unfinished)
+        if connectors is not None:
+            candidates = candidates.where(j.c.connector.in_(list(connectors)))
+        candidates = candidates.order_by(j.c.id).limit(limit)
+        if self.dialect == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True, of=j)
+        stmt = (
+            update(jobs)
+            .where(jobs.c.id.in_(candidates.scalar_subquery()))
+            .values(
+                state=JobState.RUNNING.value,
+                lease_owner=worker,
+                lease_until=now + timedelta(seconds=lease_seconds),
+                attempts=jobs.c.attempts + 1,
+                updated_at=now,
+            )
+            .returning(
+                jobs.c.id,
+                jobs.c.connector,
+                jobs.c.ma_ho_so,
+                jobs.c.event_id,
+                jobs.c.sequence,
+                jobs.c.attempts,
+                jobs.c.created_at,
+                jobs.c.idempotency_key,
+            )
+        )
+        with self.engine.begin() as conn:
+            rows = conn.execute(stmt).all()
+        claimed = [
+            ClaimedJob(
+                id=r.id,
+                connector=r.connector,
+                ma_ho_so=r.ma_ho_so,
+                event_id=r.event_id,
+                sequence=r.sequence,
+                attempts=r.attempts,
+                created_at=as_utc(r.created_at) or now,
+                idempotency_key=r.idempotency_key,
+            )
+            for r in rows
+        ]
+        claimed.sort(key=lambda c: c.id)
+        return claimed
+
+    def load_events(self, event_ids: Iterable[str]) -> dict[str, DossierEvent]:
+        """The stored events (with their snapshots) of claimed jobs, by id."""
+        ids = list(set(event_ids))
+        if not ids:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(events).where(events.c.id.in_(ids))).all()
+        return {
+            r.id: DossierEvent(
+                id=r.id,
+                type=r.type,
+                occurred_at=as_utc(r.occurred_at),
+                ma_ho_so=r.ma_ho_so,
+                sequence=r.sequence,
+                snapshot=Dossier.model_validate(r.snapshot),
+            )
+            for r in rows
+        }
+
+    def finish_job(
+        self,
+        job: ClaimedJob,
+        worker: str,
+        *,
+        state: JobState,
+        attempt: dict[str, Any],
+        next_run_at: datetime | None = None,
+        error: str | None = None,
+        error_class: str | None = None,
+        remote_id: str | None = None,
+        status: Status | None = None,
+        now: datetime | None = None,
+    ) -> bool:
+        """Record an attempt and move the job on, if this worker still holds its lease.
+
+        Returns False when the lease was lost (another worker reclaimed the job after
+        ours expired): nothing is written, and the other worker's outcome stands.
+        """
+        now = now or utcnow()
+        values: dict[str, Any] = {
+            "state": state.value,
+            "updated_at": now,
+            "lease_owner": None,
+            "lease_until": None,
+            "last_error": error,
+            "error_class": error_class,
+        }
+        if next_run_at is not None:
+            values["next_run_at"] = next_run_at
+        if state in (JobState.SUCCEEDED, JobState.DEAD):
+            values["finished_at"] = now
+        if remote_id is not None:
+            values["remote_id"] = remote_id
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(jobs)
+                .where(
+                    jobs.c.id == job.id,
+                    jobs.c.state == JobState.RUNNING.value,
+                    jobs.c.lease_owner == worker,
+                )
+                .values(**values)
+            )
+            if result.rowcount != 1:
+                return False
+            conn.execute(
+                insert(attempts).values(
+                    job_id=job.id,
+                    attempt=job.attempts,
+                    worker=worker,
+                    started_at=attempt["started_at"],
+                    duration_ms=attempt["duration_ms"],
+                    outcome=attempt["outcome"],
+                    error_class=error_class,
+                    http_status=attempt.get("http_status"),
+                    error=error,
+                    request_excerpt=_excerpt(attempt.get("request")),
+                    response_excerpt=_excerpt(attempt.get("response")),
+                )
+            )
+            if state is JobState.SUCCEEDED:
+                self._upsert_remote_ref(conn, job, remote_id, status, now)
+        return True
+
+    def _upsert_remote_ref(
+        self,
+        conn: Connection,
+        job: ClaimedJob,
+        remote_id: str | None,
+        status: Status | None,
+        now: datetime,
+    ) -> None:
+        values = {
+            "connector": job.connector,
+            "ma_ho_so": job.ma_ho_so,
+            "remote_id": remote_id,
+            "last_event_id": job.event_id,
+            "last_status": int(status) if status is not None else None,
+            "updated_at": now,
+        }
+        dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        stmt = dialect_insert(remote_refs).values(**values)
+        update_values = {
+            k: stmt.excluded[k] for k in ("last_event_id", "last_status", "updated_at")
+        }
+        if remote_id is not None:
+            update_values["remote_id"] = stmt.excluded.remote_id
+        conn.execute(
+            stmt.on_conflict_do_update(index_elements=["connector", "ma_ho_so"], set_=update_values)
+        )
+
+    # --- pulls and the inbox ------------------------------------------------------
+
+    def get_cursor(self, connector: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                select(pull_cursors.c.cursor).where(pull_cursors.c.connector == connector)
+            ).scalar()
+
+    def store_pulled(
+        self,
+        connector: str,
+        items: Sequence[Any],
+        cursor: str | None,
+        *,
+        now: datetime | None = None,
+    ) -> int:
+        """Keep pulled dossiers in the inbox and the mirror, and move the cursor, atomically.
+
+        Returns how many were new; repeats (same connector and remote id) are ignored.
+        """
+        now = now or utcnow()
+        new = 0
+        with self.engine.begin() as conn:
+            for item in items:
+                dossier: Dossier = item.dossier
+                snapshot = dossier.model_dump(mode="json")
+                result = conn.execute(
+                    self._insert_ignore(inbox).values(
+                        connector=connector,
+                        remote_id=item.remote_id,
+                        ma_ho_so=dossier.ma_ho_so,
+                        ma_tthc=dossier.ma_tthc,
+                        state="new",
+                        snapshot=snapshot,
+                        raw_excerpt=_excerpt(item.raw_excerpt),
+                        pulled_at=now,
+                    )
+                )
+                if result.rowcount:
+                    new += 1
+                    conn.execute(
+                        self._insert_ignore(dossiers).values(
+                            ma_ho_so=dossier.ma_ho_so,
+                            ma_tthc=dossier.ma_tthc,
+                            trang_thai=int(dossier.trang_thai),
+                            origin=dossier.origin.value,
+                            origin_system=dossier.origin_system or connector,
+                            last_sequence=0,
+                            snapshot=snapshot,
+                            created_at=now,
+                            updated_at=now,
+                        )
+                    )
+            self._save_cursor(conn, connector, cursor, now, error=None)
+        return new
+
+    def mark_acked(self, connector: str, remote_ids: Sequence[str]) -> None:
+        if not remote_ids:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(inbox)
+                .where(inbox.c.connector == connector, inbox.c.remote_id.in_(list(remote_ids)))
+                .values(acked_at=utcnow())
+            )
+
+    def unacked(self, connector: str, limit: int = 500) -> list[str]:
+        """Pulled items whose acknowledgement did not reach the ministry yet."""
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    select(inbox.c.remote_id)
+                    .where(inbox.c.connector == connector, inbox.c.acked_at.is_(None))
+                    .order_by(inbox.c.id)
+                    .limit(limit)
+                ).scalars()
+            )
+
+    def record_pull_error(self, connector: str, error: str) -> None:
+        with self.engine.begin() as conn:
+            self._save_cursor(conn, connector, None, utcnow(), error=error, keep_cursor=True)
+
+    def _save_cursor(
+        self,
+        conn: Connection,
+        connector: str,
+        cursor: str | None,
+        now: datetime,
+        *,
+        error: str | None,
+        keep_cursor: bool = False,
+    ) -> None:
+        dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        values: dict[str, Any] = {"connector": connector, "updated_at": now}
+        if error is None:
+            values |= {"cursor": cursor, "last_success_at": now}
+        else:
+            values |= {"last_error": error, "last_error_at": now}
+        stmt = dialect_insert(pull_cursors).values(**values)
+        update_values = {k: stmt.excluded[k] for k in values if k != "connector"}
+        if keep_cursor:
+            update_values.pop("cursor", None)
+        conn.execute(stmt.on_conflict_do_update(index_elements=["connector"], set_=update_values))
+
+    def list_inbox(
+        self,
+        *,
+        state: str | None = "new",
+        connector: str | None = None,
+        after_id: int = 0,
+        limit: int = 100,
+    ) -> list[dict[str, Any]]:
+        query = select(inbox).where(inbox.c.id > after_id).order_by(inbox.c.id).limit(limit)
+        if state:
+            query = query.where(inbox.c.state == state)
+        if connector:
+            query = query.where(inbox.c.connector == connector)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    # --- reading ------------------------------------------------------------------
+
+    def list_jobs(
+        self,
+        *,
+        state: str | None = None,
+        connector: str | None = None,
+        ma_ho_so: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        query = select(jobs).order_by(jobs.c.id.desc()).limit(limit).offset(offset)
+        if state:
+            query = query.where(jobs.c.state == state)
+        if connector:
+            query = query.where(jobs.c.connector == connector)
+        if ma_ho_so:
+            query = query.where(jobs.c.ma_ho_so == ma_ho_so)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def job_counts(self) -> dict[tuple[str, str], int]:
+        """Jobs by (connector, state)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(jobs.c.connector, jobs.c.state, func.count()).group_by(
+                    jobs.c.connector, jobs.c.state
+                )
+            )
+            return {(r[0], r[1]): r[2] for r in rows}
+
+    def get_dossier(self, ma_ho_so: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(dossiers).where(dossiers.c.ma_ho_so == ma_ho_so)).first()
+            return dict(row._mapping) if row else None
+
+    def has_unfinished_jobs(self) -> bool:
+        """True while some job can still make progress (not dead, not held back by one)."""
+        j = jobs.alias("j")
+        p = jobs.alias("p")
+        blocked_by_dead = exists().where(
+            p.c.connector == j.c.connector,
+            p.c.ma_ho_so == j.c.ma_ho_so,
+            p.c.id < j.c.id,
+            p.c.state == JobState.DEAD.value,
+        )
+        query = (
+            select(func.count())
+            .select_from(j)
+            .where(j.c.state.in_(("pending", "failed", "running")), ~blocked_by_dead)
+        )
+        with self.engine.connect() as conn:
+            return bool(conn.execute(query).scalar())
+
+
+def _excerpt(payload: Any) -> str | None:
+    return None if payload is None else mask_excerpt(payload)

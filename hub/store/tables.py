@@ -1,0 +1,190 @@
+"""The store's tables (SQLAlchemy Core). Alembic migrations in ``migrations/`` create them.
+
+* ``dossiers``: the province mirror, one row per mã hồ sơ, with the last snapshot;
+* ``events``: every accepted event with its per-dossier sequence and snapshot;
+* ``jobs``: the outbox, one row per (connector, event), with its retry state;
+* ``attempts``: every call made for a job, with masked excerpts;
+* ``remote_refs``: what each ministry calls our dossier, and its last known status;
+* ``inbox``: dossiers filed at a ministry, pulled and waiting for the province;
+* ``pull_cursors``: where each connector's pull left off.
+
+Times are stored in UTC.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# BIGINT ids on PostgreSQL; SQLite only auto-increments INTEGER PRIMARY KEY.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+Json = JSON().with_variant(JSONB(), "postgresql")
+Utc = DateTime(timezone=True)
+
+
+class JobState(StrEnum):
+    """The states of an outbox job."""
+
+    PENDING = "pending"  #: waiting to be claimed
+    RUNNING = "running"  #: claimed by a worker holding a lease
+    FAILED = "failed"  #: a transient error; waits for next_run_at to be retried
+    SUCCEEDED = "succeeded"  #: the ministry acknowledged it
+    DEAD = "dead"  #: permanent error or retries exhausted; waits for an operator
+
+
+#: States after which a job no longer holds back the later jobs of its dossier.
+DONE_STATES = (JobState.SUCCEEDED.value,)
+#: States a worker may claim (running ones only when their lease has expired).
+CLAIMABLE_STATES = (JobState.PENDING.value, JobState.FAILED.value)
+
+dossiers = Table(
+    "dossiers",
+    metadata,
+    Column("ma_ho_so", String(64), primary_key=True),
+    Column("ma_tthc", String(64), nullable=False, index=True),
+    Column("trang_thai", SmallInteger, nullable=False),
+    Column("origin", String(16), nullable=False),
+    Column("origin_system", String(50)),
+    Column("last_sequence", Integer, nullable=False, server_default=text("0")),
+    Column("snapshot", Json, nullable=False),
+    Column("created_at", Utc, nullable=False),
+    Column("updated_at", Utc, nullable=False, index=True),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("ma_ho_so", String(64), nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("occurred_at", Utc, nullable=False),
+    Column("received_at", Utc, nullable=False),
+    Column("snapshot", Json, nullable=False),
+    UniqueConstraint("ma_ho_so", "sequence", name="uq_events_dossier_sequence"),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("connector", String(50), nullable=False),
+    Column("ma_ho_so", String(64), nullable=False),
+    Column("event_id", String(100), ForeignKey("events.id"), nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("next_run_at", Utc, nullable=False),
+    Column("lease_owner", String(100)),
+    Column("lease_until", Utc),
+    Column("last_error", Text),
+    Column("error_class", String(50)),
+    Column("idempotency_key", String(200), nullable=False, unique=True),
+    Column("remote_id", String(200)),
+    Column("created_at", Utc, nullable=False),
+    Column("updated_at", Utc, nullable=False),
+    Column("finished_at", Utc),
+    # The claim query: due jobs in claimable states, oldest first. Partial, so it
+    # stays small however many finished jobs the table holds (PERF-NOTES.md).
+    Index(
+        "ix_jobs_due",
+        "next_run_at",
+        "id",
+        sqlite_where=text("state IN ('pending', 'failed')"),
+        postgresql_where=text("state IN ('pending', 'failed')"),
+    ),
+    Index(
+        "ix_jobs_running_lease",
+        "lease_until",
+        sqlite_where=text("state = 'running'"),
+        postgresql_where=text("state = 'running'"),
+    ),
+    # Ordering per (connector, dossier): "is an earlier job still unfinished?"
+    Index("ix_jobs_chain", "connector", "ma_ho_so", "id"),
+    Index("ix_jobs_state_connector", "state", "connector"),
+)
+
+attempts = Table(
+    "attempts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("job_id", Id, ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("attempt", Integer, nullable=False),
+    Column("worker", String(100)),
+    Column("started_at", Utc, nullable=False),
+    Column("duration_ms", Float, nullable=False),
+    Column("outcome", String(16), nullable=False),  # ok | transient | permanent
+    Column("error_class", String(50)),
+    Column("http_status", Integer),
+    Column("error", Text),
+    Column("request_excerpt", Text),
+    Column("response_excerpt", Text),
+)
+
+remote_refs = Table(
+    "remote_refs",
+    metadata,
+    Column("connector", String(50), primary_key=True),
+    Column("ma_ho_so", String(64), primary_key=True),
+    Column("remote_id", String(200)),
+    Column("last_event_id", String(100)),
+    Column("last_status", SmallInteger),
+    Column("updated_at", Utc, nullable=False),
+)
+
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("connector", String(50), nullable=False),
+    Column("remote_id", String(200), nullable=False),
+    Column("ma_ho_so", String(64), nullable=False, index=True),
+    Column("ma_tthc", String(64), nullable=False),
+    Column("state", String(16), nullable=False),  # new | taken
+    Column("snapshot", Json, nullable=False),
+    Column("raw_excerpt", Text),
+    Column("pulled_at", Utc, nullable=False),
+    Column("acked_at", Utc),
+    Column("taken_at", Utc),
+    Column("taken_by_event", String(100)),
+    UniqueConstraint("connector", "remote_id", name="uq_inbox_connector_remote"),
+    Index("ix_inbox_state_id", "state", "id"),
+)
+
+pull_cursors = Table(
+    "pull_cursors",
+    metadata,
+    Column("connector", String(50), primary_key=True),
+    Column("cursor", Text),
+    Column("last_success_at", Utc),
+    Column("last_error", Text),
+    Column("last_error_at", Utc),
+    Column("updated_at", Utc, nullable=False),
+)
