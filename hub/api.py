@@ -127,8 +127,13 @@ class _TooLarge(Exception):
     pass
 
 
-def create_app(hub: Hub, *, run_worker: bool = False, run_scheduler: bool = False) -> FastAPI:
-    """The API over ``hub``; optionally running the worker and the pull scheduler in-process."""
+def create_app(
+    hub: Hub, *, run_worker: bool = False, run_scheduler: bool = False, close_hub: bool = True
+) -> FastAPI:
+    """The API over ``hub``; optionally running the worker and the pull scheduler in-process.
+
+    ``close_hub``: close the hub's connectors and engine when the app shuts down.
+    """
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -150,7 +155,8 @@ def create_app(hub: Hub, *, run_worker: bool = False, run_scheduler: bool = Fals
                 scheduler.shutdown(wait=False)
             if worker_task is not None:
                 await worker_task
-            await hub.aclose()
+            if close_hub:
+                await hub.aclose()
 
     app = FastAPI(
         title="tthc-hub",

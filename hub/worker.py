@@ -13,6 +13,7 @@ reclaims the job and sends it again with the same idempotency key.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import socket
 import time
@@ -47,8 +48,14 @@ class RetryPolicy:
     """tenacity's wait and stop strategies, applied to a job's stored attempt count."""
 
     def __init__(self, settings: RetrySettings) -> None:
+        # tenacity renamed ``initial`` to ``multiplier`` (the old name warns).
+        first = (
+            {"multiplier": settings.initial_seconds}
+            if "multiplier" in inspect.signature(tenacity.wait_exponential_jitter).parameters
+            else {"initial": settings.initial_seconds}
+        )
         self.wait = tenacity.wait_exponential_jitter(
-            initial=settings.initial_seconds,
+            **first,
             max=settings.max_seconds,
             exp_base=settings.exp_base,
             jitter=settings.jitter_seconds,

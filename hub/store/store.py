@@ -170,14 +170,17 @@ class Store:
             "updated_at": now,
         }
         if row is None:
-            values |= {
+            first = values | {
                 "ma_ho_so": event.ma_ho_so,
                 "origin": dossier.origin.value,
                 "origin_system": dossier.origin_system,
                 "last_sequence": 1,
                 "created_at": now,
             }
-            if conn.execute(self._insert_ignore(dossiers).values(**values)).rowcount == 1:
+            inserted = conn.execute(
+                self._insert_ignore(dossiers).values(**first).returning(dossiers.c.ma_ho_so)
+            ).first()
+            if inserted is not None:
                 return 1
             # A concurrent ingester created it first: take the update path.
             row = conn.execute(query).first()
@@ -440,8 +443,9 @@ class Store:
                         raw_excerpt=_excerpt(item.raw_excerpt),
                         pulled_at=now,
                     )
-                )
-                if result.rowcount:
+                    .returning(inbox.c.id)
+                ).first()
+                if result is not None:
                     new += 1
                     conn.execute(
                         self._insert_ignore(dossiers).values(
