@@ -20,7 +20,7 @@ from datetime import date
 
 from hub.models import Dossier, Party
 
-__all__ = ["fold", "find_personal_data"]
+__all__ = ["find_personal_data", "fold"]
 
 #: The formats ministries and renderers write a birth date in.
 _DATE_FORMATS = {
@@ -88,7 +88,7 @@ _ESCAPE_RE = re.compile(r"\\u([0-9a-fA-F]{4})")
 
 
 def _views(text: str) -> Iterator[tuple[str, str]]:
-    """The text as given and, when it holds ``\\uXXXX`` escapes (JSON with ensure_ascii), decoded."""
+    """The text, and decoded when it holds ``\\uXXXX`` escapes (JSON with ensure_ascii)."""
     yield "", unicodedata.normalize("NFC", text)
     if _ESCAPE_RE.search(text):
         decoded = _ESCAPE_RE.sub(lambda m: chr(int(m.group(1), 16)), text)
