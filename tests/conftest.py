@@ -23,7 +23,9 @@ def _pg_available() -> str | None:
             conn.execute(sa.text("select 1"))
         engine.dispose()
     except Exception as exc:
-        return f"PostgreSQL not reachable at {PG_URL} ({type(exc).__name__}); set TTHC_HUB_TEST_PG_URL"
+        return (
+            f"PostgreSQL not reachable at {PG_URL} ({type(exc).__name__}); set TTHC_HUB_TEST_PG_URL"
+        )
     return None
 
 

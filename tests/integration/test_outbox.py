@@ -43,7 +43,10 @@ def _build(db_url: str, *names: str, max_attempts: int = 5) -> Hub:
             poll_seconds=0.01,
             lease_seconds=30,
             retry=RetrySettings(
-                initial_seconds=0.01, max_seconds=0.05, jitter_seconds=0.0, max_attempts=max_attempts
+                initial_seconds=0.01,
+                max_seconds=0.05,
+                jitter_seconds=0.0,
+                max_attempts=max_attempts,
             ),
         ),
         routes=[RouteRule(connector=n, ma_tthc=["1.001776", "1.001731"]) for n in names],
@@ -53,7 +56,9 @@ def _build(db_url: str, *names: str, max_attempts: int = 5) -> Hub:
 
 def count(hub: Hub, table: sa.Table, *where: sa.ColumnElement[bool]) -> int:
     with hub.engine.connect() as conn:
-        return conn.execute(sa.select(sa.func.count()).select_from(table).where(*where)).scalar_one()
+        return conn.execute(
+            sa.select(sa.func.count()).select_from(table).where(*where)
+        ).scalar_one()
 
 
 def test_ingest_writes_mirror_event_and_one_job_per_route(make_hub) -> None:  # type: ignore[no-untyped-def]
@@ -171,8 +176,13 @@ def test_created_event_of_a_ministry_dossier_is_not_echoed(make_hub) -> None:  #
     hub = make_hub("rec")
     event = sample_lifecycle(8)[0]
     snapshot = event.snapshot.model_copy(
-        update={"origin": Origin.MINISTRY, "origin_system": "rec", "trang_thai": Status.MOI_DANG_KY,
-                "ngay_tiep_nhan": None, "ngay_hen_tra": None}
+        update={
+            "origin": Origin.MINISTRY,
+            "origin_system": "rec",
+            "trang_thai": Status.MOI_DANG_KY,
+            "ngay_tiep_nhan": None,
+            "ngay_hen_tra": None,
+        }
     )
     created = event.model_copy(update={"type": EventType.CREATED, "snapshot": snapshot})
     [outcome] = hub.store.ingest([created], hub.router.targets)
