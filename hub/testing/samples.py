@@ -153,7 +153,9 @@ def _rng(rng_or_seed: random.Random | int | str) -> random.Random:
 
 def sample_name(rng: random.Random, gender: int) -> str:
     """A Vietnamese full name (họ, đệm, tên) for gender 1 (nam) or 2 (nữ)."""
-    return " ".join((rng.choice(FAMILY_NAMES), rng.choice(_MIDDLE[gender]), rng.choice(_GIVEN[gender])))
+    return " ".join(
+        (rng.choice(FAMILY_NAMES), rng.choice(_MIDDLE[gender]), rng.choice(_GIVEN[gender]))
+    )
 
 
 def sample_cccd(rng: random.Random, birth: date, gender: int) -> str:
@@ -269,7 +271,9 @@ def sample_dossier(
     ones a result with its file; returned ones ``ngay_tra``.
     """
     rng = _rng(rng_or_seed)
-    procedure = next((p for p in PROCEDURES if p.ma_tthc == ma_tthc), None) or rng.choice(PROCEDURES)
+    procedure = next((p for p in PROCEDURES if p.ma_tthc == ma_tthc), None) or rng.choice(
+        PROCEDURES
+    )
     filed = filed_on or _FILED_FROM + timedelta(days=rng.randrange(_FILED_DAYS))
     while filed.weekday() >= 5 and filed_on is None:
         filed += timedelta(days=1)
@@ -356,7 +360,7 @@ def _progress_step(
         chuc_danh="Công chức Văn hóa - Xã hội",
         phong_ban=don_vi,
         noi_dung="Kiểm tra, xác minh điều kiện hưởng; trình Chủ tịch UBND xem xét quyết định",
-        bat_dau=start + timedelta(days=1),
+        bat_dau=start + timedelta(minutes=rng.randint(30, 120)),  # handed on the same day
         han_xu_ly=due,
     )
 
@@ -370,7 +374,7 @@ _EVENT_STATUS = {
 }
 
 
-def sample_event(dossier: Dossier, type: EventType, *, seq: int) -> DossierEvent:  # noqa: A002
+def sample_event(dossier: Dossier, type: EventType, *, seq: int) -> DossierEvent:
     """An event of ``type`` about ``dossier`` (its snapshot), the ``seq``-th of that dossier.
 
     ``occurred_at`` is the moment the snapshot's state was reached; the id is unique
