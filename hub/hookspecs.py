@@ -40,16 +40,3 @@ def register_connectors(settings: HubSettings) -> list[Connector]:
     :param settings: the hub settings.
     :returns: connector instances, each with a unique ``name``.
     """
-
-
-@hookspec(firstresult=True)
-def resolve_secret(connector: str, key: str) -> str | None:
-    """Return a secret (an API key, a password) for a connector, or None.
-
-    The first plugin that answers wins. The default implementation reads the
-    connector's settings; a plugin may read a vault instead. Secrets are never
-    logged.
-
-    :param connector: the connector name (``molisa``).
-    :param key: the setting name (``accept_key``).
-    """

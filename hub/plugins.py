@@ -18,26 +18,10 @@ ENTRY_POINT_GROUP = "tthc_hub"
 __all__ = ["ENTRY_POINT_GROUP", "get_plugin_manager", "load_connectors"]
 
 
-class _DefaultSecrets:
-    """Answers ``resolve_secret`` from the connector's own settings (the last resort)."""
-
-    def __init__(self, settings: HubSettings) -> None:
-        self._settings = settings
-
-    @pluggy.HookimplMarker("tthc_hub")(trylast=True)
-    def resolve_secret(self, connector: str, key: str) -> str | None:
-        value = self._settings.connector(connector).get(key)
-        return None if value is None else str(value)
-
-
-def get_plugin_manager(
-    settings: HubSettings | None = None, *, load_entry_points: bool = True
-) -> pluggy.PluginManager:
+def get_plugin_manager(*, load_entry_points: bool = True) -> pluggy.PluginManager:
     """A plugin manager with the hub's hookspecs and every installed plugin."""
     pm = pluggy.PluginManager("tthc_hub")
     pm.add_hookspecs(hookspecs)
-    if settings is not None:
-        pm.register(_DefaultSecrets(settings), name="default-secrets")
     if load_entry_points:
         pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
     pm.check_pending()
@@ -50,7 +34,7 @@ def load_connectors(
     """Instantiate every registered connector, keyed by name; names must be unique."""
     from hub.connector import Connector
 
-    pm = pm or get_plugin_manager(settings)
+    pm = pm or get_plugin_manager()
     connectors: dict[str, Connector] = {}
     for result in pm.hook.register_connectors(settings=settings):
         for connector in result or []:
