@@ -396,6 +396,12 @@ def from_ho_so(
             extra["hktt"] = hktt.model_dump(exclude_none=True)
         if record.get("HoSoId"):
             extra["molisa_id"] = record["HoSoId"]
+        if method is DeliveryMethod.BUU_CHINH and owner_address is None:
+            raise ContractError(
+                f"{where} asks for delivery by post (HinhThucTra) without an address "
+                "(NOHT_*/HKTT_*), needed for nhan_ket_qua.dia_chi",
+                system=SYSTEM,
+            )
         so_giay_to = record.get("SoDinhDanh") or record.get("CMND") or None
         owner = Party(
             ho_ten=record["HoVaTen"],

@@ -1,0 +1,133 @@
+"""Request validation against a connector's OpenAPI 3.1 contract.
+
+The mock loads ``connectors/<name>/contract/openapi.yaml`` once and validates
+each request body with jsonschema (Draft 2020-12) against the schema of its
+path. A violation is described by the JSON path of the offending field and
+the rule it breaks — never by the value, which may be personal data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+__all__ = ["Contract", "Violation", "load_contract"]
+
+_BASE_URI = "urn:tthc-hub:contract"
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """One request that broke the contract: where, which field, which rule."""
+
+    path: str  #: the request path, e.g. /apiBTXH/DongBoDVC
+    field: str  #: the JSON path of the field in the body, e.g. NgayThangNamSinh; "" = the body
+    error: str  #: the rule broken, in words, without the value
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+class Contract:
+    """The request-body validators of one OpenAPI document, by path."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        if not str(document.get("openapi", "")).startswith("3.1"):
+            raise ValueError("the contract must be an OpenAPI 3.1 document")
+        self.document = document
+        resource = Resource(contents=document, specification=DRAFT202012)
+        registry: Registry[Any] = Registry().with_resource(_BASE_URI, resource)
+        self._validators: dict[str, Draft202012Validator] = {}
+        for path, item in document.get("paths", {}).items():
+            body = item.get("post", {}).get("requestBody", {})
+            schema = body.get("content", {}).get("application/json", {}).get("schema")
+            if schema is None:
+                continue
+            if "$ref" in schema and schema["$ref"].startswith("#"):
+                schema = {"$ref": _BASE_URI + schema["$ref"]}
+            self._validators[path] = Draft202012Validator(schema, registry=registry)
+
+    @property
+    def paths(self) -> list[str]:
+        return list(self._validators)
+
+    def validate(self, path: str, body: Any) -> Violation | None:
+        """The first violation of ``body`` against the schema of ``path``; None if valid."""
+        validator = self._validators.get(path)
+        if validator is None:
+            return None
+        errors = sorted(validator.iter_errors(body), key=_error_order)
+        if not errors:
+            return None
+        error = _leaf(errors[0])
+        return Violation(path=path, field=_field(error), error=_describe(error))
+
+
+def _error_order(error: ValidationError) -> tuple[int, str]:
+    # Prefer the shallowest, most specific error, and a stable order between runs.
+    return (len(error.absolute_path), ".".join(str(p) for p in error.absolute_path))
+
+
+def _leaf(error: ValidationError) -> ValidationError:
+    # allOf/anyOf wrap the real errors: descend to the most specific one.
+    while error.context:
+        error = sorted(error.context, key=_error_order)[0]
+    return error
+
+
+def _field(error: ValidationError) -> str:
+    parts = [str(p) for p in error.absolute_path]
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = [r for r in error.validator_value if r not in error.instance]
+        parts.append(missing[0] if missing else "")
+    elif error.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(
+        error.instance, dict
+    ):
+        known = set(error.schema.get("properties", {}))
+        extra = sorted(k for k in error.instance if k not in known)
+        parts.append(extra[0] if extra else "")
+    return ".".join(p for p in parts if p)
+
+
+_RULES = {
+    "required": "is required",
+    "type": "must be of type {value}",
+    "pattern": "does not have the required format",
+    "enum": "is not one of the allowed values",
+    "const": "is not the allowed value",
+    "minLength": "is shorter than {value} characters",
+    "maxLength": "is longer than {value} characters",
+    "minimum": "is below the minimum {value}",
+    "maximum": "is above the maximum {value}",
+    "minItems": "has fewer than {value} items",
+    "maxItems": "has more than {value} items",
+    "additionalProperties": "is not a field of this operation",
+    "unevaluatedProperties": "is not a field of this operation",
+    "anyOf": "does not match any of the allowed shapes",
+    "oneOf": "does not match exactly one of the allowed shapes",
+}
+
+
+def _describe(error: ValidationError) -> str:
+    rule = _RULES.get(str(error.validator), f"breaks the rule '{error.validator}'")
+    value = error.validator_value
+    return rule.format(value=value if isinstance(value, (int, str)) else "")
+
+
+@cache
+def _load(path: str) -> Contract:
+    with open(path, encoding="utf-8") as fh:
+        return Contract(yaml.safe_load(fh))
+
+
+def load_contract(path: str | Path) -> Contract:
+    """The contract at ``path``, loaded and compiled once per process."""
+    return _load(str(Path(path).resolve()))

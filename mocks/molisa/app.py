@@ -1,0 +1,95 @@
+"""The MOLISA mock server: serves exactly ``connectors/molisa/contract/openapi.yaml``.
+
+Each app keeps its own state in ``app.state.mock`` (a :class:`MolisaState`), so
+two apps in one process are independent. Requests are validated against the
+contract; faults are injected by :class:`mocks._common.faults.FaultMiddleware`;
+the admin API under ``/_mock/`` is described in ``docs/mocks.md``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+import connectors.molisa
+from mocks._common.admin import MockConfig, admin_router
+from mocks._common.contract import Violation, load_contract
+from mocks._common.faults import FaultMiddleware
+
+from .state import MolisaState
+
+__all__ = ["CONTRACT_PATH", "MockConfig", "create_app"]
+
+CONTRACT_PATH = Path(connectors.molisa.__file__).parent / "contract" / "openapi.yaml"
+PREFIX = "/apiBTXH/"
+
+#: Writes: the Idempotency-Key header applies to these.
+WRITES = frozenset({"DongBoDVC", "XuLyHoSo", "GuiKetQua", "XacNhanDaNhan"})
+
+
+def _invalid(violation: Violation) -> dict[str, Any]:
+    where = violation.field or "(body)"
+    return {
+        "error_code": "2",
+        "message": f"Dữ liệu không hợp lệ: {where} {violation.error}",
+        "field": violation.field,
+    }
+
+
+def create_app(config: MockConfig | None = None) -> FastAPI:
+    """A fresh MOLISA mock; ``config`` sets the accept key, initial faults and seeding."""
+    config = config or MockConfig()
+    contract = load_contract(CONTRACT_PATH)
+    state = MolisaState(config)
+    app = FastAPI(title="MOLISA mock (Trợ giúp xã hội)", docs_url=None, redoc_url=None)
+    app.state.mock = state
+    app.add_middleware(FaultMiddleware, injector=state.faults)
+    app.include_router(admin_router(state))
+
+    operations: dict[str, Callable[[dict[str, Any], str | None], dict[str, Any]]] = {
+        "DongBoDVC": state.dong_bo_dvc,
+        "XuLyHoSo": state.xu_ly_ho_so,
+        "GuiKetQua": state.gui_ket_qua,
+        "XacNhanDaNhan": lambda body, _key: state.xac_nhan_da_nhan(body),
+        "LayDanhSachHoSoMoi": lambda body, _key: state.lay_danh_sach_ho_so_moi(body),
+        "TraCuuHoSo": lambda body, _key: state.tra_cuu_ho_so(body),
+        "DanhSachHoSo": lambda body, _key: state.danh_sach_ho_so(body),
+    }
+
+    @app.post(PREFIX + "{operation}")
+    async def operation(operation: str, request: Request) -> JSONResponse:
+        handler = operations.get(operation)
+        if handler is None:
+            return JSONResponse({"detail": "not found"}, status_code=404)
+        journal = state.journal
+        journal.requests += 1
+        path = PREFIX + operation
+        try:
+            body = json.loads(await request.body())
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            violation = Violation(path=path, field="", error="must be a JSON object")
+            journal.violation(violation)
+            return JSONResponse(_invalid(violation))
+        if body.get("AcceptKey") != state.config.accept_key:
+            return JSONResponse({"error_code": "1", "message": "AcceptKey không hợp lệ"})
+        violation = contract.validate(path, body)
+        if violation is not None:
+            journal.violation(violation)
+            return JSONResponse(_invalid(violation))
+        key = request.headers.get("Idempotency-Key") if operation in WRITES else None
+        stored = journal.replay(key)
+        if stored is not None:
+            return JSONResponse(stored)
+        answer = handler(body, key)
+        if answer["error_code"] == "0":
+            journal.remember(key, answer)
+        return JSONResponse(answer)
+
+    return app
