@@ -55,9 +55,7 @@ def run_demo(
         db = (keep or Path(tmp) / "demo.db").resolve()
         if keep is not None and db.exists():
             raise SystemExit(f"{db} exists; choose another --keep path")
-        return asyncio.run(
-            _demo(console, db, dossiers, ministry_filed, invalid, fault_rate, seed)
-        )
+        return asyncio.run(_demo(console, db, dossiers, ministry_filed, invalid, fault_rate, seed))
 
 
 async def _demo(
@@ -74,7 +72,8 @@ async def _demo(
     from mocks._common.server import start_server
     from mocks.registry import mock_factories
 
-    mock = start_server(mock_factories()["molisa"]())
+    # The mock logs each dropped connection it injects; the summary counts them instead.
+    mock = start_server(mock_factories()["molisa"](), log_level="critical")
     settings = HubSettings(
         database_url=f"sqlite:///{db}",
         worker=WorkerSettings(
@@ -85,11 +84,12 @@ async def _demo(
             ),
         ),
         routes=[RouteRule(connector="molisa", ma_tthc=MOLISA_CODES)],
-        connectors={"molisa": {"base_url": mock.url, "accept_key": "test-key",
-                               "timeout_seconds": 1.0}},
+        connectors={
+            "molisa": {"base_url": mock.url, "accept_key": "test-key", "timeout_seconds": 1.0}
+        },
     )
     hub = Hub(settings)
-    api = start_server(create_app(hub, close_hub=False))
+    api = start_server(create_app(hub, close_hub=False), log_level="critical")
     console.print(f"[bold]tthc-hub demo[/]  MOLISA mock {mock.url}  hub API {api.url}  db {db}")
     stop = asyncio.Event()
     worker_task = asyncio.create_task(hub.worker.run(stop))
@@ -99,7 +99,7 @@ async def _demo(
             await http.post(f"{mock.url}/_mock/faults", json={"faults": _faults(fault_rate)})
             batches = _province_events(n_dossiers, n_invalid, seed)
             with _progress(console) as progress:
-                task = progress.add_task(t("demo.progress"), total=None)
+                task = progress.add_task(t("demo.progress"), total=None, detail="")
                 for batch in batches:
                     response = await http.post(f"{api.url}/api/v1/events", json={"events": batch})
                     response.raise_for_status()
@@ -108,7 +108,8 @@ async def _demo(
                 while hub.store.has_unfinished_jobs():
                     _update(progress, task, hub)
                     await asyncio.sleep(0.2)
-                _update(progress, task, hub)
+                # What is left is held back behind a dead job: nothing more can move.
+                _update(progress, task, hub, finished=True)
             await http.delete(f"{mock.url}/_mock/faults")
             stats = (await http.get(f"{mock.url}/_mock/stats")).json()
             received = (await http.get(f"{mock.url}/_mock/received")).json()
@@ -191,25 +192,29 @@ def _progress(console: Console) -> Progress:
     )
 
 
-def _update(progress: Progress, task: Any, hub: Any) -> None:
+def _update(progress: Progress, task: Any, hub: Any, *, finished: bool = False) -> None:
     counts = Counter()
     for (_connector, state), n in hub.store.job_counts().items():
         counts[state] += n
     total = sum(counts.values())
     done = counts["succeeded"] + counts["dead"]
-    detail = (
-        f"{t('state.succeeded')}: {counts['succeeded']}  {t('state.failed')}: {counts['failed']}  "
-        f"{t('state.dead')}: {counts['dead']}"
-    )
-    progress.update(task, total=total, completed=done, detail=detail)
+    detail = f"↻ {counts['failed']}  ✗ {counts['dead']}"
+    progress.update(task, total=total, completed=total if finished else done, detail=detail)
 
 
 def _summary(console: Console, hub: Any, stats: dict[str, Any], received: Any) -> int:
     with hub.engine.connect() as conn:
         n_events = conn.execute(select(func.count()).select_from(events)).scalar_one()
         job_rows = conn.execute(
-            select(jobs.c.id, jobs.c.ma_ho_so, jobs.c.state, jobs.c.idempotency_key,
-                   jobs.c.error_class, jobs.c.last_error, jobs.c.event_id)
+            select(
+                jobs.c.id,
+                jobs.c.ma_ho_so,
+                jobs.c.state,
+                jobs.c.idempotency_key,
+                jobs.c.error_class,
+                jobs.c.last_error,
+                jobs.c.event_id,
+            )
         ).all()
         retried = conn.execute(
             select(func.count(func.distinct(attempts.c.job_id))).where(
