@@ -115,7 +115,8 @@ def find_personal_data(text: str, dossiers: Iterable[Dossier]) -> list[str]:
                 for note, view in views:
                     haystack = fold(view) if folded else view
                     for match in pattern.finditer(haystack):
-                        key = (kind, dossier.ma_ho_so, match.start())
+                        # d/M/yyyy and dd/MM/yyyy can match the same text: report it once.
+                        key = (kind.split(" (")[0], dossier.ma_ho_so, match.start())
                         if key in seen:
                             continue
                         seen.add(key)
