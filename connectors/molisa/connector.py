@@ -157,13 +157,19 @@ class MolisaConnector:
             raise ContractError("TraCuuHoSo answered without HoSo", system=self.name)
         status = mapping.status_from_molisa(record.get("StatusId"))
         origin = Origin.MINISTRY if record.get("HoSoId") else Origin.PROVINCE
+        try:
+            dossier = mapping.from_ho_so(
+                record, origin=origin, ma_tthc_map=self.settings.ma_tthc_map
+            )
+        except ContractError:
+            # The lookup is for status and history; MOLISA's record may lack what the
+            # canonical model needs at some statuses (it has no return date for 10).
+            dossier = None
         return RemoteDossier(
             ma_ho_so=ma_ho_so,
             trang_thai=status,
             history=[mapping.from_xu_ly(e) for e in answer.get("QuaTrinhXuLy") or []],
-            dossier=mapping.from_ho_so(
-                record, origin=origin, ma_tthc_map=self.settings.ma_tthc_map
-            ),
+            dossier=dossier,
             remote_id=record.get("HoSoId") or None,
             raw_status=str(record.get("StatusId")),
         )

@@ -71,9 +71,15 @@ class Contract:
         return Violation(path=path, field=_field(error), error=_describe(error))
 
 
-def _error_order(error: ValidationError) -> tuple[int, str]:
+def _error_order(error: ValidationError) -> tuple[bool, int, str]:
     # Prefer the shallowest, most specific error, and a stable order between runs.
-    return (len(error.absolute_path), ".".join(str(p) for p in error.absolute_path))
+    # unevaluatedProperties also fires for every property of a failing allOf branch,
+    # so it is a consequence, reported only when nothing else is wrong.
+    return (
+        error.validator == "unevaluatedProperties",
+        len(error.absolute_path),
+        ".".join(str(p) for p in error.absolute_path),
+    )
 
 
 def _leaf(error: ValidationError) -> ValidationError:
