@@ -262,7 +262,7 @@ def build_extent_data(dossier: Dossier) -> str:
         _sub(node, "GiayToId", item.sha256)
         _sub(node, "DuongDanTepTinKetQua", item.file_ref)
         _sub(node, "MaGiayToKetQua", ket_qua.so if ket_qua else None)
-    return etree.tostring(root, encoding="unicode")
+    return str(etree.tostring(root, encoding="unicode"))
 
 
 def parse_extent_data(xml: str) -> dict[str, list[dict[str, str]]]:
@@ -360,14 +360,14 @@ def _attachments_from(record: Mapping[str, Any]) -> list[Attachment]:
 
 
 def _result_from(record: Mapping[str, Any]) -> Result | None:
-    fields = {
-        "so": record.get("SoQuyetDinh") or None,
-        "loai_giay_to": record.get("LoaiKetQua") or None,
-        "co_quan_cap": record.get("CoQuanBanHanh") or None,
-        "trich_yeu": record.get("TrichYeu") or None,
-        "ngay_ky": parse_date(record.get("NgayBanHanh"), field="NgayBanHanh"),
-    }
-    return Result(**fields) if any(v is not None for v in fields.values()) else None
+    result = Result(
+        so=record.get("SoQuyetDinh") or None,
+        loai_giay_to=record.get("LoaiKetQua") or None,
+        co_quan_cap=record.get("CoQuanBanHanh") or None,
+        trich_yeu=record.get("TrichYeu") or None,
+        ngay_ky=parse_date(record.get("NgayBanHanh"), field="NgayBanHanh"),
+    )
+    return result if result != Result() else None
 
 
 def from_ho_so(

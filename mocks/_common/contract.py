@@ -43,7 +43,7 @@ class Contract:
         if not str(document.get("openapi", "")).startswith("3.1"):
             raise ValueError("the contract must be an OpenAPI 3.1 document")
         self.document = document
-        resource = Resource(contents=document, specification=DRAFT202012)
+        resource: Resource[Any] = DRAFT202012.create_resource(document)
         registry: Registry[Any] = Registry().with_resource(_BASE_URI, resource)
         self._validators: dict[str, Draft202012Validator] = {}
         for path, item in document.get("paths", {}).items():

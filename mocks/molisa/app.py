@@ -74,9 +74,9 @@ def create_app(config: MockConfig | None = None) -> FastAPI:
         except ValueError:
             body = None
         if not isinstance(body, dict):
-            violation = Violation(path=path, field="", error="must be a JSON object")
-            journal.violation(violation)
-            return JSONResponse(_invalid(violation))
+            not_object = Violation(path=path, field="", error="must be a JSON object")
+            journal.violation(not_object)
+            return JSONResponse(_invalid(not_object))
         if body.get("AcceptKey") != state.config.accept_key:
             return JSONResponse({"error_code": "1", "message": "AcceptKey không hợp lệ"})
         violation = contract.validate(path, body)

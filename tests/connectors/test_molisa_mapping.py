@@ -257,3 +257,24 @@ def test_process_step_type_is_canonical() -> None:
     }
     step = mapping.from_xu_ly(entry)
     assert isinstance(step, ProcessStep) and step.ket_thuc is None and step.noi_dung is None
+
+
+def test_contract_is_openapi_31_with_valid_schemas(contract) -> None:
+    from jsonschema import Draft202012Validator
+
+    document = contract.document
+    assert document["openapi"].startswith("3.1")
+    for schema in document["components"]["schemas"].values():
+        Draft202012Validator.check_schema(schema)
+    for path, item in document["paths"].items():
+        assert item["post"]["x-origin"] in ("observed", "designed"), path
+    assert set(contract.paths) == {
+        f"/apiBTXH/{op}"
+        for op in (
+            "DongBoDVC", "XuLyHoSo", "LayDanhSachHoSoMoi", "XacNhanDaNhan",
+            "GuiKetQua", "TraCuuHoSo", "DanhSachHoSo",
+        )
+    }  # fmt: skip
+    # The full OpenAPI 3.1 meta-check, where the validator is installed.
+    validator = pytest.importorskip("openapi_spec_validator")
+    validator.validate(document)
