@@ -30,3 +30,21 @@ def serve_app() -> Iterator[Callable[[Any], RunningServer]]:
     yield _serve
     for server in servers:
         server.stop()
+
+
+@pytest.fixture
+def assert_no_personal_data() -> Callable[..., None]:
+    """Assert that text holds none of the personal data of the given dossiers.
+
+    ::
+
+        def test_x(assert_no_personal_data):
+            assert_no_personal_data(caplog.text, dossiers, where="the worker log")
+    """
+    from hub.testing.pii import find_personal_data
+
+    def _assert(text: str, dossiers: Any, where: str = "the text") -> None:
+        leaks = find_personal_data(text, dossiers)
+        assert not leaks, f"personal data in {where}: " + "; ".join(leaks[:10])
+
+    return _assert

@@ -160,3 +160,10 @@ def test_finder_ignores_longer_numbers_and_other_people() -> None:
     )
     assert find_personal_data("", [DOSSIER]) == []
     assert isinstance(DOSSIER, Dossier)
+
+
+def test_plugin_fixture(assert_no_personal_data: object) -> None:
+    assert callable(assert_no_personal_data)
+    assert_no_personal_data(mask_text(f"id {CCCD}"), [DOSSIER])
+    with pytest.raises(AssertionError, match="CCCD of chủ hồ sơ"):
+        assert_no_personal_data(f"id {CCCD}", [DOSSIER], where="a line")
