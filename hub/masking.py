@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 __all__ = [
@@ -73,6 +73,10 @@ PERSONAL_KEYS = frozenset(
         "phone",
         "birth_date",
         "id_number",
+        # free-text summaries name the citizen ("... - Nguyễn Văn An")
+        "trich_yeu",
+        "TrichYeuHoSo",
+        "TrichYeu",
     )
 )
 _NAME_KEYS = frozenset(
@@ -95,9 +99,10 @@ _NAME_KEYS = frozenset(
 # time: timestamps are not personal) and yyyyMMdd that start with 19 or 20.
 _ID_RE = re.compile(r"(?<![\d.])(\d{12}|\d{9})(?![\d.])")
 _PHONE_RE = re.compile(
-    r"(?<![\d:A-Za-z])(?:\+84|0)(?:\d{9,10}|\d{2,4}[ .\-]\d{3}[ .\-]\d{3,4})(?!\d)"
+    r"(?<![\d:A-Za-z])(?:\+84[ .\-]?|0)(?:\d{9,10}|\d{2,4}[ .\-]\d{3}[ .\-]\d{3,4})(?!\d)"
 )
-_DMY_RE = re.compile(r"(?<!\d)\d{1,2}[/\-.]\d{1,2}[/\-.](?:19|20)\d{2}(?!\d)")
+# A date followed by a time of day is a timestamp (ngày tiếp nhận ...), not a birth date.
+_DMY_RE = re.compile(r"(?<!\d)\d{1,2}[/\-.]\d{1,2}[/\-.](?:19|20)\d{2}(?!\d| \d{1,2}:\d{2})")
 _YMD_RE = re.compile(r"(?<![\d\-])(?:19|20)\d{2}-\d{2}-\d{2}(?![\dT:]| \d{2}:)")
 _COMPACT_DATE_RE = re.compile(
     r"(?<!\d)(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d)"
@@ -167,22 +172,30 @@ def mask_value(value: Any, key: str | None = None) -> Any:
     return value
 
 
-def mask_excerpt(payload: Any, limit: int = 2000) -> str:
+def mask_excerpt(payload: Any, limit: int = 2000, names: Iterable[str] = ()) -> str:
     """A masked, bounded excerpt of a request or response body, for the attempts log.
 
     JSON bodies (as text or as objects) are masked by key and by shape; other
-    text by shape only. The result is cut to ``limit`` characters.
+    text by shape only. ``names`` (the parties of the dossier, when known) are
+    replaced by their initials wherever they appear. Cut to ``limit`` characters.
     """
+    text = _mask_excerpt(payload)
+    for name in names:
+        if name and name.strip():
+            text = re.sub(re.escape(name.strip()), mask_name(name), text, flags=re.IGNORECASE)
+    return _cut(text, limit)
+
+
+def _mask_excerpt(payload: Any) -> str:
     if isinstance(payload, bytes):
         payload = payload.decode("utf-8", errors="replace")
     if isinstance(payload, str):
         try:
             parsed = json.loads(payload)
         except ValueError:
-            return _cut(mask_text(payload), limit)
+            return mask_text(payload)
         payload = parsed
-    text = json.dumps(mask_value(payload), ensure_ascii=False, default=str)
-    return _cut(text, limit)
+    return json.dumps(mask_value(payload), ensure_ascii=False, default=str)
 
 
 def _cut(text: str, limit: int) -> str:

@@ -28,7 +28,7 @@ from hub.errors import HubError, PermanentError, TransientError
 from hub.logging import get_logger
 from hub.masking import mask_text
 from hub.settings import RetrySettings, WorkerSettings
-from hub.store.store import ClaimedJob, Store, utcnow
+from hub.store.store import ClaimedJob, Store, party_names, utcnow
 from hub.store.tables import JobState
 
 __all__ = ["RetryDecision", "RetryPolicy", "Worker", "WorkerStats"]
@@ -245,6 +245,7 @@ class Worker:
             "http_status": getattr(error, "http_status", None),
             "request": getattr(result, "request_excerpt", None),
             "response": getattr(result, "response_excerpt", None),
+            "names": party_names(event.snapshot) if event is not None else (),
         }
         next_run_at = None
         reason = None

@@ -371,8 +371,8 @@ class Store:
                     error_class=error_class,
                     http_status=attempt.get("http_status"),
                     error=error,
-                    request_excerpt=_excerpt(attempt.get("request")),
-                    response_excerpt=_excerpt(attempt.get("response")),
+                    request_excerpt=_excerpt(attempt.get("request"), attempt.get("names", ())),
+                    response_excerpt=_excerpt(attempt.get("response"), attempt.get("names", ())),
                 )
             )
             if state is JobState.SUCCEEDED:
@@ -433,14 +433,15 @@ class Store:
                 dossier: Dossier = item.dossier
                 snapshot = dossier.model_dump(mode="json")
                 result = conn.execute(
-                    self._insert_ignore(inbox).values(
+                    self._insert_ignore(inbox)
+                    .values(
                         connector=connector,
                         remote_id=item.remote_id,
                         ma_ho_so=dossier.ma_ho_so,
                         ma_tthc=dossier.ma_tthc,
                         state="new",
                         snapshot=snapshot,
-                        raw_excerpt=_excerpt(item.raw_excerpt),
+                        raw_excerpt=_excerpt(item.raw_excerpt, party_names(dossier)),
                         pulled_at=now,
                     )
                     .returning(inbox.c.id)
@@ -582,5 +583,10 @@ class Store:
             return bool(conn.execute(query).scalar())
 
 
-def _excerpt(payload: Any) -> str | None:
-    return None if payload is None else mask_excerpt(payload)
+def _excerpt(payload: Any, names: Iterable[str] = ()) -> str | None:
+    return None if payload is None else mask_excerpt(payload, names=names)
+
+
+def party_names(dossier: Dossier) -> list[str]:
+    """The names in a dossier, to be masked wherever they appear in an excerpt."""
+    return [p.ho_ten for p in (dossier.chu_ho_so, dossier.nguoi_nop) if p is not None]

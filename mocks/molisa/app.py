@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.requests import ClientDisconnect
 
 import connectors.molisa
 from mocks._common.admin import MockConfig, admin_router
@@ -71,6 +72,9 @@ def create_app(config: MockConfig | None = None) -> FastAPI:
         path = PREFIX + operation
         try:
             body = json.loads(await request.body())
+        except ClientDisconnect:
+            # The client went away mid-request (a killed worker): nothing to answer.
+            return Response(status_code=499)
         except ValueError:
             body = None
         if not isinstance(body, dict):

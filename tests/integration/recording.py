@@ -9,7 +9,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-from hub.connector import Capability, Health, Period, PullBatch, PushResult, RemoteDossier, RemoteRecord
+from hub.connector import (
+    Capability,
+    Health,
+    Period,
+    PullBatch,
+    PushResult,
+    RemoteDossier,
+    RemoteRecord,
+)
 from hub.errors import PermanentError, TransientError
 from hub.models import Dossier, DossierEvent
 

@@ -42,7 +42,7 @@ def errors_of(response: httpx.Response) -> list[dict[str, Any]]:
 
 
 def test_single_event_batch_and_list_are_accepted(api) -> None:  # type: ignore[no-untyped-def]
-    hub, client = api
+    _hub, client = api
     a, b, c = sample_lifecycle(1)[:3]
     r1 = client.post("/api/v1/events", json=payload(a))
     r2 = client.post("/api/v1/events", json={"events": [payload(b)]})

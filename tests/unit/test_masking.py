@@ -48,7 +48,6 @@ def test_mask_text_by_shape(text: str) -> None:
     assert mask_text(text) != text
 
 
-@pytest.mark.xfail(strict=True, reason="finding: +84 followed by a space is not masked")
 def test_mask_text_international_phone_with_spaces() -> None:
     text = f"gọi +84 {PHONE[1:4]} {PHONE[4:7]} {PHONE[7:]}"
     assert not find_personal_data(mask_text(text), [DOSSIER])
@@ -84,14 +83,20 @@ def test_mask_excerpt_of_the_owner() -> None:
     assert len(mask_excerpt({"x": "a" * 5000}, limit=100)) == 100
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding: free-text fields (trich_yeu) carry the owner's name and are masked "
-    "by shape only",
-)
 def test_mask_excerpt_of_a_whole_dossier() -> None:
     excerpt = mask_excerpt(DOSSIER.model_dump(mode="json"), limit=100_000)
     assert not find_personal_data(excerpt, [DOSSIER])
+
+
+def test_mask_excerpt_replaces_known_names_anywhere() -> None:
+    name = DOSSIER.chu_ho_so.ho_ten
+    excerpt = mask_excerpt({"NoiDung": f"Hồ sơ của {name.upper()} đã tiếp nhận"}, names=[name])
+    assert not find_personal_data(excerpt, [DOSSIER])
+
+
+def test_timestamps_keep_their_date() -> None:
+    assert mask_text("NgayTiepNhan 25/11/2025 08:05:09") == "NgayTiepNhan 25/11/2025 08:05:09"
+    assert mask_text("sinh 03/02/1950") == "sinh **/**/****"
 
 
 def test_error_reasons_are_masked_by_shape() -> None:
