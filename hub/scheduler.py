@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -27,7 +28,7 @@ def build_scheduler(hub: Hub) -> AsyncIOScheduler:
             # done once at start, not once per missed interval.
             max_instances=1,
             coalesce=True,
-            misfire_grace_time=int(interval),
+            misfire_grace_time=max(1, math.ceil(interval)),
             next_run_time=datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")),  # pull at start too
         )
     return scheduler

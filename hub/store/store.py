@@ -526,7 +526,7 @@ class Store:
         if connector:
             query = query.where(inbox.c.connector == connector)
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query)]
+            return [_row(r) for r in conn.execute(query)]
 
     # --- reading ------------------------------------------------------------------
 
@@ -547,7 +547,7 @@ class Store:
         if ma_ho_so:
             query = query.where(jobs.c.ma_ho_so == ma_ho_so)
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query)]
+            return [_row(r) for r in conn.execute(query)]
 
     def job_counts(self) -> dict[tuple[str, str], int]:
         """Jobs by (connector, state)."""
@@ -562,7 +562,7 @@ class Store:
     def get_dossier(self, ma_ho_so: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(dossiers).where(dossiers.c.ma_ho_so == ma_ho_so)).first()
-            return dict(row._mapping) if row else None
+            return _row(row) if row else None
 
     def has_unfinished_jobs(self) -> bool:
         """True while some job can still make progress (not dead, not held back by one)."""
@@ -581,6 +581,11 @@ class Store:
         )
         with self.engine.connect() as conn:
             return bool(conn.execute(query).scalar())
+
+
+def _row(row: Any) -> dict[str, Any]:
+    """A row as a dict, its times as aware UTC datetimes on every database."""
+    return {k: as_utc(v) if isinstance(v, datetime) else v for k, v in row._mapping.items()}
 
 
 def _excerpt(payload: Any, names: Iterable[str] = ()) -> str | None:

@@ -65,9 +65,12 @@ def start_server(
     deadline = time.monotonic() + 15
     while not server.started:
         if not thread.is_alive():
+            sock.close()
             raise RuntimeError(f"the server on port {bound_port} failed to start")
         if time.monotonic() > deadline:
             server.should_exit = True
+            thread.join(5)
+            sock.close()
             raise RuntimeError(f"the server on port {bound_port} did not start within 15 s")
         time.sleep(0.01)
     return RunningServer(
