@@ -239,13 +239,7 @@ class Store:
         """
         now = now or utcnow()
         j = jobs.alias("j")
-        p = jobs.alias("p")
-        earlier_unfinished = exists().where(
-            p.c.connector == j.c.connector,
-            p.c.ma_ho_so == j.c.ma_ho_so,
-            p.c.id < j.c.id,
-            p.c.state.not_in(DONE_STATES),
-        )
+        earlier_unfinished = _earlier_sibling(j, lambda p: p.c.state.not_in(DONE_STATES))
         due = or_(
             and_(j.c.state.in_(CLAIMABLE_STATES), j.c.next_run_at <= now),
             and_(j.c.state == JobState.RUNNING.value, j.c.lease_until < now),
@@ -567,13 +561,7 @@ class Store:
     def has_unfinished_jobs(self) -> bool:
         """True while some job can still make progress (not dead, not held back by one)."""
         j = jobs.alias("j")
-        p = jobs.alias("p")
-        blocked_by_dead = exists().where(
-            p.c.connector == j.c.connector,
-            p.c.ma_ho_so == j.c.ma_ho_so,
-            p.c.id < j.c.id,
-            p.c.state == JobState.DEAD.value,
-        )
+        blocked_by_dead = _earlier_sibling(j, lambda p: p.c.state == JobState.DEAD.value)
         query = (
             select(func.count())
             .select_from(j)
@@ -581,6 +569,17 @@ class Store:
         )
         with self.engine.connect() as conn:
             return bool(conn.execute(query).scalar())
+
+
+def _earlier_sibling(j: Any, condition: Any) -> Any:
+    """EXISTS an earlier job of the same (connector, dossier) as ``j`` matching ``condition``."""
+    p = jobs.alias("p")
+    return exists().where(
+        p.c.connector == j.c.connector,
+        p.c.ma_ho_so == j.c.ma_ho_so,
+        p.c.id < j.c.id,
+        condition(p),
+    )
 
 
 def _row(row: Any) -> dict[str, Any]:
