@@ -324,4 +324,11 @@ def create_app(
             }
         )
 
+    from importlib import import_module
+
+    from hub.routes import ROUTERS
+
+    for module in ROUTERS:
+        app.include_router(import_module(module).build(hub))
+
     return BodyLimit(app, settings.api.max_body_bytes)  # type: ignore[return-value]

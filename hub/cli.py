@@ -293,5 +293,19 @@ def demo(
     raise typer.Exit(1 if lost else 0)
 
 
+def _mount_command_groups() -> None:
+    """Mount the feature command groups of ``hub.commands`` (see its docstring)."""
+    from importlib import import_module
+
+    for name, module in COMMAND_GROUPS.items():
+        group = import_module(module).app
+        app.add_typer(group, name=name)
+
+
+#: name -> module of a command group with an ``app``.
+COMMAND_GROUPS: dict[str, str] = {}
+_mount_command_groups()
+
+
 def main() -> None:
     app()

@@ -34,7 +34,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
-from hub.models import Dossier, DossierEvent, ProcessStep, Status
+from hub.models import Dossier, DossierEvent, ProcessStep, Result, Status
 
 __all__ = [
     "Capability",
@@ -46,6 +46,7 @@ __all__ = [
     "PushResult",
     "RemoteDossier",
     "RemoteRecord",
+    "idempotency_key",
 ]
 
 
@@ -97,6 +98,9 @@ class RemoteDossier:
     dossier: Dossier | None = None  #: the full record, where the ministry returns one
     remote_id: str | None = None
     raw_status: str | None = None  #: the ministry's own status code
+    result: Result | None = None  #: the result (certificate, decision) once there is one
+    deadline: datetime | None = None  #: e.g. the date a supplement must arrive by
+    note: str | None = None  #: the ministry's words on the last step (masked by the caller)
 
 
 @dataclass(frozen=True, slots=True)
