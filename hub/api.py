@@ -271,6 +271,24 @@ def create_app(
         ]
         return {"items": items, "next_after_id": items[-1]["id"] if items else after_id}
 
+    @app.get("/api/v1/updates")
+    async def list_updates(
+        after_id: int = Query(0, ge=0),
+        limit: int = Query(100, ge=1, le=1000),
+        ma_ho_so: str | None = None,
+    ) -> JSONResponse:
+        """What the province must hear about, in order: results, refusals, supplements.
+        Keep the last ``id`` seen and pass it as ``after_id``."""
+        rows = hub.store.list_province_updates(after_id=after_id, limit=limit, ma_ho_so=ma_ho_so)
+        return JSONResponse(
+            json.loads(
+                json.dumps(
+                    {"items": rows, "next_after_id": rows[-1]["id"] if rows else after_id},
+                    default=str,
+                )
+            )
+        )
+
     @app.get("/api/v1/jobs")
     async def list_jobs(
         state: str | None = None,

@@ -14,6 +14,7 @@ capability         methods
 ``PULL``           :meth:`Connector.pull` and :meth:`Connector.acknowledge`
 ``FETCH``          :meth:`Connector.fetch`
 ``LIST``           :meth:`Connector.list_remote`
+``TRACK``          :meth:`Connector.fetch` (polled for pushed dossiers until final)
 (always)           :meth:`Connector.health`, :meth:`Connector.aclose`
 =================  ============================================================
 
@@ -57,6 +58,10 @@ class Capability(StrEnum):
     PULL = "pull"  #: fetch dossiers filed at the ministry, then acknowledge them
     FETCH = "fetch"  #: look one dossier up by mã hồ sơ, with its process history
     LIST = "list"  #: list what the ministry holds for a period (reconciliation)
+    #: The ministry processes what the province sent (hộ tịch): the hub polls
+    #: :meth:`Connector.fetch` for dossiers it pushed until their status is final, and
+    #: tells the province of each change (result ready, supplement required, refused).
+    TRACK = "track"
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,8 @@ __all__ = ["build_scheduler"]
 
 
 def build_scheduler(hub: Hub) -> AsyncIOScheduler:
-    """A scheduler (not started) with one pull job per connector that can pull."""
+    """A scheduler (not started): a pull job per connector that pulls, a tracking job
+    per connector whose ministry processes what we send."""
     scheduler = AsyncIOScheduler(timezone="Asia/Ho_Chi_Minh")
     interval = hub.settings.scheduler.pull_interval_seconds
     for name in hub.pull_connectors():
@@ -30,5 +31,17 @@ def build_scheduler(hub: Hub) -> AsyncIOScheduler:
             coalesce=True,
             misfire_grace_time=max(1, math.ceil(interval)),
             next_run_time=datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")),  # pull at start too
+        )
+    track_every = hub.settings.scheduler.track_interval_seconds
+    for name in hub.track_connectors():
+        scheduler.add_job(
+            hub.track_once,
+            "interval",
+            args=[name],
+            seconds=track_every,
+            id=f"track:{name}",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=max(1, math.ceil(track_every)),
         )
     return scheduler

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from hub.catalog import Catalog, load_catalog
-from hub.connector import Capability, Connector
+from hub.connector import Capability, Connector, RemoteDossier
 from hub.errors import HubError
 from hub.logging import get_logger
+from hub.models import FINAL_STATUSES, Status
 from hub.plugins import load_connectors
 from hub.routing import Router
 from hub.settings import HubSettings
@@ -24,6 +25,28 @@ from hub.worker import Worker
 __all__ = ["Hub", "PullOutcome"]
 
 log = get_logger("hub.service")
+
+
+#: Ministry statuses after which there is nothing more to hear about a dossier.
+TRACKING_DONE = frozenset({*FINAL_STATUSES, Status.DA_XU_LY_XONG})
+
+#: The kind of province update a ministry status means.
+_UPDATE_KIND = {
+    Status.DA_XU_LY_XONG: "result_ready",
+    Status.DA_TRA_KET_QUA: "result_ready",
+    Status.YEU_CAU_BO_SUNG: "supplement_required",
+    Status.YEU_CAU_NGHIA_VU_TAI_CHINH: "payment_required",
+    Status.KHONG_DUOC_TIEP_NHAN: "refused",
+    Status.DUNG_XU_LY: "refused",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TrackOutcome:
+    connector: str
+    checked: int
+    changed: int
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +129,56 @@ class Hub:
     async def pull_all(self) -> list[PullOutcome]:
         return [await self.pull_once(name) for name in self.pull_connectors()]
 
+    # --- tracking ---------------------------------------------------------------
+
+    def track_connectors(self) -> list[str]:
+        return [n for n, c in self.connectors.items() if Capability.TRACK in c.capabilities]
+
+    async def track_once(self, name: str, *, limit: int = 100) -> TrackOutcome:
+        """Ask the ministry about dossiers we sent it that it has not finished with, and
+        queue a province update for each change (result ready, supplement, refusal)."""
+        connector = self.connectors[name]
+        refs = await asyncio.to_thread(
+            self.store.due_for_tracking, name, final=[int(s) for s in TRACKING_DONE], limit=limit
+        )
+        changed = 0
+        for ref in refs:
+            try:
+                remote = await connector.fetch(ref["ma_ho_so"])
+            except HubError as exc:
+                log.warning(
+                    "track_failed",
+                    connector=name,
+                    ma_ho_so=ref["ma_ho_so"],
+                    error_class=exc.code,
+                    reason=exc.reason,
+                )
+                return TrackOutcome(name, len(refs), changed, str(exc))
+            status = remote.trang_thai if remote else None
+            raw = remote.raw_status if remote else None
+            is_new = remote is not None and (
+                status != ref["remote_status"] or raw != ref["remote_raw_status"]
+            )
+            update_id = await asyncio.to_thread(
+                self.store.record_remote_status,
+                name,
+                ref["ma_ho_so"],
+                status=status,
+                raw_status=raw,
+                change=_update_payload(remote) if is_new and remote else None,
+                kind=_UPDATE_KIND.get(status, "status_changed") if is_new and status else None,
+            )
+            if update_id is not None:
+                changed += 1
+                log.info(
+                    "province_update_queued",
+                    connector=name,
+                    ma_ho_so=ref["ma_ho_so"],
+                    kind=_UPDATE_KIND.get(status, "status_changed") if status else None,
+                    update_id=update_id,
+                )
+        return TrackOutcome(name, len(refs), changed)
+
     def describe_connectors(self) -> list[dict[str, Any]]:
         return [
             {
@@ -115,3 +188,19 @@ class Hub:
             }
             for c in self.connectors.values()
         ]
+
+
+def _update_payload(remote: RemoteDossier) -> dict[str, Any]:
+    status = remote.trang_thai
+    return {
+        "ma_ho_so": remote.ma_ho_so,
+        "trang_thai": int(status) if status is not None else None,
+        "trang_thai_vi": status.label_vi if status is not None else None,
+        "trang_thai_en": status.label_en if status is not None else None,
+        "raw_status": remote.raw_status,
+        "remote_id": remote.remote_id,
+        "note": remote.note,
+        "deadline": remote.deadline.isoformat() if remote.deadline else None,
+        "result": remote.result.model_dump(mode="json") if remote.result else None,
+        "history": [step.model_dump(mode="json") for step in remote.history],
+    }

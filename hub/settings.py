@@ -62,6 +62,8 @@ class ApiSettings(BaseModel):
 class SchedulerSettings(BaseModel):
     enabled: bool = True
     pull_interval_seconds: float = Field(default=60.0, gt=0)
+    #: How often to ask ministries that process our dossiers (TRACK) for news.
+    track_interval_seconds: float = Field(default=120.0, gt=0)
 
 
 class RouteRule(BaseModel):

@@ -37,6 +37,7 @@ from hub.store.tables import (
     events,
     inbox,
     jobs,
+    province_updates,
     pull_cursors,
     remote_refs,
 )
@@ -519,6 +520,109 @@ class Store:
             query = query.where(inbox.c.state == state)
         if connector:
             query = query.where(inbox.c.connector == connector)
+        with self.engine.connect() as conn:
+            return [_row(r) for r in conn.execute(query)]
+
+    # --- tracking what the ministries do with what we sent ----------------------
+
+    def due_for_tracking(
+        self, connector: str, *, final: Iterable[int], limit: int = 100
+    ) -> list[dict[str, Any]]:
+        """Dossiers pushed to ``connector`` whose ministry status is not final yet,
+        least recently checked first."""
+        query = (
+            select(remote_refs)
+            .where(
+                remote_refs.c.connector == connector,
+                or_(
+                    remote_refs.c.remote_status.is_(None),
+                    remote_refs.c.remote_status.not_in(list(final)),
+                ),
+            )
+            .order_by(remote_refs.c.remote_checked_at.is_not(None), remote_refs.c.remote_checked_at)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [_row(r) for r in conn.execute(query)]
+
+    def record_remote_status(
+        self,
+        connector: str,
+        ma_ho_so: str,
+        *,
+        status: Status | None,
+        raw_status: str | None,
+        change: dict[str, Any] | None,
+        kind: str | None,
+        now: datetime | None = None,
+    ) -> int | None:
+        """Store what the ministry said; when it changed, queue an update for the province
+        in the same transaction. Returns the update's id, or None when nothing changed."""
+        now = now or utcnow()
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(remote_refs)
+                .where(remote_refs.c.connector == connector, remote_refs.c.ma_ho_so == ma_ho_so)
+                .values(
+                    remote_status=int(status) if status is not None else None,
+                    remote_raw_status=raw_status,
+                    remote_checked_at=now,
+                )
+            )
+            if change is None or kind is None:
+                return None
+            return int(
+                conn.execute(
+                    insert(province_updates)
+                    .values(
+                        connector=connector,
+                        ma_ho_so=ma_ho_so,
+                        kind=kind,
+                        trang_thai=int(status) if status is not None else None,
+                        payload=change,
+                        created_at=now,
+                    )
+                    .returning(province_updates.c.id)
+                ).scalar_one()
+            )
+
+    def add_province_update(
+        self,
+        ma_ho_so: str,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        connector: str | None = None,
+        status: Status | None = None,
+    ) -> int:
+        """Queue something the province must hear about (a deadline at risk, ...)."""
+        with self.engine.begin() as conn:
+            return int(
+                conn.execute(
+                    insert(province_updates)
+                    .values(
+                        connector=connector,
+                        ma_ho_so=ma_ho_so,
+                        kind=kind,
+                        trang_thai=int(status) if status is not None else None,
+                        payload=payload,
+                        created_at=utcnow(),
+                    )
+                    .returning(province_updates.c.id)
+                ).scalar_one()
+            )
+
+    def list_province_updates(
+        self, *, after_id: int = 0, limit: int = 100, ma_ho_so: str | None = None
+    ) -> list[dict[str, Any]]:
+        query = (
+            select(province_updates)
+            .where(province_updates.c.id > after_id)
+            .order_by(province_updates.c.id)
+            .limit(limit)
+        )
+        if ma_ho_so:
+            query = query.where(province_updates.c.ma_ho_so == ma_ho_so)
         with self.engine.connect() as conn:
             return [_row(r) for r in conn.execute(query)]
 

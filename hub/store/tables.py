@@ -6,7 +6,8 @@
 * ``attempts``: every call made for a job, with masked excerpts;
 * ``remote_refs``: what each ministry calls our dossier, and its last known status;
 * ``inbox``: dossiers filed at a ministry, pulled and waiting for the province;
-* ``pull_cursors``: where each connector's pull left off.
+* ``pull_cursors``: where each connector's pull left off;
+* ``province_updates``: what the hub has to tell the province, in order.
 
 Times are stored in UTC.
 """
@@ -157,6 +158,24 @@ remote_refs = Table(
     Column("last_event_id", String(100)),
     Column("last_status", SmallInteger),
     Column("updated_at", Utc, nullable=False),
+    # What the ministry says, for systems that process what the province sent (TRACK).
+    Column("remote_status", SmallInteger),
+    Column("remote_raw_status", String(50)),
+    Column("remote_checked_at", Utc),
+)
+
+#: What the hub has to tell the province: a ministry's result, refusal or request for
+#: a supplement, a deadline at risk. The province reads it in order (``after_id``).
+province_updates = Table(
+    "province_updates",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("connector", String(50)),
+    Column("ma_ho_so", String(64), nullable=False, index=True),
+    Column("kind", String(40), nullable=False),
+    Column("trang_thai", SmallInteger),
+    Column("payload", Json, nullable=False),
+    Column("created_at", Utc, nullable=False),
 )
 
 inbox = Table(
