@@ -294,12 +294,16 @@ def demo(
 
 
 def _mount_command_groups() -> None:
-    """Mount the feature command groups of ``hub.commands`` (see its docstring)."""
+    """Mount the feature command groups of ``hub.commands`` (see its docstring), and those
+    connector packages declare in the ``tthc_hub.commands`` entry-point group
+    (``lienthong = "connectors.lienthong.commands:app"``)."""
     from importlib import import_module
+    from importlib.metadata import entry_points
 
     for name, module in COMMAND_GROUPS.items():
-        group = import_module(module).app
-        app.add_typer(group, name=name)
+        app.add_typer(import_module(module).app, name=name)
+    for ep in entry_points(group="tthc_hub.commands"):
+        app.add_typer(ep.load(), name=ep.name)
 
 
 #: name -> module of a command group with an ``app``.
