@@ -13,11 +13,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hub.auth import requires
 from hub.errors import HubError, IngestError
 from hub.i18n import error_messages
 from hub.logging import get_logger
@@ -140,8 +141,10 @@ def create_app(
         stop = asyncio.Event()
         worker_task = None
         scheduler = None
+        tasks_runner = None
         if run_worker:
             worker_task = asyncio.create_task(hub.worker.run(stop))
+            tasks_runner = asyncio.create_task(hub.run_tasks(stop))
         if run_scheduler and hub.settings.scheduler.enabled:
             from hub.scheduler import build_scheduler
 
@@ -155,6 +158,8 @@ def create_app(
                 scheduler.shutdown(wait=False)
             if worker_task is not None:
                 await worker_task
+            if tasks_runner is not None:
+                await tasks_runner
             if close_hub:
                 await hub.aclose()
 
@@ -165,6 +170,9 @@ def create_app(
         lifespan=lifespan,
     )
     settings = hub.settings
+    ingest_role = Depends(requires(settings.api_keys, "province-ingest"))
+    read_role = Depends(requires(settings.api_keys, "viewer", "province-ingest"))
+    view_role = Depends(requires(settings.api_keys, "viewer"))
 
     @app.exception_handler(HubError)
     async def _hub_error(_request: Request, exc: HubError) -> JSONResponse:
@@ -176,7 +184,7 @@ def create_app(
     async def health() -> dict[str, Any]:
         return {"status": "ok", "connectors": sorted(hub.connectors)}
 
-    @app.post("/api/v1/events", status_code=202)
+    @app.post("/api/v1/events", status_code=202, dependencies=[ingest_role])
     async def ingest(request: Request) -> JSONResponse:
         raw = await request.body()
         try:
@@ -246,7 +254,7 @@ def create_app(
         log.info("events_ingested", accepted=len(accepted), duplicates=len(duplicates))
         return JSONResponse({"accepted": accepted, "duplicates": duplicates}, status_code=202)
 
-    @app.get("/api/v1/inbox")
+    @app.get("/api/v1/inbox", dependencies=[read_role])
     async def list_inbox(
         state: str | None = Query("new", pattern="^(new|taken)$"),
         connector: str | None = None,
@@ -271,7 +279,7 @@ def create_app(
         ]
         return {"items": items, "next_after_id": items[-1]["id"] if items else after_id}
 
-    @app.get("/api/v1/updates")
+    @app.get("/api/v1/updates", dependencies=[read_role])
     async def list_updates(
         after_id: int = Query(0, ge=0),
         limit: int = Query(100, ge=1, le=1000),
@@ -289,20 +297,7 @@ def create_app(
             )
         )
 
-    @app.get("/api/v1/jobs")
-    async def list_jobs(
-        state: str | None = None,
-        connector: str | None = None,
-        ma_ho_so: str | None = None,
-        limit: int = Query(100, ge=1, le=1000),
-        offset: int = Query(0, ge=0),
-    ) -> dict[str, Any]:
-        rows = hub.store.list_jobs(
-            state=state, connector=connector, ma_ho_so=ma_ho_so, limit=limit, offset=offset
-        )
-        return {"items": rows}
-
-    @app.get("/api/v1/dossiers/{ma_ho_so}")
+    @app.get("/api/v1/dossiers/{ma_ho_so}", dependencies=[read_role])
     async def get_dossier(ma_ho_so: str) -> JSONResponse:
         row = hub.store.get_dossier(ma_ho_so)
         if row is None:
@@ -312,11 +307,11 @@ def create_app(
         jobs_ = hub.store.list_jobs(ma_ho_so=ma_ho_so, limit=1000)
         return JSONResponse(json.loads(json.dumps({"dossier": row, "jobs": jobs_}, default=str)))
 
-    @app.get("/api/v1/connectors")
+    @app.get("/api/v1/connectors", dependencies=[view_role])
     async def connectors() -> dict[str, Any]:
         return {"items": hub.describe_connectors()}
 
-    @app.get("/api/v1/lookup/{connector}/{ma_ho_so}")
+    @app.get("/api/v1/lookup/{connector}/{ma_ho_so}", dependencies=[read_role])
     async def lookup(connector: str, ma_ho_so: str) -> JSONResponse:
         """Look a dossier up at the ministry, with its process history ("Quy trình")."""
         conn = hub.connectors.get(connector)

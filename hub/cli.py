@@ -23,13 +23,11 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 db_app = typer.Typer(help="Database schema / Cơ sở dữ liệu.", no_args_is_help=True)
-jobs_app = typer.Typer(help="Sync jobs (the outbox) / Việc đồng bộ.", no_args_is_help=True)
 connectors_app = typer.Typer(help="Connectors / Hệ thống kết nối.", no_args_is_help=True)
 mocks_app = typer.Typer(
     help="Bundled mock ministry servers / Máy chủ giả lập.", no_args_is_help=True
 )
 app.add_typer(db_app, name="db")
-app.add_typer(jobs_app, name="jobs")
 app.add_typer(connectors_app, name="connectors")
 app.add_typer(mocks_app, name="mocks")
 
@@ -145,7 +143,7 @@ def db_upgrade(config: ConfigOpt = None) -> None:
     typer.echo("schema up to date")
 
 
-# --- connectors / jobs ---------------------------------------------------------------
+# --- connectors ---------------------------------------------------------------
 
 
 @connectors_app.command("list")
@@ -162,48 +160,6 @@ def connectors_list(config: ConfigOpt = None) -> None:
         table.add_column(t(key))
     for c in hub.describe_connectors():
         table.add_row(c["name"], c["title"], ", ".join(c["capabilities"]))
-    Console().print(table)
-
-
-@jobs_app.command("list")
-def jobs_list(
-    config: ConfigOpt = None,
-    state: Annotated[
-        str | None, typer.Option(help="pending, running, failed, succeeded, dead")
-    ] = None,
-    connector: Annotated[str | None, typer.Option()] = None,
-    ma_ho_so: Annotated[str | None, typer.Option("--ma-ho-so")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=10000)] = 50,
-) -> None:
-    """List sync jobs, newest first."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from hub.i18n import t
-
-    hub = _hub(config)
-    rows = hub.store.list_jobs(state=state, connector=connector, ma_ho_so=ma_ho_so, limit=limit)
-    table = Table(title=t("jobs.title"))
-    for key in (
-        "job.id",
-        "job.connector",
-        "job.ma_ho_so",
-        "job.state",
-        "job.attempts",
-        "job.next_run_at",
-        "job.error",
-    ):
-        table.add_column(t(key), overflow="fold")
-    for r in rows:
-        table.add_row(
-            str(r["id"]),
-            r["connector"],
-            r["ma_ho_so"],
-            t(f"state.{r['state']}"),
-            str(r["attempts"]),
-            r["next_run_at"].strftime("%Y-%m-%d %H:%M:%S") if r["state"] == "failed" else "",
-            (r["last_error"] or "")[:120],
-        )
     Console().print(table)
 
 
@@ -302,12 +258,19 @@ def _mount_command_groups() -> None:
 
     for name, module in COMMAND_GROUPS.items():
         app.add_typer(import_module(module).app, name=name)
+    from hub.commands.jobs import audit_command, keys_app, status_command
+
+    app.command("status")(status_command)
+    app.command("audit")(audit_command)
+    app.add_typer(keys_app, name="keys")
     for ep in entry_points(group="tthc_hub.commands"):
         app.add_typer(ep.load(), name=ep.name)
 
 
 #: name -> module of a command group with an ``app``.
-COMMAND_GROUPS: dict[str, str] = {}
+COMMAND_GROUPS: dict[str, str] = {
+    "jobs": "hub.commands.jobs",
+}
 _mount_command_groups()
 
 

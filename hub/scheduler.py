@@ -32,6 +32,10 @@ def build_scheduler(hub: Hub) -> AsyncIOScheduler:
             misfire_grace_time=max(1, math.ceil(interval)),
             next_run_time=datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")),  # pull at start too
         )
+    # Retention once a night, at 02:30 province time.
+    scheduler.add_job(
+        hub.cull, "cron", hour=2, minute=30, id="retention", max_instances=1, coalesce=True
+    )
     track_every = hub.settings.scheduler.track_interval_seconds
     for name in hub.track_connectors():
         scheduler.add_job(

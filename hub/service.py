@@ -129,6 +129,48 @@ class Hub:
     async def pull_all(self) -> list[PullOutcome]:
         return [await self.pull_once(name) for name in self.pull_connectors()]
 
+    # --- operator tasks and retention ----------------------------------------------
+
+    async def run_tasks(self, stop: asyncio.Event, *, poll_seconds: float = 1.0) -> None:
+        """Run operator tasks (re-run, skip, cancel by filter) queued through the API or CLI."""
+        from hub.ops import Operations
+
+        ops = Operations(self.store)
+        owner = self.worker.worker_id
+        while not stop.is_set():
+            op_id = await asyncio.to_thread(ops.claim_task, owner)
+            if op_id is None:
+                try:
+                    await asyncio.wait_for(stop.wait(), poll_seconds)
+                except TimeoutError:
+                    pass
+                continue
+            result = await asyncio.to_thread(
+                ops.run_task, op_id, owner, progress=lambda _t: self.worker.notify()
+            )
+            log.info(
+                "task_finished",
+                task=op_id,
+                kind=result["kind"],
+                state=result["state"],
+                applied=result["applied"],
+                refused=result["refused"],
+            )
+
+    def cull(self) -> dict[str, int]:
+        """Retention, as configured: old excerpts and finished jobs go; failed and dead stay."""
+        from datetime import timedelta
+
+        from hub.ops import Operations
+        from hub.store.store import utcnow
+
+        now = utcnow()
+        r = self.settings.retention
+        return Operations(self.store).cull(
+            finished_before=now - timedelta(days=r.finished_job_days),
+            excerpts_before=now - timedelta(days=r.excerpt_days),
+        )
+
     # --- tracking ---------------------------------------------------------------
 
     def track_connectors(self) -> list[str]:

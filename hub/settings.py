@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -66,6 +66,21 @@ class SchedulerSettings(BaseModel):
     track_interval_seconds: float = Field(default=120.0, gt=0)
 
 
+class ApiKeySetting(BaseModel):
+    """One API key: a name for the audit log, the SHA-256 of the key, its roles."""
+
+    name: str = Field(min_length=1, max_length=100)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    roles: list[Literal["viewer", "payload-viewer", "operator", "province-ingest", "admin"]] = (
+        Field(min_length=1)
+    )
+
+
+class RetentionSettings(BaseModel):
+    excerpt_days: float = Field(default=30, gt=0, description="masked request/response excerpts")
+    finished_job_days: float = Field(default=90, gt=0, description="succeeded, skipped, cancelled")
+
+
 class RouteRule(BaseModel):
     """One routing rule: events matching every given criterion go to ``connector``.
 
@@ -95,9 +110,12 @@ class HubSettings(BaseSettings):
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     routes: list[RouteRule] = Field(default_factory=list)
     connectors: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    #: API keys accepted by the API (``Authorization: Bearer <key>``); empty = open,
-    #: which ``serve`` refuses unless bound to loopback.
-    api_keys: list[SecretStr] = Field(default_factory=list)
+    #: API keys accepted by the API (``Authorization: Bearer <key>``), stored hashed,
+    #: with roles (hub/auth.py); empty = open, which ``serve`` refuses off loopback.
+    api_keys: list[ApiKeySetting] = Field(default_factory=list)
+    #: Retention: attempt excerpts and finished jobs older than this are culled
+    #: (never failed or dead jobs).
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
     #: Extra procedure catalog files (JSON) beside the ones shipped in the package.
     catalog_files: list[Path] = Field(default_factory=list)
 

@@ -67,14 +67,15 @@ class RetryPolicy:
 
     def decide(self, job: ClaimedJob, error: TransientError, now: datetime) -> RetryDecision:
         state = tenacity.RetryCallState(retry_object=None, fn=None, args=(), kwargs={})  # type: ignore[arg-type]
-        state.attempt_number = job.attempts
-        age = (now - job.created_at).total_seconds()
+        # An operator's re-run starts the count and the clock afresh.
+        state.attempt_number = job.attempts_since_rerun
+        age = (now - job.retrying_since).total_seconds()
         state.start_time = time.monotonic() - age
         state.outcome_timestamp = time.monotonic()
         if self.stop(state):
             return RetryDecision(
                 None,
-                f"gave up after {job.attempts} attempts over {age / 60:.0f} min; "
+                f"gave up after {job.attempts_since_rerun} attempts over {age / 60:.0f} min; "
                 f"last error: {error.reason}",
             )
         delay = self.wait(state)
@@ -178,9 +179,16 @@ class Worker:
         if not claimed:
             return 0
         loaded = self.store.load_events(j.event_id for j in claimed)
+        current = self.store.current_snapshots(
+            j.ma_ho_so for j in claimed if j.use_current_state
+        )
         for job in claimed:
             self._slots[job.connector] -= 1
-            task = asyncio.create_task(self._run_job(job, loaded.get(job.event_id)))
+            event = loaded.get(job.event_id)
+            if event is not None and job.use_current_state and job.ma_ho_so in current:
+                # The operator asked to send the dossier as it is now, not as it was.
+                event = event.model_copy(update={"snapshot": current[job.ma_ho_so]})
+            task = asyncio.create_task(self._run_job(job, event))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return len(claimed)

@@ -75,6 +75,17 @@ class ClaimedJob:
     attempts: int  #: including this one
     created_at: datetime
     idempotency_key: str
+    retry_base: int = 0  #: attempts made before the last operator re-run
+    rerun_at: datetime | None = None
+    use_current_state: bool = False
+
+    @property
+    def attempts_since_rerun(self) -> int:
+        return self.attempts - self.retry_base
+
+    @property
+    def retrying_since(self) -> datetime:
+        return self.rerun_at or self.created_at
 
 
 class Store:
@@ -138,6 +149,7 @@ class Store:
                                 "attempts": 0,
                                 "next_run_at": now,
                                 "idempotency_key": f"{name}:{event.id}",
+                                "ma_tthc": event.snapshot.ma_tthc,
                                 "created_at": now,
                                 "updated_at": now,
                             }
@@ -270,6 +282,9 @@ class Store:
                 jobs.c.attempts,
                 jobs.c.created_at,
                 jobs.c.idempotency_key,
+                jobs.c.retry_base,
+                jobs.c.rerun_at,
+                jobs.c.use_current_state,
             )
         )
         with self.engine.begin() as conn:
@@ -284,6 +299,9 @@ class Store:
                 attempts=r.attempts,
                 created_at=as_utc(r.created_at) or now,
                 idempotency_key=r.idempotency_key,
+                retry_base=r.retry_base,
+                rerun_at=as_utc(r.rerun_at),
+                use_current_state=bool(r.use_current_state),
             )
             for r in rows
         ]
@@ -308,6 +326,19 @@ class Store:
             )
             for r in rows
         }
+
+    def current_snapshots(self, ma_ho_so: Iterable[str]) -> dict[str, Dossier]:
+        """The mirror's current state of these dossiers (for re-runs with current state)."""
+        codes = list(set(ma_ho_so))
+        if not codes:
+            return {}
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(dossiers.c.ma_ho_so, dossiers.c.snapshot).where(
+                    dossiers.c.ma_ho_so.in_(codes)
+                )
+            )
+            return {r.ma_ho_so: Dossier.model_validate(r.snapshot) for r in rows}
 
     def finish_job(
         self,

@@ -19,6 +19,7 @@ from enum import StrEnum
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -33,6 +34,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy import false as sa_false
 from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = MetaData(
@@ -58,10 +60,14 @@ class JobState(StrEnum):
     FAILED = "failed"  #: a transient error; waits for next_run_at to be retried
     SUCCEEDED = "succeeded"  #: the ministry acknowledged it
     DEAD = "dead"  #: permanent error or retries exhausted; waits for an operator
+    SKIPPED = "skipped"  #: an operator decided not to send it (reason recorded)
+    CANCELLED = "cancelled"  #: an operator withdrew it before it was sent (reason recorded)
 
 
 #: States after which a job no longer holds back the later jobs of its dossier.
-DONE_STATES = (JobState.SUCCEEDED.value,)
+DONE_STATES = (JobState.SUCCEEDED.value, JobState.SKIPPED.value, JobState.CANCELLED.value)
+#: States retention may cull after their age; never failed or dead ones.
+CULLABLE_STATES = DONE_STATES
 #: States a worker may claim (running ones only when their lease has expired).
 CLAIMABLE_STATES = (JobState.PENDING.value, JobState.FAILED.value)
 
@@ -109,6 +115,13 @@ jobs = Table(
     Column("error_class", String(50)),
     Column("idempotency_key", String(200), nullable=False, unique=True),
     Column("remote_id", String(200)),
+    Column("ma_tthc", String(64)),
+    #: Attempts made before the last operator re-run; the retry policy counts from here.
+    Column("retry_base", Integer, nullable=False, server_default=text("0")),
+    Column("rerun_at", Utc),
+    #: Send the dossier's current mirror state instead of the event's snapshot.
+    Column("use_current_state", Boolean, nullable=False, server_default=sa_false()),
+    Column("operator_reason", Text),
     Column("created_at", Utc, nullable=False),
     Column("updated_at", Utc, nullable=False),
     Column("finished_at", Utc),
@@ -130,6 +143,8 @@ jobs = Table(
     # Ordering per (connector, dossier): "is an earlier job still unfinished?"
     Index("ix_jobs_chain", "connector", "ma_ho_so", "id"),
     Index("ix_jobs_state_connector", "state", "connector"),
+    Index("ix_jobs_error_class", "error_class"),
+    Index("ix_jobs_updated_at", "updated_at"),
 )
 
 attempts = Table(
@@ -206,4 +221,55 @@ pull_cursors = Table(
     Column("last_error", Text),
     Column("last_error_at", Utc),
     Column("updated_at", Utc, nullable=False),
+)
+
+
+#: Every operator action: who, when, what, why, how many. Append-only: the database
+#: refuses UPDATE and DELETE on it (triggers created by the migration).
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("at", Utc, nullable=False, index=True),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(50), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("reason", Text),
+    Column("count", Integer, nullable=False),
+    Column("detail", Json),
+)
+
+#: Operator tasks acting on many jobs (re-run, skip, cancel by filter), run by the
+#: server in chunks, resumable, with an outcome per job.
+operations = Table(
+    "operations",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("kind", String(20), nullable=False),  # retry | skip | cancel
+    Column("filter", Json, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("reason", Text),
+    Column("use_current_state", Boolean, nullable=False, server_default=sa_false()),
+    Column("state", String(16), nullable=False),  # queued | running | paused | done | failed
+    Column("owner", String(100)),
+    Column("lease_until", Utc),
+    Column("total", Integer, nullable=False, server_default=text("0")),
+    Column("processed", Integer, nullable=False, server_default=text("0")),
+    Column("applied", Integer, nullable=False, server_default=text("0")),
+    Column("refused", Integer, nullable=False, server_default=text("0")),
+    Column("last_job_id", Id, nullable=False, server_default=text("0")),
+    Column("error", Text),
+    Column("created_at", Utc, nullable=False),
+    Column("started_at", Utc),
+    Column("finished_at", Utc),
+    Index("ix_operations_state", "state"),
+)
+
+operation_items = Table(
+    "operation_items",
+    metadata,
+    Column("operation_id", Id, ForeignKey("operations.id", ondelete="CASCADE"), primary_key=True),
+    Column("job_id", Id, primary_key=True),
+    Column("outcome", String(20), nullable=False),  # applied | refused
+    Column("detail", Text),
 )

@@ -1,0 +1,473 @@
+"""``tthc-hub jobs …``, ``tthc-hub status``, ``tthc-hub audit``: find, understand and re-run
+failed syncs (rules in hub/ops.py)."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+app = typer.Typer(help="Sync jobs (the outbox) / Việc đồng bộ.", no_args_is_help=True)
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="TOML settings file")]
+State = Annotated[
+    str | None, typer.Option(help="pending, running, failed, succeeded, dead, skipped, cancelled")
+]
+Connector = Annotated[str | None, typer.Option(help="connector name, e.g. molisa")]
+MaHoSo = Annotated[str | None, typer.Option("--ma-ho-so", help="mã hồ sơ")]
+MaTTHC = Annotated[str | None, typer.Option("--ma-tthc", help="mã TTHC (prefix match)")]
+ErrorClass = Annotated[
+    str | None, typer.Option("--error-class", help="timeout, http_503, mapping, ...")
+]
+Since = Annotated[
+    datetime | None, typer.Option(help="last change at or after (YYYY-MM-DD[THH:MM])")
+]
+Until = Annotated[datetime | None, typer.Option(help="last change before")]
+By = Annotated[
+    str | None, typer.Option("--by", help="who acts (default: $TTHC_HUB_OPERATOR or the login)")
+]
+Reason = Annotated[str | None, typer.Option("--reason", help="why; required to skip or cancel")]
+
+
+def _ops(config: Path | None):  # type: ignore[no-untyped-def]
+    from hub.cli import _hub
+    from hub.ops import Operations
+
+    hub = _hub(config)
+    return hub, Operations(hub.store)
+
+
+def _actor(by: str | None) -> str:
+    return by or os.environ.get("TTHC_HUB_OPERATOR") or f"{getpass.getuser()}@cli"
+
+
+def _filter(state, connector, ma_ho_so, ma_tthc, error_class, since, until):  # type: ignore[no-untyped-def]
+    from hub.ops import JobFilter
+    from hub.store.store import as_utc
+
+    return JobFilter(
+        state=state,
+        connector=connector,
+        ma_ho_so=ma_ho_so,
+        ma_tthc=ma_tthc,
+        error_class=error_class,
+        since=as_utc(since),
+        until=as_utc(until),
+    )
+
+
+def _fail(message: str) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(2)
+
+
+def _when(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if isinstance(value, datetime) else ""
+
+
+@app.command("list")
+def list_jobs(
+    config: ConfigOpt = None,
+    state: State = None,
+    connector: Connector = None,
+    ma_ho_so: MaHoSo = None,
+    ma_tthc: MaTTHC = None,
+    error_class: ErrorClass = None,
+    since: Since = None,
+    until: Until = None,
+    sort: Annotated[
+        str, typer.Option(help="id, -id, updated_at, -updated_at, attempts, -attempts")
+    ] = "-id",
+    limit: Annotated[int, typer.Option(min=1, max=10000)] = 50,
+    page: Annotated[int, typer.Option(min=1)] = 1,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """List sync jobs by state, connector, mã hồ sơ, mã TTHC, error class and time."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from hub.i18n import t
+    from hub.ops import ActionRefused
+
+    _hub, ops = _ops(config)
+    flt = _filter(state, connector, ma_ho_so, ma_tthc, error_class, since, until)
+    try:
+        rows, total = ops.list_jobs(flt, sort=sort, limit=limit, offset=(page - 1) * limit)
+    except ActionRefused as exc:
+        _fail(exc.reason)
+    if as_json:
+        typer.echo(json.dumps({"items": rows, "total": total}, default=str, ensure_ascii=False))
+        return
+    table = Table(title=f"{t('jobs.title')} ({len(rows)}/{total})")
+    for key in (
+        "job.id",
+        "job.connector",
+        "job.ma_ho_so",
+        "job.state",
+        "job.attempts",
+        "job.next_run_at",
+        "job.error",
+    ):
+        table.add_column(t(key), overflow="fold")
+    for r in rows:
+        table.add_row(
+            str(r["id"]),
+            r["connector"],
+            r["ma_ho_so"],
+            t(f"state.{r['state']}"),
+            str(r["attempts"]),
+            _when(r["next_run_at"]) if r["state"] == "failed" else "",
+            f"{r['error_class'] or ''} {(r['last_error'] or '')[:120]}".strip(),
+        )
+    Console().print(table)
+
+
+@app.command("show")
+def show_job(
+    job_id: int,
+    config: ConfigOpt = None,
+    payloads: Annotated[
+        bool, typer.Option(help="show the masked request/response excerpts")
+    ] = False,
+) -> None:
+    """One job: its dossier, event, every attempt, and the jobs it holds back."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from hub.i18n import t
+    from hub.ops import ActionRefused
+
+    _hub, ops = _ops(config)
+    try:
+        info = ops.show_job(job_id, with_payloads=payloads)
+    except ActionRefused as exc:
+        _fail(exc.reason)
+    job, event = info["job"], info["event"]
+    console = Console()
+    console.print(
+        f"[bold]{t('job.id')} {job['id']}[/]  {job['connector']}  {job['ma_ho_so']}  "
+        f"{t('state.' + job['state'])}"
+    )
+    if event:
+        console.print(
+            f"{t('job.event')}: {event['type']} #{event['sequence']} "
+            f"{_when(event['occurred_at'])} ({event['id']})"
+        )
+    if job["last_error"]:
+        console.print(f"{t('job.error')}: [red]{job['error_class']}[/] {job['last_error']}")
+    if job["operator_reason"]:
+        console.print(f"{t('job.operator')}: {job['operator_reason']}")
+    table = Table(title=t("job.attempts_title"))
+    for col in ("#", "time", "ms", "outcome", "HTTP", "error"):
+        table.add_column(col, overflow="fold")
+    for a in info["attempts"]:
+        table.add_row(
+            str(a["attempt"]),
+            _when(a["started_at"]),
+            f"{a['duration_ms']:.0f}",
+            a["outcome"],
+            str(a["http_status"] or ""),
+            f"{a['error_class'] or ''} {a['error'] or ''}".strip(),
+        )
+        if payloads:
+            table.add_row("", "", "", "→", "", a.get("request_excerpt") or "")
+            table.add_row("", "", "", "←", "", a.get("response_excerpt") or "")
+    console.print(table)
+    for key, items in (
+        ("job.waits_for", info["waits_for"]),
+        ("job.holds_back", info["holds_back"]),
+    ):
+        if items:
+            listed = ", ".join(f"{i['id']} (#{i['sequence']} {i['state']})" for i in items)
+            console.print(f"{t(key)}: {listed}")
+
+
+def _act(
+    kind: str,
+    job_id: int | None,
+    flt: Any,
+    *,
+    config: Path | None,
+    by: str | None,
+    reason: str | None,
+    current_state: bool,
+    dry_run: bool,
+    yes: bool,
+    wait: bool,
+) -> None:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from hub.ops import ActionRefused, _check_action
+
+    hub, ops = _ops(config)
+    actor = _actor(by)
+    console = Console()
+    try:
+        _check_action(kind, reason)
+        if job_id is not None:
+            if dry_run:
+                console.print(ops.show_job(job_id)["job"])
+                return
+            ops.act(kind, job_id, actor=actor, reason=reason, use_current_state=current_state)
+            console.print(f"job {job_id}: {kind} ✓")
+            return
+        if not flt.to_json():
+            _fail("give a job id or at least one filter (--state, --connector, ...)")
+        preview = ops.preview(kind, flt)
+        console.print(f"{kind}: {preview['count']} job(s) match {flt.describe()}")
+        for r in preview["sample"]:
+            console.print(
+                f"  {r['id']} {r['connector']} {r['ma_ho_so']} {r['state']} "
+                f"{r['error_class'] or ''}"
+            )
+        if dry_run or preview["count"] == 0:
+            return
+        if not yes and not typer.confirm("go on?", default=False):
+            raise typer.Exit(1)
+        op_id = ops.create_task(
+            kind, flt, actor=actor, reason=reason, use_current_state=current_state
+        )
+        console.print(f"task {op_id} queued")
+        if not wait:
+            return
+        owner = f"cli:{os.getpid()}"
+        with Progress(
+            TextColumn(f"task {op_id}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[refused]} refused"),
+            console=console,
+        ) as bar:
+            pid = bar.add_task("run", total=preview["count"], refused=0)
+
+            def show(task: dict[str, Any]) -> None:
+                bar.update(pid, completed=task["processed"], refused=task["refused"])
+
+            # Run it here unless a server already took it; either way, follow it to the end.
+            if ops.claim_task(owner) == op_id:
+                ops.run_task(op_id, owner, progress=show)
+            else:
+                import time
+
+                while (task := ops.task(op_id))["state"] in ("queued", "running"):
+                    show(task)
+                    time.sleep(0.5)
+        task = ops.task(op_id)
+        console.print(
+            f"task {op_id}: {task['state']}, applied {task['applied']}, refused {task['refused']}"
+        )
+        for r in task["refusals"]:
+            console.print(f"  refused {r['job_id']}: {r['reason']}")
+    except ActionRefused as exc:
+        _fail(exc.reason)
+    finally:
+        hub.engine.dispose()
+
+
+def _action_command(kind: str, help_text: str):  # type: ignore[no-untyped-def]
+    def command(
+        job_id: Annotated[int | None, typer.Argument(help="one job; or use filters")] = None,
+        config: ConfigOpt = None,
+        state: State = None,
+        connector: Connector = None,
+        ma_ho_so: MaHoSo = None,
+        ma_tthc: MaTTHC = None,
+        error_class: ErrorClass = None,
+        since: Since = None,
+        until: Until = None,
+        by: By = None,
+        reason: Reason = None,
+        current_state: Annotated[
+            bool,
+            typer.Option(
+                "--current-state", help="send the dossier as it is now, not as the event had it"
+            ),
+        ] = False,
+        dry_run: Annotated[
+            bool, typer.Option("--dry-run", help="show the count and a sample")
+        ] = False,
+        yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False,
+        wait: Annotated[bool, typer.Option(help="follow the task (and run it here)")] = True,
+    ) -> None:
+        flt = _filter(state, connector, ma_ho_so, ma_tthc, error_class, since, until)
+        _act(
+            kind,
+            job_id,
+            flt,
+            config=config,
+            by=by,
+            reason=reason,
+            current_state=current_state,
+            dry_run=dry_run,
+            yes=yes,
+            wait=wait,
+        )
+
+    command.__doc__ = help_text
+    return command
+
+
+app.command("retry")(
+    _action_command(
+        "retry", "Re-run one dead or failed job now, or every job a filter matches (as a task)."
+    )
+)
+app.command("skip")(
+    _action_command("skip", "Do not send a job (dead, failed or pending); --reason is required.")
+)
+app.command("cancel")(
+    _action_command(
+        "cancel", "Withdraw a pending or failed job before it is sent; --reason is required."
+    )
+)
+
+
+@app.command("tasks")
+def list_tasks(config: ConfigOpt = None, limit: int = 20) -> None:
+    """Re-run/skip/cancel tasks and their progress."""
+    from rich.console import Console
+    from rich.table import Table
+
+    _hub, ops = _ops(config)
+    table = Table(title="tasks")
+    for col in ("id", "kind", "state", "by", "filter", "done", "applied", "refused", "created"):
+        table.add_column(col, overflow="fold")
+    for op in ops.list_tasks(limit):
+        table.add_row(
+            str(op["id"]),
+            op["kind"],
+            op["state"],
+            op["actor"],
+            json.dumps(op["filter"]),
+            f"{op['processed']}/{op['total']}",
+            str(op["applied"]),
+            str(op["refused"]),
+            _when(op["created_at"]),
+        )
+    Console().print(table)
+
+
+@app.command("pause")
+def pause_task(op_id: int, config: ConfigOpt = None, by: By = None) -> None:
+    """Pause a task between chunks."""
+    from hub.ops import ActionRefused
+
+    _hub, ops = _ops(config)
+    try:
+        typer.echo(ops.set_task_state(op_id, "paused", actor=_actor(by))["state"])
+    except ActionRefused as exc:
+        _fail(exc.reason)
+
+
+@app.command("resume")
+def resume_task(op_id: int, config: ConfigOpt = None, by: By = None) -> None:
+    """Queue a paused task again; the server (or `jobs retry --wait`) runs it on."""
+    from hub.ops import ActionRefused
+
+    _hub, ops = _ops(config)
+    try:
+        typer.echo(ops.set_task_state(op_id, "queued", actor=_actor(by))["state"])
+    except ActionRefused as exc:
+        _fail(exc.reason)
+
+
+@app.command("cull")
+def cull(config: ConfigOpt = None) -> None:
+    """Apply retention now: old excerpts and finished jobs; never failed or dead ones."""
+    hub, _ = _ops(config)
+    typer.echo(json.dumps(hub.cull()))
+
+
+def status_command(
+    config: ConfigOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
+    """Each connector's health: queue by state, oldest waiting job, last success, error rate."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from hub.i18n import t
+
+    _hub, ops = _ops(config)
+    rows = ops.status()
+    if as_json:
+        typer.echo(json.dumps(rows, default=str))
+        return
+    table = Table(title=t("status.title"))
+    for key in (
+        "job.connector",
+        "status.queue",
+        "status.oldest",
+        "status.last_success",
+        "status.error_rate",
+    ):
+        table.add_column(t(key), overflow="fold")
+    for r in rows:
+        queue = ", ".join(f"{t('state.' + k)}: {v}" for k, v in sorted(r["queue"].items()))
+        oldest = r["oldest_waiting_seconds"]
+        rate = r["error_rate"]
+        table.add_row(
+            r["connector"],
+            queue,
+            f"{oldest / 60:.0f} min" if oldest is not None else "",
+            _when(r["last_success_at"]),
+            f"{rate:.1%} / {r['attempts_last_hour']}" if rate is not None else "",
+        )
+    Console().print(table)
+
+
+def audit_command(
+    config: ConfigOpt = None,
+    limit: int = 50,
+    actor: Annotated[str | None, typer.Option("--by")] = None,
+    action: str | None = None,
+) -> None:
+    """The operator audit log: who, when, what, why, how many."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from hub.i18n import t
+
+    _hub, ops = _ops(config)
+    table = Table(title=t("audit.title"))
+    for key in (
+        "audit.at",
+        "audit.actor",
+        "audit.action",
+        "audit.target",
+        "audit.reason",
+        "audit.count",
+    ):
+        table.add_column(t(key), overflow="fold")
+    for a in ops.audit(limit=limit, actor=actor, action=action):
+        table.add_row(
+            _when(a["at"]), a["actor"], a["action"], a["target"], a["reason"] or "", str(a["count"])
+        )
+    Console().print(table)
+
+
+keys_app = typer.Typer(help="API keys / Khóa truy cập API.", no_args_is_help=True)
+
+
+@keys_app.command("new")
+def new_key(
+    name: Annotated[str, typer.Option(help="who uses it, shown in the audit log")],
+    role: Annotated[
+        list[str], typer.Option(help="viewer, payload-viewer, operator, province-ingest, admin")
+    ],
+) -> None:
+    """Make an API key: prints the key once, and the settings entry that stores its hash."""
+    from hub.auth import ROLES, hash_key, new_key
+
+    bad = [r for r in role if r not in ROLES]
+    if bad:
+        _fail(f"unknown role(s) {bad}; use {', '.join(ROLES)}")
+    key = new_key()
+    typer.echo(f"key (shown once, give it to {name}): {key}\n")
+    typer.echo("add to tthc-hub.toml:\n[[api_keys]]")
+    typer.echo(f'name = "{name}"\nsha256 = "{hash_key(key)}"\nroles = {json.dumps(role)}')

@@ -1,0 +1,198 @@
+"""Operations API: jobs, re-runs, skips, tasks, status, audit (see hub/ops.py for the rules)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from hub.auth import Principal, requires
+from hub.ops import ActionRefused, JobFilter, Operations
+from hub.service import Hub
+
+__all__ = ["build"]
+
+
+class ActionBody(BaseModel):
+    reason: str | None = Field(default=None, max_length=2000)
+    current_state: bool = False
+
+
+class TaskBody(BaseModel):
+    kind: Literal["retry", "skip", "cancel"]
+    reason: str | None = Field(default=None, max_length=2000)
+    current_state: bool = False
+    dry_run: bool = False
+    state: str | None = None
+    connector: str | None = None
+    ma_ho_so: str | None = None
+    ma_tthc: str | None = None
+    error_class: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    job_ids: list[int] = Field(default_factory=list, max_length=10000)
+
+    def filter(self) -> JobFilter:
+        return JobFilter(
+            state=self.state,
+            connector=self.connector,
+            ma_ho_so=self.ma_ho_so,
+            ma_tthc=self.ma_tthc,
+            error_class=self.error_class,
+            since=self.since,
+            until=self.until,
+            job_ids=self.job_ids,
+        )
+
+
+def _json(data: Any, status: int = 200) -> JSONResponse:
+    return JSONResponse(json.loads(json.dumps(data, default=str)), status_code=status)
+
+
+def _refused(exc: ActionRefused) -> JSONResponse:
+    status = 404 if exc.code == "not_found" else 409 if exc.code == "refused" else 422
+    return _json(
+        {
+            "errors": [
+                {"loc": "", "type": exc.code, "message_en": exc.reason, "message_vi": exc.reason}
+            ]
+        },
+        status,
+    )
+
+
+def build(hub: Hub) -> APIRouter:
+    ops = Operations(hub.store)
+    keys = hub.settings.api_keys
+    router = APIRouter(prefix="/api/v1", tags=["operations"])
+    viewer = Depends(requires(keys, "viewer"))
+    Operator = Annotated[Principal, Depends(requires(keys, "operator"))]
+    Viewer = Annotated[Principal, Depends(requires(keys, "viewer"))]
+
+    @router.get("/jobs", dependencies=[viewer])
+    async def list_jobs(
+        state: str | None = None,
+        connector: str | None = None,
+        ma_ho_so: str | None = None,
+        ma_tthc: str | None = None,
+        error_class: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        sort: str = "-id",
+        limit: int = Query(50, ge=1, le=1000),
+        offset: int = Query(0, ge=0),
+    ) -> JSONResponse:
+        flt = JobFilter(
+            state=state,
+            connector=connector,
+            ma_ho_so=ma_ho_so,
+            ma_tthc=ma_tthc,
+            error_class=error_class,
+            since=since,
+            until=until,
+        )
+        try:
+            rows, total = await asyncio.to_thread(
+                ops.list_jobs, flt, sort=sort, limit=limit, offset=offset
+            )
+        except ActionRefused as exc:
+            return _refused(exc)
+        return _json({"items": rows, "total": total, "limit": limit, "offset": offset})
+
+    @router.get("/jobs/{job_id}")
+    async def show_job(job_id: int, who: Viewer, payloads: bool = False) -> JSONResponse:
+        if payloads and not who.has("payload-viewer"):
+            return _json(
+                {
+                    "errors": [
+                        {
+                            "loc": "payloads",
+                            "type": "forbidden",
+                            "message_en": "viewing payloads needs the payload-viewer role",
+                            "message_vi": "xem nội dung gửi nhận cần quyền payload-viewer",
+                        }
+                    ]
+                },
+                403,
+            )
+        try:
+            return _json(await asyncio.to_thread(ops.show_job, job_id, with_payloads=payloads))
+        except ActionRefused as exc:
+            return _refused(exc)
+
+    @router.post("/jobs/{job_id}/{kind}")
+    async def act(
+        job_id: int,
+        kind: Literal["retry", "skip", "cancel"],
+        body: ActionBody,
+        who: Operator,
+    ) -> JSONResponse:
+        try:
+            result = await asyncio.to_thread(
+                ops.act,
+                kind,
+                job_id,
+                actor=who.name,
+                reason=body.reason,
+                use_current_state=body.current_state,
+            )
+        except ActionRefused as exc:
+            return _refused(exc)
+        hub.worker.notify()
+        return _json(result)
+
+    @router.post("/operations")
+    async def create_task(body: TaskBody, who: Operator) -> JSONResponse:
+        flt = body.filter()
+        try:
+            if body.dry_run:
+                return _json(await asyncio.to_thread(ops.preview, body.kind, flt))
+            op_id = await asyncio.to_thread(
+                ops.create_task,
+                body.kind,
+                flt,
+                actor=who.name,
+                reason=body.reason,
+                use_current_state=body.current_state,
+            )
+        except ActionRefused as exc:
+            return _refused(exc)
+        return _json(ops.task(op_id), 202)
+
+    @router.get("/operations", dependencies=[viewer])
+    async def list_tasks(limit: int = Query(20, ge=1, le=200)) -> JSONResponse:
+        return _json({"items": ops.list_tasks(limit)})
+
+    @router.get("/operations/{op_id}", dependencies=[viewer])
+    async def show_task(op_id: int) -> JSONResponse:
+        try:
+            return _json(ops.task(op_id))
+        except ActionRefused as exc:
+            return _refused(exc)
+
+    @router.post("/operations/{op_id}/{action}")
+    async def pause_resume(
+        op_id: int, action: Literal["pause", "resume"], who: Operator
+    ) -> JSONResponse:
+        try:
+            state = "paused" if action == "pause" else "queued"
+            return _json(ops.set_task_state(op_id, state, actor=who.name))
+        except ActionRefused as exc:
+            return _refused(exc)
+
+    @router.get("/status", dependencies=[viewer])
+    async def status() -> JSONResponse:
+        return _json({"connectors": await asyncio.to_thread(ops.status)})
+
+    @router.get("/audit", dependencies=[viewer])
+    async def audit(
+        limit: int = Query(50, ge=1, le=1000), actor: str | None = None, action: str | None = None
+    ) -> JSONResponse:
+        return _json({"items": ops.audit(limit=limit, actor=actor, action=action)})
+
+    return router
