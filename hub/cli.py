@@ -270,6 +270,7 @@ def _mount_command_groups() -> None:
 #: name -> module of a command group with an ``app``.
 COMMAND_GROUPS: dict[str, str] = {
     "jobs": "hub.commands.jobs",
+    "catalog": "hub.commands.catalog",
 }
 _mount_command_groups()
 

@@ -67,6 +67,40 @@ _TEXT: dict[str, tuple[str, str]] = {
     "audit.reason": ("Lý do", "Reason"),
     "audit.count": ("Số lượng", "Count"),
     "mocks.running": ("Đang chạy, nhấn Ctrl+C để dừng", "Running; press Ctrl+C to stop"),
+    "catalog.title": ("Danh mục thủ tục hành chính", "Procedure catalog"),
+    "catalog.ma_tthc": ("Mã TTHC", "Procedure code"),
+    "catalog.name": ("Tên thủ tục", "Procedure"),
+    "catalog.sector": ("Ngành / lĩnh vực", "Sector / field"),
+    "catalog.field": ("Lĩnh vực", "Field"),
+    "catalog.level": ("Cấp thực hiện", "Level"),
+    "catalog.days": ("Thời hạn (ngày làm việc)", "Time limit (working days)"),
+    "catalog.variants": ("Quy trình", "Processes"),
+    "catalog.fees": ("Phí, lệ phí", "Fees"),
+    "catalog.channels": ("Cách thức thực hiện", "Channels"),
+    "catalog.source": ("Văn bản", "Decision"),
+    "catalog.not_stated": ("không quy định trong văn bản", "not stated in the decision"),
+    "catalog.process": ("Quy trình", "Process"),
+    "catalog.step": ("Bước", "Step"),
+    "catalog.content": ("Nội dung công việc", "Task"),
+    "catalog.responsible": ("Trách nhiệm", "Responsible"),
+    "catalog.duration": ("Thời gian (ngày)", "Duration (days)"),
+    "catalog.total": ("Tổng (các bước / văn bản)", "Total (steps / decision)"),
+    "catalog.mismatch": ("Chênh lệch", "Mismatch"),
+    "catalog.truncated": (
+        "Văn bản nguồn bị cắt ở quy trình này, không có tổng thời gian",
+        "The source text ends inside this process; no stated total",
+    ),
+    "catalog.unknown": ("Mã TTHC không có trong danh mục", "Unknown procedure code"),
+    "catalog.bad_date": ("Thời điểm tiếp nhận không hợp lệ", "Bad reception time"),
+    "catalog.received": ("Tiếp nhận", "Received"),
+    "catalog.clock_starts": ("Bắt đầu tính thời gian", "Clock starts"),
+    "catalog.deadlines": ("Thời hạn từng bước", "Step deadlines"),
+    "catalog.deadline": ("Hạn", "Deadline"),
+    "catalog.ngay_hen_tra": ("Ngày hẹn trả kết quả", "Appointment date for the result"),
+    "catalog.working_days": ("ngày làm việc", "working days"),
+    "channel.truc_tiep": ("Trực tiếp", "In person"),
+    "channel.truc_tuyen": ("Trực tuyến", "Online"),
+    "channel.buu_chinh": ("Bưu chính công ích", "Public postal service"),
 }
 
 #: pydantic error types and our own, in Vietnamese. English comes from the message.
@@ -114,6 +148,7 @@ _ERRORS_VI: dict[str, str] = {
     "body_too_large": "nội dung yêu cầu quá lớn",
     "batch_too_large": "lô sự kiện quá lớn",
     "empty_batch": "lô sự kiện rỗng",
+    "deadline_unavailable": "không tính được thời hạn (thiếu quy trình hoặc thời gian giải quyết)",
 }
 
 

@@ -1,0 +1,100 @@
+"""``/api/v1/catalog``: the procedures, their steps, and a deadline check, as JSON."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+
+from hub.i18n import error_messages
+
+if TYPE_CHECKING:
+    from hub.catalog import Procedure
+    from hub.service import Hub
+
+__all__ = ["build", "procedure_json"]
+
+
+def _error(loc: str, type_: str, message_en: str, status: int) -> JSONResponse:
+    body = {"errors": [{"loc": loc, "type": type_, **error_messages(type_, message_en)}]}
+    return JSONResponse(body, status_code=status)
+
+
+def _summary(p: Procedure) -> dict[str, Any]:
+    return {
+        "ma_tthc": p.ma_tthc,
+        "ten": p.ten,
+        "nganh": p.nganh,
+        "linh_vuc": p.linh_vuc,
+        "cap": p.cap.value if p.cap else None,
+        "thoi_han_ngay_lam_viec": p.thoi_han_ngay_lam_viec,
+        "bien_the": [v for v in p.variants if v],
+    }
+
+
+def procedure_json(p: Procedure) -> dict[str, Any]:
+    """A procedure with its processes, the computed step sums and the mismatches."""
+    data = p.model_dump(mode="json")
+    for process, out in zip(p.quy_trinh, data["quy_trinh"], strict=True):
+        out["tong_ngay_cac_buoc"] = process.step_days
+    data["chenh_lech"] = [
+        {
+            "bien_the": m.variant,
+            "buoc": m.step,
+            "theo_van_ban": m.stated,
+            "cong_cac_buoc": m.computed,
+            "chenh_lech": m.difference,
+            "mo_ta": m.describe(),
+        }
+        for m in p.step_total_mismatch
+    ]
+    return data
+
+
+def build(hub: Hub) -> APIRouter:
+    router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
+
+    @router.get("")
+    async def list_procedures(
+        sector: str | None = None, search: str | None = None, level: str | None = None
+    ) -> dict[str, Any]:
+        return {
+            "items": [
+                _summary(p) for p in hub.catalog.search(sector=sector, text=search, level=level)
+            ]
+        }
+
+    @router.get("/{ma_tthc}")
+    async def get_procedure(ma_tthc: str) -> JSONResponse:
+        p = hub.catalog.get(ma_tthc)
+        if p is None:
+            return _error("ma_tthc", "ma_tthc_unknown", "mã TTHC is not in the catalog", 404)
+        return JSONResponse(procedure_json(p))
+
+    @router.get("/{ma_tthc}/deadline")
+    async def deadline(
+        ma_tthc: str,
+        received: str = Query(description="ISO 8601; without an offset, local time (UTC+7)"),
+        variant: str | None = None,
+    ) -> JSONResponse:
+        from hub.calendar import TZ, DeadlineError, default_calendar
+        from hub.commands.catalog import plan_json
+
+        p = hub.catalog.get(ma_tthc)
+        if p is None:
+            return _error("ma_tthc", "ma_tthc_unknown", "mã TTHC is not in the catalog", 404)
+        try:
+            received_at = datetime.fromisoformat(received.strip())
+        except ValueError:
+            return _error("received", "datetime_parsing", "received is not an ISO 8601 time", 422)
+        if received_at.tzinfo is None:
+            received_at = received_at.replace(tzinfo=TZ)
+        try:
+            plan = default_calendar().deadline_plan(p, received_at, variant)
+        except DeadlineError as exc:
+            return _error("variant", "deadline_unavailable", str(exc), 422)
+        return JSONResponse(plan_json(plan))
+
+    return router
