@@ -1,0 +1,98 @@
+"""HTTP client of the hộ tịch API: the only module of the connector that imports httpx.
+
+Every call is a POST of a JSON body with the designed ``api-key`` header; every
+answer carries ``status`` ("1" done, "0" refused) and, when refused, ``errorCode``
+and ``errorDescription``. Transport failures are mapped by
+:func:`hub.errors.ministry_errors`; the ministry's error codes by :data:`ERROR_CODES`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+
+from hub.errors import ContractError, RejectedError, TransientError, ministry_errors
+from hub.masking import mask_text
+
+from .settings import HotichSettings
+
+__all__ = ["BUSY", "HotichClient"]
+
+SYSTEM = "hotich"
+OK = "1"
+AUTH = "AUTH"
+INVALID = "INVALID"
+BUSY = "BUSY"
+
+ERROR_CODES = {
+    AUTH: "hộ tịch refused the api-key: check connectors.hotich.api_key",
+    INVALID: "hộ tịch found invalid data",
+    BUSY: "hộ tịch is busy",
+}
+
+
+class HotichClient:
+    """One pooled ``httpx.AsyncClient``, created lazily in the running event loop."""
+
+    def __init__(self, settings: HotichSettings) -> None:
+        self._settings = settings
+        self._http: httpx.AsyncClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _client(self) -> httpx.AsyncClient:
+        loop = asyncio.get_running_loop()
+        if self._http is None or self._loop is not loop:
+            # A client is bound to the loop it first ran in; a new loop needs a new one.
+            limits = httpx.Limits(
+                max_connections=self._settings.max_connections,
+                max_keepalive_connections=self._settings.max_connections,
+            )
+            self._http = httpx.AsyncClient(
+                base_url=self._settings.base_url + "/api/hotich/",
+                timeout=self._settings.timeout_seconds,
+                limits=limits,
+                trust_env=False,
+                headers={"api-key": self._settings.api_key.get_secret_value()},
+            )
+            self._loop = loop
+        return self._http
+
+    async def call(
+        self, operation: str, body: dict[str, Any], *, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """POST ``body`` to ``operation``; return the answer when its status is "1".
+
+        :raises TransientError: transport failure, 429/5xx, a body that is not JSON, busy.
+        :raises RejectedError: status "0" for any other reason (wrong key, invalid data).
+        :raises ContractError: an answer without status.
+        """
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        with ministry_errors(SYSTEM):
+            response = await self._client().post(operation, json=body, headers=headers)
+            response.raise_for_status()
+            answer = response.json()
+        if not isinstance(answer, dict) or "status" not in answer:
+            raise ContractError(f"the answer of {operation} has no status", system=SYSTEM)
+        if str(answer["status"]) == OK:
+            return answer
+        raise _error(operation, answer)
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            http, self._http = self._http, None
+            await http.aclose()
+
+
+def _error(operation: str, answer: dict[str, Any]) -> Exception:
+    code = str(answer.get("errorCode") or "")
+    message = mask_text(str(answer.get("errorDescription") or ""))[:300]
+    if code == BUSY:
+        return TransientError(
+            f"{operation}: {ERROR_CODES[BUSY]} ({message})", system=SYSTEM, code="busy"
+        )
+    if code == AUTH:
+        return RejectedError(ERROR_CODES[AUTH], system=SYSTEM, remote_code=code)
+    meaning = ERROR_CODES.get(code, f"hộ tịch refused the request with errorCode {code or '?'}")
+    return RejectedError(f"{operation}: {meaning}: {message}", system=SYSTEM, remote_code=code)

@@ -1,0 +1,1 @@
+"""Mock of the hộ tịch (civil registration, Bộ Tư pháp) system."""
