@@ -93,6 +93,10 @@ class RouteRule(BaseModel):
     event_types: list[str] = Field(default_factory=list)
     channels: list[str] = Field(default_factory=list)
     with_fees: bool | None = Field(default=None, description="only dossiers with (or without) fees")
+    #: Catalog attributes of the procedure: its sector (ngành) or field (lĩnh vực), matched
+    #: without accents or case, and its level (``tinh``, ``huyen``, ``xa``).
+    sectors: list[str] = Field(default_factory=list)
+    levels: list[str] = Field(default_factory=list)
 
 
 class HubSettings(BaseSettings):

@@ -11,7 +11,7 @@ Named in the ``tthc_hub`` entry-point group; configured by ``[connectors.hotich]
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
@@ -44,6 +44,4 @@ def register_connectors(settings: HubSettings) -> list[Connector]:
         raise ConfigError(
             f"bad [connectors.hotich] settings: {problems}", system="hotich"
         ) from None
-    # The Connector protocol lists the methods of every capability; hộ tịch has no
-    # pull or listing, so it matches the protocol only for what it declares.
-    return [cast("Connector", HotichConnector(hotich))]
+    return [HotichConnector(hotich)]

@@ -18,10 +18,20 @@ Which province events send what:
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
-from hub.connector import Capability, Health, PushResult, RemoteDossier, idempotency_key
-from hub.errors import ContractError, HubError
+from hub.connector import (
+    Capability,
+    Health,
+    Period,
+    PullBatch,
+    PushResult,
+    RemoteDossier,
+    RemoteRecord,
+    idempotency_key,
+)
+from hub.errors import ContractError, HubError, PermanentError
 from hub.models import Dossier, DossierEvent, EventType
 
 from . import mapping
@@ -109,6 +119,20 @@ class HotichConnector:
         if found is None or not isinstance(found[1].get("ketQuaXuLy"), dict):
             return None
         return mapping.decode_certificate(found[1]["ketQuaXuLy"])
+
+    # --- not offered by the ministry ------------------------------------------
+    # The Connector protocol (checked with isinstance at load time) has every method;
+    # hộ tịch declares neither PULL nor LIST, so the hub never calls these.
+
+    async def pull(self, since: str | None) -> PullBatch:
+        raise PermanentError("hộ tịch has no pull of ministry-filed dossiers", system=self.name)
+
+    async def acknowledge(self, remote_ids: list[str]) -> None:
+        raise PermanentError("hộ tịch has no pull to acknowledge", system=self.name)
+
+    async def list_remote(self, period: Period) -> AsyncIterator[RemoteRecord]:
+        raise PermanentError("hộ tịch offers no listing by period", system=self.name)
+        yield  # pragma: no cover - makes this an async generator, as the protocol says
 
     async def health(self) -> Health:
         started = time.perf_counter()
