@@ -73,7 +73,7 @@ class Hub:
         self.store = Store(self.engine)
         self.catalog: Catalog = load_catalog(settings.catalog_files)
         self.connectors = connectors if connectors is not None else load_connectors(settings)
-        self.router = Router(settings.routes, self.connectors)
+        self.router = Router(settings.routes, self.connectors, self.catalog)
         self.worker = Worker(self.store, self.connectors, settings.worker)
 
     async def aclose(self) -> None:

@@ -164,3 +164,27 @@ def test_the_converter_reproduces_the_shipped_file(tmp_path: Path) -> None:
     )
     shipped = ROOT / "hub/data/catalog/tai_nguyen_moi_truong.json"
     assert out.read_text(encoding="utf-8") == shipped.read_text(encoding="utf-8")
+
+
+def test_routing_by_sector_and_level() -> None:
+    from hub.routing import Router
+    from hub.settings import RouteRule
+    from hub.testing.samples import sample_lifecycle
+
+    catalog = load_catalog()
+    rules = [
+        RouteRule(connector="monre", sectors=["dat dai"], levels=["tinh"]),
+        RouteRule(connector="molisa", sectors=["Bảo trợ xã hội"], levels=["xa"]),
+        RouteRule(connector="nowhere", levels=["huyen"]),
+    ]
+    router = Router(rules, ["monre", "molisa", "nowhere"], catalog)
+    event = sample_lifecycle(1)[0]
+    assert router.targets(event) == ["molisa"]  # the samples are 1.001776 (BTXH, cấp xã)
+    land = event.model_copy(
+        update={"snapshot": event.snapshot.model_copy(update={"ma_tthc": "1.004227.000.00.00.H34"})}
+    )
+    assert router.targets(land) == ["monre"]
+    with pytest.raises(ConfigError, match="no catalog"):
+        Router(rules, ["monre", "molisa", "nowhere"])
+    with pytest.raises(ConfigError, match="unknown level"):
+        Router([RouteRule(connector="monre", levels=["bo"])], ["monre"], catalog)
