@@ -1,0 +1,156 @@
+"""The liên thông connector: the national interlinked services (khai sinh, khai tử groups).
+
+PULL: list the dossiers not yet acknowledged, then the detail of each (XML data
+and base64 files, hashed and dropped); acknowledge with a PUT. PUSH: the
+province's status with the observed codes (1, 2, 4, 6, 7). FETCH: the detail
+with its status history. LIST: the listing by date of last change.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+from hub.connector import (
+    Capability,
+    Health,
+    Period,
+    PullBatch,
+    PulledDossier,
+    PushResult,
+    RemoteDossier,
+    RemoteRecord,
+    idempotency_key,
+)
+from hub.errors import ContractError, HubError
+from hub.models import Dossier, DossierEvent
+
+from . import mapping
+from .client import LienthongClient
+from .settings import LienthongSettings
+
+__all__ = ["LienthongConnector"]
+
+
+class LienthongConnector:
+    """Mirror interlinked dossiers; push the province's status; look up; list."""
+
+    name = "lienthong"
+    title = "Dịch vụ công liên thông (khai sinh, khai tử)"
+    capabilities = frozenset({Capability.PUSH, Capability.PULL, Capability.FETCH, Capability.LIST})
+
+    def __init__(self, settings: LienthongSettings) -> None:
+        self.settings = settings
+        self.client = LienthongClient(settings)
+
+    async def push(self, event: DossierEvent, dossier: Dossier) -> PushResult:
+        body = mapping.to_cap_nhat(
+            dossier, co_quan_xu_ly=self.settings.co_quan_xu_ly, at=event.occurred_at
+        )
+        answer = await self.client.call(
+            "POST", "hoso/capnhattrangthai", body, idempotency_key=idempotency_key(self.name, event)
+        )
+        excerpt = {k: v for k, v in body.items() if k != "nguoiXuLy"}
+        return PushResult(
+            remote_code=str(body["trangThai"]), request_excerpt=excerpt, response_excerpt=answer
+        )
+
+    async def _page(self, body: dict[str, object]) -> tuple[list[dict[str, object]], int]:
+        answer = await self.client.call("POST", "hoso/danhsach", dict(body))
+        rows = answer.get("danhSach") if answer else None
+        if not isinstance(rows, list):
+            raise ContractError("danhsach answered without danhSach", system=self.name)
+        return rows, int(answer.get("tongSo") or 0) if answer else 0
+
+    async def detail(self, ma_ho_so: str) -> dict[str, object] | None:
+        """The raw detail record (with the base64 files): for downloads, never stored."""
+        return await self.client.call("POST", "hoso/chitiet", {"maHoSo": ma_ho_so}, allow_404=True)
+
+    async def pull(self, since: str | None) -> PullBatch:
+        after = int(since) if since and since.isdigit() else 0
+        rows, total = await self._page(
+            {"chuaXacNhan": True, "sauStt": after, "trang": 1, "soLuong": self.settings.page_size}
+        )
+        items = []
+        for row in rows:
+            after = max(after, int(str(row.get("stt") or 0)))
+            record = await self.detail(str(row.get("maHoSo")))
+            if record is None:
+                continue  # withdrawn between the list and the detail
+            dossier = mapping.from_chi_tiet(record)
+            excerpt = {k: record.get(k) for k in ("maDonVi", "maTTHC", "module", "maHoSo")}
+            items.append(
+                PulledDossier(remote_id=dossier.ma_ho_so, dossier=dossier, raw_excerpt=excerpt)
+            )
+        return PullBatch(items=items, cursor=str(after), more=total > len(rows))
+
+    async def acknowledge(self, remote_ids: list[str]) -> None:
+        for start in range(0, len(remote_ids), 500):
+            await self.client.call(
+                "PUT", "hoso/xacnhan", {"danhSachMaHoSo": remote_ids[start : start + 500]}
+            )
+
+    async def fetch(self, ma_ho_so: str) -> RemoteDossier | None:
+        record = await self.detail(ma_ho_so)
+        if record is None:
+            return None
+        history = [mapping.from_qua_trinh(i) for i in record.get("quaTrinh") or []]  # type: ignore[attr-defined]
+        dossier = None
+        if record.get("data"):
+            try:
+                dossier = mapping.from_chi_tiet(record)
+            except ContractError:
+                dossier = None  # a lookup is for status and history
+        code = record.get("trangThai")
+        return RemoteDossier(
+            ma_ho_so=ma_ho_so,
+            trang_thai=mapping.STATUS_FROM_LT.get(int(code)) if code is not None else None,  # type: ignore[call-overload]
+            history=history,
+            dossier=dossier,
+            remote_id=str(record.get("maHoSoLT") or "") or None,
+            raw_status=str(code) if code is not None else None,
+        )
+
+    async def list_remote(self, period: Period) -> AsyncIterator[RemoteRecord]:
+        page = 1
+        while True:
+            rows, total = await self._page(
+                {
+                    "tuNgay": f"{period.start:%Y%m%d}",
+                    "denNgay": f"{period.end:%Y%m%d}",
+                    "trang": page,
+                    "soLuong": self.settings.page_size,
+                }
+            )
+            for row in rows:
+                code = row.get("trangThai")
+                yield RemoteRecord(
+                    ma_ho_so=str(row["maHoSo"]),
+                    ma_tthc=str(row.get("maTTHC") or "") or None,
+                    trang_thai=mapping.STATUS_FROM_LT.get(int(code)) if code is not None else None,  # type: ignore[call-overload]
+                    updated_at=mapping.parse_stamp(row.get("ngayCapNhat"), "ngayCapNhat"),
+                )
+            if not rows or page * self.settings.page_size >= total:
+                return
+            page += 1
+
+    async def health(self) -> Health:
+        started = time.perf_counter()
+        today = f"{datetime.now(UTC):%Y%m%d}"
+        try:
+            await self._page({"tuNgay": today, "denNgay": today, "trang": 1, "soLuong": 1})
+        except HubError as exc:
+            return Health(ok=False, detail=str(exc), latency_ms=_ms(started))
+        except Exception as exc:  # a probe reports, it never raises
+            return Health(
+                ok=False, detail=f"unexpected {type(exc).__name__}", latency_ms=_ms(started)
+            )
+        return Health(ok=True, detail="ok", latency_ms=_ms(started))
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+def _ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 1)

@@ -1,0 +1,1 @@
+"""Mock of the national interlinked-services (liên thông) system."""

@@ -1,0 +1,237 @@
+"""The liên thông mock's in-memory national system: interlinked dossiers and tokens.
+
+Seeded dossiers (``POST /_mock/seed``) are birth (KS) and death (KT) groups filed
+by citizens, with ``<hoTich>`` XML data and base64 files; some already carry a
+result file (loaiGiayTo KQ). Status pushes from the province are applied by
+maHoSo (a dossier the mock does not know is created as a status-only record).
+Tokens live ``token_ttl`` seconds; ``POST /_mock/expire-tokens`` expires them all.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from xml.sax.saxutils import escape
+
+from hub.testing.samples import sample_file_content, sample_party
+from mocks._common.admin import MockConfig, MockState
+
+__all__ = ["LienthongState"]
+
+VN_OFFSET = timedelta(hours=7)
+AGENCY = "000.00.22.H34"
+SEED_FROM = date(2025, 10, 6)
+GROUPS = {"KS": ("2.000986", "1.011733"), "KT": ("1.006714", "2.002622")}
+
+
+def now_vn() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None) + VN_OFFSET
+
+
+@dataclass
+class Entry:
+    record: dict[str, Any]
+    updated_at: datetime
+    acknowledged: bool = False
+    origin: str = "ministry"
+    history: list[dict[str, Any]] = field(default_factory=list)
+    stt: int = 0  #: insertion number: the pull cursor
+
+
+class LienthongState(MockState):
+    def __init__(self, config: MockConfig, *, token_ttl: float = 3600.0) -> None:
+        super().__init__(config)
+        self.token_ttl = token_ttl
+        self.tokens: dict[str, float] = {}
+        self.logins = 0
+        self.clear_records()
+        if config.seed_count:
+            self.seed(config.seed_count, config.seed)
+
+    def clear_records(self) -> None:
+        self.entries: dict[str, Entry] = {}
+        self._seq_per_day: dict[date, int] = {}
+        self._next_lt = 1
+        self._stt = 0
+
+    def record_count(self) -> int:
+        return len(self.entries)
+
+    def record_view(self, ma_ho_so: str) -> dict[str, Any] | None:
+        entry = self.entries.get(ma_ho_so)
+        if entry is None:
+            return None
+        record = {k: v for k, v in entry.record.items() if k != "fileDinhKem"}
+        return {
+            "record": record,
+            "history": entry.history,
+            "origin": entry.origin,
+            "acknowledged": entry.acknowledged,
+        }
+
+    # --- tokens -------------------------------------------------------------
+
+    def login(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        if body.get("password") != self.config.accept_key:
+            return None
+        self.logins += 1
+        token = secrets.token_urlsafe(24)
+        self.tokens[token] = time.monotonic() + self.token_ttl
+        expiry = now_vn() + timedelta(days=7)
+        return {
+            "token": token,
+            "refreshToken": secrets.token_urlsafe(24),
+            "refreshTokenExpiryTime": expiry.strftime("%d/%m/%Y %H:%M:%S"),
+        }
+
+    def token_ok(self, header: str | None) -> bool:
+        if not header or not header.startswith("Bearer "):
+            return False
+        expires = self.tokens.get(header[7:])
+        return expires is not None and expires > time.monotonic()
+
+    def expire_tokens(self) -> None:
+        self.tokens.clear()
+
+    def _add(self, ma: str, entry: Entry) -> None:
+        self._stt += 1
+        entry.stt = self._stt
+        self.entries[ma] = entry
+
+    # --- operations ---------------------------------------------------------
+
+    def danh_sach(self, body: dict[str, Any]) -> dict[str, Any]:
+        start = datetime.strptime(body["tuNgay"], "%Y%m%d").date() if body.get("tuNgay") else None
+        end = datetime.strptime(body["denNgay"], "%Y%m%d").date() if body.get("denNgay") else None
+        rows = []
+        for ma, entry in self.entries.items():
+            if body.get("chuaXacNhan") and (entry.acknowledged or entry.origin != "ministry"):
+                continue
+            if entry.stt <= body.get("sauStt", 0):
+                continue
+            day = entry.updated_at.date()
+            if (start and day < start) or (end and day > end):
+                continue
+            rows.append(self._row(ma, entry))
+        size, page = body["soLuong"], body["trang"]
+        return {"tongSo": len(rows), "danhSach": rows[(page - 1) * size : page * size]}
+
+    def _row(self, ma: str, entry: Entry) -> dict[str, Any]:
+        r = entry.record
+        return {
+            "stt": entry.stt,
+            "maHoSo": ma,
+            "maHoSoLT": r.get("maHoSoLT", ""),
+            "maTTHC": r.get("maTTHC", ""),
+            "module": r.get("module", ""),
+            "ngayTiepNhan": r.get("ngayTiepNhan", ""),
+            "trangThai": r.get("trangThai", 1),
+            "ngayCapNhat": entry.updated_at.strftime("%Y%m%d%H%M%S"),
+        }
+
+    def chi_tiet(self, ma: str) -> dict[str, Any] | None:
+        entry = self.entries.get(ma)
+        if entry is None:
+            return None
+        return {**entry.record, "quaTrinh": entry.history}
+
+    def xac_nhan(self, codes: list[str]) -> int:
+        count = 0
+        for ma in codes:
+            entry = self.entries.get(ma)
+            if entry is not None and not entry.acknowledged:
+                entry.acknowledged = True
+                count += 1
+        return count
+
+    def cap_nhat(self, body: dict[str, Any], key: str | None) -> dict[str, Any]:
+        ma = body["maHoSo"]
+        entry = self.entries.get(ma)
+        if entry is None:
+            entry = Entry(
+                record={"maHoSo": ma, "maTTHC": body["maTTHC"]},
+                updated_at=now_vn(),
+                origin="province",
+            )
+            self._add(ma, entry)
+        entry.history.append(body)
+        entry.record["trangThai"] = body["trangThai"]
+        entry.updated_at = now_vn()
+        self.journal.record_write("capnhattrangthai", ma, key, str(body["trangThai"]))
+        return {"maHoSo": ma, "trangThai": body["trangThai"]}
+
+    # --- seeding ------------------------------------------------------------
+
+    def seed(self, count: int, seed: int) -> list[str]:
+        rng = random.Random(seed)
+        return [self._seed_one(rng, n) for n in range(count)]
+
+    def _seed_one(self, rng: random.Random, n: int) -> str:
+        day = SEED_FROM + timedelta(days=rng.randrange(28))
+        seq = self._seq_per_day.get(day, 0) + 1
+        self._seq_per_day[day] = seq
+        ma = f"{AGENCY}-{day:%y%m%d}-{9000 + seq:04d}"
+        module = ("KS", "KT")[n % 2]
+        owner = sample_party(rng, group="adult")
+        received = datetime.combine(day, datetime.min.time()) + timedelta(
+            hours=8, minutes=rng.randrange(480)
+        )
+        if module == "KS":
+            child = sample_party(rng, group="child")
+            detail = (
+                f"<khaiSinh><hoTen>{escape(child.ho_ten)}</hoTen><ngaySinh>"
+                f"{day - timedelta(days=20):%Y%m%d}</ngaySinh><gioiTinh>{child.gioi_tinh}"
+                "</gioiTinh><noiSinh>Bệnh viện Đa khoa tỉnh Kon Tum</noiSinh></khaiSinh>"
+            )
+        else:
+            dead = sample_party(rng, group="elderly")
+            detail = (
+                f"<khaiTu><hoTen>{escape(dead.ho_ten)}</hoTen><soGiayTo>{dead.so_giay_to}"
+                f"</soGiayTo><ngayChet>{day - timedelta(days=3):%Y%m%d}</ngayChet>"
+                "<noiChet>Tại nhà riêng</noiChet></khaiTu>"
+            )
+        xml = (
+            "<hoTich><chuHoSo>"
+            f"<hoTen>{escape(owner.ho_ten)}</hoTen><soGiayTo>{owner.so_giay_to}</soGiayTo>"
+            f"<ngaySinh>{owner.ngay_sinh:%Y%m%d}</ngaySinh><gioiTinh>{owner.gioi_tinh}</gioiTinh>"
+            f"<soDienThoai>{owner.so_dien_thoai}</soDienThoai></chuHoSo>{detail}</hoTich>"
+        )
+        status = rng.choice((1, 1, 7, 4))
+        files = [self._file("HS", "Tờ khai", ma, 1)]
+        if status == 4:
+            label = "Giấy khai sinh" if module == "KS" else "Trích lục khai tử"
+            files.append(self._file("KQ", label, ma, 2))
+        self._add(
+            ma,
+            Entry(
+                record={
+                    "maDonVi": AGENCY,
+                    "maTTHC": rng.choice(GROUPS[module]),
+                    "module": module,
+                    "maHoSo": ma,
+                    "maHoSoLT": f"LT{self._next_lt:010d}",
+                    "ngayTiepNhan": received.strftime("%Y%m%d%H%M%S"),
+                    "trangThai": status,
+                    "data": xml,
+                    "fileDinhKem": files,
+                },
+                updated_at=now_vn(),
+            ),
+        )
+        self._next_lt += 1
+        return ma
+
+    @staticmethod
+    def _file(kind: str, label: str, ma: str, n: int) -> dict[str, Any]:
+        content = sample_file_content(f"lienthong:{ma}/{n}")
+        return {
+            "loaiGiayTo": kind,
+            "tenGiayTo": label,
+            "tenTepDinhKem": f"{kind.lower()}{n:02d}.pdf",
+            "duLieuTepDinhKem": base64.b64encode(content).decode("ascii"),
+        }

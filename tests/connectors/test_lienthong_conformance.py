@@ -1,0 +1,48 @@
+"""The liên thông connector passes the shared conformance suite against its mock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connectors.lienthong.connector import LienthongConnector
+from connectors.lienthong.settings import LienthongSettings
+from hub.models import DossierEvent
+from hub.testing import SuiteConfig, conformance_tests
+from hub.testing.samples import sample_lifecycle
+from mocks._common.admin import MockConfig
+from mocks.lienthong.app import create_app
+
+PASSWORD = "conformance-key"
+
+
+def make_connector(base_url: str, timeout_seconds: float = 10.0) -> LienthongConnector:
+    return LienthongConnector(
+        LienthongSettings(base_url=base_url, user_name="tinh", password=PASSWORD,
+                          timeout_seconds=timeout_seconds, page_size=2)
+    )  # fmt: skip
+
+
+def make_fast_connector(base_url: str) -> LienthongConnector:
+    return make_connector(base_url, timeout_seconds=0.5)
+
+
+def make_mock() -> Any:
+    return create_app(MockConfig(accept_key=PASSWORD))
+
+
+def lifecycle(seed: int) -> list[DossierEvent]:
+    """Received, processing, processed: liên thông has no code for "returned" (10), so
+    a status read back after it would be 4 -> processed, not the 10 pushed."""
+    return sample_lifecycle(seed)[:3]
+
+
+TestLienthongConformance = conformance_tests(
+    make_connector,
+    mock_app=make_mock,
+    config=SuiteConfig(
+        lifecycle=lifecycle,
+        fast_timeout_factory=make_fast_connector,
+        # Status pushes carry no personal data: nothing to refuse for a missing CCCD.
+        invalid_dossier=None,
+    ),
+)
