@@ -1,0 +1,27 @@
+"""Result files of an interlinked dossier: fetched again from the national system.
+
+The hub keeps each file's hash and size (``file_ref`` ``lienthong:<mã hồ sơ>/<n>``),
+never its bytes; a download asks the detail again and checks the hash it kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.errors import ContractError
+
+from . import mapping
+
+__all__ = ["download"]
+
+
+async def download(connector: Any, ma_ho_so: str, n: int) -> bytes | None:
+    """The bytes of file ``n`` (1-based) of the dossier; None when there is no such file."""
+    record = await connector.detail(ma_ho_so)
+    files = (record or {}).get("fileDinhKem") or []
+    if not 1 <= n <= len(files):
+        return None
+    content = mapping.decode_file(files[n - 1], n)
+    if not content:
+        raise ContractError(f"file {n} of {ma_ho_so} is empty", system=mapping.SYSTEM)
+    return content

@@ -1,0 +1,152 @@
+"""liên thông over loopback: pull into the inbox and acknowledge, token expiry, hostile
+XML, search (accent-insensitive name, CCCD) and statistics in Python, CLI and API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from connectors.lienthong import mapping
+from connectors.lienthong.connector import LienthongConnector
+from connectors.lienthong.search import Filters, fold, search, stats
+from connectors.lienthong.settings import LienthongSettings
+from hub.api import create_app as create_api
+from hub.cli import app as cli
+from hub.errors import ContractError
+from hub.masking import mask_number
+from hub.service import Hub
+from hub.settings import HubSettings
+from mocks._common.admin import MockConfig
+from mocks.lienthong.app import create_app
+
+PASSWORD = "flow-key"
+
+
+@pytest.fixture
+def mock(serve_app):  # type: ignore[no-untyped-def]
+    server = serve_app(create_app(MockConfig(accept_key=PASSWORD, seed_count=6, seed=4)))
+    with httpx.Client(base_url=server.url, timeout=10) as admin:
+        yield server, admin
+
+
+async def pull(hub: Hub):  # type: ignore[no-untyped-def]
+    try:
+        return await hub.pull_once("lienthong")
+    finally:
+        for connector in hub.connectors.values():
+            await connector.aclose()
+
+
+@pytest.fixture
+def pulled(tmp_path, mock):  # type: ignore[no-untyped-def]
+    server, _admin = mock
+    db = f"sqlite:///{tmp_path / 'hub.db'}"
+    section = {"base_url": server.url, "user_name": "tinh", "password": PASSWORD}
+    hub = Hub(HubSettings(database_url=db, connectors={"lienthong": section}))
+    outcome = asyncio.run(pull(hub))
+    assert (outcome.error, outcome.new, outcome.acknowledged) == (None, 6, 6)
+    yield hub, db, section
+    hub.engine.dispose()
+
+
+def test_pull_acknowledges_and_hashes_files(pulled, mock) -> None:  # type: ignore[no-untyped-def]
+    hub, _db, _section = pulled
+    _server, admin = mock
+    dossiers = list(search(hub.engine, Filters()))
+    assert len(dossiers) == 6
+    for d in dossiers:
+        assert d.origin_system == "lienthong" and d.extra["lien_thong"]["module"] in ("KS", "KT")
+        record = admin.get(f"/_mock/records/{d.ma_ho_so}").json()
+        assert record["acknowledged"] is True
+        assert "duLieuTepDinhKem" not in json.dumps(d.model_dump(mode="json"))
+    # Nothing new on the next pull.
+    assert asyncio.run(pull(hub)).new == 0
+
+
+def test_search_by_unaccented_name_and_cccd_masks_the_number(pulled) -> None:  # type: ignore[no-untyped-def]
+    hub, db, _section = pulled
+    target = next(iter(search(hub.engine, Filters())))
+    owner = target.chu_ho_so
+    unaccented = fold(owner.ho_ten).title()
+    assert unaccented != owner.ho_ten or owner.ho_ten.isascii()
+    assert [d.ma_ho_so for d in search(hub.engine, Filters(ten=unaccented))][:1] == [
+        target.ma_ho_so
+    ]
+    by_cccd = list(search(hub.engine, Filters(so_giay_to=owner.so_giay_to)))
+    assert [d.ma_ho_so for d in by_cccd] == [target.ma_ho_so]
+    result = CliRunner().invoke(
+        cli,
+        ["lienthong", "search", "--so-giay-to", owner.so_giay_to],
+        env={"TTHC_HUB_DATABASE_URL": db, "COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert target.ma_ho_so in result.output
+    assert owner.so_giay_to not in result.output and mask_number(owner.so_giay_to) in result.output
+    english = CliRunner().invoke(
+        cli, ["--lang", "en", "lienthong", "thong-ke"], env={"TTHC_HUB_DATABASE_URL": db}
+    )
+    assert english.exit_code == 0 and "Total" in english.output
+
+
+def test_stats_and_api(pulled, serve_app) -> None:  # type: ignore[no-untyped-def]
+    hub, _db, _section = pulled
+    counted = stats(hub.engine, Filters())
+    assert counted["tong"] == 6
+    assert sum(p["so"] for p in counted["theo_thu_tuc"]) == 6
+    server = serve_app(create_api(hub))
+    with httpx.Client(base_url=server.url, timeout=10) as api:
+        target = next(iter(search(hub.engine, Filters())))
+        found = api.get("/api/v1/lienthong/search", params={"ten": fold(target.chu_ho_so.ho_ten)})
+        assert found.status_code == 200
+        assert target.ma_ho_so in [i["ma_ho_so"] for i in found.json()["items"]]
+        assert api.get("/api/v1/lienthong/stats").json()["tong"] == 6
+        detail = api.get(f"/api/v1/lienthong/{target.ma_ho_so}").json()
+        assert target.chu_ho_so.so_giay_to not in json.dumps(detail)
+        pdf = api.get(f"/api/v1/lienthong/{target.ma_ho_so}/files/1")
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+        import hashlib
+
+        kept = target.extra["lien_thong"]["files"][0]
+        assert hashlib.sha256(pdf.content).hexdigest() == kept["sha256"]
+        assert api.get("/api/v1/lienthong/000.00.22.H34-250101-0001").status_code == 404
+
+
+def test_expired_token_logs_in_again_once(mock) -> None:  # type: ignore[no-untyped-def]
+    server, admin = mock
+    connector = LienthongConnector(
+        LienthongSettings(base_url=server.url, user_name="tinh", password=PASSWORD)
+    )
+
+    async def scenario() -> int:
+        first = await connector.pull(None)
+        admin.post("/_mock/expire-tokens").raise_for_status()
+        await connector.acknowledge([i.remote_id for i in first.items])
+        await connector.aclose()
+        return connector.client.logins
+
+    assert asyncio.run(scenario()) == 2
+
+
+def test_hostile_xml_is_refused() -> None:
+    hostile = (
+        '<?xml version="1.0"?><!DOCTYPE hoTich [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+        "<hoTich><chuHoSo><hoTen>&xxe;</hoTen></chuHoSo></hoTich>"
+    )
+    with pytest.raises(ContractError, match="DTD"):
+        mapping.parse_ho_tich_xml(hostile)
+    with pytest.raises(ContractError, match="well-formed"):
+        mapping.parse_ho_tich_xml("<hoTich><chuHoSo>")
+    parsed = mapping.parse_ho_tich_xml(
+        "<hoTich><chuHoSo><hoTen>Nguyễn Văn An</hoTen></chuHoSo><khaiSinh><ngaySinh>20250101"
+        "</ngaySinh></khaiSinh></hoTich>"
+    )
+    assert parsed == {"chuHoSo": {"hoTen": "Nguyễn Văn An"}, "khaiSinh": {"ngaySinh": "20250101"}}
+
+
+def test_fold_is_accent_insensitive() -> None:
+    assert fold("Nguyễn  Văn An") == fold("nguyen van an") == "nguyen van an"
+    assert fold("Đặng Thị Đào") == "dang thi dao"
