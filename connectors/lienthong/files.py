@@ -6,6 +6,7 @@ never its bytes; a download asks the detail again and checks the hash it kept.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from hub.errors import ContractError
@@ -15,8 +16,13 @@ from . import mapping
 __all__ = ["download"]
 
 
-async def download(connector: Any, ma_ho_so: str, n: int) -> bytes | None:
-    """The bytes of file ``n`` (1-based) of the dossier; None when there is no such file."""
+async def download(
+    connector: Any, ma_ho_so: str, n: int, *, sha256: str | None = None
+) -> bytes | None:
+    """The bytes of file ``n`` (1-based) of the dossier; None when there is no such file.
+
+    :param sha256: the hash kept when the dossier was pulled; a different file is refused.
+    """
     record = await connector.detail(ma_ho_so)
     files = (record or {}).get("fileDinhKem") or []
     if not 1 <= n <= len(files):
@@ -24,4 +30,8 @@ async def download(connector: Any, ma_ho_so: str, n: int) -> bytes | None:
     content = mapping.decode_file(files[n - 1], n)
     if not content:
         raise ContractError(f"file {n} of {ma_ho_so} is empty", system=mapping.SYSTEM)
+    if sha256 is not None and hashlib.sha256(content).hexdigest() != sha256:
+        raise ContractError(
+            f"file {n} of {ma_ho_so} differs from the one pulled (sha256)", system=mapping.SYSTEM
+        )
     return content

@@ -59,7 +59,10 @@ def build(hub: Any) -> APIRouter:
         connector = hub.connectors.get("lienthong")
         if connector is None:
             raise HTTPException(status_code=503, detail="connectors.lienthong is not configured")
-        content = await download(connector, ma_ho_so, n)
+        found = list(search(hub.engine, Filters(ma_ho_so=ma_ho_so), limit=1))
+        kept = (found[0].extra.get("lien_thong") or {}).get("files") or [] if found else []
+        expected = kept[n - 1].get("sha256") if 1 <= n <= len(kept) else None
+        content = await download(connector, ma_ho_so, n, sha256=expected)
         if content is None:
             raise HTTPException(status_code=404, detail="no such file")
         return Response(content, media_type="application/pdf")
