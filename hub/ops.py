@@ -222,11 +222,6 @@ class Operations:
         ).first()
         if row is None:
             return "refused", f"there is no job {job_id}"
-        if row.state not in ACTION_STATES[kind]:
-            return "refused", (
-                f"job {job_id} is {row.state}; {kind} applies to "
-                f"{' or '.join(ACTION_STATES[kind])} jobs"
-            )
         if kind == "retry":
             dead_before = conn.execute(
                 select(func.min(jobs.c.id)).where(
@@ -241,6 +236,11 @@ class Operations:
                     f"job {dead_before} of the same dossier and connector is still dead; "
                     "re-run or skip it first, so the ministry gets the events in order"
                 )
+        if row.state not in ACTION_STATES[kind]:
+            return "refused", (
+                f"job {job_id} is {row.state}; {kind} applies to "
+                f"{' or '.join(ACTION_STATES[kind])} jobs"
+            )
         now = utcnow()
         if kind == "retry":
             values: dict[str, Any] = {

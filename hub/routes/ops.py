@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
@@ -71,8 +71,10 @@ def build(hub: Hub) -> APIRouter:
     keys = hub.settings.api_keys
     router = APIRouter(prefix="/api/v1", tags=["operations"])
     viewer = Depends(requires(keys, "viewer"))
-    Operator = Annotated[Principal, Depends(requires(keys, "operator"))]
-    Viewer = Annotated[Principal, Depends(requires(keys, "viewer"))]
+    # Dependencies as defaults, not Annotated aliases: with postponed annotations FastAPI
+    # cannot resolve an alias local to this function.
+    as_operator = Depends(requires(keys, "operator"))
+    as_viewer = Depends(requires(keys, "viewer"))
 
     @router.get("/jobs", dependencies=[viewer])
     async def list_jobs(
@@ -105,7 +107,9 @@ def build(hub: Hub) -> APIRouter:
         return _json({"items": rows, "total": total, "limit": limit, "offset": offset})
 
     @router.get("/jobs/{job_id}")
-    async def show_job(job_id: int, who: Viewer, payloads: bool = False) -> JSONResponse:
+    async def show_job(
+        job_id: int, who: Principal = as_viewer, payloads: bool = False
+    ) -> JSONResponse:
         if payloads and not who.has("payload-viewer"):
             return _json(
                 {
@@ -130,7 +134,7 @@ def build(hub: Hub) -> APIRouter:
         job_id: int,
         kind: Literal["retry", "skip", "cancel"],
         body: ActionBody,
-        who: Operator,
+        who: Principal = as_operator,
     ) -> JSONResponse:
         try:
             result = await asyncio.to_thread(
@@ -147,7 +151,7 @@ def build(hub: Hub) -> APIRouter:
         return _json(result)
 
     @router.post("/operations")
-    async def create_task(body: TaskBody, who: Operator) -> JSONResponse:
+    async def create_task(body: TaskBody, who: Principal = as_operator) -> JSONResponse:
         flt = body.filter()
         try:
             if body.dry_run:
@@ -177,7 +181,7 @@ def build(hub: Hub) -> APIRouter:
 
     @router.post("/operations/{op_id}/{action}")
     async def pause_resume(
-        op_id: int, action: Literal["pause", "resume"], who: Operator
+        op_id: int, action: Literal["pause", "resume"], who: Principal = as_operator
     ) -> JSONResponse:
         try:
             state = "paused" if action == "pause" else "queued"
