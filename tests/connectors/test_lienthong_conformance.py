@@ -6,7 +6,7 @@ from typing import Any
 
 from connectors.lienthong.connector import LienthongConnector
 from connectors.lienthong.settings import LienthongSettings
-from hub.models import DossierEvent
+from hub.models import Dossier, DossierEvent, Status
 from hub.testing import SuiteConfig, conformance_tests
 from hub.testing.samples import sample_lifecycle
 from mocks._common.admin import MockConfig
@@ -36,13 +36,19 @@ def lifecycle(seed: int) -> list[DossierEvent]:
     return sample_lifecycle(seed)[:3]
 
 
+def stopped(dossier: Dossier) -> Dossier:
+    """ "Dừng xử lý" (8) has no liên thông code: refused in the mapping, naming trang_thai."""
+    return dossier.model_copy(update={"trang_thai": Status.DUNG_XU_LY})
+
+
 TestLienthongConformance = conformance_tests(
     make_connector,
     mock_app=make_mock,
     config=SuiteConfig(
         lifecycle=lifecycle,
         fast_timeout_factory=make_fast_connector,
-        # Status pushes carry no personal data: nothing to refuse for a missing CCCD.
-        invalid_dossier=None,
+        # Status pushes carry no identity data; what they cannot carry is a status
+        # without a liên thông code.
+        invalid_dossier=stopped,
     ),
 )
