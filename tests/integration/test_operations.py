@@ -83,6 +83,7 @@ def test_a_thousand_dead_jobs_rerun_by_filter_succeed_once(db_url, serve_app) ->
     ]
     assert audit[0]["reason"] == "Bộ đã khắc phục sự cố"
     admin.close()
+    hub.engine.dispose()
 
 
 @pytest.fixture
