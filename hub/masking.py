@@ -142,6 +142,8 @@ def _mask_personal(key: str, value: Any) -> Any:
     text = str(value)
     if key in _NAME_KEYS:
         return mask_name(text)
+    if "ngaysinh" in key or "birth" in key:
+        return "**/**/****"  # no digit of a birth date is kept
     if any(c.isdigit() for c in text) and not any(c.isalpha() for c in text):
         if re.search(r"[/\-]", text) and len(text) <= 10:
             return "**/**/****"
@@ -157,10 +159,36 @@ def _mask_all(value: Any) -> Any:
     return "***" if value not in (None, "") else value
 
 
+#: Key endings that name personal data in prefixed ministry fields (hộ tịch: ``nksHoTen``,
+#: ``meNgaySinh``, ``chaSoGiayTo``, ``nycSoDienThoai`` ...).
+_PERSONAL_SUFFIXES = (
+    "hoten",
+    "ngaysinh",
+    "sogiayto",
+    "sodinhdanh",
+    "sodienthoai",
+    "socmnd",
+    "socccd",
+    "diachi",
+    "noicutru",
+    "noithuongtru",
+)
+_NAME_SUFFIXES = ("hoten",)
+
+
+def _personal_key(key: str) -> str | None:
+    """The normalised key when it names personal data, else None."""
+    norm = key.lower().replace("_", "")
+    if norm in PERSONAL_KEYS or norm.endswith(_PERSONAL_SUFFIXES):
+        return "hoten" if norm.endswith(_NAME_SUFFIXES) else norm
+    return None
+
+
 def mask_value(value: Any, key: str | None = None) -> Any:
     """Mask a structure: personal keys by key, every other string by shape."""
-    if key is not None and key.lower().replace("_", "") in PERSONAL_KEYS:
-        return _mask_personal(key.lower().replace("_", ""), value)
+    personal = _personal_key(key) if key is not None else None
+    if personal is not None:
+        return _mask_personal(personal, value)
     if isinstance(value, Mapping):
         return {k: mask_value(v, str(k)) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

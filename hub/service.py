@@ -12,7 +12,7 @@ from typing import Any
 
 from hub.catalog import Catalog, load_catalog
 from hub.connector import Capability, Connector, RemoteDossier
-from hub.errors import HubError
+from hub.errors import HubError, TransientError
 from hub.logging import get_logger
 from hub.models import FINAL_STATUSES, Status
 from hub.plugins import load_connectors
@@ -195,7 +195,10 @@ class Hub:
                     error_class=exc.code,
                     reason=exc.reason,
                 )
-                return TrackOutcome(name, len(refs), changed, str(exc))
+                if isinstance(exc, TransientError):
+                    # The ministry is down or busy: the next round asks again.
+                    return TrackOutcome(name, len(refs), changed, str(exc))
+                continue  # this dossier's answer is unusable; the others may be fine
             status = remote.trang_thai if remote else None
             raw = remote.raw_status if remote else None
             is_new = remote is not None and (

@@ -57,8 +57,9 @@ def _alembic_config(engine: Engine) -> Any:
     return cfg
 
 
-def upgrade_schema(engine: Engine, revision: str = "head") -> None:
-    """Apply the Alembic migrations up to ``revision``."""
+def upgrade_schema(engine: Engine, revision: str = "heads") -> None:
+    """Apply the Alembic migrations up to ``revision`` (default: every branch head, so
+    features that add tables independently from the same parent all apply)."""
     from alembic import command
 
     command.upgrade(_alembic_config(engine), revision)
