@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 
 from hub.i18n import t
 from hub.logging import setup_logging
+from hub.masking import mask_name
 from hub.models import DossierEvent, EventType, Status
 from hub.settings import HubSettings, RetrySettings, RouteRule, WorkerSettings
 from hub.store.store import utcnow
@@ -69,11 +70,22 @@ async def _demo(
 ) -> int:
     from hub.api import create_app
     from hub.service import Hub
+    from mocks._common.admin import MockConfig
     from mocks._common.server import start_server
+    from mocks.hotich.app import create_app as create_hotich
+    from mocks.lienthong.app import create_app as create_lienthong
     from mocks.registry import mock_factories
 
-    # The mock logs each dropped connection it injects; the summary counts them instead.
-    mock = start_server(mock_factories()["molisa"](), log_level="critical")
+    # The mocks log each dropped connection they inject; the summary counts them instead.
+    mocks = {
+        "molisa": start_server(mock_factories()["molisa"](), log_level="critical"),
+        # Each result poll moves a civil-status dossier one step: received, processing, done.
+        "hotich": start_server(create_hotich(advance="poll"), log_level="critical"),
+        "lienthong": start_server(
+            create_lienthong(MockConfig(seed_count=max(1, n_ministry), seed=seed)),
+            log_level="critical",
+        ),
+    }
     settings = HubSettings(
         database_url=f"sqlite:///{db}",
         worker=WorkerSettings(
@@ -83,43 +95,134 @@ async def _demo(
                 initial_seconds=0.05, max_seconds=0.5, jitter_seconds=0.05, max_attempts=10
             ),
         ),
-        routes=[RouteRule(connector="molisa", ma_tthc=MOLISA_CODES)],
+        routes=[
+            RouteRule(connector="molisa", ma_tthc=MOLISA_CODES),
+            RouteRule(connector="hotich", ma_tthc=HOTICH_CODES),
+            RouteRule(connector="lienthong", ma_tthc=LIENTHONG_CODES),
+        ],
         connectors={
-            "molisa": {"base_url": mock.url, "accept_key": "test-key", "timeout_seconds": 1.0}
+            "molisa": {
+                "base_url": mocks["molisa"].url,
+                "accept_key": "test-key",
+                "timeout_seconds": 1.0,
+            },
+            "hotich": {
+                "base_url": mocks["hotich"].url,
+                "api_key": "test-key",
+                "timeout_seconds": 2.0,
+            },
+            "lienthong": {
+                "base_url": mocks["lienthong"].url,
+                "user_name": "mcdt-tinh",
+                "password": "test-key",
+                "timeout_seconds": 2.0,
+            },
         },
     )
     hub = Hub(settings)
     api = start_server(create_app(hub, close_hub=False), log_level="critical")
-    console.print(f"[bold]tthc-hub demo[/]  MOLISA mock {mock.url}  hub API {api.url}  db {db}")
+    urls = "  ".join(f"{name} {server.url}" for name, server in mocks.items())
+    console.print(f"[bold]tthc-hub demo[/]  mocks: {urls}  hub API {api.url}  db {db}")
     stop = asyncio.Event()
     worker_task = asyncio.create_task(hub.worker.run(stop))
+    received: dict[str, list[dict[str, Any]]] = {}
     try:
         async with httpx.AsyncClient(timeout=30) as http:
-            await http.post(f"{mock.url}/_mock/seed", json={"count": n_ministry, "seed": seed})
-            await http.post(f"{mock.url}/_mock/faults", json={"faults": _faults(fault_rate)})
+            molisa, hotich = mocks["molisa"].url, mocks["hotich"].url
+            await http.post(f"{molisa}/_mock/seed", json={"count": n_ministry, "seed": seed})
+            await http.post(f"{molisa}/_mock/faults", json={"faults": _faults(fault_rate)})
+            # Hộ tịch answers 503 to some submissions: they must be retried, not lost.
+            await http.post(
+                f"{hotich}/_mock/faults",
+                json={
+                    "faults": [
+                        {
+                            "kind": "http_503",
+                            "rate": min(0.5, fault_rate * 2),
+                            "paths": ["/NhanDKHT"],
+                        }
+                    ]
+                },
+            )
             batches = _province_events(n_dossiers, n_invalid, seed)
+            civil = _civil_status_events(seed)
             with _progress(console) as progress:
                 task = progress.add_task(t("demo.progress"), total=None, detail="")
-                for batch in batches:
+                for batch in [*batches, civil]:
                     response = await http.post(f"{api.url}/api/v1/events", json={"events": batch})
                     response.raise_for_status()
                     _update(progress, task, hub)
                 await _pull_and_receive(hub, http, api.url)
+                lienthong = await hub.pull_once("lienthong")
                 while hub.store.has_unfinished_jobs():
                     _update(progress, task, hub)
                     await asyncio.sleep(0.2)
                 # What is left is held back behind a dead job: nothing more can move.
                 _update(progress, task, hub, finished=True)
-            await http.delete(f"{mock.url}/_mock/faults")
-            stats = (await http.get(f"{mock.url}/_mock/stats")).json()
-            received = (await http.get(f"{mock.url}/_mock/received")).json()
+            for server in mocks.values():
+                await http.delete(f"{server.url}/_mock/faults")
+            civil_outcome = await _civil_status_results(hub, http, hotich, civil)
+            stats = (await http.get(f"{molisa}/_mock/stats")).json()
+            for name in ("molisa", "hotich"):
+                received[name] = (await http.get(f"{mocks[name].url}/_mock/received")).json()
     finally:
         stop.set()
         await worker_task
         api.stop()
-        mock.stop()
+        for server in mocks.values():
+            server.stop()
         await hub.aclose()
-    return _summary(console, hub, stats, received)
+    lost = _summary(console, hub, stats, received)
+    _civil_summary(console, hub, civil_outcome, lienthong)
+    return lost
+
+
+HOTICH_CODES = ["1.001193", "1.000656", "1.000894"]
+LIENTHONG_CODES = ["2.000986", "1.006714", "1.011733", "2.002622"]
+
+
+def _civil_status_events(seed: int) -> list[dict[str, Any]]:
+    """Birth, death and marriage registrations received at the province; one birth lacks
+    the child's date of birth, which hộ tịch requires: refused before it is sent."""
+    from hub.testing.samples_hotich import sample_ho_tich_batch, sample_ho_tich_lifecycle
+
+    events = sample_ho_tich_batch(9, seed=seed)
+    incomplete = sample_ho_tich_lifecycle(f"{seed}:thieu-ngay-sinh", module="LTKS")[0]
+    extra = incomplete.snapshot.extra
+    child = {k: v for k, v in extra["ho_tich"]["nguoi_duoc_khai_sinh"].items() if k != "ngay_sinh"}
+    snapshot = incomplete.snapshot.model_copy(
+        update={"extra": {**extra, "ho_tich": {**extra["ho_tich"], "nguoi_duoc_khai_sinh": child}}}
+    )
+    events.append(incomplete.model_copy(update={"snapshot": snapshot}))
+    return [e.model_dump(mode="json", exclude={"sequence"}) for e in events]
+
+
+async def _civil_status_results(
+    hub: Any, http: httpx.AsyncClient, hotich_url: str, civil: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The ministry refuses one registration; the hub polls the others to their results."""
+    refused = civil[1]["ma_ho_so"]
+    await http.post(
+        f"{hotich_url}/_mock/decide",
+        json={
+            "maHoSoMCDT": refused,
+            "trangThai": "6",
+            "ghiChu": "Hồ sơ đã được đăng ký tại cơ quan khác",
+        },
+    )
+    for _ in range(5):
+        outcome = await hub.track_once("hotich")
+        if outcome.error is None and outcome.checked == 0:
+            break
+    certificates = {}
+    for update in hub.store.list_province_updates(limit=10_000):
+        if update["kind"] == "result_ready" and update["payload"].get("result"):
+            record = (await http.get(f"{hotich_url}/_mock/records/{update['ma_ho_so']}")).json()
+            files = update["payload"]["result"]["files"]
+            certificates[update["ma_ho_so"]] = bool(files) and all(
+                f["sha256"] == record.get("certificate_sha256") for f in files
+            )
+    return {"certificates": certificates, "refused": refused}
 
 
 def _faults(rate: float) -> list[dict[str, Any]]:
@@ -202,7 +305,9 @@ def _update(progress: Progress, task: Any, hub: Any, *, finished: bool = False) 
     progress.update(task, total=total, completed=total if finished else done, detail=detail)
 
 
-def _summary(console: Console, hub: Any, stats: dict[str, Any], received: Any) -> int:
+def _summary(
+    console: Console, hub: Any, stats: dict[str, Any], received: dict[str, list[dict[str, Any]]]
+) -> int:
     with hub.engine.connect() as conn:
         n_events = conn.execute(select(func.count()).select_from(events)).scalar_one()
         job_rows = conn.execute(
@@ -214,6 +319,7 @@ def _summary(console: Console, hub: Any, stats: dict[str, Any], received: Any) -
                 jobs.c.error_class,
                 jobs.c.last_error,
                 jobs.c.event_id,
+                jobs.c.connector,
             )
         ).all()
         retried = conn.execute(
@@ -223,8 +329,10 @@ def _summary(console: Console, hub: Any, stats: dict[str, Any], received: Any) -
         ).scalar_one()
         inbox_rows = conn.execute(select(inbox.c.state)).scalars().all()
         event_ids = set(conn.execute(select(events.c.id)).scalars())
-    records = received if isinstance(received, list) else received.get("items", [])
-    applied = Counter(r["idempotency_key"] for r in records if r.get("idempotency_key"))
+    applied = {
+        name: Counter(r["idempotency_key"] for r in records if r.get("idempotency_key"))
+        for name, records in received.items()
+    }
     states = Counter(r.state for r in job_rows)
     dead_dossiers = {r.ma_ho_so for r in job_rows if r.state == "dead"}
     held = [r for r in job_rows if r.state in ("pending", "failed") and r.ma_ho_so in dead_dossiers]
@@ -233,7 +341,13 @@ def _summary(console: Console, hub: Any, stats: dict[str, Any], received: Any) -
     # a job the ministry applied twice.
     jobs_by_event = {r.event_id for r in job_rows}
     lost = len(event_ids - jobs_by_event)
-    lost += sum(1 for r in job_rows if r.state == "succeeded" and applied[r.idempotency_key] != 1)
+    lost += sum(
+        1
+        for r in job_rows
+        if r.state == "succeeded"
+        and r.connector in applied
+        and applied[r.connector][r.idempotency_key] != 1
+    )
     unfinished = states["pending"] + states["failed"] + states["running"] - len(held)
     lost += max(0, unfinished)
     reasons = Counter(
@@ -266,3 +380,55 @@ def _summary(console: Console, hub: Any, stats: dict[str, Any], received: Any) -
         for reason, n in reasons.most_common():
             console.print(f"  {n} × {reason}")
     return lost
+
+
+def _civil_summary(console: Console, hub: Any, outcome: dict[str, Any], lienthong: Any) -> None:
+    """Hộ tịch: results with verified certificates, the refusal with its reason, the
+    registration refused before sending; liên thông: pulled, searchable, counted."""
+    from connectors.lienthong.search import Filters, search, stats
+
+    updates = hub.store.list_province_updates(limit=10_000)
+    refusal = next((u for u in updates if u["kind"] == "refused"), None)
+    with hub.engine.connect() as conn:
+        unsent = (
+            conn.execute(
+                select(jobs.c.last_error).where(
+                    jobs.c.connector == "hotich", jobs.c.state == "dead"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    certificates = outcome["certificates"]
+    table = Table(title=t("demo.civil_title"), show_header=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    table.add_row(t("demo.civil_results"), str(len(certificates)))
+    table.add_row(t("demo.civil_certificates_ok"), str(sum(certificates.values())))
+    table.add_row(t("demo.civil_refused"), "1" if refusal else "0")
+    table.add_row(t("demo.civil_unsent"), str(len(unsent)))
+    table.add_row(t("demo.lienthong_pulled"), str(lienthong.new))
+    console.print(table)
+    if refusal:
+        console.print(f"  {refusal['ma_ho_so']}: {refusal['payload'].get('note')}")
+    for reason in unsent:
+        console.print(f"  {reason}")
+    counts = stats(hub.engine, Filters())
+    by_status = ", ".join(
+        f"{s['ten_vi'] if lang_vi() else s['ten_en']}: {s['so']}" for s in counts["theo_trang_thai"]
+    )
+    by_code = ", ".join(f"{c['ma_tthc']}: {c['so']}" for c in counts["theo_thu_tuc"])
+    console.print(f"{t('demo.lienthong_stats')}: {counts['tong']} ({by_status}; {by_code})")
+    first = next(search(hub.engine, Filters(), limit=1), None)
+    if first is not None:
+        from connectors.lienthong.search import fold
+
+        query = fold(first.chu_ho_so.ho_ten)  # "Nguyen Van An" finds "Nguyễn Văn An"
+        found = list(search(hub.engine, Filters(ten=query), limit=10))
+        console.print(f"{t('demo.lienthong_search')} '{mask_name(query)}': {len(found)}")
+
+
+def lang_vi() -> bool:
+    from hub.i18n import lang
+
+    return lang() == "vi"
