@@ -15,23 +15,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-
 from hub import hookimpl
-from hub.errors import ConfigError
-
-from .connector import LienthongConnector
-from .settings import LienthongSettings
 
 if TYPE_CHECKING:
     from hub.connector import Connector
     from hub.settings import HubSettings
 
-__all__ = ["LienthongConnector", "LienthongSettings", "register_connectors"]
+__all__ = ["register_connectors"]
 
 
 @hookimpl
 def register_connectors(settings: HubSettings) -> list[Connector]:
+    # Imported here: `tthc-hub --help` loads this package for its commands, and must
+    # not pay for httpx and the connector.
+    from pydantic import ValidationError
+
+    from hub.errors import ConfigError
+
+    from .connector import LienthongConnector
+    from .settings import LienthongSettings
+
     section = settings.connector("lienthong")
     if not section or section.get("enabled", True) in (False, "false", "False", "0", 0):
         return []
