@@ -1,4 +1,5 @@
-"""Periodic jobs (apscheduler 3, AsyncIOScheduler): each pulling connector on an interval."""
+"""Periodic jobs (apscheduler 3, AsyncIOScheduler): each pulling connector on an interval,
+tracking, retention, and the deadline watch."""
 
 from __future__ import annotations
 
@@ -48,4 +49,16 @@ def build_scheduler(hub: Hub) -> AsyncIOScheduler:
             coalesce=True,
             misfire_grace_time=max(1, math.ceil(track_every)),
         )
+    # The deadline watch: at-risk and overdue dossiers, each move told to the province once.
+    watch_every = hub.settings.scheduler.deadline_watch_seconds
+    scheduler.add_job(
+        hub.deadlines.run,
+        "interval",
+        seconds=watch_every,
+        id="deadline-watch",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=max(1, math.ceil(watch_every)),
+        next_run_time=datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")),  # a run at start too
+    )
     return scheduler

@@ -10,8 +10,10 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
+from hub.calendar import CalendarSettings, WorkingCalendar, default_calendar
 from hub.catalog import Catalog, load_catalog
 from hub.connector import Capability, Connector, RemoteDossier
+from hub.deadlines import DeadlineComputer, DeadlineWatch
 from hub.errors import HubError, TransientError
 from hub.logging import get_logger
 from hub.models import FINAL_STATUSES, Status
@@ -72,6 +74,15 @@ class Hub:
             upgrade_schema(self.engine)
         self.store = Store(self.engine)
         self.catalog: Catalog = load_catalog(settings.catalog_files)
+        self.calendar = (
+            default_calendar()  # built once per process when office hours are the default
+            if settings.calendar == CalendarSettings()
+            else WorkingCalendar(settings.calendar)
+        )
+        # Ingest and pulls fill the mirror's ngày hẹn trả from the catalog when the
+        # province does not send it; the watch moves at-risk and overdue dossiers.
+        self.store.deadline_for = DeadlineComputer(self.catalog, self.calendar)
+        self.deadlines = DeadlineWatch(self.store, self.calendar)
         self.connectors = connectors if connectors is not None else load_connectors(settings)
         self.router = Router(settings.routes, self.connectors, self.catalog)
         self.worker = Worker(self.store, self.connectors, settings.worker)

@@ -21,6 +21,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from hub.calendar import CalendarSettings
 from hub.errors import ConfigError
 
 __all__ = ["ApiSettings", "HubSettings", "RetrySettings", "RouteRule", "WorkerSettings"]
@@ -64,6 +65,8 @@ class SchedulerSettings(BaseModel):
     pull_interval_seconds: float = Field(default=60.0, gt=0)
     #: How often to ask ministries that process our dossiers (TRACK) for news.
     track_interval_seconds: float = Field(default=120.0, gt=0)
+    #: How often the deadline watch looks for dossiers at risk or overdue (hub/deadlines.py).
+    deadline_watch_seconds: float = Field(default=300.0, gt=0)
 
 
 class ApiKeySetting(BaseModel):
@@ -122,6 +125,9 @@ class HubSettings(BaseSettings):
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     #: Extra procedure catalog files (JSON) beside the ones shipped in the package.
     catalog_files: list[Path] = Field(default_factory=list)
+    #: Office hours and extra yearly day-off files (``[calendar]``): ngày hẹn trả, step
+    #: deadlines and the at-risk watch count working time with them.
+    calendar: CalendarSettings = Field(default_factory=CalendarSettings)
 
     @field_validator("connectors", mode="before")
     @classmethod

@@ -7,10 +7,10 @@ writer lock does the same job.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Connection,
@@ -42,7 +42,13 @@ from hub.store.tables import (
     remote_refs,
 )
 
+if TYPE_CHECKING:
+    from hub.deadlines import MirrorDeadline
+
 __all__ = ["ClaimedJob", "IngestOutcome", "Store", "utcnow"]
+
+#: ``deadline_for(dossier, at)``: the mirror's deadline columns for a snapshot received at ``at``.
+DeadlineFor = Callable[[Dossier, datetime], "MirrorDeadline"]
 
 
 def utcnow() -> datetime:
@@ -91,6 +97,10 @@ class ClaimedJob:
 class Store:
     """The hub's database. One instance per process; thread-safe as the engine is."""
 
+    #: Fills the mirror's deadline columns at ingest and pull (the Hub sets a
+    #: :class:`hub.deadlines.DeadlineComputer`); None: only what the snapshot says.
+    deadline_for: DeadlineFor | None = None
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
@@ -103,14 +113,17 @@ class Store:
         route: Any,
         *,
         now: datetime | None = None,
+        deadline_for: DeadlineFor | None = None,
     ) -> list[IngestOutcome]:
         """Accept events in ONE transaction: mirror, events, and a job per routed connector.
 
         ``route(event) -> list[str]`` names the connectors. An event id seen before is
         a duplicate: reported, not applied again. A status change the one-stop-shop
         rules do not allow raises :class:`IngestError` and nothing of the batch is kept.
+        ``deadline_for`` (default: :attr:`deadline_for`) fills the mirror's deadline columns.
         """
         now = now or utcnow()
+        deadline_for = deadline_for or self.deadline_for
         out: list[IngestOutcome] = []
         with self.engine.begin() as conn:
             seen = self._existing_events(conn, [e.id for e in batch])
@@ -122,7 +135,7 @@ class Store:
                     )
                     continue
                 in_batch.add(event.id)
-                seq = self._apply_to_mirror(conn, event, now, index)
+                seq = self._apply_to_mirror(conn, event, now, index, deadline_for)
                 snapshot = event.snapshot.model_dump(mode="json")
                 conn.execute(
                     insert(events).values(
@@ -167,12 +180,20 @@ class Store:
         return {r.id: r.sequence for r in rows}
 
     def _apply_to_mirror(
-        self, conn: Connection, event: DossierEvent, now: datetime, index: int
+        self,
+        conn: Connection,
+        event: DossierEvent,
+        now: datetime,
+        index: int,
+        deadline_for: DeadlineFor | None = None,
     ) -> int:
         dossier = event.snapshot
-        query = select(dossiers.c.trang_thai, dossiers.c.last_sequence).where(
-            dossiers.c.ma_ho_so == event.ma_ho_so
-        )
+        query = select(
+            dossiers.c.trang_thai,
+            dossiers.c.last_sequence,
+            dossiers.c.ngay_hen_tra,
+            dossiers.c.ngay_hen_tra_moi,
+        ).where(dossiers.c.ma_ho_so == event.ma_ho_so)
         if self.dialect == "postgresql":
             query = query.with_for_update()  # serialises a dossier's events across ingesters
         row = conn.execute(query).first()
@@ -181,6 +202,7 @@ class Store:
             "trang_thai": int(dossier.trang_thai),
             "snapshot": dossier.model_dump(mode="json"),
             "updated_at": now,
+            **self._mirror_deadline(dossier, event.occurred_at, deadline_for),
         }
         if row is None:
             first = values | {
@@ -209,6 +231,7 @@ class Store:
                 loc=f"events[{index}].snapshot.trang_thai",
             )
         seq = row.last_sequence + 1
+        values |= _deadline_moved_later(row, values["ngay_hen_tra"])
         conn.execute(
             update(dossiers)
             .where(dossiers.c.ma_ho_so == event.ma_ho_so)
@@ -231,6 +254,17 @@ class Store:
         if self.dialect == "postgresql":
             return postgresql.insert(table).on_conflict_do_nothing()
         return sqlite.insert(table).on_conflict_do_nothing()
+
+    # --- deadlines on the mirror (hub/deadlines.py) ------------------------------
+
+    def _mirror_deadline(
+        self, dossier: Dossier, at: datetime, deadline_for: DeadlineFor | None
+    ) -> dict[str, Any]:
+        """ngay_hen_tra, buoc_hien_tai, han_buoc_hien_tai for the mirror row."""
+        from hub.deadlines import snapshot_deadline
+
+        found = deadline_for(dossier, at) if deadline_for else snapshot_deadline(dossier)
+        return found.columns()
 
     # --- the worker -------------------------------------------------------------
 
@@ -447,12 +481,14 @@ class Store:
         cursor: str | None,
         *,
         now: datetime | None = None,
+        deadline_for: DeadlineFor | None = None,
     ) -> int:
         """Keep pulled dossiers in the inbox and the mirror, and move the cursor, atomically.
 
         Returns how many were new; repeats (same connector and remote id) are ignored.
         """
         now = now or utcnow()
+        deadline_for = deadline_for or self.deadline_for
         new = 0
         with self.engine.begin() as conn:
             for item in items:
@@ -485,6 +521,7 @@ class Store:
                             snapshot=snapshot,
                             created_at=now,
                             updated_at=now,
+                            **self._mirror_deadline(dossier, now, deadline_for),
                         )
                     )
             self._save_cursor(conn, connector, cursor, now, error=None)
@@ -726,6 +763,15 @@ def _earlier_sibling(j: Any, condition: Any) -> Any:
         .offset(0)
         .exists()
     )
+
+
+def _deadline_moved_later(row: Any, new: datetime | None) -> dict[str, Any]:
+    """A later ngày hẹn trả (a paused clock, the province's new date) restarts the watch,
+    unless an apology already set the date the watch follows."""
+    old = as_utc(row.ngay_hen_tra)
+    if row.ngay_hen_tra_moi is None and old is not None and new is not None and new > old:
+        return {"deadline_state": "ok"}
+    return {}
 
 
 def _row(row: Any) -> dict[str, Any]:

@@ -71,6 +71,10 @@ CULLABLE_STATES = DONE_STATES
 #: States a worker may claim (running ones only when their lease has expired).
 CLAIMABLE_STATES = (JobState.PENDING.value, JobState.FAILED.value)
 
+#: Dossiers the deadline watch looks at: not refused, withdrawn, stopped, processed or
+#: returned (statuses 3, 7, 8, 9, 10); the partial indexes of the watch use the same predicate.
+WATCHED_SQL = "trang_thai NOT IN (3, 7, 8, 9, 10)"
+
 dossiers = Table(
     "dossiers",
     metadata,
@@ -83,6 +87,27 @@ dossiers = Table(
     Column("snapshot", Json, nullable=False),
     Column("created_at", Utc, nullable=False),
     Column("updated_at", Utc, nullable=False, index=True),
+    # --- deadlines (hub/deadlines.py): from the snapshot, else the catalog's plan
+    Column("ngay_hen_tra", Utc),
+    Column("buoc_hien_tai", String(300)),
+    Column("han_buoc_hien_tai", Utc),  #: the current step's deadline
+    #: ok | at_risk | overdue: moved forward by the watch, each move told to the province once
+    Column("deadline_state", String(16), nullable=False, server_default=text("'ok'")),
+    Column("apology_sent_at", Utc),  #: the apology letter, recorded once
+    Column("ngay_hen_tra_moi", Utc),  #: the new appointment date it gave
+    Index(
+        "ix_dossiers_watch_hen_tra",
+        "ngay_hen_tra",
+        sqlite_where=text(WATCHED_SQL),
+        postgresql_where=text(WATCHED_SQL),
+    ),
+    Index(
+        "ix_dossiers_watch_hen_tra_moi",
+        "ngay_hen_tra_moi",
+        sqlite_where=text(WATCHED_SQL),
+        postgresql_where=text(WATCHED_SQL),
+    ),
+    Index("ix_dossiers_deadline_state", "deadline_state"),
 )
 
 events = Table(
