@@ -40,6 +40,15 @@ class RetrySettings(BaseModel):
     )
 
 
+class CircuitSettings(BaseModel):
+    """A connector's circuit breaker: after a run of transient failures, stop calling the
+    ministry for a while (waiting jobs keep their attempts), then probe with one job."""
+
+    failure_threshold: int = Field(default=5, ge=1, description="consecutive failures to open")
+    open_seconds: float = Field(default=30.0, gt=0, description="first pause")
+    max_open_seconds: float = Field(default=600.0, gt=0, description="pauses double up to this")
+
+
 class WorkerSettings(BaseModel):
     """How the worker claims and runs jobs."""
 
@@ -51,6 +60,7 @@ class WorkerSettings(BaseModel):
     poll_seconds: float = Field(default=0.2, gt=0, description="idle wait between claims")
     call_timeout_seconds: float = Field(default=30.0, gt=0)
     retry: RetrySettings = Field(default_factory=RetrySettings)
+    circuit: CircuitSettings = Field(default_factory=lambda: CircuitSettings())
 
 
 class ApiSettings(BaseModel):

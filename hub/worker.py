@@ -27,7 +27,7 @@ from hub.connector import Connector
 from hub.errors import HubError, PermanentError, TransientError
 from hub.logging import get_logger
 from hub.masking import mask_text
-from hub.settings import RetrySettings, WorkerSettings
+from hub.settings import CircuitSettings, RetrySettings, WorkerSettings
 from hub.store.store import ClaimedJob, Store, party_names, utcnow
 from hub.store.tables import JobState
 
@@ -84,6 +84,57 @@ class RetryPolicy:
         return RetryDecision(now + timedelta(seconds=delay))
 
 
+class Circuit:
+    """One connector's breaker. Closed: calls flow. Open: no job is claimed for the
+    connector until ``open_until``, so waiting jobs keep their attempts. Half-open: one
+    job is claimed as a probe; its success closes the circuit, its failure opens it again
+    for twice as long (up to the maximum). Only transient failures count."""
+
+    def __init__(self, settings: CircuitSettings) -> None:
+        self.settings = settings
+        self.state = "closed"
+        self.failures = 0
+        self.open_until = 0.0
+        self.opened_times = 0
+
+    def allowed_slots(self, free: int, now: float) -> int:
+        if self.state == "open":
+            if now < self.open_until:
+                return 0
+            self.state = "half_open"
+        return 1 if self.state == "half_open" else free
+
+    def record(self, ok: bool, now: float) -> str | None:
+        """Count an outcome; returns "opened" or "closed" when the state changes."""
+        if ok:
+            self.failures = 0
+            if self.state != "closed":
+                self.state, self.opened_times = "closed", 0
+                return "closed"
+            return None
+        if self.state == "open":
+            return None  # calls that were in flight when it opened: already counted
+        self.failures += 1
+        if self.state == "half_open" or self.failures >= self.settings.failure_threshold:
+            pause = min(
+                self.settings.max_open_seconds, self.settings.open_seconds * (2**self.opened_times)
+            )
+            self.state, self.open_until = "open", now + pause
+            self.opened_times += 1
+            self.failures = 0
+            return "opened"
+        return None
+
+    def describe(self, now: float) -> dict[str, object]:
+        return {
+            "state": self.state,
+            "consecutive_failures": self.failures,
+            "reopens_in_seconds": round(max(0.0, self.open_until - now), 1)
+            if self.state == "open"
+            else None,
+        }
+
+
 @dataclass
 class WorkerStats:
     succeeded: int = 0
@@ -115,6 +166,7 @@ class Worker:
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.stats = WorkerStats()
         self._slots = {name: settings.concurrency for name in connectors}
+        self.circuits = {name: Circuit(settings.circuit) for name in connectors}
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
 
@@ -164,12 +216,25 @@ class Worker:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"jobs still unfinished after {timeout:.0f} s")
 
+    def _allowed(self, name: str, free: int, now: float) -> int:
+        circuit = self.circuits[name]
+        if circuit.state == "closed":
+            return free
+        # Open, or a probe: claim one job, and only when nothing else is in flight.
+        idle = free == self.settings.concurrency
+        return min(1, circuit.allowed_slots(free, now)) if idle else 0
+
     def notify(self) -> None:
         """Wake the loop now (new jobs were enqueued in this process)."""
         self._wake.set()
 
     async def claim_and_start(self) -> int:
-        free = {name: n for name, n in self._slots.items() if n > 0}
+        now = time.monotonic()
+        free = {
+            name: allowed
+            for name, n in self._slots.items()
+            if (allowed := self._allowed(name, n, now)) > 0
+        }
         if not free:
             return 0
         limit = min(self.settings.batch_size, sum(free.values()))
@@ -179,9 +244,7 @@ class Worker:
         if not claimed:
             return 0
         loaded = self.store.load_events(j.event_id for j in claimed)
-        current = self.store.current_snapshots(
-            j.ma_ho_so for j in claimed if j.use_current_state
-        )
+        current = self.store.current_snapshots(j.ma_ho_so for j in claimed if j.use_current_state)
         for job in claimed:
             self._slots[job.connector] -= 1
             event = loaded.get(job.event_id)
@@ -278,7 +341,21 @@ class Worker:
             status=event.snapshot.trang_thai if event is not None else None,
             now=now,
         )
+        self._trip(job, error)
         self._count(job, outcome, error, ok, duration_ms, next_run_at)
+
+    def _trip(self, job: ClaimedJob, error: HubError | None) -> None:
+        """Feed the connector's breaker: transient failures count, anything else resets."""
+        change = self.circuits[job.connector].record(
+            not isinstance(error, TransientError), time.monotonic()
+        )
+        if change == "opened":
+            state = self.circuits[job.connector].describe(time.monotonic())
+            log.warning(
+                "circuit_opened", connector=job.connector, pause_seconds=state["reopens_in_seconds"]
+            )
+        elif change == "closed":
+            log.info("circuit_closed", connector=job.connector)
 
     def _count(self, job, outcome, error, ok, duration_ms, next_run_at) -> None:  # type: ignore[no-untyped-def]
         fields = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from datetime import datetime
 from typing import Any, Literal
 
@@ -191,7 +192,13 @@ def build(hub: Hub) -> APIRouter:
 
     @router.get("/status", dependencies=[viewer])
     async def status() -> JSONResponse:
-        return _json({"connectors": await asyncio.to_thread(ops.status)})
+        rows = await asyncio.to_thread(ops.status)
+        # The breakers of the worker running in this process, when there is one.
+        now = time.monotonic()
+        for row in rows:
+            circuit = hub.worker.circuits.get(row["connector"])
+            row["circuit"] = circuit.describe(now) if circuit else None
+        return _json({"connectors": rows})
 
     @router.get("/audit", dependencies=[viewer])
     async def audit(
