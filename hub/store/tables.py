@@ -298,3 +298,51 @@ operation_items = Table(
     Column("outcome", String(20), nullable=False),  # applied | refused
     Column("detail", Text),
 )
+
+
+# --- reconciliation (issue 7; migration 0004_reconcile) ---------------------------
+
+#: One comparison of the province mirror with one ministry's listing for a period.
+reconcile_runs = Table(
+    "reconcile_runs",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("connector", String(50), nullable=False),
+    Column("period_start", String(10), nullable=False),  # YYYY-MM-DD, province time
+    Column("period_end", String(10), nullable=False),
+    Column("state", String(16), nullable=False),  # running | done | failed
+    Column("actor", String(200), nullable=False),
+    Column("province_count", Integer, nullable=False, server_default=text("0")),
+    Column("remote_count", Integer, nullable=False, server_default=text("0")),
+    Column("matched", Integer, nullable=False, server_default=text("0")),
+    Column("in_flight", Integer, nullable=False, server_default=text("0")),
+    #: Findings per kind: {"only_province": 3, ...}.
+    Column("counts", Json, nullable=False),
+    Column("repaired", Integer, nullable=False, server_default=text("0")),
+    Column("error", Text),
+    Column("started_at", Utc, nullable=False),
+    Column("finished_at", Utc),
+    Index("ix_reconcile_runs_connector_id", "connector", "id"),
+)
+
+#: One difference found by a run, and what repair did about it.
+reconcile_findings = Table(
+    "reconcile_findings",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("run_id", Id, ForeignKey("reconcile_runs.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("ma_ho_so", String(64), nullable=False),
+    Column("ma_tthc", String(64)),
+    Column("province_status", SmallInteger),
+    Column("remote_status", SmallInteger),
+    Column("province_result", String(200)),
+    Column("remote_result", String(200)),
+    Column("province_updated_at", Utc),
+    Column("remote_updated_at", Utc),
+    Column("action", String(30), nullable=False),
+    #: What repair did: enqueued | pulled | blocked | failed (None until repaired).
+    Column("repair", String(20)),
+    Column("repair_detail", Text),
+    Index("ix_reconcile_findings_run_kind", "run_id", "kind", "id"),
+)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import ClientDisconnect
 
 import connectors.molisa
@@ -22,7 +24,7 @@ from mocks._common.admin import MockConfig, admin_router
 from mocks._common.contract import Violation, load_contract
 from mocks._common.faults import FaultMiddleware
 
-from .state import MolisaState
+from .state import MolisaState, now_vn
 
 __all__ = ["CONTRACT_PATH", "MockConfig", "create_app"]
 
@@ -42,6 +44,58 @@ def _invalid(violation: Violation) -> dict[str, Any]:
     }
 
 
+class SeedBulkRequest(BaseModel):
+    """``count`` synthetic province-synced records (see ``mocks.molisa.state.bulk_row``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    count: int = Field(ge=0, le=5_000_000)
+    prefix: str = Field(default="BULK-", min_length=1, max_length=40)
+    #: Their NgayCapNhat, Vietnam wall-clock time (default: now).
+    updated_at: datetime | None = None
+    procedures: list[str] = Field(default_factory=lambda: ["1.001776", "1.001731"], min_length=1)
+
+
+class PlantRequest(BaseModel):
+    """Differences to plant: see :meth:`MolisaState.plant`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    remove: list[str] = Field(default_factory=list)
+    alter: list[dict[str, Any]] = Field(default_factory=list)
+    add: list[dict[str, Any]] = Field(default_factory=list)
+    seed_acknowledged: int = Field(default=0, ge=0, le=10_000)
+    seed: int = 0
+
+
+def _volume_router(state: MolisaState) -> APIRouter:
+    """``POST /_mock/seed_bulk`` and ``POST /_mock/plant`` (reconciliation at volume)."""
+    router = APIRouter(prefix="/_mock", tags=["mock admin"])
+
+    @router.post("/seed_bulk")
+    async def seed_bulk(body: SeedBulkRequest) -> dict[str, Any]:
+        when = body.updated_at or now_vn()
+        count = state.seed_bulk(
+            body.count,
+            prefix=body.prefix,
+            updated_at=when.replace(tzinfo=None, microsecond=0),
+            procedures=body.procedures,
+        )
+        return {"count": count}
+
+    @router.post("/plant")
+    async def plant(body: PlantRequest) -> dict[str, Any]:
+        return state.plant(
+            remove=body.remove,
+            alter=body.alter,
+            add=body.add,
+            seed_acknowledged=body.seed_acknowledged,
+            seed=body.seed,
+        )
+
+    return router
+
+
 def create_app(config: MockConfig | None = None) -> FastAPI:
     """A fresh MOLISA mock; ``config`` sets the accept key, initial faults and seeding."""
     config = config or MockConfig()
@@ -51,6 +105,7 @@ def create_app(config: MockConfig | None = None) -> FastAPI:
     app.state.mock = state
     app.add_middleware(FaultMiddleware, injector=state.faults)
     app.include_router(admin_router(state))
+    app.include_router(_volume_router(state))
 
     operations: dict[str, Callable[[dict[str, Any], str | None], dict[str, Any]]] = {
         "DongBoDVC": state.dong_bo_dvc,

@@ -10,6 +10,7 @@ nothing per request beyond the page itself.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import random
 from dataclasses import dataclass, field
@@ -90,12 +91,13 @@ class MolisaState(MockState):
         self._next_id = 1
         self._seq_per_day: dict[date, int] = {}
         self._next_result = 1
+        self.bulk: BulkSet | None = None
 
     def record_count(self) -> int:
-        return len(self.entries)
+        return len(self.entries) + (self.bulk.count() if self.bulk else 0)
 
     def record_view(self, ma_ho_so: str) -> dict[str, Any] | None:
-        entry = self.entries.get(ma_ho_so)
+        entry = self._entry(ma_ho_so)
         if entry is None:
             return None
         return {
@@ -125,7 +127,7 @@ class MolisaState(MockState):
     def dong_bo_dvc(self, body: dict[str, Any], key: str | None) -> dict[str, Any]:
         ma = body["MaHoSo"]
         fields = {k: v for k, v in body.items() if k != "AcceptKey"}
-        entry = self.entries.get(ma)
+        entry = self._entry(ma)
         if entry is None:
             self._add(ma, Entry(record=fields, origin="province", updated_at=now_vn()))
             message = "Đồng bộ hồ sơ thành công (thêm mới)"
@@ -138,7 +140,7 @@ class MolisaState(MockState):
 
     def xu_ly_ho_so(self, body: dict[str, Any], key: str | None) -> dict[str, Any]:
         ma = body["MaHoSo"]
-        entry = self.entries.get(ma)
+        entry = self._entry(ma)
         if entry is None:
             return not_found(ma)
         item = {k: v for k, v in body.items() if k != "AcceptKey"}
@@ -150,7 +152,7 @@ class MolisaState(MockState):
 
     def gui_ket_qua(self, body: dict[str, Any], key: str | None) -> dict[str, Any]:
         ma = body["MaHoSo"]
-        entry = self.entries.get(ma)
+        entry = self._entry(ma)
         if entry is None:
             return not_found(ma)
         result_id = f"KQ-{self._next_result:08d}"
@@ -195,7 +197,7 @@ class MolisaState(MockState):
 
     def tra_cuu_ho_so(self, body: dict[str, Any]) -> dict[str, Any]:
         ma = body["MaHoSo"]
-        entry = self.entries.get(ma)
+        entry = self._entry(ma)
         if entry is None:
             return not_found(ma)
         record = {**entry.record, "NgayCapNhat": entry.updated_at.strftime(DATETIME_FMT)}
@@ -206,19 +208,24 @@ class MolisaState(MockState):
         end = datetime.strptime(body["DenNgay"], DATE_FMT).date()
         page_no = body.get("Trang", 1)
         size = body.get("SoLuong", 100)
+        bulk = self.bulk if self.bulk and start <= self.bulk.day <= end else None
         buckets = [self._by_day[d] for d in sorted(d for d in self._by_day if start <= d <= end)]
-        total = sum(len(b) for b in buckets)
+        total = sum(len(b) for b in buckets) + (bulk.count() if bulk else 0)
         skip = (page_no - 1) * size
         rows: list[dict[str, Any]] = []
+        if bulk is not None:
+            # The bulk set lists first, found by index arithmetic: O(page), not O(offset).
+            rows.extend(bulk.rows(skip, size))
+            skip = max(0, skip - bulk.count())
         for bucket in buckets:
+            if len(rows) == size:
+                break
             if skip >= len(bucket):
                 skip -= len(bucket)
                 continue
             for ma in itertools.islice(bucket, skip, skip + size - len(rows)):
                 rows.append(self._row(ma))
             skip = 0
-            if len(rows) == size:
-                break
         return ok("Thành công", TongSo=total, Trang=page_no, SoLuong=size, DanhSach=rows)
 
     def _row(self, ma: str) -> dict[str, Any]:
@@ -231,6 +238,76 @@ class MolisaState(MockState):
             "SoQuyetDinh": entry.record.get("SoQuyetDinh", ""),
             "Sha256KetQua": entry.results[-1]["Sha256"] if entry.results else "",
         }
+
+    def _entry(self, ma_ho_so: str) -> Entry | None:
+        """The dossier, materialising a bulk record on first touch (a write, a lookup)."""
+        entry = self.entries.get(ma_ho_so)
+        if entry is None and self.bulk is not None:
+            row = self.bulk.take(ma_ho_so)
+            if row is not None:
+                entry = Entry(record=row.record(), origin="province", updated_at=row.updated_at)
+                if row.sha256:
+                    entry.results.append({"KetQuaId": "KQ-BULK", "Sha256": row.sha256})
+                self._add(ma_ho_so, entry)
+        return entry
+
+    # --- large volumes and planted differences (reconciliation tests, bench) -----
+
+    def seed_bulk(
+        self, count: int, *, prefix: str, updated_at: datetime, procedures: list[str]
+    ) -> int:
+        """``count`` province-synced records ``prefix + 7 digits``, generated on demand
+        from their index (:func:`bulk_row`), so a million costs no memory."""
+        self.bulk = BulkSet(count, prefix, updated_at, tuple(procedures))
+        return count
+
+    def plant(
+        self,
+        *,
+        remove: list[str],
+        alter: list[dict[str, Any]],
+        add: list[dict[str, Any]],
+        seed_acknowledged: int,
+        seed: int,
+    ) -> dict[str, Any]:
+        """Make the ministry differ from what the province sent: drop records, change
+        their status, result or update time, add listing-only records, or file full
+        dossiers that count as already acknowledged (so a pull will not bring them)."""
+        removed = 0
+        for ma in remove:
+            entry = self.entries.pop(ma, None)
+            if entry is not None:
+                self._by_day.get(entry.updated_at.date(), {}).pop(ma, None)
+                removed += 1
+            elif self.bulk is not None and self.bulk.take(ma) is not None:
+                removed += 1
+        altered = 0
+        for change in alter:
+            entry = self._entry(change["MaHoSo"])
+            if entry is None:
+                continue
+            altered += 1
+            for key in ("StatusId", "SoQuyetDinh"):
+                if key in change:
+                    entry.record[key] = change[key]
+            if "Sha256KetQua" in change:
+                entry.results.append({"KetQuaId": "KQ-PLANTED", "Sha256": change["Sha256KetQua"]})
+            if "NgayCapNhat" in change:
+                self._by_day.get(entry.updated_at.date(), {}).pop(change["MaHoSo"], None)
+                entry.updated_at = datetime.strptime(change["NgayCapNhat"], DATETIME_FMT)
+                self._by_day.setdefault(entry.updated_at.date(), {})[change["MaHoSo"]] = None
+        for row in add:
+            record = {"MaTTHC": "", "StatusId": "1", **row}
+            self._add(row["MaHoSo"], Entry(record=record, origin="ministry", updated_at=now_vn()))
+        rng = random.Random(seed)
+        filed = []
+        for _ in range(seed_acknowledged):
+            ma = self._seed_one(rng)
+            entry = self.entries[ma]
+            self._unacked.pop(int(entry.ho_so_id or 0), None)
+            entry.acknowledged = True
+            filed.append(ma)
+        return {"removed": removed, "altered": altered, "added": len(add), "filed": filed}
 
     # --- seeding ------------------------------------------------------------
 
@@ -306,6 +383,112 @@ class MolisaState(MockState):
         self._add(ma, entry)
         self._unacked[int(ho_so_id)] = ma
         return ma
+
+
+@dataclass(frozen=True, slots=True)
+class BulkRow:
+    ma_ho_so: str
+    ma_tthc: str
+    status_id: str
+    updated_at: datetime
+    so: str
+    sha256: str
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "MaHoSo": self.ma_ho_so,
+            "MaTTHC": self.ma_tthc,
+            "StatusId": self.status_id,
+            "SoQuyetDinh": self.so,
+        }
+
+    def listing(self) -> dict[str, Any]:
+        return {
+            "MaHoSo": self.ma_ho_so,
+            "MaTTHC": self.ma_tthc,
+            "StatusId": self.status_id,
+            "NgayCapNhat": self.updated_at.strftime(DATETIME_FMT),
+            "SoQuyetDinh": self.so,
+            "Sha256KetQua": self.sha256,
+        }
+
+
+#: Statuses of bulk records, by index: a mix in which a third carry a result.
+BULK_STATUSES = ("2", "4", "9", "10", "4", "2")
+
+
+def bulk_row(index: int, prefix: str, updated_at: datetime, procedures: tuple[str, ...]) -> BulkRow:
+    """The bulk record at ``index``: a pure function, so a test or a benchmark can build
+    the matching province mirror without asking the mock."""
+    status = BULK_STATUSES[index % len(BULK_STATUSES)]
+    with_result = status in ("9", "10")
+    return BulkRow(
+        ma_ho_so=f"{prefix}{index:07d}",
+        ma_tthc=procedures[index % len(procedures)],
+        status_id=status,
+        updated_at=updated_at,
+        so=f"{index}/QĐ-UBND" if with_result else "",
+        sha256=f"{index:064x}" if with_result else "",
+    )
+
+
+class BulkSet:
+    """``count`` records listed in index order, minus the few taken out (removed, or
+    materialised into a real entry by a write): holes kept sorted for index arithmetic."""
+
+    def __init__(
+        self, count: int, prefix: str, updated_at: datetime, procedures: tuple[str, ...]
+    ) -> None:
+        self.total = count
+        self.prefix = prefix
+        self.updated_at = updated_at
+        self.day = updated_at.date()
+        self.procedures = procedures
+        self._holes: list[int] = []
+
+    def count(self) -> int:
+        return self.total - len(self._holes)
+
+    def _index(self, ma_ho_so: str) -> int | None:
+        digits = ma_ho_so[len(self.prefix) :]
+        if not ma_ho_so.startswith(self.prefix) or len(digits) != 7 or not digits.isdigit():
+            return None
+        index = int(digits)
+        if index >= self.total:
+            return None
+        pos = bisect.bisect_left(self._holes, index)
+        if pos < len(self._holes) and self._holes[pos] == index:
+            return None
+        return index
+
+    def take(self, ma_ho_so: str) -> BulkRow | None:
+        """Remove one record from the bulk set and return it (None when not in it)."""
+        index = self._index(ma_ho_so)
+        if index is None:
+            return None
+        bisect.insort(self._holes, index)
+        return bulk_row(index, self.prefix, self.updated_at, self.procedures)
+
+    def rows(self, offset: int, size: int) -> list[dict[str, Any]]:
+        """Listing rows ``offset .. offset+size`` of the records still in the set."""
+        if offset >= self.count():
+            return []
+        # The index of the offset-th present record: skip the holes at or before it.
+        index = offset
+        for hole in self._holes:
+            if hole <= index:
+                index += 1
+            else:
+                break
+        pos = bisect.bisect_left(self._holes, index)
+        out = []
+        while len(out) < size and index < self.total:
+            if pos < len(self._holes) and self._holes[pos] == index:
+                pos += 1
+            else:
+                out.append(bulk_row(index, self.prefix, self.updated_at, self.procedures).listing())
+            index += 1
+        return out
 
 
 def _attachment(ma: str, name: str, index: int) -> dict[str, Any]:

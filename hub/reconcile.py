@@ -1,0 +1,754 @@
+"""Reconciliation: the province mirror against each ministry's listing, and repair.
+
+A run compares, for one connector and one period, the dossiers the province expects
+the ministry to hold with what :meth:`Connector.list_remote` says it holds, and keeps
+one finding per dossier that differs:
+
+=================  ================================================  ===============
+kind               meaning                                           repair
+=================  ================================================  ===============
+only_province      the province routed it there; the ministry has    resend
+                   nothing (never synced, or lost)
+only_ministry      filed at the ministry; the mirror has nothing     pull
+status_mismatch    both hold it with different statuses              resend
+result_mismatch    another số or another result file hash            resend
+stale              same status and result, but the ministry's last   resend
+                   update is older than ours by more than
+                   ``stale_after``
+=================  ================================================  ===============
+
+"Routed there" means: a job for that connector exists for the dossier (routing made
+it at ingest), or the ministry answered for it before (``remote_refs``), or it was
+pulled from that ministry. Dossiers with a job still pending, running or waiting for a
+retry are counted as in flight, not as differences; a dossier held back by a dead job
+is reported with the action ``rerun_dead_job`` (a repair job would wait behind it).
+
+Memory stays bounded whatever the volume: the ministry's listing, in whatever order
+its pages come, is spilled into a temporary SQLite file (batched inserts into a
+``WITHOUT ROWID`` table keyed by mã hồ sơ, so it comes back sorted); the mirror is
+read by a server-side cursor ordered by mã hồ sơ (``yield_per``, byte order on both
+databases); the two sorted streams are merged one row at a time and the findings are
+written in batches.
+
+Repair goes through the normal outbox: for each resend, a repair event
+``<latest event id>:repair:<run id>`` carrying the mirror's current state is added to
+the dossier's events (next sequence) with one job for the connector, so the worker
+keeps the per-dossier order and the ministry sees a fresh idempotency key
+``<connector>:<event id>:repair:<run id>``. Ministry-only dossiers are pulled into the
+inbox (a pull, then a lookup for those a pull does not return). Every repair is
+written to the audit log; a dry run writes nothing and says what would be sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, exists, func, insert, literal_column, or_, select, update
+
+from hub.connector import Capability, Period, PulledDossier
+from hub.errors import HubError
+from hub.logging import get_logger
+from hub.models import Dossier, EventType, Status
+from hub.store.store import _row, as_utc, utcnow
+from hub.store.tables import (
+    JobState,
+    audit_log,
+    dossiers,
+    events,
+    inbox,
+    jobs,
+    reconcile_findings,
+    reconcile_runs,
+    remote_refs,
+)
+
+__all__ = [
+    "ACTIONS",
+    "FULL_START",
+    "KINDS",
+    "Progress",
+    "ReconcileError",
+    "Reconciler",
+    "default_period",
+]
+
+log = get_logger("hub.reconcile")
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+#: The start of a period covering everything (the default).
+FULL_START = date(2000, 1, 1)
+KINDS = ("only_province", "only_ministry", "status_mismatch", "result_mismatch", "stale")
+#: The suggested action per kind (a dead job ahead overrides it with ``rerun_dead_job``).
+ACTIONS = {
+    "only_province": "resend",
+    "only_ministry": "pull",
+    "status_mismatch": "resend",
+    "result_mismatch": "resend",
+    "stale": "resend",
+}
+_UNFINISHED = (JobState.PENDING.value, JobState.RUNNING.value, JobState.FAILED.value)
+_CHUNK = 5000
+_FINDINGS_BATCH = 1000
+
+#: ``progress(stage, done)``: stage is "listing" (ministry records read) or "comparing"
+#: (mirror rows compared).
+Progress = Callable[[str, int], None]
+
+
+class ReconcileError(HubError):
+    default_code = "reconcile"
+
+
+def default_period(today: date | None = None) -> Period:
+    """Everything up to today (province time)."""
+    return Period(FULL_START, today or datetime.now(VN).date())
+
+
+@dataclass(slots=True)
+class _Side:
+    """One dossier as one side holds it."""
+
+    ma_ho_so: str
+    ma_tthc: str | None
+    status: int | None
+    updated_at: datetime | None
+    so: str | None
+    sha: str | None
+    in_flight: bool = False
+    dead: bool = False
+
+
+@dataclass
+class _Tally:
+    province: int = 0
+    remote: int = 0
+    matched: int = 0
+    in_flight: int = 0
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+
+
+class Reconciler:
+    """Runs, stores, shows and repairs reconciliations over a :class:`hub.service.Hub`."""
+
+    def __init__(self, hub: Any, *, stale_after: timedelta = timedelta(hours=24)) -> None:
+        self.hub = hub
+        self.store = hub.store
+        self.engine = hub.store.engine
+        self.stale_after = stale_after
+
+    # --- running ----------------------------------------------------------------------
+
+    def list_connectors(self) -> list[str]:
+        return [n for n, c in self.hub.connectors.items() if Capability.LIST in c.capabilities]
+
+    async def run(
+        self,
+        connector: str,
+        period: Period | None = None,
+        *,
+        actor: str = "system",
+        progress: Progress | None = None,
+    ) -> int:
+        """Compare one connector's ministry with the mirror; returns the run id."""
+        if connector not in self.list_connectors():
+            raise ReconcileError(
+                f"connector {connector!r} cannot list what its ministry holds "
+                f"(reconcilable: {', '.join(self.list_connectors()) or 'none'})",
+                code="not_listable",
+            )
+        period = period or default_period()
+        run_id = self._start_run(connector, period, actor)
+        tally = _Tally()
+        with tempfile.TemporaryDirectory(prefix="tthc-reconcile-") as tmp:
+            # Filled in the loop, read by the comparing thread: one at a time, never together.
+            spill = sqlite3.connect(os.path.join(tmp, "remote.db"), check_same_thread=False)
+            try:
+                spill.execute("PRAGMA journal_mode=OFF")
+                spill.execute("PRAGMA synchronous=OFF")
+                spill.execute(
+                    "CREATE TABLE r (ma TEXT PRIMARY KEY, ma_tthc TEXT, status INTEGER,"
+                    " updated_at TEXT, so TEXT, sha TEXT) WITHOUT ROWID"
+                )
+                tally.remote = await self._spill(connector, period, spill, progress)
+                await asyncio.to_thread(
+                    self._compare, run_id, connector, period, spill, tally, progress
+                )
+            except BaseException as exc:
+                self._finish_run(run_id, tally, error=f"{type(exc).__name__}: {exc}"[:2000])
+                raise
+            finally:
+                spill.close()
+        self._finish_run(run_id, tally)
+        log.info(
+            "reconcile_done",
+            connector=connector,
+            run=run_id,
+            province=tally.province,
+            remote=tally.remote,
+            **{k: v for k, v in tally.counts.items() if v},
+        )
+        return run_id
+
+    async def run_all(self, period: Period | None = None, *, actor: str = "system") -> list[int]:
+        """A run per listable connector (the nightly job)."""
+        out = []
+        for name in self.list_connectors():
+            try:
+                out.append(await self.run(name, period, actor=actor))
+            except HubError as exc:
+                log.warning("reconcile_failed", connector=name, reason=exc.reason)
+        return out
+
+    def _start_run(self, connector: str, period: Period, actor: str) -> int:
+        with self.engine.begin() as conn:
+            return int(
+                conn.execute(
+                    insert(reconcile_runs)
+                    .values(
+                        connector=connector,
+                        period_start=period.start.isoformat(),
+                        period_end=period.end.isoformat(),
+                        state="running",
+                        actor=actor,
+                        counts={},
+                        started_at=utcnow(),
+                    )
+                    .returning(reconcile_runs.c.id)
+                ).scalar_one()
+            )
+
+    def _finish_run(self, run_id: int, tally: _Tally, *, error: str | None = None) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(reconcile_runs)
+                .where(reconcile_runs.c.id == run_id)
+                .values(
+                    state="failed" if error else "done",
+                    error=error,
+                    province_count=tally.province,
+                    remote_count=tally.remote,
+                    matched=tally.matched,
+                    in_flight=tally.in_flight,
+                    counts=tally.counts,
+                    finished_at=utcnow(),
+                )
+            )
+
+    async def _spill(
+        self, connector: str, period: Period, spill: sqlite3.Connection, progress: Progress | None
+    ) -> int:
+        """The ministry's listing into the temporary table, in batches; returns its size."""
+        batch: list[tuple[Any, ...]] = []
+        seen = 0
+        sql = "INSERT OR REPLACE INTO r VALUES (?, ?, ?, ?, ?, ?)"
+        async for rec in self.hub.connectors[connector].list_remote(period):
+            batch.append(
+                (
+                    rec.ma_ho_so,
+                    rec.ma_tthc,
+                    int(rec.trang_thai) if rec.trang_thai is not None else None,
+                    rec.updated_at.astimezone(UTC).isoformat() if rec.updated_at else None,
+                    rec.result_number,
+                    rec.result_sha256,
+                )
+            )
+            if len(batch) >= _CHUNK:
+                spill.executemany(sql, batch)
+                seen += len(batch)
+                batch.clear()
+                if progress:
+                    progress("listing", seen)
+        spill.executemany(sql, batch)
+        seen += len(batch)
+        spill.commit()
+        if progress:
+            progress("listing", seen)
+        # Repeats (a record moving between pages while listed) count once.
+        return int(spill.execute("SELECT count(*) FROM r").fetchone()[0])
+
+    # --- comparing (in a thread: it is all database work) -------------------------------
+
+    def _province_query(self, connector: str, period: Period, *, by_codes: bool = False) -> Any:
+        d = dossiers
+        job_for = exists().where(jobs.c.connector == connector, jobs.c.ma_ho_so == d.c.ma_ho_so)
+        unfinished = exists().where(
+            jobs.c.connector == connector,
+            jobs.c.ma_ho_so == d.c.ma_ho_so,
+            jobs.c.state.in_(_UNFINISHED),
+        )
+        dead = exists().where(
+            jobs.c.connector == connector,
+            jobs.c.ma_ho_so == d.c.ma_ho_so,
+            jobs.c.state == JobState.DEAD.value,
+        )
+        ref_for = exists().where(
+            remote_refs.c.connector == connector, remote_refs.c.ma_ho_so == d.c.ma_ho_so
+        )
+        if self.store.dialect == "postgresql":
+            so = literal_column("dossiers.snapshot->'ket_qua'->>'so'")
+            sha = literal_column("dossiers.snapshot->'ket_qua'->'files'->-1->>'sha256'")
+            order = literal_column('dossiers.ma_ho_so COLLATE "C"')
+        else:
+            so = func.json_extract(d.c.snapshot, "$.ket_qua.so")
+            sha = func.json_extract(d.c.snapshot, "$.ket_qua.files[#-1].sha256")
+            order = d.c.ma_ho_so
+        query = select(
+            d.c.ma_ho_so,
+            d.c.ma_tthc,
+            d.c.trang_thai,
+            d.c.updated_at,
+            so.label("so"),
+            sha.label("sha"),
+            unfinished.label("in_flight"),
+            dead.label("dead"),
+        )
+        if by_codes:
+            return query  # the caller adds WHERE ma_ho_so IN (...)
+        query = query.where(or_(job_for, ref_for, d.c.origin_system == connector))
+        if period.start > FULL_START:
+            start, end = _utc_bounds(period)
+            query = query.where(and_(d.c.updated_at >= start, d.c.updated_at < end))
+        return query.order_by(order)
+
+    def _compare(
+        self,
+        run_id: int,
+        connector: str,
+        period: Period,
+        spill: sqlite3.Connection,
+        tally: _Tally,
+        progress: Progress | None,
+    ) -> None:
+        writer = _FindingWriter(self.engine, run_id, tally)
+        orphans: list[_Side] = []  # ministry-only candidates, looked up in the mirror in batches
+        remote = _remote_rows(spill)
+        with self.engine.connect() as conn:
+            rows = conn.execution_options(yield_per=_CHUNK, stream_results=True).execute(
+                self._province_query(connector, period)
+            )
+            r = next(remote, None)
+            for row in rows:
+                p = _Side(
+                    row.ma_ho_so,
+                    row.ma_tthc,
+                    row.trang_thai,
+                    as_utc(row.updated_at),
+                    row.so,
+                    row.sha,
+                    bool(row.in_flight),
+                    bool(row.dead),
+                )
+                tally.province += 1
+                while r is not None and r.ma_ho_so < p.ma_ho_so:
+                    orphans.append(r)
+                    if len(orphans) >= _FINDINGS_BATCH:
+                        self._orphans(connector, orphans, writer)
+                    r = next(remote, None)
+                if r is not None and r.ma_ho_so == p.ma_ho_so:
+                    self._pair(p, r, writer)
+                    r = next(remote, None)
+                elif p.in_flight:
+                    tally.in_flight += 1
+                else:
+                    writer.add("only_province", p, None)
+                if progress and tally.province % _CHUNK == 0:
+                    progress("comparing", tally.province)
+            rows.close()
+        while r is not None:
+            orphans.append(r)
+            if len(orphans) >= _FINDINGS_BATCH:
+                self._orphans(connector, orphans, writer)
+            r = next(remote, None)
+        self._orphans(connector, orphans, writer)
+        writer.flush()
+        if progress:
+            progress("comparing", tally.province)
+
+    def _pair(self, p: _Side, r: _Side, writer: _FindingWriter) -> None:
+        if p.in_flight:
+            writer.tally.in_flight += 1
+            return
+        kind = classify(p, r, self.stale_after)
+        if kind is None:
+            writer.tally.matched += 1
+        else:
+            writer.add(kind, p, r)
+
+    def _orphans(self, connector: str, orphans: list[_Side], writer: _FindingWriter) -> None:
+        """Ministry records with no routed mirror row: compared with the mirror row when
+        there is one (outside the period, or never routed there), else ministry-only."""
+        if not orphans:
+            return
+        codes = [o.ma_ho_so for o in orphans]
+        query = self._province_query(connector, default_period(), by_codes=True).where(
+            dossiers.c.ma_ho_so.in_(codes)
+        )
+        with self.engine.connect() as conn:
+            found = {
+                row.ma_ho_so: _Side(
+                    row.ma_ho_so,
+                    row.ma_tthc,
+                    row.trang_thai,
+                    as_utc(row.updated_at),
+                    row.so,
+                    row.sha,
+                    bool(row.in_flight),
+                    bool(row.dead),
+                )
+                for row in conn.execute(query)
+            }
+        for r in orphans:
+            p = found.get(r.ma_ho_so)
+            if p is None:
+                writer.add("only_ministry", None, r)
+            else:
+                writer.tally.province += 1
+                self._pair(p, r, writer)
+        orphans.clear()
+
+    # --- reading --------------------------------------------------------------------------
+
+    def list_runs(self, *, connector: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+        query = select(reconcile_runs).order_by(reconcile_runs.c.id.desc()).limit(limit)
+        if connector:
+            query = query.where(reconcile_runs.c.connector == connector)
+        with self.engine.connect() as conn:
+            return [_row(r) for r in conn.execute(query)]
+
+    def get_run(self, run_id: int) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(reconcile_runs).where(reconcile_runs.c.id == run_id)).first()
+        if row is None:
+            raise ReconcileError(f"there is no reconciliation run {run_id}", code="not_found")
+        return _row(row)
+
+    def findings(
+        self,
+        run_id: int,
+        *,
+        kind: str | None = None,
+        after_id: int = 0,
+        limit: int | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """The findings of a run in id order, read in pages (bounded memory)."""
+        left = limit
+        while left is None or left > 0:
+            page = _CHUNK if left is None else min(_CHUNK, left)
+            query = (
+                select(reconcile_findings)
+                .where(reconcile_findings.c.run_id == run_id, reconcile_findings.c.id > after_id)
+                .order_by(reconcile_findings.c.id)
+                .limit(page)
+            )
+            if kind:
+                query = query.where(reconcile_findings.c.kind == kind)
+            with self.engine.connect() as conn:
+                rows = [_row(r) for r in conn.execute(query)]
+            yield from rows
+            if len(rows) < page:
+                return
+            after_id = rows[-1]["id"]
+            if left is not None:
+                left -= len(rows)
+
+    # --- repair -----------------------------------------------------------------------------
+
+    async def repair(self, run_id: int, *, actor: str, dry_run: bool = False) -> dict[str, Any]:
+        """Enqueue what closes each unrepaired finding of the run (or, dry, say what would be).
+
+        Returns ``{"dry_run", "counts": {outcome: n}, "items": [...first 1000...]}``.
+        """
+        run = self.get_run(run_id)
+        connector = run["connector"]
+        counts: dict[str, int] = {}
+        items: list[dict[str, Any]] = []
+        pulled_first = False
+        for finding in list(self._unrepaired(run_id)):
+            if finding["kind"] == "only_ministry":
+                if not dry_run and not pulled_first:
+                    await self.hub.pull_once(connector)
+                    pulled_first = True
+                outcome, detail = await self._pull(connector, finding, run_id, actor, dry_run)
+            else:
+                outcome, detail = await asyncio.to_thread(
+                    self._resend, connector, finding, run_id, actor, dry_run
+                )
+            counts[outcome] = counts.get(outcome, 0) + 1
+            if len(items) < 1000:
+                items.append({"ma_ho_so": finding["ma_ho_so"], "kind": finding["kind"]} | detail)
+        if not dry_run:
+            done = sum(n for k, n in counts.items() if k in ("enqueued", "pulled"))
+            with self.engine.begin() as conn:
+                conn.execute(
+                    update(reconcile_runs)
+                    .where(reconcile_runs.c.id == run_id)
+                    .values(repaired=reconcile_runs.c.repaired + done)
+                )
+            notify = getattr(self.hub.worker, "notify", None)
+            if notify is not None and counts.get("enqueued"):
+                notify()
+        return {"run": run_id, "dry_run": dry_run, "counts": counts, "items": items}
+
+    def _unrepaired(self, run_id: int) -> Iterator[dict[str, Any]]:
+        for finding in self.findings(run_id):
+            if finding["repair"] is None:
+                yield finding
+
+    def _resend(
+        self, connector: str, finding: dict[str, Any], run_id: int, actor: str, dry_run: bool
+    ) -> tuple[str, dict[str, Any]]:
+        ma = finding["ma_ho_so"]
+        now = utcnow()
+        with self.engine.begin() as conn:
+            dead = conn.execute(
+                select(func.count())
+                .select_from(jobs)
+                .where(
+                    jobs.c.connector == connector,
+                    jobs.c.ma_ho_so == ma,
+                    jobs.c.state == JobState.DEAD.value,
+                )
+            ).scalar_one()
+            latest = conn.execute(
+                select(events.c.id, events.c.type)
+                .where(events.c.ma_ho_so == ma)
+                .order_by(events.c.sequence.desc())
+                .limit(1)
+            ).first()
+            mirror = conn.execute(
+                select(dossiers.c.snapshot, dossiers.c.last_sequence).where(
+                    dossiers.c.ma_ho_so == ma
+                )
+            ).first()
+            if dead:
+                return self._record(
+                    conn, finding, "blocked", "a dead job comes first: re-run it", actor, dry_run
+                )
+            if latest is None or mirror is None:
+                return self._record(
+                    conn, finding, "blocked", "no province event to re-send", actor, dry_run
+                )
+            event_type = _repair_type(finding["kind"], EventType(latest.type), mirror.snapshot)
+            event_id = repair_event_id(latest.id, run_id)
+            key = f"{connector}:{event_id}"
+            detail = {"event_type": event_type.value, "event_id": event_id, "key": key}
+            if dry_run:
+                return "would_enqueue", detail
+            if conn.execute(select(events.c.id).where(events.c.id == event_id)).first() is None:
+                seq = int(mirror.last_sequence) + 1
+                conn.execute(
+                    update(dossiers).where(dossiers.c.ma_ho_so == ma).values(last_sequence=seq)
+                )
+                # The snapshot is validated as the worker will read it back.
+                snapshot = Dossier.model_validate(mirror.snapshot).model_dump(mode="json")
+                conn.execute(
+                    insert(events).values(
+                        id=event_id,
+                        ma_ho_so=ma,
+                        sequence=seq,
+                        type=event_type.value,
+                        occurred_at=now,
+                        received_at=now,
+                        snapshot=snapshot,
+                    )
+                )
+                conn.execute(
+                    insert(jobs).values(
+                        connector=connector,
+                        ma_ho_so=ma,
+                        event_id=event_id,
+                        sequence=seq,
+                        state=JobState.PENDING.value,
+                        attempts=0,
+                        next_run_at=now,
+                        idempotency_key=key,
+                        ma_tthc=finding["ma_tthc"],
+                        operator_reason=f"reconcile run {run_id}: {finding['kind']}",
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+            return self._record(conn, finding, "enqueued", key, actor, dry_run, detail)
+
+    async def _pull(
+        self, connector: str, finding: dict[str, Any], run_id: int, actor: str, dry_run: bool
+    ) -> tuple[str, dict[str, Any]]:
+        ma = finding["ma_ho_so"]
+        if dry_run:
+            return "would_pull", {"detail": "pull into the inbox"}
+        with self.engine.connect() as conn:
+            held = conn.execute(
+                select(inbox.c.id).where(inbox.c.connector == connector, inbox.c.ma_ho_so == ma)
+            ).first()
+        if held is None:
+            target = self.hub.connectors[connector]
+            if Capability.FETCH not in target.capabilities:
+                return self._record_now(
+                    finding, "blocked", "the ministry cannot be looked up", actor
+                )
+            try:
+                remote = await target.fetch(ma)
+            except HubError as exc:
+                return self._record_now(finding, "failed", exc.reason, actor)
+            if remote is None or remote.dossier is None:
+                return self._record_now(
+                    finding, "failed", "the ministry's record is not a whole dossier", actor
+                )
+            item = PulledDossier(remote_id=remote.remote_id or ma, dossier=remote.dossier)
+            await asyncio.to_thread(
+                self.store.store_pulled, connector, [item], self.store.get_cursor(connector)
+            )
+        return self._record_now(finding, "pulled", "in the inbox", actor)
+
+    def _record_now(
+        self, finding: dict[str, Any], outcome: str, detail: str, actor: str
+    ) -> tuple[str, dict[str, Any]]:
+        with self.engine.begin() as conn:
+            return self._record(conn, finding, outcome, detail, actor, False)
+
+    def _record(
+        self,
+        conn: Any,
+        finding: dict[str, Any],
+        outcome: str,
+        detail: str,
+        actor: str,
+        dry_run: bool,
+        extra: dict[str, Any] | None = None,
+    ) -> tuple[str, dict[str, Any]]:
+        info = {"detail": detail, **(extra or {})}
+        if dry_run:
+            return f"would_{outcome}" if outcome != "blocked" else "blocked", info
+        conn.execute(
+            update(reconcile_findings)
+            .where(reconcile_findings.c.id == finding["id"])
+            .values(repair=outcome, repair_detail=detail)
+        )
+        conn.execute(
+            insert(audit_log).values(
+                at=utcnow(),
+                actor=actor,
+                action=f"reconcile_{outcome}",
+                target=f"reconcile run {finding['run_id']}: {finding['ma_ho_so']}",
+                reason=finding["kind"],
+                count=1 if outcome in ("enqueued", "pulled") else 0,
+                detail={"finding": finding["id"], **info},
+            )
+        )
+        return outcome, info
+
+
+def classify(p: _Side, r: _Side, stale_after: timedelta) -> str | None:
+    """The kind of difference between the two sides of one dossier, or None."""
+    if p.status != r.status:
+        return "status_mismatch"
+    if (p.so or None) != (r.so or None) or (p.sha or None) != (r.sha or None):
+        return "result_mismatch"
+    if p.updated_at and r.updated_at and p.updated_at - r.updated_at > stale_after:
+        return "stale"
+    return None
+
+
+def repair_event_id(event_id: str, run_id: int) -> str:
+    """``<event id>:repair:<run id>``, shortened with a hash when too long for an event id."""
+    out = f"{event_id}:repair:{run_id}"
+    if len(out) <= 100:
+        return out
+    digest = hashlib.sha256(event_id.encode()).hexdigest()[:16]
+    return f"{event_id[:60]}~{digest}:repair:{run_id}"
+
+
+def _repair_type(kind: str, latest: EventType, snapshot: dict[str, Any]) -> EventType:
+    """The event type a repair re-sends: the latest one, as a whole-state sync; where the
+    ministry lacks the result (a result difference, a lost dossier with a result), the
+    result itself."""
+    if kind in ("result_mismatch", "only_province") and snapshot.get("ket_qua"):
+        return EventType.RESULT  # the whole state and the result files, not the state alone
+    if latest is EventType.PROGRESS:
+        return EventType.UPDATED  # a step alone cannot land where the dossier is missing
+    return latest
+
+
+def _utc_bounds(period: Period) -> tuple[datetime, datetime]:
+    start = datetime.combine(period.start, time.min, VN).astimezone(UTC)
+    end = datetime.combine(period.end + timedelta(days=1), time.min, VN).astimezone(UTC)
+    return start, end
+
+
+def _remote_rows(spill: sqlite3.Connection) -> Iterator[_Side]:
+    cursor = spill.execute("SELECT ma, ma_tthc, status, updated_at, so, sha FROM r ORDER BY ma")
+    while True:
+        chunk = cursor.fetchmany(_CHUNK)
+        if not chunk:
+            return
+        for ma, ma_tthc, status, updated, so, sha in chunk:
+            yield _Side(
+                ma, ma_tthc, status, datetime.fromisoformat(updated) if updated else None, so, sha
+            )
+
+
+class _FindingWriter:
+    """Findings into the store in batches."""
+
+    def __init__(self, engine: Any, run_id: int, tally: _Tally) -> None:
+        self.engine = engine
+        self.run_id = run_id
+        self.tally = tally
+        self.batch: list[dict[str, Any]] = []
+
+    def add(self, kind: str, p: _Side | None, r: _Side | None) -> None:
+        self.tally.counts[kind] += 1
+        either = p or r
+        assert either is not None
+        action = "rerun_dead_job" if p is not None and p.dead and kind != "only_ministry" else None
+        self.batch.append(
+            {
+                "run_id": self.run_id,
+                "kind": kind,
+                "ma_ho_so": either.ma_ho_so,
+                "ma_tthc": (p.ma_tthc if p else None) or (r.ma_tthc if r else None),
+                "province_status": p.status if p else None,
+                "remote_status": r.status if r else None,
+                "province_result": _result_text(p),
+                "remote_result": _result_text(r),
+                "province_updated_at": p.updated_at if p else None,
+                "remote_updated_at": r.updated_at if r else None,
+                "action": action or ACTIONS[kind],
+                "repair": None,
+                "repair_detail": None,
+            }
+        )
+        if len(self.batch) >= _FINDINGS_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.batch:
+            with self.engine.begin() as conn:
+                conn.execute(insert(reconcile_findings), self.batch)
+            self.batch.clear()
+
+
+def _result_text(side: _Side | None) -> str | None:
+    if side is None or not (side.so or side.sha):
+        return None
+    return f"{side.so or '-'} / {(side.sha or '-')[:12]}"[:200]
+
+
+def status_label(value: int | None, language: str = "vi") -> str:
+    """``"4 Đang xử lý"``, or empty when the side has no status."""
+    if value is None:
+        return ""
+    try:
+        status = Status(value)
+    except ValueError:
+        return str(value)
+    return f"{value} {status.label_en if language == 'en' else status.label_vi}"
