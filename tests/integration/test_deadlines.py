@@ -324,3 +324,85 @@ def run_cli(*args: str, db: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [TTHC_HUB, *args], env=env, capture_output=True, text=True, timeout=60, check=False
     )
+
+
+def test_cli_lists_and_records_the_apology_once(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    hub = Hub(HubSettings(database_url=db), connectors={})
+    hub.store.ingest(
+        [event(20, 1), event(21, 1, ngay_hen_tra=DUE + timedelta(days=7))], hub.router.targets
+    )
+    hub.deadlines.run(now=DUE + MINUTE)  # 20 overdue; 21 a week ahead, fine
+    hub.engine.dispose()
+
+    vi = run_cli("dossiers", "at-risk", db=db)
+    assert vi.returncode == 0, vi.stderr
+    assert "Hồ sơ sắp đến hạn, quá hạn (1)" in vi.stdout and code(20) in vi.stdout
+    assert "Quá hạn" in vi.stdout and code(21) not in vi.stdout
+    en = run_cli("--lang", "en", "dossiers", "at-risk", "--overdue", "--ma-tthc", "1.011516", db=db)
+    assert "Overdue dossiers (1)" in en.stdout and "08:00 30/09/2025" in en.stdout
+    as_json = json.loads(run_cli("dossiers", "at-risk", "--json", db=db).stdout)
+    assert [d["ma_ho_so"] for d in as_json["items"]] == [code(20)]
+    assert (
+        run_cli("dossiers", "at-risk", "--json", "--connector", "molisa", db=db).stdout.count(
+            "ma_ho_so"
+        )
+        == 0
+    )
+
+    args = ("dossiers", "apologize", code(20), "--new-date", "2025-10-07 16:00")
+    first = run_cli(*args, "--reason", "Chờ kết quả đo đạc", "--by", "cb-mc", db=db)
+    assert first.returncode == 0, first.stderr
+    assert "16:00 07/10/2025" in first.stdout and "gửi muộn" in first.stdout
+    second = run_cli(*args, "--reason", "lần hai", db=db)
+    assert second.returncode == 2 and "only once" in second.stderr
+    assert "Traceback" not in second.stderr
+    bad = run_cli("dossiers", "apologize", code(21), "--new-date", "7/10", "--reason", "x", db=db)
+    assert bad.returncode == 2 and "YYYY-MM-DD HH:MM" in bad.stderr
+
+
+@pytest.fixture
+def api(tmp_path: Path, serve_app: Any) -> Any:
+    hub = Hub(HubSettings(database_url=f"sqlite:///{tmp_path / 'api.db'}"), connectors={})
+    server = serve_app(create_app(hub))
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        yield hub, client
+
+
+def test_api_lists_and_records_the_apology_once(api: Any) -> None:
+    hub, client = api
+    hub.store.ingest(
+        [event(30, 1), event(31, 1, ngay_hen_tra=DUE + timedelta(days=1))], hub.router.targets
+    )
+    hub.deadlines.run(now=DUE + MINUTE)  # 30 overdue, 31 at risk (due Wednesday 08:00)
+    at_risk = client.get("/api/v1/dossiers", params={"deadline": "at-risk"}).json()["items"]
+    assert [(d["ma_ho_so"], d["deadline_state"]) for d in at_risk] == [
+        (code(30), "overdue"),
+        (code(31), "at_risk"),
+    ]
+    overdue = client.get("/api/v1/dossiers", params={"deadline": "overdue"}).json()["items"]
+    assert [d["ma_ho_so"] for d in overdue] == [code(30)]
+    assert client.get("/api/v1/dossiers", params={"deadline": "soon"}).status_code == 422
+    # The one-dossier endpoint of hub/api.py still answers, now with the deadline columns.
+    one = client.get(f"/api/v1/dossiers/{code(31)}").json()["dossier"]
+    assert one["deadline_state"] == "at_risk" and one["ngay_hen_tra"].startswith("2025-10-01")
+
+    url = f"/api/v1/dossiers/{code(31)}/apology"
+    body = {"new_date": "2025-10-08T10:00:00", "reason": "Chờ ý kiến liên ngành"}
+    done = client.post(url, json=body)
+    assert done.status_code == 201, done.text
+    assert done.json()["ngay_hen_tra_moi"] == "2025-10-08T10:00:00+07:00"
+    again = client.post(url, json={**body, "new_date": "2025-10-15T10:00:00"})
+    assert again.status_code == 409 and "only once" in again.json()["errors"][0]["message_en"]
+    earlier = client.post(
+        f"/api/v1/dossiers/{code(30)}/apology", json={**body, "new_date": "2025-09-01T10:00:00"}
+    )
+    assert earlier.status_code == 422 and earlier.json()["errors"][0]["loc"] == "new_date"
+    unknown = client.post(f"/api/v1/dossiers/{code(99)}/apology", json=body)
+    assert unknown.status_code == 404
+    updates = client.get("/api/v1/updates").json()["items"]
+    assert [u["kind"] for u in updates] == [
+        "deadline_overdue",
+        "deadline_at_risk",
+        "appointment_rescheduled",
+    ]

@@ -1,0 +1,91 @@
+"""Dossier deadlines in the API: the at-risk and overdue list, and the apology's new date.
+
+``GET /api/v1/dossiers/{ma_ho_so}`` (one dossier's mirror and jobs) stays in hub/api.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from hub.auth import Principal, requires
+from hub.calendar import TZ
+from hub.deadlines import ApologyRefused
+from hub.service import Hub
+
+__all__ = ["build"]
+
+_STATUS = {"not_found": 404, "refused": 409, "invalid": 422}
+_VI = {
+    "not_found": "không có hồ sơ này",
+    "refused": "không ghi nhận được: chỉ được hẹn lại một lần, với hồ sơ chưa giải quyết xong",
+    "invalid": "ngày hẹn mới phải sau ngày hẹn hiện tại và phải có lý do",
+}
+
+
+class ApologyBody(BaseModel):
+    """The apology letter: the new appointment date (province time if no offset), why."""
+
+    new_date: datetime
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+def _json(data: Any, status: int = 200) -> JSONResponse:
+    return JSONResponse(json.loads(json.dumps(data, default=str)), status_code=status)
+
+
+def build(hub: Hub) -> APIRouter:
+    keys = hub.settings.api_keys
+    router = APIRouter(prefix="/api/v1", tags=["deadlines"])
+    as_reader = Depends(requires(keys, "viewer", "province-ingest"))
+    as_operator = Depends(requires(keys, "operator"))
+
+    @router.get("/dossiers", dependencies=[as_reader])
+    async def list_dossiers(
+        deadline: Literal["at-risk", "overdue"] = "at-risk",
+        connector: str | None = None,
+        ma_tthc: str | None = None,
+        limit: int = Query(500, ge=1, le=5000),
+    ) -> JSONResponse:
+        """Dossiers at risk (within one working day of the deadline, or past it) or only
+        overdue, as the deadline watch last left them; soonest deadline first."""
+        rows = await asyncio.to_thread(
+            hub.deadlines.list_dossiers,
+            overdue_only=deadline == "overdue",
+            connector=connector,
+            ma_tthc=ma_tthc,
+            limit=limit,
+        )
+        return _json({"items": rows})
+
+    @router.post("/dossiers/{ma_ho_so}/apology", status_code=201)
+    async def apology(
+        ma_ho_so: str, body: ApologyBody, who: Principal = as_operator
+    ) -> JSONResponse:
+        """Record the new appointment date of the apology letter; a second is refused."""
+        new_date = body.new_date if body.new_date.tzinfo else body.new_date.replace(tzinfo=TZ)
+        try:
+            result = await asyncio.to_thread(
+                hub.deadlines.record_apology,
+                ma_ho_so,
+                new_date,
+                actor=who.name,
+                reason=body.reason,
+            )
+        except ApologyRefused as exc:
+            error = {
+                "loc": "new_date" if exc.code == "invalid" else "ma_ho_so",
+                "type": exc.code,
+                "message_en": exc.reason,
+                "message_vi": _VI.get(exc.code, exc.reason),
+            }
+            return _json({"errors": [error]}, _STATUS.get(exc.code, 409))
+        return _json(result, 201)
+
+    return router
