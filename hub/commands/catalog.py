@@ -185,8 +185,10 @@ def catalog_deadline(
     """Ngày hẹn trả and each step's deadline for a dossier received at ``--received``."""
     from datetime import datetime
 
-    from hub.calendar import TZ, DeadlineError, default_calendar
+    from hub.calendar import TZ, DeadlineError, WorkingCalendar
+    from hub.errors import ConfigError
     from hub.i18n import t
+    from hub.settings import HubSettings
 
     try:
         received_at = datetime.strptime(received.strip(), "%Y-%m-%d %H:%M").replace(tzinfo=TZ)
@@ -194,7 +196,12 @@ def catalog_deadline(
         raise _fail(f"{t('catalog.bad_date')}: {received!r} (YYYY-MM-DD HH:MM)") from None
     procedure = _procedure(_catalog(config), code)
     try:
-        plan = default_calendar().deadline_plan(procedure, received_at, variant)
+        # The settings' office hours and day-off files ([calendar]), as the hub counts.
+        calendar = WorkingCalendar(HubSettings().calendar)
+    except ConfigError as exc:
+        raise _fail(f"configuration error: {exc.reason}") from None
+    try:
+        plan = calendar.deadline_plan(procedure, received_at, variant)
     except DeadlineError as exc:
         raise _fail(str(exc)) from None
     if as_json:

@@ -79,7 +79,7 @@ def build(hub: Hub) -> APIRouter:
         received: str = Query(description="ISO 8601; without an offset, local time (UTC+7)"),
         variant: str | None = None,
     ) -> JSONResponse:
-        from hub.calendar import TZ, DeadlineError, default_calendar
+        from hub.calendar import TZ, DeadlineError
         from hub.commands.catalog import plan_json
 
         p = hub.catalog.get(ma_tthc)
@@ -92,7 +92,7 @@ def build(hub: Hub) -> APIRouter:
         if received_at.tzinfo is None:
             received_at = received_at.replace(tzinfo=TZ)
         try:
-            plan = default_calendar().deadline_plan(p, received_at, variant)
+            plan = hub.calendar.deadline_plan(p, received_at, variant)  # office hours: settings
         except DeadlineError as exc:
             return _error("variant", "deadline_unavailable", str(exc), 422)
         return JSONResponse(plan_json(plan))

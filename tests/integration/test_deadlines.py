@@ -406,3 +406,42 @@ def test_api_lists_and_records_the_apology_once(api: Any) -> None:
         "deadline_at_risk",
         "appointment_rescheduled",
     ]
+
+
+# --- the calendar from the settings ----------------------------------------------------------
+
+
+def test_office_hours_from_toml_reach_ingest_and_the_catalog_cli(tmp_path: Path) -> None:
+    day_off = tmp_path / "2025-tinh.json"
+    day_off.write_text(
+        json.dumps(
+            {"nam": 2025, "ngay_nghi": [{"ngay": "2025-09-29", "ly_do": "Nghỉ bù của tỉnh"}]}
+        ),
+        encoding="utf-8",
+    )
+    config = tmp_path / "hub.toml"
+    config.write_text(
+        f'database_url = "sqlite:///{tmp_path / "cal.db"}"\n'
+        "[calendar]\n"
+        'sessions = [{start = "07:00", end = "11:00"}, {start = "13:00", end = "16:30"}]\n'
+        f'calendar_files = ["{day_off}"]\n',
+        encoding="utf-8",
+    )
+    os.environ["TTHC_HUB_CONFIG"] = str(config)
+    try:
+        hub = Hub(HubSettings(), connectors={})
+    finally:
+        del os.environ["TTHC_HUB_CONFIG"]
+    hub.store.ingest([event(40, 1)], hub.router.targets)
+    # The clock starts at 08:00 inside the morning session; the province's day off on
+    # Monday 29/09 pushes the tenth working day to Wednesday.
+    assert hub.store.get_dossier(code(40))["ngay_hen_tra"] == datetime(  # type: ignore[index]
+        2025, 10, 1, 8, 0, tzinfo=TZ
+    )
+    hub.engine.dispose()
+    cli = run_cli(
+        "catalog", "deadline", "1.011516", "--received", "2025-09-16 08:00", "--json",
+        "--config", str(config), db="sqlite://",
+    )  # fmt: skip
+    assert cli.returncode == 0, cli.stderr
+    assert json.loads(cli.stdout)["ngay_hen_tra"] == "2025-10-01T08:00:00+07:00"
