@@ -271,6 +271,7 @@ def _mount_command_groups() -> None:
 COMMAND_GROUPS: dict[str, str] = {
     "jobs": "hub.commands.jobs",
     "catalog": "hub.commands.catalog",
+    "reconcile": "hub.commands.reconcile",
     "dossiers": "hub.commands.dossiers",
 }
 _mount_command_groups()

@@ -61,4 +61,21 @@ def build_scheduler(hub: Hub) -> AsyncIOScheduler:
         misfire_grace_time=max(1, math.ceil(watch_every)),
         next_run_time=datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")),  # a run at start too
     )
+    # The nightly reconciliation (hub/reconcile.py), every listable connector, whole period.
+    scheduler.add_job(
+        _reconcile_all,
+        "cron",
+        args=[hub],
+        hour=hub.settings.scheduler.reconcile_cron_hour,
+        minute=15,
+        id="reconcile",
+        max_instances=1,
+        coalesce=True,
+    )
     return scheduler
+
+
+async def _reconcile_all(hub: Hub) -> list[int]:
+    from hub.reconcile import Reconciler
+
+    return await Reconciler(hub).run_all(actor="scheduler")

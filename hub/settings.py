@@ -75,6 +75,9 @@ class SchedulerSettings(BaseModel):
     pull_interval_seconds: float = Field(default=60.0, gt=0)
     #: How often to ask ministries that process our dossiers (TRACK) for news.
     track_interval_seconds: float = Field(default=120.0, gt=0)
+    #: The nightly reconciliation with every ministry that can list (hub/reconcile.py), at
+    #: this hour, province time.
+    reconcile_cron_hour: int = Field(default=3, ge=0, le=23)
     #: How often the deadline watch looks for dossiers at risk or overdue (hub/deadlines.py).
     deadline_watch_seconds: float = Field(default=300.0, gt=0)
 

@@ -6,4 +6,9 @@
 from __future__ import annotations
 
 #: Modules whose ``build(hub)`` router the API includes, in order.
-ROUTERS: list[str] = ["hub.routes.ops", "hub.routes.catalog", "hub.routes.dossiers"]
+ROUTERS: list[str] = [
+    "hub.routes.ops",
+    "hub.routes.catalog",
+    "hub.routes.dossiers",
+    "hub.routes.reconcile",
+]

@@ -14,6 +14,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from hub.logging import setup_logging
 from hub.reconcile import Reconciler
 from hub.reconcile_report import render
 from hub.service import Hub
@@ -214,3 +215,73 @@ def test_runs_are_listed_shown_and_reports_render(hub: Hub, mock) -> None:  # ty
 def _count(hub: Hub, table: Any) -> int:
     with hub.engine.connect() as conn:
         return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+
+def test_api_and_cli_run_list_show_and_report(db_url, mock, serve_app, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from hub.api import create_app
+    from hub.cli import app as cli
+
+    server, admin = mock
+    settings = settings_for(db_url, server.url)
+    hub = Hub(settings)
+    codes = synced_hub(hub, 2)
+
+    async def send() -> None:
+        try:
+            await hub.worker.run_until_idle(timeout=60)
+        finally:
+            await hub.aclose()
+
+    asyncio.run(send())
+    admin.post("/_mock/plant", json={"remove": [codes[0]]})
+    api = serve_app(create_app(Hub(settings)))
+    with httpx.Client(base_url=api.url, timeout=30) as client:
+        made = client.post("/api/v1/reconcile", json={"connector": "molisa", "dry_run": True})
+        assert made.status_code == 201, made.text
+        run_id = made.json()["runs"][0]["id"]
+        assert made.json()["runs"][0]["counts"]["only_province"] == 1
+        assert [r["id"] for r in client.get("/api/v1/reconcile").json()["runs"]] == [run_id]
+        shown = client.get(f"/api/v1/reconcile/{run_id}").json()
+        assert [f["ma_ho_so"] for f in shown["findings"]] == [codes[0]]
+        for fmt in ("json", "csv", "xlsx", "html"):
+            report = client.get(f"/api/v1/reconcile/{run_id}/report.{fmt}")
+            assert report.status_code == 200 and report.content
+        assert client.get("/api/v1/reconcile/999").status_code == 404
+
+    env = {
+        "TTHC_HUB_DATABASE_URL": db_url,
+        "TTHC_HUB_CONNECTORS__MOLISA__BASE_URL": server.url,
+        "TTHC_HUB_CONNECTORS__MOLISA__ACCEPT_KEY": "test-key",
+        "TTHC_HUB_ROUTES": json.dumps([{"connector": "molisa", "ma_tthc": ["1.001776"]}]),
+        "TTHC_HUB_CONFIG": str(tmp_path / "none.toml"),
+    }
+    (tmp_path / "none.toml").write_text("")
+    try:
+        runner = CliRunner()
+        out = tmp_path / "r.html"
+        done = runner.invoke(
+            cli,
+            [
+                "reconcile",
+                "--connector",
+                "molisa",
+                "--format",
+                "html",
+                "--out",
+                str(out),
+                "--repair",
+                "--dry-run",
+            ],
+            env=env,
+        )
+        assert done.exit_code == 0, done.output
+        assert "<svg" in out.read_text()
+        listed = runner.invoke(cli, ["reconcile", "list"], env=env)
+        assert listed.exit_code == 0 and f"│ {run_id} " in listed.output
+        shown_cli = runner.invoke(cli, ["reconcile", "show", str(run_id)], env=env)
+        assert shown_cli.exit_code == 0 and codes[0] in shown_cli.output
+    finally:
+        # The CLI pointed the logs at the runner's stream, closed now: back to stderr.
+        setup_logging("json", "WARNING")

@@ -1,0 +1,109 @@
+"""Reconciliation API: run, list, show, reports (rules in hub/reconcile.py)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from hub.auth import Principal, requires
+from hub.connector import Period
+from hub.reconcile import FULL_START, ReconcileError, Reconciler, default_period
+from hub.reconcile_report import FORMATS, MEDIA_TYPES, render
+from hub.service import Hub
+
+__all__ = ["build"]
+
+
+class ReconcileBody(BaseModel):
+    connector: str | None = Field(default=None, description="default: every listable one")
+    start: date | None = Field(default=None, alias="from")
+    end: date | None = Field(default=None, alias="to")
+    stale_hours: float = Field(default=24.0, gt=0)
+    repair: bool = False
+    dry_run: bool = False
+
+
+def _json(data: Any, status: int = 200) -> JSONResponse:
+    return JSONResponse(json.loads(json.dumps(data, default=str)), status_code=status)
+
+
+def _error(exc: ReconcileError | ValueError) -> JSONResponse:
+    code = getattr(exc, "code", "invalid")
+    reason = getattr(exc, "reason", str(exc))
+    status = 404 if code == "not_found" else 422
+    error = {"loc": "", "type": code, "message_en": reason, "message_vi": reason}
+    return _json({"errors": [error]}, status)
+
+
+def build(hub: Hub) -> APIRouter:
+    keys = hub.settings.api_keys
+    router = APIRouter(prefix="/api/v1/reconcile", tags=["reconciliation"])
+    viewer = Depends(requires(keys, "viewer"))
+    as_operator = Depends(requires(keys, "operator"))
+
+    @router.post("")
+    async def run(body: ReconcileBody, who: Principal = as_operator) -> JSONResponse:
+        """Run now (the answer comes when the runs are done); repair if asked."""
+        rec = Reconciler(hub, stale_after=timedelta(hours=body.stale_hours))
+        names = [body.connector] if body.connector else rec.list_connectors()
+        try:
+            period = Period(body.start or FULL_START, body.end or default_period().end)
+        except ValueError as exc:
+            return _error(exc)
+        try:
+            ids = [await rec.run(n, period, actor=who.name) for n in names]
+            repairs = [
+                await rec.repair(i, actor=who.name, dry_run=body.dry_run)
+                for i in ids
+                if body.repair
+            ]
+        except ReconcileError as exc:
+            return _error(exc)
+        return _json({"runs": [rec.get_run(i) for i in ids], "repairs": repairs}, 201)
+
+    @router.get("", dependencies=[viewer])
+    async def list_runs(
+        connector: str | None = None, limit: int = Query(50, ge=1, le=1000)
+    ) -> JSONResponse:
+        return _json({"runs": Reconciler(hub).list_runs(connector=connector, limit=limit)})
+
+    @router.get("/{run_id}", dependencies=[viewer])
+    async def show(
+        run_id: int,
+        kind: str | None = None,
+        after_id: int = Query(0, ge=0),
+        limit: int = Query(500, ge=1, le=5000),
+    ) -> JSONResponse:
+        rec = Reconciler(hub)
+        try:
+            run = rec.get_run(run_id)
+        except ReconcileError as exc:
+            return _error(exc)
+        findings = list(rec.findings(run_id, kind=kind, after_id=after_id, limit=limit))
+        return _json({"run": run, "findings": findings})
+
+    @router.get("/{run_id}/report.{fmt}", dependencies=[viewer])
+    async def report(
+        run_id: int, fmt: str, lang: str = Query("vi", pattern="^(vi|en)$")
+    ) -> Response:
+        rec = Reconciler(hub)
+        if fmt not in FORMATS:
+            return _error(ValueError(f"unknown report format {fmt!r}; use {', '.join(FORMATS)}"))
+        try:
+            run = rec.get_run(run_id)
+        except ReconcileError as exc:
+            return _error(exc)
+        body = render(rec, [run], fmt, language=lang)
+        name = f"doi-soat-{run_id}.{fmt}"
+        return Response(
+            body,
+            media_type=MEDIA_TYPES[fmt],
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    return router
