@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Literal
+from typing import Literal, TextIO
 
 import structlog
 
@@ -13,13 +13,18 @@ from hub.masking import structlog_processor
 __all__ = ["get_logger", "setup_logging"]
 
 
-def setup_logging(fmt: Literal["auto", "json", "console"] = "auto", level: str = "INFO") -> None:
-    """Configure structlog (and the stdlib root logger it renders through)."""
-    as_json = fmt == "json" or (fmt == "auto" and not sys.stderr.isatty())
+def setup_logging(
+    fmt: Literal["auto", "json", "console"] = "auto",
+    level: str = "INFO",
+    stream: TextIO | None = None,
+) -> None:
+    """Configure structlog: one line per event on ``stream`` (default stderr)."""
+    stream = stream or sys.stderr
+    as_json = fmt == "json" or (fmt == "auto" and not stream.isatty())
     renderer: structlog.typing.Processor = (
         structlog.processors.JSONRenderer(ensure_ascii=False)
         if as_json
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        else structlog.dev.ConsoleRenderer(colors=stream.isatty())
     )
     structlog.configure(
         processors=[
@@ -32,7 +37,7 @@ def setup_logging(fmt: Literal["auto", "json", "console"] = "auto", level: str =
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=stream),
         cache_logger_on_first_use=False,
     )
 
