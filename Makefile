@@ -26,6 +26,9 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check hub connectors mocks tests
 
+bench: $(STAMP)  ## reconciliation at 10k, 100k and 1M dossiers vs a one-query SQL baseline (SIZES=10000,100000)
+	$(BIN)/python bench/reconcile_bench.py $(if $(SIZES),--sizes $(SIZES),)
+
 serve: $(STAMP)
 	$(BIN)/tthc-hub serve
 

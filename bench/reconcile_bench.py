@@ -1,0 +1,297 @@
+"""Reconciliation at volume: MOLISA with N dossiers on each side (``make bench``).
+
+For each size, the MOLISA mock (in this process) is seeded synthetically with N
+province-synced records (``POST /_mock/seed_bulk``, generated from their index) and a
+few planted differences; a SQLite mirror with the same N dossiers (and a finished job
+each) is written beside it. Then, each in its own subprocess so that its peak memory
+(``ru_maxrss``) is its own:
+
+* ``hub``: :meth:`hub.reconcile.Reconciler.run` (listing over HTTP, spill, sorted merge,
+  findings stored);
+* ``baseline``: the same listing loaded into a table of the same SQLite database, then
+  the comparison as one SQL query (``LEFT JOIN`` both ways, counts per kind).
+
+Both read the ministry's listing over loopback HTTP the same way; the ratio is hub /
+baseline. Results go to ``bench/results/reconcile-<time>.json``.
+
+    .venv/bin/python bench/reconcile_bench.py --sizes 10000,100000,1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+RESULTS = Path(__file__).parent / "results"
+PREFIX = "BULK-"
+PROCEDURES = ("1.001776", "1.001731")
+WHEN = datetime(2026, 11, 20, 9, 30, 0)  # the records' NgayCapNhat, Vietnam time
+PAGE = 500
+
+
+def _settings(db: str, url: str):  # type: ignore[no-untyped-def]
+    from hub.settings import HubSettings, RouteRule
+
+    return HubSettings(
+        database_url=f"sqlite:///{db}",
+        routes=[RouteRule(connector="molisa", ma_tthc=list(PROCEDURES))],
+        connectors={"molisa": {"base_url": url, "accept_key": "test-key", "page_size": PAGE}},
+    )
+
+
+def build_mirror(db: str, url: str, n: int) -> None:
+    """The mirror of the N bulk records (stdlib sqlite3, batched: it is set-up, not measured)."""
+    from hub.service import Hub
+    from mocks.molisa.state import bulk_row
+
+    hub = Hub(_settings(db, url))  # creates the schema
+    hub.engine.dispose()
+    updated = (WHEN - timedelta(hours=7)).replace(tzinfo=UTC).isoformat(sep=" ")
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA synchronous=OFF")
+    batch_d, batch_e, batch_j = [], [], []
+    for i in range(n):
+        row = bulk_row(i, PREFIX, WHEN, PROCEDURES)
+        snap: dict[str, object] = {}
+        if row.so:
+            snap = {"ket_qua": {"so": row.so, "files": [{"sha256": row.sha256}]}}
+        batch_d.append(
+            (
+                row.ma_ho_so,
+                row.ma_tthc,
+                int(row.status_id),
+                "province",
+                json.dumps(snap),
+                updated,
+                updated,
+            )
+        )
+        batch_e.append((f"e{i}", row.ma_ho_so, updated, updated))
+        batch_j.append((row.ma_ho_so, f"e{i}", f"molisa:e{i}", row.ma_tthc, updated, updated))
+        if len(batch_d) == 20000 or i == n - 1:
+            conn.executemany(
+                "INSERT INTO dossiers (ma_ho_so, ma_tthc, trang_thai, origin, last_sequence,"
+                " snapshot, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?, ?)",
+                batch_d,
+            )
+            conn.executemany(
+                "INSERT INTO events (id, ma_ho_so, sequence, type, occurred_at, received_at,"
+                " snapshot) VALUES (?, ?, 1, 'dossier.received', ?, ?, '{}')",
+                batch_e,
+            )
+            conn.executemany(
+                "INSERT INTO jobs (connector, ma_ho_so, event_id, sequence, state, attempts,"
+                " next_run_at, idempotency_key, ma_tthc, created_at, updated_at)"
+                " VALUES ('molisa', ?, ?, 1, 'succeeded', 1, ?, ?, ?, ?, ?)",
+                [(m, e, u, k, t, u, u) for m, e, k, t, u, _ in batch_j],
+            )
+            conn.commit()
+            batch_d.clear()
+            batch_e.clear()
+            batch_j.clear()
+    conn.execute("ANALYZE")
+    conn.commit()
+    conn.close()
+
+
+def plant(admin, n: int) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """One difference in a thousand, of every kind."""
+    step = 1000
+    idx = list(range(7, n, step))
+    code = lambda i: f"{PREFIX}{i:07d}"  # noqa: E731
+    removed = [code(i) for i in idx[0::4]]
+    status = [{"MaHoSo": code(i), "StatusId": "8"} for i in idx[1::4]]
+    result = [{"MaHoSo": code(i), "SoQuyetDinh": "X/QĐ"} for i in idx[2::4]]
+    added = [{"MaHoSo": f"ZZ-{i:07d}", "MaTTHC": PROCEDURES[0], "StatusId": "1"} for i in idx[3::4]]
+    admin.post(
+        "/_mock/plant", json={"remove": removed, "alter": status + result, "add": added}
+    ).raise_for_status()
+    return {
+        "only_province": len(removed),
+        "status_mismatch": len(status),
+        "result_mismatch": len(result),
+        "only_ministry": len(added),
+    }
+
+
+# --- the measured children -----------------------------------------------------------
+
+
+async def _hub_run(db: str, url: str) -> dict[str, object]:
+    from hub.connector import Period
+    from hub.reconcile import Reconciler
+    from hub.service import Hub
+
+    hub = Hub(_settings(db, url), migrate=False)
+    try:
+        rec = Reconciler(hub)
+        run_id = await rec.run("molisa", Period(WHEN.date(), WHEN.date() + timedelta(days=400)))
+        run = rec.get_run(run_id)
+        return {
+            "counts": run["counts"],
+            "province": run["province_count"],
+            "remote": run["remote_count"],
+        }
+    finally:
+        await hub.aclose()
+
+
+async def _baseline_run(db: str, url: str) -> dict[str, object]:
+    from hub.connector import Period
+    from hub.service import Hub
+
+    hub = Hub(_settings(db, url), migrate=False)
+    conn = sqlite3.connect(db)
+    try:
+        conn.execute(
+            "CREATE TEMP TABLE r (ma TEXT, status INTEGER, updated_at TEXT, so TEXT, sha TEXT)"
+        )
+        batch = []
+        period = Period(WHEN.date(), WHEN.date() + timedelta(days=400))
+        async for rec in hub.connectors["molisa"].list_remote(period):
+            batch.append(
+                (
+                    rec.ma_ho_so,
+                    int(rec.trang_thai) if rec.trang_thai else None,
+                    rec.updated_at.isoformat() if rec.updated_at else None,
+                    rec.result_number,
+                    rec.result_sha256,
+                )
+            )
+            if len(batch) >= 5000:
+                conn.executemany("INSERT INTO r VALUES (?, ?, ?, ?, ?)", batch)
+                batch.clear()
+        conn.executemany("INSERT INTO r VALUES (?, ?, ?, ?, ?)", batch)
+        conn.execute("CREATE INDEX temp.ix_r ON r (ma)")
+        so = "json_extract(d.snapshot, '$.ket_qua.so')"
+        sha = "json_extract(d.snapshot, '$.ket_qua.files[#-1].sha256')"
+        row = conn.execute(
+            f"""
+            WITH p AS (SELECT d.ma_ho_so AS ma, d.trang_thai AS status, {so} AS so, {sha} AS sha
+                       FROM dossiers d
+                       WHERE EXISTS (SELECT 1 FROM jobs j WHERE j.connector = 'molisa'
+                                     AND j.ma_ho_so = d.ma_ho_so))
+            SELECT
+              (SELECT count(*) FROM p WHERE NOT EXISTS (SELECT 1 FROM r WHERE r.ma = p.ma)),
+              (SELECT count(*) FROM r WHERE NOT EXISTS (SELECT 1 FROM p WHERE p.ma = r.ma)),
+              (SELECT count(*) FROM p JOIN r ON r.ma = p.ma WHERE p.status != r.status),
+              (SELECT count(*) FROM p JOIN r ON r.ma = p.ma WHERE p.status = r.status
+                 AND (coalesce(p.so, '') != coalesce(r.so, '')
+                      OR coalesce(p.sha, '') != coalesce(r.sha, '')))
+            """
+        ).fetchone()
+        keys = ("only_province", "only_ministry", "status_mismatch", "result_mismatch")
+        return {"counts": dict(zip(keys, row, strict=True))}
+    finally:
+        conn.close()
+        await hub.aclose()
+
+
+def child(kind: str, db: str, url: str) -> None:
+    started = time.perf_counter()
+    fn = _hub_run if kind == "hub" else _baseline_run
+    out = asyncio.run(fn(db, url))
+    out["seconds"] = round(time.perf_counter() - started, 2)
+    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    print(json.dumps(out))
+
+
+def measure(kind: str, db: str, url: str) -> dict[str, object]:
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", kind, "--db", db, "--url", url],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TTHC_HUB_LOG_LEVEL": "WARNING"},
+    )
+    if proc.returncode:
+        raise RuntimeError(f"{kind} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--child")
+    parser.add_argument("--db")
+    parser.add_argument("--url")
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.db, args.url)
+        return
+
+    import httpx
+
+    from mocks._common.server import start_server
+    from mocks.molisa.app import create_app
+
+    server = start_server(create_app())
+    results = []
+    try:
+        with (
+            httpx.Client(base_url=server.url, timeout=120) as admin,
+            tempfile.TemporaryDirectory() as tmp,
+        ):
+            for n in [int(s) for s in args.sizes.split(",")]:
+                admin.post("/_mock/reset").raise_for_status()
+                admin.post(
+                    "/_mock/seed_bulk",
+                    json={
+                        "count": n,
+                        "prefix": PREFIX,
+                        "updated_at": WHEN.isoformat(),
+                        "procedures": list(PROCEDURES),
+                    },
+                ).raise_for_status()
+                db = os.path.join(tmp, f"mirror-{n}.db")
+                t0 = time.perf_counter()
+                build_mirror(db, server.url, n)
+                setup = round(time.perf_counter() - t0, 1)
+                planted = plant(admin, n)
+                hub = measure("hub", db, server.url)
+                base = measure("baseline", db, server.url)
+                hub_counts = {k: v for k, v in hub["counts"].items() if v}  # type: ignore[union-attr]
+                ok = hub_counts == {k: v for k, v in planted.items() if v}
+                row = {
+                    "size": n,
+                    "setup_seconds": setup,
+                    "planted": planted,
+                    "hub": hub,
+                    "baseline": base,
+                    "time_ratio": round(hub["seconds"] / base["seconds"], 2),  # type: ignore[operator]
+                    "memory_ratio": round(hub["peak_rss_mb"] / base["peak_rss_mb"], 2),  # type: ignore[operator]
+                    "findings_exact": ok,
+                }
+                results.append(row)
+                print(
+                    f"{n:>9,} dossiers  hub {hub['seconds']:>7} s {hub['peak_rss_mb']:>7} MB"
+                    f"  | baseline {base['seconds']:>7} s {base['peak_rss_mb']:>7} MB"
+                    f"  | ratio time {row['time_ratio']}  memory {row['memory_ratio']}"
+                    f"  | findings exact: {ok}",
+                    flush=True,
+                )
+    finally:
+        server.stop()
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"reconcile-{datetime.now():%Y%m%d-%H%M%S}.json"
+    out.write_text(
+        json.dumps(
+            {"machine": os.uname().machine, "cpus": os.cpu_count(), "results": results},
+            indent=1,
+            default=str,
+        )
+    )
+    print(out)
+
+
+if __name__ == "__main__":
+    main()
