@@ -1,0 +1,282 @@
+"""SOAP client of MONRE's DVC thiết yếu service: the only module of the connector
+that imports zeep and httpx.
+
+* The WSDL and XSD are read ONCE per process from ``contract/`` (:func:`load_wsdl`),
+  never from the network: the transports refuse any remote load.
+* One zeep ``AsyncClient`` per connector, over an ``AsyncTransport`` that wraps one
+  pooled ``httpx.AsyncClient``; the service is pointed at ``base_url`` with
+  ``create_service(binding, address)``. A client is bound to the event loop it first
+  ran in; a new loop gets a new one (the parsed WSDL is shared).
+* Every call carries the ``XacThuc`` header; writes carry ``KhoaYeuCau`` (the
+  idempotency key). SOAP Faults are mapped by :data:`FAULT_CODES` (the code is in
+  the fault's ``detail/LoiDichVu/MaLoi``); transport and HTTP failures by
+  :func:`hub.errors.ministry_errors`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import zeep
+import zeep.exceptions
+from zeep.helpers import serialize_object
+from zeep.proxy import AsyncServiceProxy
+from zeep.transports import AsyncTransport, Transport
+from zeep.wsdl import Document
+
+from hub.errors import (
+    ContractError,
+    HubError,
+    RejectedError,
+    TransientError,
+    ministry_errors,
+)
+from hub.masking import mask_text
+
+from .settings import MonreSettings
+
+__all__ = ["FAULT_CODES", "NAMESPACE", "NOT_FOUND", "WSDL_PATH", "MonreClient", "load_wsdl"]
+
+SYSTEM = "monre"
+NAMESPACE = "urn:monre.gov.vn:dvcthietyeu:v1"
+WSDL_PATH = Path(__file__).parent / "contract" / "monre.wsdl"
+BINDING = f"{{{NAMESPACE}}}DichVuThietYeuSoap"
+#: The endpoint under ``base_url`` (the ministry portal runs on ASP.NET web services).
+ENDPOINT = "/DichVuThietYeu.asmx"
+
+NOT_FOUND = "NOT_FOUND"
+#: ``LoiDichVu/MaLoi`` of a SOAP Fault -> (transient?, what it means for an operator).
+FAULT_CODES: dict[str, tuple[bool, str]] = {
+    "BUSY": (True, "MONRE is busy"),
+    "TIMEOUT": (True, "MONRE timed out in its own back end"),
+    "INVALID": (False, "MONRE found invalid data"),
+    "AUTH": (False, "MONRE refused the credentials: check connectors.monre.access_key/ma_don_vi"),
+    NOT_FOUND: (False, "MONRE does not know this dossier"),
+    "CONFLICT": (False, "MONRE refused the change in the dossier's current state"),
+}
+
+#: Strict parsing of replies: no DTD, no entities, no external loads, no huge trees.
+ZEEP_SETTINGS = zeep.Settings(
+    strict=True,
+    xml_huge_tree=False,
+    forbid_dtd=True,
+    forbid_entities=True,
+    forbid_external=True,
+)
+
+
+class _LocalOnly:
+    """Load contract files from disk; refuse anything with a URL scheme."""
+
+    def load(self, url: str) -> bytes:
+        if "://" in url:
+            raise ContractError(f"the MONRE contract refers to a remote file: {url}", system=SYSTEM)
+        return Path(url).read_bytes()
+
+
+class _WsdlTransport(_LocalOnly, Transport):
+    """The transport zeep uses while parsing the WSDL: local files only, no session."""
+
+    def __init__(self) -> None:  # no requests.Session: nothing is fetched over a network
+        self.cache = None
+        self.load_timeout = None
+        self.operation_timeout = None
+        self.logger = logging.getLogger(__name__)
+
+
+class _CallTransport(_LocalOnly, AsyncTransport):
+    """zeep's async transport over our own ``httpx.AsyncClient`` (no second, sync client)."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self._close_session = False
+        self.cache = None
+        self.client = client
+        self.wsdl_client = None
+        self.logger = logging.getLogger(__name__)
+
+    async def post(self, address: str, message: bytes, headers: dict[str, str]) -> httpx.Response:
+        # zeep's own post logs the whole envelope at DEBUG: names, CCCD numbers and the
+        # access key. Connectors never log payloads.
+        return await self.client.post(address, content=message, headers=headers)
+
+
+@functools.cache
+def load_wsdl() -> Document:
+    """The parsed contract, once per process."""
+    return Document(str(WSDL_PATH), _WsdlTransport(), settings=ZEEP_SETTINGS)
+
+
+async def _raise_for_status(response: httpx.Response) -> None:
+    """Let 200 and SOAP Faults (XML at 400/500) through to zeep; raise on any other status.
+
+    A 503 page or a 429 from a gateway is not a SOAP answer: raising here lets
+    :func:`ministry_errors` map it with its status and ``Retry-After``.
+    """
+    if response.status_code == 200:
+        return
+    kind = response.headers.get("content-type", "")
+    if response.status_code in (400, 500) and "xml" in kind:
+        return
+    response.raise_for_status()
+
+
+class MonreClient:
+    """One zeep AsyncClient over one pooled httpx.AsyncClient, created in the running loop."""
+
+    def __init__(self, settings: MonreSettings) -> None:
+        self._settings = settings
+        self._document = load_wsdl()
+        self._http: httpx.AsyncClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._service: Any = None
+        self._zeep: zeep.AsyncClient | None = None
+
+    def _bind(self) -> Any:
+        loop = asyncio.get_running_loop()
+        if self._service is None or self._loop is not loop:
+            limits = httpx.Limits(
+                max_connections=self._settings.max_connections,
+                max_keepalive_connections=self._settings.max_connections,
+            )
+            self._http = httpx.AsyncClient(
+                timeout=self._settings.timeout_seconds,
+                limits=limits,
+                trust_env=False,
+                event_hooks={"response": [_raise_for_status]},
+            )
+            self._zeep = zeep.AsyncClient(
+                wsdl=self._document, transport=_CallTransport(self._http), settings=ZEEP_SETTINGS
+            )
+            # AsyncClient.create_service returns a sync proxy (zeep 4.3): build the async one.
+            binding = self._zeep.wsdl.bindings[BINDING]
+            address = self._settings.base_url + ENDPOINT
+            self._service = AsyncServiceProxy(self._zeep, binding, address=address)
+            self._loop = loop
+        return self._service
+
+    def _headers(self, idempotency_key: str | None) -> dict[str, Any]:
+        """The SOAP headers the binding declares: XacThuc always, KhoaYeuCau on writes."""
+        headers: dict[str, Any] = {
+            "XacThuc": {
+                "MaDonVi": self._settings.ma_don_vi,
+                "KhoaTruyCap": self._settings.access_key.get_secret_value(),
+            }
+        }
+        if idempotency_key:
+            headers["KhoaYeuCau"] = idempotency_key
+        return headers
+
+    async def call(
+        self, operation: str, body: dict[str, Any], *, idempotency_key: str | None = None
+    ) -> dict[str, Any]:
+        """Call ``operation`` with the body's elements; return the answer as plain data.
+
+        :raises TransientError: transport failure, 429/5xx, a reply that is not XML,
+            a BUSY/TIMEOUT fault or a Server fault with an unknown code.
+        :raises RejectedError: a permanent fault (INVALID, AUTH, NOT_FOUND, ...);
+            ``remote_code`` is the fault's MaLoi.
+        :raises ContractError: a reply (or request) that breaks ``contract/``.
+        """
+        service = self._bind()
+        headers = self._headers(idempotency_key)
+        with ministry_errors(SYSTEM), _soap_errors(operation):
+            result = await getattr(service, operation)(**body, _soapheaders=headers)
+        return _plain(serialize_object(result, dict))
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            http, self._http = self._http, None
+            self._service = self._zeep = None
+            await http.aclose()
+
+
+def _plain(value: Any) -> Any:
+    """zeep's answer as dicts, lists and scalars (Decimal -> int or str)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else str(value)
+    if isinstance(value, (str, int, float, bool, date, datetime)) or value is None:
+        return value
+    return str(value)
+
+
+@contextmanager
+def _soap_errors(operation: str) -> Iterator[None]:
+    """Map zeep's exceptions to hub errors (inside :func:`ministry_errors`)."""
+    try:
+        yield
+    except HubError:
+        raise
+    except zeep.exceptions.Fault as exc:
+        raise _fault_error(operation, exc) from exc
+    except zeep.exceptions.TransportError as exc:
+        # zeep raises this for a reply that is not XML (a gateway page, a cut body):
+        # we cannot know whether MONRE applied the request; a re-send is idempotent.
+        raise TransientError(
+            f"{operation}: monre answered HTTP {exc.status_code} with a body that is not XML",
+            system=SYSTEM,
+            code="malformed",
+        ) from exc
+    except (zeep.exceptions.DTDForbidden, zeep.exceptions.EntitiesForbidden) as exc:
+        raise ContractError(
+            f"{operation}: monre answered with a DTD or entities (refused)", system=SYSTEM
+        ) from exc
+    except zeep.exceptions.ValidationError as exc:
+        # zeep checks the request against the XSD before sending: a mapping gap.
+        raise ContractError(
+            f"{operation}: the request breaks contract/monre.xsd: {exc.message}", system=SYSTEM
+        ) from exc
+    except zeep.exceptions.Error as exc:
+        raise ContractError(
+            f"{operation}: the answer of monre breaks contract/monre.xsd "
+            f"({type(exc).__name__}: {exc})",
+            system=SYSTEM,
+        ) from exc
+
+
+def _fault_error(operation: str, fault: zeep.exceptions.Fault) -> HubError:
+    code, field, retry_after = _fault_detail(fault)
+    message = mask_text(str(fault.message or ""))[:300]
+    where = f" (field {field})" if field else ""
+    known = FAULT_CODES.get(code or "")
+    if known is None:
+        # SOAP 1.1: a Server fault may succeed later; a Client fault will not.
+        transient = "server" in str(fault.code or "").lower()
+        meaning = f"MONRE answered a SOAP Fault {fault.code} {code or ''}".rstrip()
+    else:
+        transient, meaning = known
+    text = f"{operation}: {meaning}{where}: {message}"
+    if transient:
+        return TransientError(
+            text, system=SYSTEM, code=(code or "soap_fault").lower(), retry_after=retry_after
+        )
+    return RejectedError(text, system=SYSTEM, remote_code=code)
+
+
+def _fault_detail(fault: zeep.exceptions.Fault) -> tuple[str | None, str | None, float | None]:
+    detail = fault.detail
+    if detail is None:
+        return None, None, None
+    node = detail.find(f"{{{NAMESPACE}}}LoiDichVu")
+    if node is None:
+        return None, None, None
+    code = node.findtext(f"{{{NAMESPACE}}}MaLoi")
+    field = node.findtext(f"{{{NAMESPACE}}}TruongLoi")
+    retry = node.findtext(f"{{{NAMESPACE}}}ThuLaiSauGiay")
+    try:
+        retry_after = float(retry) if retry else None
+    except ValueError:
+        retry_after = None
+    return (code or "").strip() or None, field or None, retry_after

@@ -1,0 +1,166 @@
+"""The MONRE connector: DVC thiết yếu (Bộ TN&MT), environment and land procedures, over SOAP."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from hub.connector import (
+    Capability,
+    Health,
+    Period,
+    PullBatch,
+    PulledDossier,
+    PushResult,
+    RemoteDossier,
+    RemoteRecord,
+    idempotency_key,
+)
+from hub.errors import ContractError, HubError, RejectedError
+from hub.models import Dossier, DossierEvent, EventType, Status
+
+from . import mapping
+from .client import NOT_FOUND, MonreClient
+from .settings import MonreSettings
+
+__all__ = ["MonreConnector"]
+
+#: Events sent as a TiepNhanHoSo snapshot (upsert by MaHoSo): all need ngày sinh and phone.
+RECEPTION_EVENTS = frozenset(
+    {EventType.CREATED, EventType.RECEIVED, EventType.STATUS_CHANGED, EventType.UPDATED}
+)
+
+
+class MonreConnector:
+    """Pull dossiers filed at MONRE; push reception, step progress, results and "Lưu vào kho"."""
+
+    name = "monre"
+    title = "DVC thiết yếu (Bộ TN&MT)"
+    capabilities = frozenset({Capability.PUSH, Capability.PULL, Capability.FETCH, Capability.LIST})
+
+    def __init__(self, settings: MonreSettings) -> None:
+        self.settings = settings
+        self._client = MonreClient(settings)
+
+    # --- push -------------------------------------------------------------
+
+    async def push(self, event: DossierEvent, dossier: Dossier) -> PushResult:
+        key = idempotency_key(self.name, event)
+        if event.type in RECEPTION_EVENTS:
+            return await self._send("TiepNhanHoSo", mapping.to_tiep_nhan(dossier), key)
+        if event.type is EventType.PROGRESS:
+            body = mapping.to_cap_nhat_tien_do(
+                dossier, mapping.latest_step(dossier), phong_ban=self.settings.phong_ban
+            )
+            return await self._send("CapNhatTienDo", body, key)
+        if event.type is EventType.RESULT:
+            return await self._push_result(dossier, key)
+        if event.type is EventType.RETURNED:
+            body = mapping.to_tra_ket_qua(dossier, Status.DA_TRA_KET_QUA)
+            return await self._send("TraKetQua", body, key)
+        raise ContractError(f"no MONRE operation for the event type {event.type}", system=self.name)
+
+    async def _send(self, operation: str, body: dict[str, Any], key: str) -> PushResult:
+        answer = await self._client.call(operation, body, idempotency_key=key)
+        return PushResult(
+            remote_code="OK",
+            message=answer.get("ThongBao"),
+            request_excerpt={operation: body},
+            response_excerpt={operation: answer},
+        )
+
+    async def _push_result(self, dossier: Dossier, key: str) -> PushResult:
+        """TraKetQua (status 9), then each result file into the citizen's store (LuuVaoKho)."""
+        body = mapping.to_tra_ket_qua(dossier, Status.DA_XU_LY_XONG)
+        assert dossier.ket_qua is not None  # to_tra_ket_qua checked it
+        # Map every document before sending anything, so a mapping error sends nothing.
+        kho = [mapping.to_luu_vao_kho(dossier, n) for n in range(len(dossier.ket_qua.files))]
+        answer = await self._client.call("TraKetQua", body, idempotency_key=key)
+        stored = [
+            await self._client.call("LuuVaoKho", item, idempotency_key=f"{key}:kho:{n}")
+            for n, item in enumerate(kho)
+        ]
+        return PushResult(
+            remote_code="OK",
+            message=answer.get("ThongBao"),
+            request_excerpt={"TraKetQua": body, "LuuVaoKho": kho},
+            response_excerpt={"TraKetQua": answer, "LuuVaoKho": stored},
+        )
+
+    # --- pull -------------------------------------------------------------
+
+    async def pull(self, since: str | None) -> PullBatch:
+        body = {"ConTro": since or None, "SoLuong": self.settings.page_size}
+        answer = await self._client.call("LayDanhSachHoSoMoi", body)
+        items = []
+        for record in answer.get("HoSo") or []:
+            items.append(
+                PulledDossier(
+                    remote_id=str(record["HoSoId"]),
+                    dossier=mapping.from_ho_so_moi(record),
+                    raw_excerpt=record,
+                )
+            )
+        cursor = answer.get("ConTroTiepTheo") or since
+        return PullBatch(items=items, cursor=cursor, more=bool(answer.get("ConNua")))
+
+    async def acknowledge(self, remote_ids: list[str]) -> None:
+        for start in range(0, len(remote_ids), 1000):  # the contract's maxOccurs
+            await self._client.call("XacNhanDaNhan", {"HoSoId": remote_ids[start : start + 1000]})
+
+    # --- lookups ----------------------------------------------------------
+
+    async def fetch(self, ma_ho_so: str) -> RemoteDossier | None:
+        try:
+            answer = await self._client.call("TraCuuHoSo", {"MaHoSo": ma_ho_so})
+        except RejectedError as exc:
+            if exc.remote_code == NOT_FOUND:
+                return None
+            raise
+        history = [mapping.from_buoc_xu_ly(b) for b in answer.get("BuocXuLy") or []]
+        return RemoteDossier(
+            ma_ho_so=ma_ho_so,
+            trang_thai=mapping.status_from_monre(answer.get("TrangThai")),
+            history=history,
+            remote_id=answer.get("HoSoId") or None,
+            raw_status=str(answer.get("TrangThai")),
+            result=mapping.from_ket_qua(answer.get("KetQua")),
+            deadline=answer.get("NgayHenTra"),
+        )
+
+    async def list_remote(self, period: Period) -> AsyncIterator[RemoteRecord]:
+        page = 1
+        while True:
+            body = {
+                "TuNgay": period.start,
+                "DenNgay": period.end,
+                "Trang": page,
+                "SoLuong": self.settings.page_size,
+            }
+            answer = await self._client.call("DanhSachHoSo", body)
+            rows = answer.get("Dong") or []
+            for row in rows:
+                yield mapping.from_dong(row)
+            if len(rows) < self.settings.page_size or page * self.settings.page_size >= int(
+                answer.get("TongSo") or 0
+            ):
+                return
+            page += 1
+
+    # --- health -----------------------------------------------------------
+
+    async def health(self) -> Health:
+        started = time.perf_counter()
+        try:
+            answer = await self._client.call("KiemTraKetNoi", {})
+        except HubError as exc:
+            return Health(ok=False, detail=str(exc))
+        return Health(
+            ok=True,
+            detail=f"MONRE {answer.get('PhienBan') or ''}".strip(),
+            latency_ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
