@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -180,6 +180,14 @@ def create_app(
         loc = exc.loc if isinstance(exc, IngestError) and exc.loc else ""
         return JSONResponse({"errors": [_error(loc, exc.code, exc.reason)]}, status_code=status)
 
+    @app.get("/metrics", dependencies=[view_role], include_in_schema=False)
+    async def metrics() -> Response:
+        """Prometheus: attempts and call durations, jobs by state, oldest waiting, breakers."""
+        from hub.metrics import CONTENT_TYPE
+
+        body = await asyncio.to_thread(hub.metrics.render)
+        return Response(body, media_type=CONTENT_TYPE)
+
     @app.get("/api/v1/health")
     async def health() -> dict[str, Any]:
         return {"status": "ok", "connectors": sorted(hub.connectors)}
@@ -240,6 +248,7 @@ def create_app(
             return JSONResponse({"errors": errors}, status_code=422)
         outcomes = await asyncio.to_thread(hub.store.ingest, batch, hub.router.targets)
         hub.worker.notify()
+        hub.metrics.events.inc(sum(1 for o in outcomes if not o.duplicate))
         accepted = [
             {
                 "id": o.event_id,

@@ -16,6 +16,7 @@ from hub.connector import Capability, Connector, RemoteDossier
 from hub.deadlines import DeadlineComputer, DeadlineWatch
 from hub.errors import HubError, TransientError
 from hub.logging import get_logger
+from hub.metrics import HubMetrics
 from hub.models import FINAL_STATUSES, Status
 from hub.plugins import load_connectors
 from hub.routing import Router
@@ -85,7 +86,9 @@ class Hub:
         self.deadlines = DeadlineWatch(self.store, self.calendar)
         self.connectors = connectors if connectors is not None else load_connectors(settings)
         self.router = Router(settings.routes, self.connectors, self.catalog)
-        self.worker = Worker(self.store, self.connectors, settings.worker)
+        self.metrics = HubMetrics()
+        self.worker = Worker(self.store, self.connectors, settings.worker, metrics=self.metrics)
+        self.metrics.attach(self)
 
     async def aclose(self) -> None:
         for connector in self.connectors.values():

@@ -27,6 +27,7 @@ from hub.connector import Connector
 from hub.errors import HubError, PermanentError, TransientError
 from hub.logging import get_logger
 from hub.masking import mask_text
+from hub.metrics import HubMetrics
 from hub.settings import CircuitSettings, RetrySettings, WorkerSettings
 from hub.store.store import ClaimedJob, Store, party_names, utcnow
 from hub.store.tables import JobState
@@ -158,6 +159,7 @@ class Worker:
         settings: WorkerSettings,
         *,
         worker_id: str | None = None,
+        metrics: HubMetrics | None = None,
     ) -> None:
         self.store = store
         self.connectors = connectors
@@ -167,6 +169,7 @@ class Worker:
         self.stats = WorkerStats()
         self._slots = {name: settings.concurrency for name in connectors}
         self.circuits = {name: Circuit(settings.circuit) for name in connectors}
+        self.metrics = metrics
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
 
@@ -365,6 +368,17 @@ class Worker:
             "attempt": job.attempts,
             "duration_ms": round(duration_ms, 1),
         }
+        if self.metrics is not None:
+            outcome_label = (
+                "lease_lost"
+                if not ok
+                else "ok"
+                if error is None
+                else "transient"
+                if isinstance(error, TransientError)
+                else "permanent"
+            )
+            self.metrics.observe_attempt(job.connector, outcome_label, duration_ms / 1000)
         if not ok:
             self.stats.lease_lost += 1
             log.warning("job_lease_lost", **fields)

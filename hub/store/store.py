@@ -725,6 +725,16 @@ class Store:
             )
             return {(r[0], r[1]): r[2] for r in rows}
 
+    def oldest_waiting(self) -> dict[str, datetime]:
+        """Per connector, when the oldest job still waiting to be sent was created."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(jobs.c.connector, func.min(jobs.c.created_at))
+                .where(jobs.c.state.in_(CLAIMABLE_STATES))
+                .group_by(jobs.c.connector)
+            )
+            return {r[0]: as_utc(r[1]) for r in rows if r[1] is not None}
+
     def get_dossier(self, ma_ho_so: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(dossiers).where(dossiers.c.ma_ho_so == ma_ho_so)).first()

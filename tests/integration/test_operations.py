@@ -321,3 +321,19 @@ def test_cli_retry_by_filter(tmp_path: Path) -> None:
     assert "chi.tt" in audit.stdout and "gửi tay" in audit.stdout
     status = run("status")
     assert status.returncode == 0 and "Skipped" in status.stdout
+
+
+def test_metrics_endpoint(rec_hub: Hub, serve_app) -> None:  # type: ignore[no-untyped-def]
+    rec: RecordingConnector = rec_hub.connectors["rec"]  # type: ignore[assignment]
+    ok, bad = (lc[0] for lc in sample_batch(2, seed="metrics"))
+    rec.script[bad.id] = [permanent()]
+    api = serve_app(create_app(rec_hub, close_hub=False))
+    body = [e.model_dump(mode="json", exclude={"sequence"}) for e in (ok, bad)]
+    assert httpx.post(f"{api.url}/api/v1/events", json=body, timeout=10).status_code == 202
+    drain(rec_hub)
+    text = httpx.get(f"{api.url}/metrics", timeout=10).text
+    assert "tthc_hub_events_ingested_total 2.0" in text
+    assert 'tthc_hub_attempts_total{connector="rec",outcome="ok"} 1.0' in text
+    assert 'tthc_hub_attempts_total{connector="rec",outcome="permanent"} 1.0' in text
+    assert 'tthc_hub_jobs{connector="rec",state="dead"} 1.0' in text
+    assert 'tthc_hub_circuit_state{connector="rec"} 0.0' in text

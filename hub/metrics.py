@@ -1,0 +1,90 @@
+"""Prometheus metrics (prometheus-client), served at ``GET /metrics``.
+
+Each Hub has its own registry (tests build several hubs in one process). Counters and
+histograms are fed by the worker and the ingest API; queue depths, the oldest
+waiting job and the circuit breakers are read when Prometheus scrapes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST as CONTENT_TYPE,
+)
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from hub.service import Hub
+
+__all__ = ["CONTENT_TYPE", "HubMetrics"]
+
+_CIRCUIT = {"closed": 0, "half_open": 1, "open": 2}
+
+
+class HubMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.attempts = Counter(
+            "tthc_hub_attempts",
+            "Calls to ministries, by outcome (ok, transient, permanent)",
+            ["connector", "outcome"],
+            registry=self.registry,
+        )
+        self.call_seconds = Histogram(
+            "tthc_hub_call_seconds",
+            "Duration of calls to ministries",
+            ["connector"],
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+            registry=self.registry,
+        )
+        self.events = Counter(
+            "tthc_hub_events_ingested",
+            "Events accepted from the province (duplicates excluded)",
+            registry=self.registry,
+        )
+
+    def observe_attempt(self, connector: str, outcome: str, seconds: float) -> None:
+        self.attempts.labels(connector, outcome).inc()
+        self.call_seconds.labels(connector).observe(seconds)
+
+    def attach(self, hub: Hub) -> None:
+        """Read queue depths and breakers from ``hub`` at each scrape."""
+        self.registry.register(_HubCollector(hub))
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class _HubCollector(Collector):
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        jobs = GaugeMetricFamily(
+            "tthc_hub_jobs", "Jobs in the outbox, by state", labels=["connector", "state"]
+        )
+        for (connector, state), n in self.hub.store.job_counts().items():
+            jobs.add_metric([connector, state], n)
+        yield jobs
+        circuits = GaugeMetricFamily(
+            "tthc_hub_circuit_state",
+            "Circuit breaker: 0 closed, 1 probing, 2 open",
+            labels=["connector"],
+        )
+        for name, circuit in self.hub.worker.circuits.items():
+            circuits.add_metric([name], _CIRCUIT[circuit.state])
+        yield circuits
+        oldest = GaugeMetricFamily(
+            "tthc_hub_oldest_waiting_seconds",
+            "Age of the oldest job waiting to be sent",
+            labels=["connector"],
+        )
+        now = time.time()
+        for connector, created in self.hub.store.oldest_waiting().items():
+            oldest.add_metric([connector], max(0.0, now - created.timestamp()))
+        yield oldest
