@@ -3,15 +3,39 @@ tracking, retention, and the deadline watch."""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import math
+import time
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from hub.service import Hub
 
-__all__ = ["build_scheduler"]
+__all__ = ["build_scheduler", "once_per_slot"]
+
+DAY = 86_400
+
+
+async def once_per_slot(
+    hub: Hub, key: str, every: float, fn: Callable[..., Any], *args: Any
+) -> Any:
+    """Run ``fn`` unless another hub instance already ran ``key`` in this time slot.
+
+    Several instances (on several machines) schedule the same jobs; the database's unique
+    (job, slot) row decides which one runs each slot, so a pull, a reconciliation or the
+    retention happens once however many instances there are.
+    """
+    slot = int(time.time() // every)
+    owner = hub.worker.worker_id
+    if not await asyncio.to_thread(hub.store.claim_periodic, key, slot, owner):
+        return None
+    result = fn(*args)
+    return await result if inspect.isawaitable(result) else result
 
 
 def build_scheduler(hub: Hub) -> AsyncIOScheduler:
@@ -21,9 +45,9 @@ def build_scheduler(hub: Hub) -> AsyncIOScheduler:
     interval = hub.settings.scheduler.pull_interval_seconds
     for name in hub.pull_connectors():
         scheduler.add_job(
-            hub.pull_once,
+            once_per_slot,
             "interval",
-            args=[name],
+            args=[hub, f"pull:{name}", interval, hub.pull_once, name],
             seconds=interval,
             id=f"pull:{name}",
             # One run at a time per connector; a run missed while the hub was down is
@@ -35,14 +59,21 @@ def build_scheduler(hub: Hub) -> AsyncIOScheduler:
         )
     # Retention once a night, at 02:30 province time.
     scheduler.add_job(
-        hub.cull, "cron", hour=2, minute=30, id="retention", max_instances=1, coalesce=True
+        once_per_slot,
+        "cron",
+        args=[hub, "retention", DAY, hub.cull],
+        hour=2,
+        minute=30,
+        id="retention",
+        max_instances=1,
+        coalesce=True,
     )
     track_every = hub.settings.scheduler.track_interval_seconds
     for name in hub.track_connectors():
         scheduler.add_job(
-            hub.track_once,
+            once_per_slot,
             "interval",
-            args=[name],
+            args=[hub, f"track:{name}", track_every, hub.track_once, name],
             seconds=track_every,
             id=f"track:{name}",
             max_instances=1,
@@ -52,8 +83,9 @@ def build_scheduler(hub: Hub) -> AsyncIOScheduler:
     # The deadline watch: at-risk and overdue dossiers, each move told to the province once.
     watch_every = hub.settings.scheduler.deadline_watch_seconds
     scheduler.add_job(
-        hub.deadlines.run,
+        once_per_slot,
         "interval",
+        args=[hub, "deadline-watch", watch_every, hub.deadlines.run],
         seconds=watch_every,
         id="deadline-watch",
         max_instances=1,
@@ -63,9 +95,9 @@ def build_scheduler(hub: Hub) -> AsyncIOScheduler:
     )
     # The nightly reconciliation (hub/reconcile.py), every listable connector, whole period.
     scheduler.add_job(
-        _reconcile_all,
+        once_per_slot,
         "cron",
-        args=[hub],
+        args=[hub, "reconcile", DAY, _reconcile_all, hub],
         hour=hub.settings.scheduler.reconcile_cron_hour,
         minute=15,
         id="reconcile",

@@ -37,6 +37,7 @@ from hub.store.tables import (
     events,
     inbox,
     jobs,
+    periodic_runs,
     province_updates,
     pull_cursors,
     remote_refs,
@@ -724,6 +725,22 @@ class Store:
                 )
             )
             return {(r[0], r[1]): r[2] for r in rows}
+
+    def claim_periodic(self, job: str, slot: int, owner: str, *, keep_days: float = 7) -> bool:
+        """True for the one instance that gets to run ``job`` in time ``slot``."""
+        now = utcnow()
+        with self.engine.begin() as conn:
+            conn.execute(
+                periodic_runs.delete().where(
+                    periodic_runs.c.started_at < now - timedelta(days=keep_days)
+                )
+            )
+            won = conn.execute(
+                self._insert_ignore(periodic_runs)
+                .values(job=job, slot=slot, owner=owner, started_at=now)
+                .returning(periodic_runs.c.job)
+            ).first()
+        return won is not None
 
     def oldest_waiting(self) -> dict[str, datetime]:
         """Per connector, when the oldest job still waiting to be sent was created."""

@@ -346,3 +346,17 @@ reconcile_findings = Table(
     Column("repair_detail", Text),
     Index("ix_reconcile_findings_run_kind", "run_id", "kind", "id"),
 )
+
+
+# --- periodic runs (0005) -------------------------------------------------------------
+
+#: One row per (periodic job, time slot) that some hub instance ran: the unique key that
+#: makes each scheduled run happen once however many instances are scheduling it.
+periodic_runs = Table(
+    "periodic_runs",
+    metadata,
+    Column("job", String(100), primary_key=True),
+    Column("slot", BigInteger, primary_key=True, autoincrement=False),
+    Column("owner", String(100), nullable=False),
+    Column("started_at", Utc, nullable=False, index=True),
+)
