@@ -112,7 +112,9 @@ class _CallTransport(_LocalOnly, AsyncTransport):
 @functools.cache
 def load_wsdl() -> Document:
     """The parsed contract, once per process."""
-    return Document(str(WSDL_PATH), _WsdlTransport(), settings=ZEEP_SETTINGS)
+    # zeep annotates ``transport`` as a class, but uses (and needs) an instance.
+    transport: Any = _WsdlTransport()
+    return Document(str(WSDL_PATH), transport, settings=ZEEP_SETTINGS)
 
 
 async def _raise_for_status(response: httpx.Response) -> None:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from fastapi.responses import Response
@@ -65,6 +65,7 @@ SoapKind = Literal[
     "busy", "soap_busy", "soap_timeout", "soap_server", "soap_invalid", "soap_auth",
     "soap_malformed",
 ]  # fmt: skip
+SOAP_KIND_NAMES: frozenset[str] = frozenset(get_args(SoapKind))
 SOAP_KINDS: dict[str, tuple[str, bool]] = {
     "busy": ("BUSY", False),
     "soap_busy": ("BUSY", False),
@@ -129,7 +130,7 @@ def _faults_router(state: MonreState, soap: _SoapFaults) -> APIRouter:
         soap_rules: list[dict[str, Any]] = []
         try:
             for item in items:
-                if isinstance(item, dict) and item.get("kind") in SoapKind.__args__:
+                if isinstance(item, dict) and item.get("kind") in SOAP_KIND_NAMES:
                     soap_rules.append(SoapFaultRule.model_validate(item).model_dump())
                 else:
                     standard.append(Fault.model_validate(item))
