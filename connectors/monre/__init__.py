@@ -19,6 +19,7 @@ from hub import hookimpl
 from hub.errors import ConfigError
 
 if TYPE_CHECKING:
+    from hub.catalog import Catalog
     from hub.connector import Connector
     from hub.settings import HubSettings
 
@@ -44,4 +45,11 @@ def register_connectors(settings: HubSettings) -> list[Connector]:
             for err in exc.errors()
         )
         raise ConfigError(f"bad [connectors.monre] settings: {problems}", system="monre") from None
-    return [MonreConnector(monre)]
+    files = list(getattr(settings, "catalog_files", []) or [])
+
+    def catalog() -> Catalog:  # loaded on the first progress that needs a planned step
+        from hub.catalog import load_catalog
+
+        return load_catalog(files)
+
+    return [MonreConnector(monre, catalog=catalog)]

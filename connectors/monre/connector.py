@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from hub.catalog import Catalog
 from hub.connector import (
     Capability,
     Health,
@@ -22,6 +23,7 @@ from hub.models import Dossier, DossierEvent, EventType, Status
 
 from . import mapping
 from .client import NOT_FOUND, MonreClient
+from .process import planned_step
 from .settings import MonreSettings
 
 __all__ = ["MonreConnector"]
@@ -39,9 +41,33 @@ class MonreConnector:
     title = "DVC thiết yếu (Bộ TN&MT)"
     capabilities = frozenset({Capability.PUSH, Capability.PULL, Capability.FETCH, Capability.LIST})
 
-    def __init__(self, settings: MonreSettings) -> None:
+    def __init__(
+        self,
+        settings: MonreSettings,
+        catalog: Catalog | Callable[[], Catalog] | None = None,
+    ) -> None:
+        """:param catalog: the procedure catalog (or a loader, called once when first
+        needed) that fills a step's deadline and office when the province sent none."""
         self.settings = settings
         self._client = MonreClient(settings)
+        self._catalog = catalog
+
+    def catalog(self) -> Catalog | None:
+        if callable(self._catalog):
+            self._catalog = self._catalog()
+        return self._catalog
+
+    def _progress_body(self, dossier: Dossier) -> dict[str, Any]:
+        step = mapping.latest_step(dossier)
+        phong_ban = self.settings.phong_ban
+        han_xu_ly = None
+        catalog = self.catalog() if not (step.han_xu_ly and step.phong_ban) else None
+        if catalog is not None:
+            planned = planned_step(catalog, dossier, step)
+            if planned is not None:
+                han_xu_ly = planned.deadline
+                phong_ban = planned.responsible or phong_ban
+        return mapping.to_cap_nhat_tien_do(dossier, step, phong_ban=phong_ban, han_xu_ly=han_xu_ly)
 
     # --- push -------------------------------------------------------------
 
@@ -50,10 +76,7 @@ class MonreConnector:
         if event.type in RECEPTION_EVENTS:
             return await self._send("TiepNhanHoSo", mapping.to_tiep_nhan(dossier), key)
         if event.type is EventType.PROGRESS:
-            body = mapping.to_cap_nhat_tien_do(
-                dossier, mapping.latest_step(dossier), phong_ban=self.settings.phong_ban
-            )
-            return await self._send("CapNhatTienDo", body, key)
+            return await self._send("CapNhatTienDo", self._progress_body(dossier), key)
         if event.type is EventType.RESULT:
             return await self._push_result(dossier, key)
         if event.type is EventType.RETURNED:

@@ -260,3 +260,43 @@ def test_bad_settings_are_a_config_error_without_the_key() -> None:
         register_connectors(settings)
     assert "base_url" in str(info.value) and "page_size" in str(info.value)
     assert "s3cret" not in str(info.value)
+
+
+def test_a_step_without_deadline_or_office_gets_them_from_the_catalog(url: str) -> None:
+    """Step 03 of 1.011516 (water use): its office and cumulative deadline from the decision."""
+    from hub.calendar import deadline_plan
+    from hub.catalog import load_catalog
+
+    catalog = load_catalog()
+    events = monre_lifecycle(26)
+    progress = events[1]
+    sent = progress.snapshot.qua_trinh[-1].model_copy(
+        update={"buoc": "03", "phong_ban": None, "han_xu_ly": None}
+    )
+    dossier = progress.snapshot.model_copy(update={"qua_trinh": [sent], "ngay_hen_tra": None})
+    procedure = catalog.get(dossier.ma_tthc)
+    assert procedure is not None and dossier.ngay_tiep_nhan is not None
+    planned = deadline_plan(procedure, dossier.ngay_tiep_nhan).steps[2]
+    assert planned.label == "03"
+
+    async def scenario(c: MonreConnector) -> Any:
+        await c.push(events[0], events[0].snapshot)
+        await c.push(progress, dossier)
+        return await c.fetch(dossier.ma_ho_so)
+
+    async def with_catalog() -> Any:
+        connector = MonreConnector(
+            MonreSettings(base_url=url, access_key=KEY, timeout_seconds=5), catalog=lambda: catalog
+        )
+        try:
+            return await scenario(connector)
+        finally:
+            await connector.aclose()
+
+    remote = asyncio.run(with_catalog())
+    step = remote.history[-1]
+    assert step.han_xu_ly == planned.deadline
+    assert step.phong_ban == planned.responsible
+    # Without a catalog (and without ngày hẹn trả) the step cannot be sent: MappingError.
+    with pytest.raises(MappingError, match="han_xu_ly"):
+        run(lambda c: c.push(progress, dossier), url)
