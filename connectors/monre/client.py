@@ -32,6 +32,7 @@ from zeep.helpers import serialize_object
 from zeep.proxy import AsyncServiceProxy
 from zeep.transports import AsyncTransport, Transport
 from zeep.wsdl import Document
+from zeep.wsdl.utils import etree_to_string
 
 from hub.errors import (
     ContractError,
@@ -44,7 +45,15 @@ from hub.masking import mask_text
 
 from .settings import MonreSettings
 
-__all__ = ["FAULT_CODES", "NAMESPACE", "NOT_FOUND", "WSDL_PATH", "MonreClient", "load_wsdl"]
+__all__ = [
+    "FAULT_CODES",
+    "NAMESPACE",
+    "NOT_FOUND",
+    "WSDL_PATH",
+    "MonreClient",
+    "build_envelope",
+    "load_wsdl",
+]
 
 SYSTEM = "monre"
 NAMESPACE = "urn:monre.gov.vn:dvcthietyeu:v1"
@@ -87,6 +96,7 @@ class _WsdlTransport(_LocalOnly, Transport):
     """The transport zeep uses while parsing the WSDL: local files only, no session."""
 
     def __init__(self) -> None:  # no requests.Session: nothing is fetched over a network
+        self._close_session = False  # read by Transport.__del__
         self.cache = None
         self.load_timeout = None
         self.operation_timeout = None
@@ -199,6 +209,17 @@ class MonreClient:
             http, self._http = self._http, None
             self._service = self._zeep = None
             await http.aclose()
+
+
+def build_envelope(
+    operation: str, body: dict[str, Any], *, headers: dict[str, Any] | None = None
+) -> bytes:
+    """The envelope zeep would send for ``operation`` (for tests and troubleshooting)."""
+    transport: Any = _WsdlTransport()
+    client = zeep.Client(wsdl=load_wsdl(), transport=transport, settings=ZEEP_SETTINGS)
+    service = client.create_service(BINDING, "http://localhost" + ENDPOINT)
+    message = client.create_message(service, operation, **body, _soapheaders=headers)
+    return bytes(etree_to_string(message))
 
 
 def _plain(value: Any) -> Any:
