@@ -28,6 +28,7 @@ from typing import Any
 import httpx
 import zeep
 import zeep.exceptions
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 from zeep.helpers import serialize_object
 from zeep.proxy import AsyncServiceProxy
 from zeep.transports import AsyncTransport, Transport
@@ -61,6 +62,9 @@ WSDL_PATH = Path(__file__).parent / "contract" / "monre.wsdl"
 BINDING = f"{{{NAMESPACE}}}DichVuThietYeuSoap"
 #: The endpoint under ``base_url`` (the ministry portal runs on ASP.NET web services).
 ENDPOINT = "/DichVuThietYeu.asmx"
+
+#: Failures of a kept-alive connection the server dropped: worth one quick re-send.
+RESET_ERRORS = (httpx.RemoteProtocolError, httpx.ReadError)
 
 NOT_FOUND = "NOT_FOUND"
 #: ``LoiDichVu/MaLoi`` of a SOAP Fault -> (transient?, what it means for an operator).
@@ -201,7 +205,15 @@ class MonreClient:
         service = self._bind()
         headers = self._headers(idempotency_key)
         with ministry_errors(SYSTEM), _soap_errors(operation):
-            result = await getattr(service, operation)(**body, _soapheaders=headers)
+            # A connection dropped mid-answer is re-sent at once, twice at most (STYLE.md):
+            # writes carry KhoaYeuCau, so MONRE applies them once however often they come.
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(3),
+                retry=retry_if_exception_type(RESET_ERRORS),
+                reraise=True,
+            ):
+                with attempt:
+                    result = await getattr(service, operation)(**body, _soapheaders=headers)
         return _plain(serialize_object(result, dict))
 
     async def aclose(self) -> None:

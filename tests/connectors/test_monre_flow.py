@@ -300,3 +300,12 @@ def test_a_step_without_deadline_or_office_gets_them_from_the_catalog(url: str) 
     # Without a catalog (and without ngày hẹn trả) the step cannot be sent: MappingError.
     with pytest.raises(MappingError, match="han_xu_ly"):
         run(lambda c: c.push(progress, dossier), url)
+
+
+def test_a_dropped_connection_is_resent_at_once_and_applied_once(url: str) -> None:
+    admin(url, "POST", "/_mock/faults", json={"faults": [{"kind": "reset", "count": 2}]})
+    event = monre_lifecycle(27)[0]
+    run(lambda c: c.push(event, event.snapshot), url)
+    stats = admin(url, "GET", "/_mock/stats")
+    assert stats["faults_injected"] == {"reset": 2}
+    assert stats["accepted"] == 1
