@@ -85,7 +85,8 @@ def build_scheduler(hub: Hub) -> AsyncIOScheduler:
     scheduler.add_job(
         once_per_slot,
         "interval",
-        args=[hub, "deadline-watch", watch_every, hub.deadlines.run],
+        # In a thread: a pass queries and writes the database, the loop serves the API.
+        args=[hub, "deadline-watch", watch_every, asyncio.to_thread, hub.deadlines.run],
         seconds=watch_every,
         id="deadline-watch",
         max_instances=1,

@@ -8,6 +8,7 @@ Tuesday 30/09/2025 08:00 and at risk from Monday 29/09/2025 08:00.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -307,9 +308,12 @@ def test_migration_upgrades_and_downgrades(db_url: str) -> None:
 
     upgrade_schema(engine)
     assert added <= columns() and "ix_dossiers_watch_hen_tra" in indexes()
-    command.downgrade(cfg, "0004_deadlines@-1")
+    command.downgrade(cfg, "0004_deadlines-1")  # this branch only
     assert not added & columns() and "ix_dossiers_watch_hen_tra" not in indexes()
     assert "ix_dossiers_updated_at" in indexes()  # the table's own index survives
+    with engine.connect() as conn:
+        heads = {r[0] for r in conn.execute(sa.text("SELECT version_num FROM alembic_version"))}
+    assert "0004_deadlines" not in heads and len(heads) >= 1  # sibling heads stay applied
     upgrade_schema(engine)
     assert added <= columns()
     engine.dispose()
@@ -445,3 +449,26 @@ def test_office_hours_from_toml_reach_ingest_and_the_catalog_cli(tmp_path: Path)
     )  # fmt: skip
     assert cli.returncode == 0, cli.stderr
     assert json.loads(cli.stdout)["ngay_hen_tra"] == "2025-10-01T08:00:00+07:00"
+
+
+def test_the_scheduler_runs_the_watch_on_its_interval(tmp_path: Path) -> None:
+    from hub.scheduler import build_scheduler
+    from hub.settings import SchedulerSettings
+
+    settings = HubSettings(
+        database_url=f"sqlite:///{tmp_path / 's.db'}",
+        scheduler=SchedulerSettings(deadline_watch_seconds=42),
+    )
+    hub = Hub(settings, connectors={})
+    hub.store.ingest([event(50, 1)], hub.router.targets)  # due in 2025: overdue by now
+    job = build_scheduler(hub).get_job("deadline-watch")
+    assert job is not None and job.trigger.interval == timedelta(seconds=42)
+
+    async def twice() -> tuple[Any, Any]:
+        return await job.func(*job.args), await job.func(*job.args)
+
+    first, second = asyncio.run(twice())
+    assert [u["kind"] for u in first] == ["deadline_overdue"]
+    assert not second  # skipped in the same 42 s slot, or (at a slot's edge) nothing new
+    assert kinds(hub) == ["deadline_overdue"]
+    hub.engine.dispose()
