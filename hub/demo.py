@@ -74,6 +74,7 @@ async def _demo(
     from mocks._common.server import start_server
     from mocks.hotich.app import create_app as create_hotich
     from mocks.lienthong.app import create_app as create_lienthong
+    from mocks.monre.app import create_app as create_monre
     from mocks.registry import mock_factories
 
     # The mocks log each dropped connection they inject; the summary counts them instead.
@@ -85,6 +86,7 @@ async def _demo(
             create_lienthong(MockConfig(seed_count=max(1, n_ministry), seed=seed)),
             log_level="critical",
         ),
+        "monre": start_server(create_monre(), log_level="critical"),
     }
     settings = HubSettings(
         database_url=f"sqlite:///{db}",
@@ -99,6 +101,8 @@ async def _demo(
             RouteRule(connector="molisa", ma_tthc=MOLISA_CODES),
             RouteRule(connector="hotich", ma_tthc=HOTICH_CODES),
             RouteRule(connector="lienthong", ma_tthc=LIENTHONG_CODES),
+            # The environment sector of the catalog goes to MONRE: configuration, not code.
+            RouteRule(connector="monre", sectors=["Tài nguyên và Môi trường"]),
         ],
         connectors={
             "molisa": {
@@ -109,6 +113,11 @@ async def _demo(
             "hotich": {
                 "base_url": mocks["hotich"].url,
                 "api_key": "test-key",
+                "timeout_seconds": 2.0,
+            },
+            "monre": {
+                "base_url": mocks["monre"].url,
+                "access_key": "test-key",
                 "timeout_seconds": 2.0,
             },
             "lienthong": {
@@ -154,6 +163,7 @@ async def _demo(
                     _update(progress, task, hub)
                 await _pull_and_receive(hub, http, api.url)
                 lienthong = await hub.pull_once("lienthong")
+                monre = await _monre_dossiers(hub, http, api.url, mocks["monre"].url, seed)
                 while hub.store.has_unfinished_jobs():
                     _update(progress, task, hub)
                     await asyncio.sleep(0.2)
@@ -162,8 +172,9 @@ async def _demo(
             for server in mocks.values():
                 await http.delete(f"{server.url}/_mock/faults")
             civil_outcome = await _civil_status_results(hub, http, hotich, civil)
+            monre["stats"] = (await http.get(f"{mocks['monre'].url}/_mock/stats")).json()
             stats = (await http.get(f"{molisa}/_mock/stats")).json()
-            for name in ("molisa", "hotich"):
+            for name in ("molisa", "hotich", "monre"):
                 received[name] = (await http.get(f"{mocks[name].url}/_mock/received")).json()
     finally:
         stop.set()
@@ -174,6 +185,7 @@ async def _demo(
         await hub.aclose()
     lost = _summary(console, hub, stats, received)
     _civil_summary(console, hub, civil_outcome, lienthong)
+    _monre_summary(console, hub, monre)
     return lost
 
 
@@ -432,3 +444,132 @@ def lang_vi() -> bool:
     from hub.i18n import lang
 
     return lang() == "vi"
+
+
+async def _monre_dossiers(
+    hub: Any, http: httpx.AsyncClient, api_url: str, monre_url: str, seed: int
+) -> dict[str, Any]:
+    """Dossiers filed on the MONRE portal: pulled, received, processed through every step of
+    their internal process (the catalog's, with the calendar's deadlines), returned and
+    saved to the citizen's store. One applicant left the phone number empty: MONRE may
+    not confirm the reception. MONRE answers some calls with 503, and one SOAP Fault for
+    invalid data."""
+    from hub.calendar import deadline_plan
+    from hub.models import Dossier, ProcessStep, Result
+
+    await http.post(f"{monre_url}/_mock/seed", json={"count": 6, "seed": seed})
+    pulled = None
+    for _ in range(20):
+        pulled = await hub.pull_once("monre")
+        if pulled.error is None:
+            break
+    items = hub.store.list_inbox(state="new", connector="monre", limit=100)
+    await http.post(
+        f"{monre_url}/_mock/faults",
+        json={
+            "faults": [
+                {"kind": "http_503", "rate": 0.15},
+                {"kind": "soap_invalid", "count": 1, "paths": ["/DichVuThietYeu.asmx"]},
+            ]
+        },
+    )
+    batch: list[dict[str, Any]] = []
+    for n, item in enumerate(items):
+        dossier = Dossier.model_validate(item["snapshot"])
+        if n == 0:
+            owner = dossier.chu_ho_so.model_copy(update={"so_dien_thoai": None})
+            dossier = dossier.model_copy(update={"chu_ho_so": owner})
+        procedure = hub.catalog.get(dossier.ma_tthc)
+        variant = procedure.quy_trinh[0].bien_the if procedure and procedure.quy_trinh else None
+        received = max(utcnow(), dossier.ngay_nop + timedelta(minutes=5))
+        plan = deadline_plan(procedure, received, variant) if procedure else None
+        state = dossier.model_copy(
+            update={
+                "trang_thai": Status.DUOC_TIEP_NHAN,
+                "ngay_tiep_nhan": received,
+                "ngay_hen_tra": plan.ngay_hen_tra if plan else None,
+            }
+        )
+        events = [(EventType.RECEIVED, state)]
+        start, steps = received, []
+        for step in plan.steps if plan else []:
+            steps = [
+                *steps,
+                ProcessStep(
+                    buoc=f"Bước {step.label}" + (f": {step.name}" if step.name else ""),
+                    trang_thai=Status.DANG_XU_LY,
+                    # Where the decision names no office for a step, the province's
+                    # system knows which one handled it; the demo names the department.
+                    phong_ban=step.responsible or "Sở Tài nguyên và Môi trường",
+                    bat_dau=start,
+                    han_xu_ly=step.deadline,
+                    ket_thuc=step.deadline,
+                    noi_dung=step.name,
+                ),
+            ]
+            start = step.deadline
+            state = state.model_copy(
+                update={
+                    "trang_thai": Status.DANG_XU_LY,
+                    "qua_trinh": steps,
+                    "buoc_hien_tai": steps[-1].buoc,
+                }
+            )
+            events.append((EventType.PROGRESS, state))
+        result_file = state.thanh_phan[0].model_copy(update={"ten_thanh_phan": "Kết quả"})
+        state = state.model_copy(
+            update={
+                "trang_thai": Status.DA_XU_LY_XONG,
+                "ket_qua": Result(
+                    so=f"{100 + n}/GP-STNMT",
+                    ngay_ky=start.date(),
+                    loai_giay_to="Giấy phép",
+                    co_quan_cap="Sở Tài nguyên và Môi trường",
+                    files=[result_file],
+                ),
+            }
+        )
+        events.append((EventType.RESULT, state))
+        state = state.model_copy(
+            update={"trang_thai": Status.DA_TRA_KET_QUA, "ngay_tra": start + timedelta(hours=1)}
+        )
+        events.append((EventType.RETURNED, state))
+        for k, (type_, snapshot) in enumerate(events):
+            batch.append(
+                DossierEvent(
+                    id=f"monre-{dossier.ma_ho_so}-{k:02d}",
+                    type=type_,
+                    occurred_at=snapshot.ngay_tra or received,
+                    ma_ho_so=dossier.ma_ho_so,
+                    snapshot=snapshot,
+                ).model_dump(mode="json", exclude={"sequence"})
+            )
+    if batch:
+        response = await http.post(f"{api_url}/api/v1/events", json={"events": batch})
+        response.raise_for_status()
+    return {"pulled": pulled.new if pulled else 0, "dossiers": [i["ma_ho_so"] for i in items]}
+
+
+def _monre_summary(console: Console, hub: Any, monre: dict[str, Any]) -> None:
+    from hub.models import EventType as ET
+
+    with hub.engine.connect() as conn:
+        rows = conn.execute(
+            select(jobs.c.ma_ho_so, jobs.c.state, jobs.c.last_error, events.c.type)
+            .select_from(jobs.join(events, jobs.c.event_id == events.c.id))
+            .where(jobs.c.connector == "monre")
+        ).all()
+    done = Counter(r.type for r in rows if r.state == "succeeded")
+    dead = [r for r in rows if r.state == "dead"]
+    table = Table(title=t("demo.monre_title"), show_header=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    table.add_row(t("demo.monre_pulled"), str(monre["pulled"]))
+    table.add_row(t("demo.monre_received"), str(done[ET.RECEIVED.value]))
+    table.add_row(t("demo.monre_steps"), str(done[ET.PROGRESS.value]))
+    table.add_row(t("demo.monre_returned"), str(done[ET.RETURNED.value]))
+    table.add_row(t("demo.monre_stored"), str(done[ET.RESULT.value]))
+    table.add_row(t("demo.dead"), str(len(dead)))
+    console.print(table)
+    for r in dead:
+        console.print(f"  {r.ma_ho_so}: {r.last_error}")

@@ -438,6 +438,24 @@ class Store:
             )
             if state is JobState.SUCCEEDED:
                 self._upsert_remote_ref(conn, job, remote_id, status, now)
+            elif state is JobState.DEAD:
+                # The province hears at once that this sync needs a person, and why (the
+                # reason names the field to fix; it is masked and carries no values).
+                conn.execute(
+                    insert(province_updates).values(
+                        connector=job.connector,
+                        ma_ho_so=job.ma_ho_so,
+                        kind="sync_failed",
+                        trang_thai=int(status) if status is not None else None,
+                        payload={
+                            "job_id": job.id,
+                            "event_id": job.event_id,
+                            "error_class": error_class,
+                            "reason": error,
+                        },
+                        created_at=now,
+                    )
+                )
         return True
 
     def _upsert_remote_ref(
