@@ -89,12 +89,16 @@ def test_demo_loses_nothing(tmp_path: Path) -> None:
     [lost_row] = [line for line in out.splitlines() if "Lost" in line]
     assert re.search(r"│\s*0\s*│\s*$", lost_row), lost_row
     [synced_row] = [line for line in out.splitlines() if "Dossiers fully synced" in line]
-    # MOLISA: 15 - 1 invalid + 4 pulled; hộ tịch: 9 sent (one lacks a birth date).
-    assert re.search(r"│\s*27\s*│\s*$", synced_row), synced_row
+    # MOLISA: 15 - 1 invalid + 4 pulled; hộ tịch: 9 sent (one lacks a birth date);
+    # MONRE: 6 pulled, 2 without a phone number, 1 refused as invalid data.
+    assert re.search(r"│\s*30\s*│\s*$", synced_row), synced_row
     [certs] = [line for line in out.splitlines() if "Certificates matching their hash" in line]
     assert re.search(r"│\s*8\s*│\s*$", certs), certs
     assert "extra.ho_tich.nguoi_duoc_khai_sinh.ngay_sinh" in out
     assert "Interlinked dossiers pulled" in out
+    [stored] = [line for line in out.splitlines() if "saved to the citizen's store" in line]
+    assert re.search(r"│\s*3\s*│\s*$", stored), stored
+    assert "(field: chu_ho_so.so_dien_thoai)" in out and "MONRE found invalid data" in out
     assert "chu_ho_so.ngay_sinh" in out
     assert (tmp_path / "demo.db").exists()
 
