@@ -20,7 +20,13 @@ import pytest
 import sqlalchemy as sa
 
 from hub.service import Hub
-from hub.settings import HubSettings, RetrySettings, RouteRule, WorkerSettings
+from hub.settings import (
+    CircuitSettings,
+    HubSettings,
+    RetrySettings,
+    RouteRule,
+    WorkerSettings,
+)
 from hub.store.tables import jobs
 from hub.testing.samples import sample_batch
 from mocks.molisa.app import create_app as create_mock
@@ -56,6 +62,8 @@ def test_sigkill_workers_lose_and_duplicate_nothing(db_url: str, serve_app) -> N
             poll_seconds=0.02,
             lease_seconds=3,
             call_timeout_seconds=2,
+            # Faults come in bursts here; a short breaker pause keeps the run quick.
+            circuit=CircuitSettings(open_seconds=0.2, max_open_seconds=1.0),
             retry=RetrySettings(
                 initial_seconds=0.02, max_seconds=0.2, jitter_seconds=0.02, max_attempts=1000
             ),

@@ -21,7 +21,13 @@ import sqlalchemy as sa
 from hub.api import create_app
 from hub.models import Dossier, DossierEvent, EventType, Status
 from hub.service import Hub
-from hub.settings import HubSettings, RetrySettings, RouteRule, WorkerSettings
+from hub.settings import (
+    CircuitSettings,
+    HubSettings,
+    RetrySettings,
+    RouteRule,
+    WorkerSettings,
+)
 from hub.store.tables import jobs
 from hub.testing.samples import sample_batch
 from mocks.molisa.app import create_app as create_mock
@@ -32,6 +38,7 @@ def settings_for(db_url: str, mock_url: str, **worker: Any) -> HubSettings:
         database_url=db_url,
         worker=WorkerSettings(
             poll_seconds=0.02,
+            circuit=CircuitSettings(open_seconds=0.2, max_open_seconds=1.0),
             **{
                 "retry": RetrySettings(initial_seconds=0.02, max_seconds=0.2, jitter_seconds=0.01),
                 **worker,

@@ -18,7 +18,14 @@ from hub.api import create_app
 from hub.auth import hash_key
 from hub.ops import ActionRefused, JobFilter, Operations
 from hub.service import Hub
-from hub.settings import ApiKeySetting, HubSettings, RetrySettings, RouteRule, WorkerSettings
+from hub.settings import (
+    ApiKeySetting,
+    CircuitSettings,
+    HubSettings,
+    RetrySettings,
+    RouteRule,
+    WorkerSettings,
+)
 from hub.store.store import utcnow
 from hub.testing.samples import sample_batch, sample_lifecycle
 from mocks.molisa.app import create_app as create_mock
@@ -33,6 +40,8 @@ def molisa_settings(db_url: str, mock_url: str, **extra: Any) -> HubSettings:
             poll_seconds=0.01,
             concurrency=8,
             retry=RetrySettings(initial_seconds=0.01, max_attempts=1),
+            # Every call fails on purpose: keep the circuit breaker out of the way.
+            circuit=CircuitSettings(failure_threshold=100_000),
         ),
         routes=[RouteRule(connector="molisa", ma_tthc=["1.001776", "1.001731"])],
         connectors={"molisa": {"base_url": mock_url, "accept_key": "test-key"}},
