@@ -119,11 +119,15 @@ def reconcile(
         ids = asyncio.run(_run())
     except ReconcileError as exc:
         _fail(exc.reason)
-    runs = [rec.get_run(i) for i in ids]
-    _print_runs(runs, KINDS)
-    if out is not None:
-        out.write_bytes(render(rec, runs, fmt))
-        typer.echo(str(out))
+    try:
+        runs = [rec.get_run(i) for i in ids]
+        _print_runs(runs, KINDS)
+        if out is not None:
+            out.write_bytes(render(rec, runs, fmt))
+            typer.echo(str(out))
+    finally:
+        # Reading after the run opened a new pooled connection: close it too.
+        hub.engine.dispose()
 
 
 def _print_runs(runs: list[dict[str, Any]], kinds: tuple[str, ...]) -> None:

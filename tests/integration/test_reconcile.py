@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+import structlog
 
-from hub.logging import setup_logging
 from hub.reconcile import Reconciler
 from hub.reconcile_report import render
 from hub.service import Hub
@@ -258,6 +258,7 @@ def test_api_and_cli_run_list_show_and_report(db_url, mock, serve_app, tmp_path)
         "TTHC_HUB_CONFIG": str(tmp_path / "none.toml"),
     }
     (tmp_path / "none.toml").write_text("")
+    saved_logging = structlog.get_config()
     try:
         runner = CliRunner()
         out = tmp_path / "r.html"
@@ -283,5 +284,5 @@ def test_api_and_cli_run_list_show_and_report(db_url, mock, serve_app, tmp_path)
         shown_cli = runner.invoke(cli, ["reconcile", "show", str(run_id)], env=env)
         assert shown_cli.exit_code == 0 and codes[0] in shown_cli.output
     finally:
-        # The CLI pointed the logs at the runner's stream, closed now: back to stderr.
-        setup_logging("json", "WARNING")
+        # The CLI pointed the logs at the runner's stream, closed now: put back what was.
+        structlog.configure(**saved_logging)
