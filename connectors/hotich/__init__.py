@@ -13,10 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-
 from hub import hookimpl
-from hub.errors import ConfigError
+from hub.connector_settings import connector_settings
 
 from .connector import HotichConnector
 from .settings import HotichSettings
@@ -30,18 +28,7 @@ __all__ = ["HotichConnector", "HotichSettings", "register_connectors"]
 
 @hookimpl
 def register_connectors(settings: HubSettings) -> list[Connector]:
-    section = settings.connector("hotich")
-    if not section or section.get("enabled", True) in (False, "false", "False", "0", 0):
+    hotich = connector_settings(settings, "hotich", HotichSettings)
+    if hotich is None:
         return []
-    try:
-        hotich = HotichSettings.model_validate(section)
-    except ValidationError as exc:
-        # Name the keys and what is wrong; never echo the values (the key is a secret).
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(section)'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise ConfigError(
-            f"bad [connectors.hotich] settings: {problems}", system="hotich"
-        ) from None
     return [HotichConnector(hotich)]

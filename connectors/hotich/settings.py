@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
+
+from hub.connector_settings import ConnectorSettings, non_empty_secret
 
 __all__ = ["DEFAULT_MODULES", "HotichSettings"]
 
@@ -10,39 +12,23 @@ __all__ = ["DEFAULT_MODULES", "HotichSettings"]
 DEFAULT_MODULES = {"1.001193": "LTKS", "1.000656": "LTKT", "1.000894": "LTKH"}
 
 
-class HotichSettings(BaseModel):
+class HotichSettings(ConnectorSettings):
     """What the hộ tịch connector needs; read from ``settings.connector("hotich")``."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    enabled: bool = True
-    #: The civil-registration system's base URL; operations are under ``{base_url}/api/hotich/``.
-    base_url: str = Field(min_length=1)
     #: The key the Ministry of Justice issued to the province (header ``api-key``).
     api_key: SecretStr
     #: maDonVi: the province's one-stop unit code, as the ministry knows it.
     ma_don_vi: str = Field(default="000.00.22.H34", min_length=1)
     #: maTinh of LayKetQua (two-digit province code; 51 = Quảng Ngãi).
     ma_tinh: str = Field(default="51", pattern=r"^\d{2}$")
-    timeout_seconds: float = Field(default=30.0, gt=0)
-    max_connections: int = Field(default=8, ge=1, le=64)
     #: mã TTHC (national or local form) -> module; a dossier may also name its module in
     #: ``extra["ho_tich"]["module"]``.
     modules: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_MODULES))
 
-    @field_validator("base_url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("base_url must start with http:// or https://")
-        return value.rstrip("/")
-
     @field_validator("api_key")
     @classmethod
     def _non_empty_key(cls, value: SecretStr) -> SecretStr:
-        if not value.get_secret_value().strip():
-            raise ValueError("api_key is empty")
-        return value
+        return non_empty_secret(value)
 
     @field_validator("modules")
     @classmethod

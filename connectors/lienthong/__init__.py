@@ -28,25 +28,12 @@ __all__ = ["register_connectors"]
 def register_connectors(settings: HubSettings) -> list[Connector]:
     # Imported here: `tthc-hub --help` loads this package for its commands, and must
     # not pay for httpx and the connector.
-    from pydantic import ValidationError
-
-    from hub.errors import ConfigError
+    from hub.connector_settings import connector_settings
 
     from .connector import LienthongConnector
     from .settings import LienthongSettings
 
-    section = settings.connector("lienthong")
-    if not section or section.get("enabled", True) in (False, "false", "False", "0", 0):
+    lienthong = connector_settings(settings, "lienthong", LienthongSettings)
+    if lienthong is None:
         return []
-    try:
-        lienthong = LienthongSettings.model_validate(section)
-    except ValidationError as exc:
-        # Name the keys and what is wrong; never echo the values (the key is a secret).
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(section)'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise ConfigError(
-            f"bad [connectors.lienthong] settings: {problems}", system="lienthong"
-        ) from None
     return [LienthongConnector(lienthong)]

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-
 from hub import hookimpl
-from hub.errors import ConfigError
+from hub.connector_settings import connector_settings
 
 from .connector import MolisaConnector
 from .settings import MolisaSettings
@@ -29,18 +27,7 @@ __all__ = ["MolisaConnector", "MolisaSettings", "register_connectors"]
 
 @hookimpl
 def register_connectors(settings: HubSettings) -> list[Connector]:
-    section = settings.connector("molisa")
-    if not section or section.get("enabled", True) in (False, "false", "False", "0", 0):
+    molisa = connector_settings(settings, "molisa", MolisaSettings)
+    if molisa is None:
         return []
-    try:
-        molisa = MolisaSettings.model_validate(section)
-    except ValidationError as exc:
-        # Name the keys and what is wrong; never echo the values (the key is a secret).
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(section)'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise ConfigError(
-            f"bad [connectors.molisa] settings: {problems}", system="molisa"
-        ) from None
     return [MolisaConnector(molisa)]

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hub import hookimpl
-from hub.errors import ConfigError
+from hub.connector_settings import connector_settings
 
 if TYPE_CHECKING:
     from hub.catalog import Catalog
@@ -28,23 +28,12 @@ __all__ = ["register_connectors"]
 
 @hookimpl
 def register_connectors(settings: HubSettings) -> list[Connector]:
-    section = settings.connector("monre")
-    if not section or section.get("enabled", True) in (False, "false", "False", "0", 0):
-        return []
-    from pydantic import ValidationError
-
     from .connector import MonreConnector
     from .settings import MonreSettings
 
-    try:
-        monre = MonreSettings.model_validate(section)
-    except ValidationError as exc:
-        # Name the keys and what is wrong; never echo the values (the key is a secret).
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(section)'}: {err['msg']}"
-            for err in exc.errors()
-        )
-        raise ConfigError(f"bad [connectors.monre] settings: {problems}", system="monre") from None
+    monre = connector_settings(settings, "monre", MonreSettings)
+    if monre is None:
+        return []
     files = list(getattr(settings, "catalog_files", []) or [])
 
     def catalog() -> Catalog:  # loaded on the first progress that needs a planned step
