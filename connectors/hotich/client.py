@@ -8,12 +8,12 @@ and ``errorDescription``. Transport failures are mapped by
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import httpx
 
 from hub.errors import ContractError, RejectedError, TransientError, ministry_errors
+from hub.http import ConnectorHttp
 from hub.masking import mask_text
 
 from .settings import HotichSettings
@@ -38,26 +38,12 @@ class HotichClient:
 
     def __init__(self, settings: HotichSettings) -> None:
         self._settings = settings
-        self._http: httpx.AsyncClient | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pool = ConnectorHttp(
+            settings, "/api/hotich/", headers={"api-key": settings.api_key.get_secret_value()}
+        )
 
     def _client(self) -> httpx.AsyncClient:
-        loop = asyncio.get_running_loop()
-        if self._http is None or self._loop is not loop:
-            # A client is bound to the loop it first ran in; a new loop needs a new one.
-            limits = httpx.Limits(
-                max_connections=self._settings.max_connections,
-                max_keepalive_connections=self._settings.max_connections,
-            )
-            self._http = httpx.AsyncClient(
-                base_url=self._settings.base_url + "/api/hotich/",
-                timeout=self._settings.timeout_seconds,
-                limits=limits,
-                trust_env=False,
-                headers={"api-key": self._settings.api_key.get_secret_value()},
-            )
-            self._loop = loop
-        return self._http
+        return self._pool.client()
 
     async def call(
         self, operation: str, body: dict[str, Any], *, idempotency_key: str | None = None
@@ -80,9 +66,7 @@ class HotichClient:
         raise _error(operation, answer)
 
     async def aclose(self) -> None:
-        if self._http is not None:
-            http, self._http = self._http, None
-            await http.aclose()
+        await self._pool.aclose()
 
 
 def _error(operation: str, answer: dict[str, Any]) -> Exception:

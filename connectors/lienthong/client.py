@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from typing import Any
 
 import httpx
 
 from hub.errors import ContractError, RejectedError, ministry_errors
+from hub.http import ConnectorHttp
 
 from .settings import LienthongSettings
 
@@ -22,22 +22,13 @@ class LienthongClient:
 
     def __init__(self, settings: LienthongSettings) -> None:
         self._settings = settings
-        self._http: httpx.AsyncClient | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pool = ConnectorHttp(settings, "/api/")
         self._token: str | None = None
         self._expires: datetime | None = None
         self.logins = 0  #: how many times this client logged in (tests read it)
 
     def _client(self) -> httpx.AsyncClient:
-        loop = asyncio.get_running_loop()
-        if self._http is None or self._loop is not loop:
-            self._http = httpx.AsyncClient(
-                base_url=self._settings.base_url + "/api/",
-                timeout=self._settings.timeout_seconds,
-                trust_env=False,
-            )
-            self._loop = loop
-        return self._http
+        return self._pool.client()
 
     async def _login(self) -> str:
         body = {
@@ -90,6 +81,4 @@ class LienthongClient:
         raise RejectedError("liên thông refused a fresh token", system=SYSTEM, http_status=401)
 
     async def aclose(self) -> None:
-        if self._http is not None:
-            http, self._http = self._http, None
-            await http.aclose()
+        await self._pool.aclose()

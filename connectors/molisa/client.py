@@ -7,12 +7,12 @@ Every call is a POST of a JSON body carrying ``AcceptKey``; every answer is
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import httpx
 
 from hub.errors import ContractError, RejectedError, TransientError, ministry_errors
+from hub.http import ConnectorHttp
 from hub.masking import mask_text
 
 from .settings import MolisaSettings
@@ -40,25 +40,10 @@ class MolisaClient:
 
     def __init__(self, settings: MolisaSettings) -> None:
         self._settings = settings
-        self._http: httpx.AsyncClient | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pool = ConnectorHttp(settings, "/apiBTXH/")
 
     def _client(self) -> httpx.AsyncClient:
-        loop = asyncio.get_running_loop()
-        if self._http is None or self._loop is not loop:
-            # A client is bound to the loop it first ran in; a new loop needs a new one.
-            limits = httpx.Limits(
-                max_connections=self._settings.max_connections,
-                max_keepalive_connections=self._settings.max_connections,
-            )
-            self._http = httpx.AsyncClient(
-                base_url=self._settings.base_url + "/apiBTXH/",
-                timeout=self._settings.timeout_seconds,
-                limits=limits,
-                trust_env=False,
-            )
-            self._loop = loop
-        return self._http
+        return self._pool.client()
 
     async def call(
         self,
@@ -88,9 +73,7 @@ class MolisaClient:
         raise _error(operation, code, answer)
 
     async def aclose(self) -> None:
-        if self._http is not None:
-            http, self._http = self._http, None
-            await http.aclose()
+        await self._pool.aclose()
 
 
 def _error(operation: str, code: str, answer: dict[str, Any]) -> Exception:
