@@ -188,6 +188,49 @@ def create_app(
         body = await asyncio.to_thread(hub.metrics.render)
         return Response(body, media_type=CONTENT_TYPE)
 
+    @app.post("/api/v1/callbacks/{connector}")
+    async def callback(connector: str, request: Request) -> JSONResponse:
+        """A ministry's callback (payment confirmed, parcel delivered). No API key: the
+        connector checks the ministry's signature; the hub refuses stale or replayed ones.
+        Refusals say nothing about why, to a caller that may be probing."""
+        from datetime import timedelta
+
+        from hub.callbacks import CallbackRejected
+        from hub.store.store import utcnow
+
+        conn = hub.connectors.get(connector)
+        handler = getattr(conn, "handle_callback", None)
+        if handler is None:
+            return JSONResponse(
+                {"errors": [_error("connector", "not_found", "no such callback")]}, status_code=404
+            )
+        body = await request.body()
+        max_age = timedelta(seconds=settings.api.callback_max_age_seconds)
+        try:
+            result = await handler(request.headers, body)
+            now = utcnow()
+            if abs(now - result.timestamp) > max_age:
+                raise CallbackRejected("the callback is not fresh", system=connector)
+        except CallbackRejected as exc:
+            log.warning("callback_rejected", connector=connector, reason=exc.reason)
+            return JSONResponse(
+                {"errors": [_error("", "unauthorized", "callback refused")]}, status_code=401
+            )
+        accepted = await asyncio.to_thread(
+            hub.store.accept_callback,
+            connector,
+            result.nonce,
+            result.updates,
+            forget_before=now - 2 * max_age,
+        )
+        if not accepted:
+            log.warning("callback_replayed", connector=connector)
+            return JSONResponse(
+                {"errors": [_error("", "replayed", "callback already received")]}, status_code=409
+            )
+        log.info("callback_accepted", connector=connector, updates=len(result.updates))
+        return JSONResponse(result.reply or {"ok": True})
+
     @app.get("/api/v1/health")
     async def health() -> dict[str, Any]:
         return {"status": "ok", "connectors": sorted(hub.connectors)}

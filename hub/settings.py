@@ -64,6 +64,8 @@ class WorkerSettings(BaseModel):
 
 
 class ApiSettings(BaseModel):
+    #: A ministry callback older than this (by its signed timestamp) is refused.
+    callback_max_age_seconds: float = Field(default=300.0, gt=0)
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)

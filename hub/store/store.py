@@ -33,6 +33,7 @@ from hub.store.tables import (
     DONE_STATES,
     JobState,
     attempts,
+    callback_nonces,
     dossiers,
     events,
     inbox,
@@ -759,6 +760,42 @@ class Store:
                 .returning(periodic_runs.c.job)
             ).first()
         return won is not None
+
+    def accept_callback(
+        self,
+        connector: str,
+        nonce: str,
+        updates: Sequence[tuple[str, str, dict[str, Any]]],
+        *,
+        forget_before: datetime,
+    ) -> bool:
+        """Record a callback's nonce and its province updates in one transaction.
+
+        False (and nothing written) when the nonce was seen before: a replay.
+        """
+        now = utcnow()
+        with self.engine.begin() as conn:
+            conn.execute(
+                callback_nonces.delete().where(callback_nonces.c.received_at < forget_before)
+            )
+            new = conn.execute(
+                self._insert_ignore(callback_nonces)
+                .values(connector=connector, nonce=nonce, received_at=now)
+                .returning(callback_nonces.c.nonce)
+            ).first()
+            if new is None:
+                return False
+            for ma_ho_so, kind, payload in updates:
+                conn.execute(
+                    insert(province_updates).values(
+                        connector=connector,
+                        ma_ho_so=ma_ho_so,
+                        kind=kind,
+                        payload=payload,
+                        created_at=now,
+                    )
+                )
+        return True
 
     def oldest_waiting(self) -> dict[str, datetime]:
         """Per connector, when the oldest job still waiting to be sent was created."""

@@ -360,3 +360,16 @@ periodic_runs = Table(
     Column("owner", String(100), nullable=False),
     Column("started_at", Utc, nullable=False, index=True),
 )
+
+
+# --- callback nonces (0006) -------------------------------------------------------------
+
+#: Nonces of the ministry callbacks accepted: a replayed callback finds its row and is
+#: refused. Rows older than twice the freshness window can go (nothing older is accepted).
+callback_nonces = Table(
+    "callback_nonces",
+    metadata,
+    Column("connector", String(50), primary_key=True),
+    Column("nonce", String(200), primary_key=True),
+    Column("received_at", Utc, nullable=False, index=True),
+)
