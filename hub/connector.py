@@ -29,7 +29,8 @@ plugin module in the ``tthc_hub`` entry-point group.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -48,6 +49,7 @@ __all__ = [
     "RemoteDossier",
     "RemoteRecord",
     "idempotency_key",
+    "probe",
 ]
 
 
@@ -203,6 +205,27 @@ class Connector(Protocol):
     async def aclose(self) -> None:
         """Release clients and connection pools."""
         ...
+
+
+async def probe(call: Awaitable[Any]) -> Health:
+    """Run a connector's cheap health call and report; a probe never raises.
+
+    ``async def health(self): return await probe(self._client.call("Ping", {}))``
+    """
+    from hub.errors import HubError
+
+    started = time.perf_counter()
+
+    def ms() -> float:
+        return round((time.perf_counter() - started) * 1000, 1)
+
+    try:
+        await call
+    except HubError as exc:
+        return Health(ok=False, detail=str(exc), latency_ms=ms())
+    except Exception as exc:  # a probe reports, it never raises
+        return Health(ok=False, detail=f"unexpected {type(exc).__name__}", latency_ms=ms())
+    return Health(ok=True, detail="ok", latency_ms=ms())
 
 
 def idempotency_key(connector: str, event: DossierEvent) -> str:

@@ -8,7 +8,6 @@ with its status history. LIST: the listing by date of last change.
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -22,8 +21,9 @@ from hub.connector import (
     RemoteDossier,
     RemoteRecord,
     idempotency_key,
+    probe,
 )
-from hub.errors import ContractError, HubError
+from hub.errors import ContractError
 from hub.models import Dossier, DossierEvent
 
 from . import mapping
@@ -136,21 +136,10 @@ class LienthongConnector:
             page += 1
 
     async def health(self) -> Health:
-        started = time.perf_counter()
         today = f"{datetime.now(UTC):%Y%m%d}"
-        try:
-            await self._page({"tuNgay": today, "denNgay": today, "trang": 1, "soLuong": 1})
-        except HubError as exc:
-            return Health(ok=False, detail=str(exc), latency_ms=_ms(started))
-        except Exception as exc:  # a probe reports, it never raises
-            return Health(
-                ok=False, detail=f"unexpected {type(exc).__name__}", latency_ms=_ms(started)
-            )
-        return Health(ok=True, detail="ok", latency_ms=_ms(started))
+        return await probe(
+            self._page({"tuNgay": today, "denNgay": today, "trang": 1, "soLuong": 1})
+        )
 
     async def aclose(self) -> None:
         await self.client.aclose()
-
-
-def _ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
@@ -17,8 +16,9 @@ from hub.connector import (
     RemoteDossier,
     RemoteRecord,
     idempotency_key,
+    probe,
 )
-from hub.errors import ContractError, HubError, MappingError
+from hub.errors import ContractError, MappingError
 from hub.models import Dossier, DossierEvent, EventType, Origin, Status
 
 from . import mapping
@@ -197,23 +197,12 @@ class MolisaConnector:
             page += 1
 
     async def health(self) -> Health:
-        started = time.perf_counter()
         today = mapping.format_date(datetime.now(mapping.VN_TZ).date())
-        try:
-            await self._client.call(
+        return await probe(
+            self._client.call(
                 "DanhSachHoSo", {"TuNgay": today, "DenNgay": today, "Trang": 1, "SoLuong": 1}
             )
-        except HubError as exc:
-            return Health(ok=False, detail=str(exc), latency_ms=_ms(started))
-        except Exception as exc:  # a probe reports, it never raises
-            return Health(
-                ok=False, detail=f"unexpected {type(exc).__name__}", latency_ms=_ms(started)
-            )
-        return Health(ok=True, detail="ok", latency_ms=_ms(started))
+        )
 
     async def aclose(self) -> None:
         await self._client.aclose()
-
-
-def _ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 1)

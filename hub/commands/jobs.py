@@ -353,28 +353,26 @@ def list_tasks(config: ConfigOpt = None, limit: int = 20) -> None:
     Console().print(table)
 
 
-@app.command("pause")
-def pause_task(op_id: int, config: ConfigOpt = None, by: By = None) -> None:
-    """Pause a task between chunks."""
+def _set_task_state(op_id: int, state: str, config: Path | None, by: str | None) -> None:
     from hub.ops import ActionRefused
 
     _hub, ops = _ops(config)
     try:
-        typer.echo(ops.set_task_state(op_id, "paused", actor=_actor(by))["state"])
+        typer.echo(ops.set_task_state(op_id, state, actor=_actor(by))["state"])
     except ActionRefused as exc:
         _fail(exc.reason)
+
+
+@app.command("pause")
+def pause_task(op_id: int, config: ConfigOpt = None, by: By = None) -> None:
+    """Pause a task between chunks."""
+    _set_task_state(op_id, "paused", config, by)
 
 
 @app.command("resume")
 def resume_task(op_id: int, config: ConfigOpt = None, by: By = None) -> None:
     """Queue a paused task again; the server (or `jobs retry --wait`) runs it on."""
-    from hub.ops import ActionRefused
-
-    _hub, ops = _ops(config)
-    try:
-        typer.echo(ops.set_task_state(op_id, "queued", actor=_actor(by))["state"])
-    except ActionRefused as exc:
-        _fail(exc.reason)
+    _set_task_state(op_id, "queued", config, by)
 
 
 @app.command("cull")
