@@ -48,6 +48,9 @@ def start_server(
     """Start ``app`` on ``host:port`` (0 = a free port) and wait until it accepts connections."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted connections inherit this. Without it a response written in two parts
+    # waits for the client's delayed ACK: 43 ms per request instead of 0.55 ms.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
     bound_port = sock.getsockname()[1]
     config = uvicorn.Config(
