@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench serve mocks clean
+.PHONY: demo test test-fast lint bench bench-delivery serve mocks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)  ## reconciliation at 10k, 100k and 1M dossiers vs a one-query SQL baseline (SIZES=10000,100000)
 	$(BIN)/python bench/reconcile_bench.py $(if $(SIZES),--sizes $(SIZES),)
+
+bench-delivery: $(STAMP)  ## delivery vs raw httpx, ingest rate, start-up (EVENTS=2000)
+	$(BIN)/python bench/delivery_bench.py $(if $(EVENTS),--events $(EVENTS),)
 
 serve: $(STAMP)
 	$(BIN)/tthc-hub serve
