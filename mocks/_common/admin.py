@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import abc
 from collections import Counter
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
@@ -108,6 +109,14 @@ class MockState(abc.ABC):
         self.journal = Journal()
         self.faults = FaultInjector(seed=config.seed, busy_body=busy_body)
         self.faults.set(config.faults)
+        self._seq_per_day: dict[date, int] = {}
+
+    def next_ma_ho_so(self, agency: str, day: date, *, first: int = 1) -> str:
+        """The next mã hồ sơ the ministry issues on ``day``: ``<agency>-<YYMMDD>-<NNNN>``,
+        numbered from ``first`` per day, never twice in one mock."""
+        seq = self._seq_per_day.get(day, 0) + 1
+        self._seq_per_day[day] = seq
+        return f"{agency}-{day:%y%m%d}-{first - 1 + seq:04d}"
 
     def reset(self) -> None:
         """Back to empty: no records, faults or counts (``seed_count`` is not re-applied)."""

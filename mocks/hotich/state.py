@@ -115,7 +115,6 @@ class HotichState(MockState):
         self.entries: dict[str, Entry] = {}
         self._next_lt = 1
         self._next_so = 1
-        self._seq_per_day: dict[date, int] = {}
 
     def record_count(self) -> int:
         return len(self.entries)
@@ -289,9 +288,7 @@ class HotichState(MockState):
         codes = []
         for n in range(count):
             day = SEED_FROM + timedelta(days=rng.randrange(21))
-            seq = self._seq_per_day.get(day, 0) + 1
-            self._seq_per_day[day] = seq
-            ma = f"{SEED_AGENCY}-{day:%y%m%d}-{seq:04d}"
+            ma = self.next_ma_ho_so(SEED_AGENCY, day)
             module = ("LTKS", "LTKT", "LTKH")[n % 3]
             received = datetime.combine(day, datetime.min.time()) + timedelta(
                 hours=8, minutes=rng.randrange(8 * 60)

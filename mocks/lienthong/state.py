@@ -55,7 +55,6 @@ class LienthongState(MockState):
 
     def clear_records(self) -> None:
         self.entries: dict[str, Entry] = {}
-        self._seq_per_day: dict[date, int] = {}
         self._next_lt = 1
         self._stt = 0
 
@@ -173,9 +172,7 @@ class LienthongState(MockState):
 
     def _seed_one(self, rng: random.Random, n: int) -> str:
         day = SEED_FROM + timedelta(days=rng.randrange(28))
-        seq = self._seq_per_day.get(day, 0) + 1
-        self._seq_per_day[day] = seq
-        ma = f"{AGENCY}-{day:%y%m%d}-{9000 + seq:04d}"
+        ma = self.next_ma_ho_so(AGENCY, day, first=9001)
         module = ("KS", "KT")[n % 2]
         owner = sample_party(rng, group="adult")
         received = datetime.combine(day, datetime.min.time()) + timedelta(

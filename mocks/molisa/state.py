@@ -89,7 +89,6 @@ class MolisaState(MockState):
         self._by_day: dict[date, dict[str, None]] = {}
         self._unacked: dict[int, str] = {}  # HoSoId -> MaHoSo, ids increasing
         self._next_id = 1
-        self._seq_per_day: dict[date, int] = {}
         self._next_result = 1
         self.bulk: BulkSet | None = None
 
@@ -319,9 +318,7 @@ class MolisaState(MockState):
         filed = SEED_FROM + timedelta(days=rng.randrange(21))
         while filed.weekday() >= 5:
             filed += timedelta(days=1)
-        seq = self._seq_per_day.get(filed, 0) + 1
-        self._seq_per_day[filed] = seq
-        ma = f"{AGENCY_CODE}-{filed:%y%m%d}-{seq:04d}"
+        ma = self.next_ma_ho_so(AGENCY_CODE, filed)
         ma_tthc = rng.choice(sorted(PROCEDURES))
         ten_tthc, components = PROCEDURES[ma_tthc]
         group = "adult" if ma_tthc == "1.001731" else rng.choice(("elderly", "child", "adult"))

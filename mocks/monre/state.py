@@ -92,7 +92,6 @@ class MonreState(MockState):
         self._by_day: dict[date, dict[str, None]] = {}
         self._unacked: dict[int, str] = {}
         self._next_id = 1
-        self._seq_per_day: dict[date, int] = {}
         #: The citizens' data store: MaGiayToKho -> document, and số định danh -> its codes.
         self.kho: dict[str, dict[str, Any]] = {}
         self.kho_by_owner: dict[str, list[str]] = {}
@@ -279,9 +278,7 @@ class MonreState(MockState):
         filed = SEED_FROM + timedelta(days=rng.randrange(21))
         while filed.weekday() >= 5:
             filed += timedelta(days=1)
-        seq = self._seq_per_day.get(filed, 0) + 1
-        self._seq_per_day[filed] = seq
-        ma = f"{AGENCY_CODE}-{filed:%y%m%d}-{seq:04d}"
+        ma = self.next_ma_ho_so(AGENCY_CODE, filed)
         ma_tthc = rng.choice(sorted(PROCEDURES))
         ten_tthc, components = PROCEDURES[ma_tthc]
         # The portal lets some citizens file without a phone: the province must ask for it.
