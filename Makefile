@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench bench-delivery serve mocks clean
+.PHONY: demo test test-fast lint bench bench-delivery bench-reconcile serve mocks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,11 +26,16 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check hub connectors mocks tests
 
-bench: $(STAMP)  ## reconciliation at 10k, 100k and 1M dossiers vs a one-query SQL baseline (SIZES=10000,100000)
-	$(BIN)/python bench/reconcile_bench.py $(if $(SIZES),--sizes $(SIZES),)
+# One run, one table: raw httpx/zeep vs hub delivery (SQLite; PostgreSQL with 1 and 4 worker
+# processes), ingest, ingest->ack latency, start-up. JSON in bench/results/. EVENTS=n per row
+# (default 1000), QUICK=1 for a run under a minute, BENCH_ARGS for any other flag (--help).
+bench: $(STAMP)  ## delivery vs raw, ingest, latency, start-up (EVENTS=1000, QUICK=1)
+	$(BIN)/python bench/delivery_bench.py $(if $(EVENTS),--events $(EVENTS),) $(if $(QUICK),--quick,) $(BENCH_ARGS)
 
-bench-delivery: $(STAMP)  ## delivery vs raw httpx, ingest rate, start-up (EVENTS=2000)
-	$(BIN)/python bench/delivery_bench.py $(if $(EVENTS),--events $(EVENTS),)
+bench-delivery: bench  ## the same as `make bench`
+
+bench-reconcile: $(STAMP)  ## reconciliation at 10k, 100k and 1M dossiers vs a one-query SQL baseline (SIZES=10000,100000)
+	$(BIN)/python bench/reconcile_bench.py $(if $(SIZES),--sizes $(SIZES),)
 
 serve: $(STAMP)
 	$(BIN)/tthc-hub serve

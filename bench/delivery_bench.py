@@ -1,21 +1,70 @@
-"""Delivery, ingest and start-up, side by side in one run (``make bench-delivery``).
+"""Delivery, ingest, latency and start-up of the hub, side by side in one run (``make bench``).
 
-The MOLISA mock and the hub's API each run in their own process on loopback, so the
-process being measured has the machine's cores as it would in production. For the
-same N received-dossier events:
+Every figure comes from the same run, on the same payloads: N "received" events
+(one per distinct dossier, from ``hub.testing.samples``), sent as MOLISA's
+``DongBoDVC`` (REST) and MONRE's ``TiepNhanHoSo`` (SOAP). The bundled mocks
+(``tthc_hub.mocks`` entry points) run in their own processes on loopback; so does
+every measured process, so the CPU and peak memory of a row are that process's own.
+The mocks are reset before each row and checked after it.
 
-* ``raw``: httpx's AsyncClient posts the DongBoDVC bodies the connector would send
-  straight to the mock, at the hub's concurrency (8 in flight);
-* ``delivery``: the hub drains the N already-ingested events — claim, map, send,
-  record the ack and the attempt — on SQLite with one worker; ``delivery / raw`` is
-  the hub's overhead on the path that matters;
-* ``ingest``: ``POST /api/v1/events``, one event per request and in batches of 100;
-* ``start-up``: cold-ish ``tthc-hub --help`` (median of 5).
+Rows
+----
+raw (the limit: the client library alone, no hub)
+    ``raw httpx -> MOLISA``: httpx's AsyncClient posting the connector's bodies (with
+    AcceptKey and Idempotency-Key) at the hub's concurrency (``WorkerSettings().
+    concurrency`` in flight, one pool). ``raw zeep -> MONRE``: zeep's AsyncClient with
+    the connector's parsed WSDL, settings, binding and headers, over its own
+    httpx.AsyncClient, calling ``TiepNhanHoSo`` with the connector's arguments.
+    ``+20 ms``: the same against the MOLISA mock with a ``slow`` fault (20 ms a call),
+    with one pool of 8 and with 4 pools of 8 (the reference for 1 and 4 workers).
+delivery (the hub draining N already-ingested events)
+    N events ingested first (outside the clock); then worker processes
+    (``hub.worker.run``, default worker settings) claim, map, send and record the ack
+    and the attempt. Clock: from "go" to the last job's ``finished_at``. Checked:
+    every job succeeded with exactly one attempt, and the mock applied each dossier
+    once with no duplicate and no contract violation. Rows: SQLite with 1 worker for
+    MOLISA and MONRE (target: ``x raw`` = delivery / raw >= 0.9); PostgreSQL with 1
+    worker for MOLISA, and with 1 and 4 worker processes against the +20 ms mock
+    (target: 4 workers >= 3.5x one worker, printed under the table). The p50/p99/max
+    of a delivery row are the hub's call times (``attempts.duration_ms``); of a raw
+    row, the call times the client saw.
+ingest
+    ``POST /api/v1/events`` (the API in its own process, no worker, no API keys:
+    open on loopback), one event per request and batches of 100, on SQLite and
+    PostgreSQL; p50/p99/max are request times. Checked: every event accepted, a job each.
+latency
+    ingest -> ministry ack at a steady rate (default 100 events/s for 10 s): the
+    API runs with its worker in-process (``create_app(hub, run_worker=True)``);
+    one event is posted every 1/rate s on a fixed schedule (open loop: a slow answer
+    does not delay the next send); latency = the job's ``finished_at`` (written
+    after the mock answered) - the client's send time, same machine clock. 20
+    events first, excluded, to warm up connections. Target p99 <= 20 ms on SQLite.
+    When the hub delivers slower than the offered rate, the backlog grows and so does
+    the latency: the row then measures the queue. The time the API took to answer
+    the POSTs is printed under the table.
+start-up
+    ``tthc-hub --help`` and bare ``python -c pass`` (with this venv's site-packages),
+    each the median of 5 runs (3 with --quick).
 
-Not yet measured here (issue #9): MONRE over zeep, PostgreSQL and 4 worker processes,
-ingest-to-ack latency at a steady rate. Results go to ``bench/results/delivery-*.json``.
+Columns: ``rate`` events (or calls) per second; ``CPU s`` and ``% core`` of the
+measured process(es) during the timed window (4 workers: the sum); ``RSS MB`` peak
+resident memory (VmHWM / ru_maxrss) of the measured process (4 workers: each);
+``mock %`` the mock process's CPU during the row: near 100 % the mock, not the
+client or the hub, is the limit; ``box %`` how busy the whole machine was (all cores:
+hub, mock, PostgreSQL, and anything else running; near 100 % the machine is the limit).
 
-    .venv/bin/python bench/delivery_bench.py --events 2000
+Reproduce::
+
+    make bench                 # or: .venv/bin/python bench/delivery_bench.py
+    make bench QUICK=1         # 50 events a row, 1 s of latency, no PG-without-delay
+                               # or MONRE latency row: under a minute
+    make bench EVENTS=2000     # N per row (at most 9999)
+
+PostgreSQL: ``TTHC_HUB_BENCH_PG_URL`` or ``TTHC_HUB_TEST_PG_URL`` (default postgresql://postgres@127.0.0.1:5432/test);
+each PG row gets a fresh schema, dropped after it; unreachable: those rows are skipped,
+saying why. Results: ``bench/results/delivery-<UTC date>.json`` (machine, commit, date).
+A benchmark prints, it does not assert speed; it exits 1 only when a row went wrong
+(an error, or events not delivered exactly once).
 """
 
 from __future__ import annotations
@@ -24,195 +73,635 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+from _bench_util import (
+    RESULTS,
+    Child,
+    CpuWindow,
+    Db,
+    MachineWindow,
+    Mock,
+    Server,
+    check_jobs,
+    child_env,
+    git_commit,
+    machine,
+    make_events,
+    measured_child,
+    percentiles_ms,
+    pg_schema,
+    pg_unavailable,
+    settings_json,
+    wait_for_jobs,
+    worker_concurrency,
+)
 
-RESULTS = Path(__file__).parent / "results"
-CONCURRENCY = 8
-
-MOCK = """
-import sys, time
-from mocks._common.server import start_server
-from mocks.molisa.app import create_app
-server = start_server(create_app())
-print(server.url, flush=True)
-while True:
-    time.sleep(3600)
-"""
-
-API = """
-import sys, time
-from hub.api import create_app
-from hub.logging import setup_logging
-from hub.service import Hub
-from hub.settings import HubSettings
-from mocks._common.server import start_server
-setup_logging("json", "ERROR")
-hub = Hub(HubSettings.model_validate_json(sys.argv[1]))
-server = start_server(create_app(hub))
-print(server.url, flush=True)
-while True:
-    time.sleep(3600)
-"""
+SLOW = 0.02  # the delay the +20 ms rows ask of the mock, seconds
+WARMUP = 20  # latency rows: events sent first, not counted
+STALL_SECONDS = 120  # a drain with no job finishing for this long is an error
 
 
-def spawn(code: str, *args: str) -> tuple[subprocess.Popen[str], str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TTHC_HUB_")}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True, env=env
-    )
-    assert proc.stdout is not None
-    url = proc.stdout.readline().strip()
-    if not url.startswith("http://127.0.0.1:"):
-        proc.kill()
-        raise SystemExit(f"a server did not start: {url!r}")
-    return proc, url
+class Bench:
+    """One run: its processes, temporary files, rows and problems."""
 
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.n: int = args.events
+        self.concurrency = worker_concurrency()
+        self.rows: list[dict[str, Any]] = []
+        self.problems: list[str] = []
+        self.skipped: list[str] = []
+        self._tmp = tempfile.TemporaryDirectory(prefix="tthc-bench-")
+        self.tmp = Path(self._tmp.name)
+        self._children: list[Child] = []
+        self.mocks: dict[str, Mock] = {}
+        self._stack = ExitStack()  # this run's PostgreSQL schema, dropped by close()
+        self._pg_url: str | None = None
+        self._sqlite_template: Path | None = None
 
-def settings_json(db: Path, mock_url: str) -> str:
-    from hub.settings import HubSettings, RouteRule, WorkerSettings
+    # --- plumbing --------------------------------------------------------------------
 
-    return HubSettings(
-        database_url=f"sqlite:///{db}",
-        log_level="ERROR",
-        worker=WorkerSettings(concurrency=CONCURRENCY, poll_seconds=0.01),
-        routes=[RouteRule(connector="molisa", ma_tthc=["1.001776", "1.001731"])],
-        connectors={"molisa": {"base_url": mock_url, "accept_key": "test-key"}},
-    ).model_dump_json()
+    def child(self, role: str, spec: dict[str, Any], name: str) -> Child:
+        c = measured_child(role, spec, self.tmp, name)
+        self._children.append(c)
+        return c
 
+    def server(self, role: str, spec: dict[str, Any], name: str) -> Server:
+        s = Server(role, spec, self.tmp, name)
+        self._children.append(s)
+        s.url  # noqa: B018 (wait until it listens)
+        return s
 
-def events(n: int) -> list[Any]:
-    from hub.testing.samples import sample_lifecycle
+    def start_mocks(self) -> None:
+        for name in ("molisa", "monre"):  # both start at once; .url waits for each
+            self.mocks[name] = mock = Mock(name, self.tmp)
+            self._children.append(mock)
+        for mock in self.mocks.values():
+            mock.reset()
 
-    return [sample_lifecycle(f"bench:{i}", seq=(i % 9999) + 1)[0] for i in range(n)]
+    def end_children(self, keep: int = 0) -> None:
+        """Stop the children started after the first ``keep`` (all by default)."""
+        while len(self._children) > keep:
+            c = self._children.pop()
+            with suppress(Exception):
+                (c.stop if isinstance(c, Server) else c.close)()
 
+    def close(self) -> None:
+        self.end_children()
+        try:
+            self._stack.close()
+        finally:
+            self._tmp.cleanup()
 
-async def raw(mock_url: str, evts: list[Any]) -> float:
-    """Seconds for httpx alone to post the connector's bodies, 8 in flight."""
-    from connectors.molisa import mapping
+    def row(self, section: str, name: str, run: Callable[[], dict[str, Any]]) -> None:
+        """Run one row; an exception or a failed check is a problem, not the end of the run."""
+        print(f"  {section:9} {name} ...", end="", flush=True)
+        started, before = time.perf_counter(), len(self._children)
+        try:
+            figures = run()
+        except Exception as exc:
+            traceback.print_exc()
+            figures = {"error": f"{type(exc).__name__}: {exc}"}
+        finally:
+            self.end_children(keep=before)  # none lingers into the next row
+        row = {"section": section, "name": name, **figures}
+        problems = row.get("problems", [])
+        if "error" in row:
+            problems = [row["error"], *problems]
+        self.problems += [f"{section} {name}: {p}" for p in problems]
+        self.rows.append(row)
+        status = "FAILED" if problems else "ok"
+        print(f" {status} ({time.perf_counter() - started:.1f} s)", flush=True)
 
-    bodies = [{"AcceptKey": "test-key", **mapping.to_dong_bo_dvc(e.snapshot)} for e in evts]
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-    async with httpx.AsyncClient(
-        base_url=mock_url + "/apiBTXH/", limits=limits, trust_env=False
-    ) as client:
-        queue: asyncio.Queue[tuple[int, dict[str, Any]]] = asyncio.Queue()
-        for i, body in enumerate(bodies):
-            queue.put_nowait((i, body))
+    def skip(self, row: str, reason: str | None) -> bool:
+        """False (and noted) when there is a reason to skip the row; True to run it."""
+        if reason:
+            self.skipped.append(f"{row} ({reason})")
+        return not reason
 
-        async def sender() -> None:
-            while not queue.empty():
-                i, body = queue.get_nowait()
-                r = await client.post(
-                    "DongBoDVC", json=body, headers={"Idempotency-Key": f"raw:{i}"}
+    def find(self, section: str, name: str) -> dict[str, Any] | None:
+        return next((r for r in self.rows if r["section"] == section and r["name"] == name), None)
+
+    def ratio(self, row: dict[str, Any], section: str, name: str) -> None:
+        ref = self.find(section, name)
+        if ref and ref.get("rate") and row.get("rate"):
+            row["ratio"] = row["rate"] / ref["rate"]
+            row["ratio_to"] = f"{section} {name}"
+
+    def database(self, kind: str, label: str) -> str:
+        """An empty, migrated database for one row (migrations run once per run, not per
+        row: a fresh process start is slow enough). SQLite: a copy of a migrated file;
+        PostgreSQL: this run's schema, every table emptied."""
+        if kind == "sqlite":
+            if self._sqlite_template is None:
+                self._sqlite_template = self.tmp / "template.db"
+                migrate(f"sqlite:///{self._sqlite_template}")
+            path = self.tmp / f"{label}.db"
+            shutil.copyfile(self._sqlite_template, path)
+            return f"sqlite:///{path}"
+        if self._pg_url is None:
+            self._pg_url = self._stack.enter_context(pg_schema())
+            migrate(self._pg_url)
+        empty_tables(self._pg_url)
+        return self._pg_url
+
+    # --- raw ---------------------------------------------------------------------------
+
+    def raw(self, role: str, connector: str, *, clients: int = 1, delay: float = 0.0) -> Any:
+        def run() -> dict[str, Any]:
+            mock = self.mocks[connector]
+            mock.reset(delay_seconds=delay)
+            spec = {
+                "url": mock.url,
+                "n": self.n,
+                "tag": "bench",
+                "concurrency": self.concurrency,
+                "clients": clients,
+            }
+            child = self.child(role, spec, f"raw {connector}")
+            child.read()  # ready
+            window, box = CpuWindow([mock.pid]).start(), MachineWindow().start()
+            t0 = time.perf_counter()
+            child.send("go")
+            result = child.read()
+            mock_wall = time.perf_counter() - t0
+            window.stop()
+            box.stop()
+            child.close()
+            return {
+                "n": self.n,
+                "in_flight": self.concurrency * clients,
+                "rate": self.n / result["elapsed"],
+                "elapsed_s": result["elapsed"],
+                "cpu_s": result["cpu_s"],
+                "cpu_pct": 100 * result["cpu_s"] / result["elapsed"],
+                "peak_rss_mb": result["peak_rss_mb"],
+                "mock_cpu_pct": 100 * window.used / mock_wall,
+                "box_pct": box.busy_pct,
+                **{k: result[k] for k in ("p50_ms", "p99_ms", "max_ms")},
+                "problems": mock.check(self.n),
+            }
+
+        return run
+
+    # --- delivery ------------------------------------------------------------------------
+
+    def delivery(self, connector: str, kind: str, workers: int, delay: float = 0.0) -> Any:
+        def run() -> dict[str, Any]:
+            mock = self.mocks[connector]
+            mock.reset(delay_seconds=delay)
+            url = self.database(kind, f"delivery-{connector}-{workers}")
+            settings = settings_json(url, connector, mock.url)
+            with open_hub(settings) as hub:
+                children = [
+                    self.child("worker", {"settings": settings}, f"worker {i}")
+                    for i in range(workers)
+                ]  # they start up while we ingest; none claims before "go"
+                events = make_events(connector, self.n, "bench")
+                for i in range(0, len(events), 500):
+                    hub.store.ingest(events[i : i + 500], hub.router.targets)
+            for c in children:
+                c.read()  # ready: hub built, connectors loaded, schema current
+            db = Db(url)
+            try:
+                window, box = CpuWindow([mock.pid]).start(), MachineWindow().start()
+                t0, go = time.perf_counter(), time.time()
+                for c in children:
+                    c.send("go")
+                wait_for_jobs(db, self.n, timeout=STALL_SECONDS)
+                mock_wall = time.perf_counter() - t0
+                window.stop()
+                box.stop()
+                for c in children:
+                    c.send("stop")
+                results = [c.read() for c in children]
+                for c in children:
+                    c.close()
+                last = db.last_finished()
+                elapsed = (last or time.time()) - go
+                calls = [r[0] / 1000 for r in db.rows("SELECT duration_ms FROM attempts")]
+                problems = check_jobs(db, self.n) + mock.check(self.n)
+            finally:
+                db.close()
+            cpu = sum(r["cpu_s"] for r in results)
+            rss = [r["peak_rss_mb"] for r in results]
+            return {
+                "n": self.n,
+                "workers": workers,
+                "in_flight": self.concurrency * workers,
+                "rate": self.n / elapsed,
+                "elapsed_s": elapsed,
+                "cpu_s": cpu,
+                "cpu_pct": 100 * sum(r["cpu_s"] / r["elapsed"] for r in results),
+                "peak_rss_mb": max(rss),
+                "peak_rss_mb_each": rss,
+                "mock_cpu_pct": 100 * window.used / mock_wall,
+                "box_pct": box.busy_pct,
+                "worker_stats": [r["stats"] for r in results],
+                **percentiles_ms(calls),
+                "problems": problems,
+            }
+
+        return run
+
+    # --- ingest --------------------------------------------------------------------------
+
+    def ingest(self, kind: str, batch: int) -> Any:
+        def run() -> dict[str, Any]:
+            mock = self.mocks["molisa"]
+            events = make_events("molisa", self.n, "bench")
+            bodies = [e.model_dump(mode="json", exclude={"sequence"}) for e in events]
+            url = self.database(kind, f"ingest-{batch}")
+            settings = settings_json(url, "molisa", mock.url)
+            api = self.server("api", {"settings": settings}, "hub API")
+            try:
+                times: list[float] = []
+                accepted = 0
+                window, box = CpuWindow([api.pid]).start(), MachineWindow().start()
+                with httpx.Client(base_url=api.url, timeout=60, trust_env=False) as client:
+                    t0 = time.perf_counter()
+                    for i in range(0, len(bodies), batch):
+                        chunk = bodies[i : i + batch]
+                        s = time.perf_counter()
+                        r = client.post("/api/v1/events", json=chunk if batch > 1 else chunk[0])
+                        times.append(time.perf_counter() - s)
+                        if r.status_code != 202:
+                            raise RuntimeError(f"ingest answered {r.status_code}: {r.text[:300]}")
+                        accepted += len(r.json()["accepted"])
+                    elapsed = time.perf_counter() - t0
+                window.stop()
+                box.stop()
+                rss = api.peak_rss_mb()
+            finally:
+                api.stop()
+            db = Db(url)
+            try:
+                stored = int(db.scalar("SELECT count(*) FROM events"))
+                jobs = db.job_counts()
+            finally:
+                db.close()
+            problems = []
+            if accepted != self.n or stored != self.n or jobs != {"pending": self.n}:
+                problems.append(
+                    f"{accepted} accepted, {stored} events stored, jobs {jobs}; expected "
+                    f"{self.n} each, all pending"
                 )
-                r.raise_for_status()
+            return {
+                "n": self.n,
+                "batch": batch,
+                "rate": self.n / elapsed,
+                "elapsed_s": elapsed,
+                "cpu_s": window.used,
+                "cpu_pct": 100 * window.used / elapsed,
+                "peak_rss_mb": rss,
+                "box_pct": box.busy_pct,
+                **percentiles_ms(times),
+                "problems": problems,
+            }
 
-        started = time.perf_counter()
-        await asyncio.gather(*(sender() for _ in range(CONCURRENCY)))
-        return time.perf_counter() - started
+        return run
+
+    # --- latency -------------------------------------------------------------------------
+
+    def latency(self, connector: str) -> Any:
+        rate, seconds = self.args.rate, self.args.seconds
+
+        def run() -> dict[str, Any]:
+            mock = self.mocks[connector]
+            mock.reset()
+            n = round(rate * seconds)
+            events = make_events(connector, WARMUP + n, "latency")
+            bodies = [e.model_dump(mode="json", exclude={"sequence"}) for e in events]
+            url = self.database("sqlite", f"latency-{connector}")
+            settings = settings_json(url, connector, mock.url)
+            api = self.server("api", {"settings": settings, "run_worker": True}, "hub API")
+            db = Db(url)
+            try:
+                asyncio.run(post_steadily(api.url, bodies[:WARMUP], rate))
+                wait_for_jobs(db, WARMUP, timeout=STALL_SECONDS)
+                window = CpuWindow([api.pid]).start()
+                mock_window = CpuWindow([mock.pid]).start()
+                box = MachineWindow().start()
+                t0 = time.perf_counter()
+                sent, times, resent = asyncio.run(post_steadily(api.url, bodies[WARMUP:], rate))
+                wait_for_jobs(db, WARMUP + n, timeout=STALL_SECONDS)
+                wall = time.perf_counter() - t0
+                window.stop()
+                mock_window.stop()
+                box.stop()
+                acked = db.finished_at()
+                rss = api.peak_rss_mb()
+                problems = check_jobs(db, WARMUP + n) + mock.check(WARMUP + n)
+            finally:
+                db.close()
+                api.stop()
+            latencies = [acked[i] - t for i, t in sent.items() if i in acked]
+            send_times = sorted(sent.values())
+            achieved = (len(send_times) - 1) / (send_times[-1] - send_times[0])
+            ack = percentiles_ms(latencies)
+            ingest = {f"ingest_{k}": v for k, v in percentiles_ms(times).items()}
+            return {
+                "n": n,
+                "target_rate": rate,
+                "rate": achieved,
+                **ack,
+                **ingest,
+                "client_resent": resent,
+                "cpu_s": window.used,
+                "cpu_pct": 100 * window.used / wall,
+                "peak_rss_mb": rss,
+                "mock_cpu_pct": 100 * mock_window.used / wall,
+                "box_pct": box.busy_pct,
+                "problems": problems,
+            }
+
+        return run
+
+    # --- start-up ----------------------------------------------------------------------------
+
+    def startup(self, argv: list[str]) -> Any:
+        def run() -> dict[str, Any]:
+            env = child_env(self.tmp)
+            times = []
+            for _ in range(self.args.startup_runs):
+                t0 = time.perf_counter()
+                subprocess.run(argv, capture_output=True, check=True, env=env, cwd=self.tmp)
+                times.append(time.perf_counter() - t0)
+            return {"median_s": statistics.median(times), "runs_s": times}
+
+        return run
 
 
-def delivery(db: Path, mock_url: str, evts: list[Any]) -> float:
+def migrate(url: str) -> None:
+    with open_hub(settings_json(url, "molisa", "http://127.0.0.1:9")):
+        pass
+
+
+def empty_tables(url: str) -> None:
+    """Every table of the hub's schema emptied (ids restarted); the schema version kept."""
+    db = Db(url)
+    try:
+        tables = [
+            name
+            for (name,) in db.rows(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+            )
+            if name != "alembic_version"
+        ]
+        db.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+    finally:
+        db.close()
+
+
+@contextmanager
+def open_hub(settings: str) -> Iterator[Any]:
+    """A hub in this process (schema migrated), to put events in the store as the API
+    would, outside any clock."""
     from hub.logging import setup_logging
     from hub.service import Hub
     from hub.settings import HubSettings
 
-    setup_logging("json", "ERROR")
-    hub = Hub(HubSettings.model_validate_json(settings_json(db, mock_url)))
-    hub.store.ingest(evts, hub.router.targets)
-
-    async def drain() -> float:
-        started = time.perf_counter()
-        stats = await hub.worker.run_until_idle(timeout=600)
-        elapsed = time.perf_counter() - started
-        await hub.aclose()
-        assert stats.succeeded == len(evts), stats
-        return elapsed
-
-    return asyncio.run(drain())
-
-
-def ingest(api_url: str, evts: list[Any], batch: int) -> float:
-    bodies = [e.model_dump(mode="json", exclude={"sequence"}) for e in evts]
-    with httpx.Client(base_url=api_url, timeout=60, trust_env=False) as client:
-        started = time.perf_counter()
-        for i in range(0, len(bodies), batch):
-            chunk = bodies[i : i + batch]
-            r = client.post("/api/v1/events", json=chunk if batch > 1 else chunk[0])
-            r.raise_for_status()
-        return time.perf_counter() - started
-
-
-def startup() -> float:
-    exe = str(Path(sys.executable).with_name("tthc-hub"))
-    times = []
-    for _ in range(5):
-        started = time.perf_counter()
-        subprocess.run([exe, "--help"], capture_output=True, check=True)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=2000)
-    args = parser.parse_args()
-    n = args.events
-    evts = events(n)
-    mock, mock_url = spawn(MOCK)
-    results: dict[str, Any] = {"events": n, "concurrency": CONCURRENCY}
+    parsed = HubSettings.model_validate_json(settings)
+    setup_logging(parsed.log_format, parsed.log_level)
+    hub = Hub(parsed)
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            raw_s = asyncio.run(raw(mock_url, evts))
-            httpx.post(mock_url + "/_mock/reset", timeout=30)
-            delivery_s = delivery(Path(tmp) / "delivery.db", mock_url, evts)
-            results["raw_per_s"] = n / raw_s
-            results["delivery_per_s"] = n / delivery_s
-            results["delivery_over_raw"] = raw_s / delivery_s
-            for batch in (1, 100):
-                api, api_url = spawn(API, settings_json(Path(tmp) / f"ingest{batch}.db", mock_url))
-                try:
-                    fresh = [e.model_copy(update={"id": f"{e.id}:i{batch}"}) for e in evts]
-                    results[f"ingest_batch{batch}_per_s"] = n / ingest(api_url, fresh, batch)
-                finally:
-                    api.kill()
-                    api.wait()
+        yield hub
     finally:
-        mock.kill()
-        mock.wait()
-    results["startup_help_s"] = startup()
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
-    ).stdout.strip()
-    results |= {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "commit": commit,
-        "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
-    }
-    print(f"\ntthc-hub delivery benchmark ({n} events, {CONCURRENCY} in flight, SQLite, 1 worker)")
-    print(f"  raw httpx -> MOLISA mock       {results['raw_per_s']:8.0f} /s")
-    print(
-        f"  hub delivery (claim..record)   {results['delivery_per_s']:8.0f} /s"
-        f"   ratio to raw {results['delivery_over_raw']:.2f}"
+        hub.engine.dispose()
+
+
+async def post_steadily(
+    url: str, bodies: list[dict[str, Any]], rate: float
+) -> tuple[dict[str, float], list[float], int]:
+    """POST one event every 1/rate s on a fixed schedule, each in its own task (open loop).
+
+    Returns event id -> the wall-clock time its request was first sent, the request
+    times, and how many requests had to be sent again.
+    """
+    sent: dict[str, float] = {}
+    times: list[float] = []
+    resent: list[str] = []
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    async with httpx.AsyncClient(
+        base_url=url, timeout=60, trust_env=False, limits=limits
+    ) as client:
+
+        async def post(body: dict[str, Any]) -> None:
+            sent[body["id"]] = time.time()
+            t0 = time.perf_counter()
+            for attempt in (1, 2, 3):
+                try:
+                    r = await client.post("/api/v1/events", json=body)
+                    break
+                except httpx.TransportError:
+                    # A kept-alive connection the server closed as we sent (uvicorn's
+                    # keep-alive timeout): re-send; the hub takes an event id once.
+                    if attempt == 3:
+                        raise
+                    resent.append(body["id"])
+            times.append(time.perf_counter() - t0)
+            if r.status_code != 202:
+                raise RuntimeError(f"ingest answered {r.status_code}: {r.text[:300]}")
+
+        start = time.perf_counter() + 0.05
+        tasks = []
+        for i, body in enumerate(bodies):
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(post(body)))
+        await asyncio.gather(*tasks)
+    return sent, times, len(resent)
+
+
+# --- the table -----------------------------------------------------------------------------
+
+
+def _num(value: Any, fmt: str) -> str:
+    return format(value, fmt) if isinstance(value, (int, float)) else "-"
+
+
+def print_table(bench: Bench, header: str) -> None:
+    cols = (
+        f"{'':44} {'n':>5} {'rate/s':>8} {'x raw':>6} {'p50 ms':>7} {'p99 ms':>7} "
+        f"{'max ms':>7} {'CPU s':>6} {'% core':>6} {'RSS MB':>7} {'mock %':>6} {'box %':>5}"
     )
-    print(f"  ingest, 1 event per request    {results['ingest_batch1_per_s']:8.0f} /s")
-    print(f"  ingest, batches of 100         {results['ingest_batch100_per_s']:8.0f} /s")
-    print(f"  tthc-hub --help                {results['startup_help_s']:8.2f} s")
+    print(f"\n{header}\n{cols}\n{'-' * len(cols)}")
+    section = None
+    for r in bench.rows:
+        if r["section"] != section:
+            section = r["section"]
+            print(section)
+        if "error" in r:
+            print(f"  {r['name']:42} ERROR: {r['error'][:80]}")
+            continue
+        if section == "start-up":
+            print(f"  {r['name']:42} {'':5} {r['median_s'] * 1000:8.0f} ms (median of "
+                  f"{len(r['runs_s'])})")  # fmt: skip
+            continue
+        rss = _num(r.get("peak_rss_mb"), ".0f")
+        if r.get("workers", 1) > 1:
+            rss = f"{r['workers']}x{rss}"
+        print(
+            f"  {r['name']:42} {_num(r.get('n'), 'd'):>5} {_num(r.get('rate'), '.0f'):>8} "
+            f"{_num(r.get('ratio'), '.2f'):>6} {_num(r.get('p50_ms'), '.1f'):>7} "
+            f"{_num(r.get('p99_ms'), '.1f'):>7} {_num(r.get('max_ms'), '.1f'):>7} "
+            f"{_num(r.get('cpu_s'), '.1f'):>6} {_num(r.get('cpu_pct'), '.0f'):>6} "
+            f"{rss:>7} {_num(r.get('mock_cpu_pct'), '.0f'):>6} {_num(r.get('box_pct'), '.0f'):>5}"
+            + ("  CHECK FAILED" if r.get("problems") else "")
+        )
+    for note in notes(bench):
+        print(note)
+
+
+def notes(bench: Bench) -> list[str]:
+    out = []
+    one = bench.find("delivery", "PostgreSQL, 1 worker, MOLISA +20 ms")
+    four = bench.find("delivery", "PostgreSQL, 4 workers, MOLISA +20 ms")
+    if one and four and one.get("rate") and four.get("rate"):
+        out.append(
+            f"4 workers / 1 worker on PostgreSQL (+20 ms): {four['rate'] / one['rate']:.2f}x"
+        )
+    for r in bench.rows:
+        if r["section"] == "latency" and "ingest_p50_ms" in r:
+            out.append(
+                f"latency {r['name']}: POST /api/v1/events answered in p50 "
+                f"{r['ingest_p50_ms']:.1f} ms, p99 {r['ingest_p99_ms']:.1f} ms"
+            )
+    busy = [
+        f"{r['section']} {r['name']} ({r['mock_cpu_pct']:.0f} %)"
+        for r in bench.rows
+        if r.get("mock_cpu_pct", 0) >= 85
+    ]
+    if busy:
+        out.append("the mock was the limit (>= 85 % of a core) in: " + "; ".join(busy))
+    out += [f"skipped: {s}" for s in bench.skipped]
+    return out
+
+
+# --- main -------------------------------------------------------------------------------------
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, help="events per row (default 1000; quick 50)")
+    parser.add_argument("--quick", action="store_true", help="a smaller run, under a minute")
+    parser.add_argument("--rate", type=float, default=100.0, help="latency rows: events/s")
+    parser.add_argument(
+        "--seconds", type=float, help="latency rows: duration (default 10; quick 1)"
+    )
+    parser.add_argument("--no-pg", action="store_true", help="skip the PostgreSQL rows")
+    args = parser.parse_args()
+    args.events = args.events or (50 if args.quick else 1000)
+    args.seconds = args.seconds or (1.0 if args.quick else 10.0)
+    args.startup_runs = 3 if args.quick else 5
+    return args
+
+
+def run_rows(bench: Bench, pg_reason: str | None) -> None:
+    args, c = bench.args, bench.concurrency
+    quick = "--quick" if args.quick else None
+    bench.start_mocks()
+    raw_slow = {
+        1: f"httpx -> MOLISA +20 ms, {c} in flight",
+        4: f"httpx -> MOLISA +20 ms, 4x{c} in flight",
+    }
+    bench.row("raw", "httpx -> MOLISA", bench.raw("raw-rest", "molisa"))
+    bench.row("raw", "zeep -> MONRE", bench.raw("raw-soap", "monre"))
+    bench.row("raw", raw_slow[1], bench.raw("raw-rest", "molisa", delay=SLOW))
+    bench.row("raw", raw_slow[4], bench.raw("raw-rest", "molisa", clients=4, delay=SLOW))
+
+    bench.row("delivery", "SQLite, 1 worker, MOLISA", bench.delivery("molisa", "sqlite", 1))
+    bench.ratio(bench.rows[-1], "raw", "httpx -> MOLISA")
+    bench.row("delivery", "SQLite, 1 worker, MONRE", bench.delivery("monre", "sqlite", 1))
+    bench.ratio(bench.rows[-1], "raw", "zeep -> MONRE")
+    if not pg_reason:
+        name = "PostgreSQL, 1 worker, MOLISA"
+        if bench.skip(f"delivery {name}", quick):
+            bench.row("delivery", name, bench.delivery("molisa", "pg", 1))
+            bench.ratio(bench.rows[-1], "raw", "httpx -> MOLISA")
+        for w in (1, 4):
+            name = f"PostgreSQL, {w} worker{'s' if w > 1 else ''}, MOLISA +20 ms"
+            bench.row("delivery", name, bench.delivery("molisa", "pg", w, delay=SLOW))
+            bench.ratio(bench.rows[-1], "raw", raw_slow[w])
+
+    for kind, label in (("sqlite", "SQLite"), ("pg", "PostgreSQL")):
+        if kind == "sqlite" or not pg_reason:
+            bench.row("ingest", f"{label}, 1 event per request", bench.ingest(kind, 1))
+            bench.row("ingest", f"{label}, batches of 100", bench.ingest(kind, 100))
+
+    for connector in ("molisa", "monre"):
+        name = f"SQLite, {connector.upper()}, {args.rate:g}/s for {args.seconds:g} s"
+        if bench.skip(f"latency {name}", quick if connector == "monre" else None):
+            bench.row("latency", name, bench.latency(connector))
+
+    exe = str(Path(sys.executable).with_name("tthc-hub"))
+    bench.row("start-up", "tthc-hub --help", bench.startup([exe, "--help"]))
+    bench.row("start-up", "python -c pass", bench.startup([sys.executable, "-c", "pass"]))
+
+
+def main() -> int:
+    args = parse_args()
+    for key in [k for k in os.environ if k.startswith("TTHC_HUB_")]:
+        del os.environ[key]  # this process builds hubs too: no settings from the caller
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that `finally` cleans up
+    bench = Bench(args)
+    n, c = bench.n, bench.concurrency
+    os.environ["TTHC_HUB_CONFIG"] = str(bench.tmp / "empty.toml")
+    (bench.tmp / "empty.toml").touch()
+    pg_reason = "--no-pg" if args.no_pg else pg_unavailable()
+    if pg_reason:
+        bench.skipped.append(f"PostgreSQL rows ({pg_reason})")
+    print(f"tthc-hub delivery benchmark: {n} events per row, {c} in flight per worker")
+    try:
+        run_rows(bench, pg_reason)
+    finally:
+        bench.close()
+
+    now = datetime.now(UTC)
+    record = {
+        "benchmark": "delivery",
+        "date": now.isoformat(timespec="seconds"),
+        **git_commit(),
+        "machine": machine(),
+        "args": {k: v for k, v in vars(args).items()},
+        "worker_concurrency": c,
+        "rows": bench.rows,
+        "problems": bench.problems,
+        "skipped": bench.skipped,
+    }
+    commit = (record["commit"] or "?")[:10] + (" (dirty)" if record["dirty"] else "")
+    m = record["machine"]
+    print_table(
+        bench,
+        f"tthc-hub delivery benchmark, {now:%Y-%m-%d %H:%M} UTC, commit {commit}; "
+        f"{m['cores']} cores, Python {m['python']}",
+    )
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"delivery-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
-    out.write_text(json.dumps(results, indent=2))
-    print(f"  written to {out}")
+    out = RESULTS / f"delivery-{now:%Y%m%dT%H%M%SZ}.json"
+    out.write_text(json.dumps(record, indent=2, default=str))
+    print(f"written to {out.relative_to(RESULTS.parents[1])}")
+    if bench.problems:
+        print("\nPROBLEMS (figures of these rows are not to be trusted):", file=sys.stderr)
+        for p in bench.problems:
+            print(f"  - {p}", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    main()
+    sys.exit(main())
