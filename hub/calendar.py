@@ -185,6 +185,7 @@ class WorkingCalendar:
         self._holidays: _holidays.HolidayBase = holidays.country_holidays("VN", language="vi")
         self.days_off: dict[date, _Day] = {}
         self.make_up_days: dict[date, _Day] = {}
+        self._working: dict[date, bool] = {}
         self.years: list[int] = []
         for where, text in self._files():
             year = _load_year_file(text, where)
@@ -205,6 +206,14 @@ class WorkingCalendar:
     # -- days
 
     def is_working_day(self, day: date) -> bool:
+        # Deadlines walk day by day at every ingest: remember each day's answer (the
+        # calendar does not change once loaded).
+        known = self._working.get(day)
+        if known is None:
+            known = self._working[day] = self._is_working_day(day)
+        return known
+
+    def _is_working_day(self, day: date) -> bool:
         if day in self.make_up_days:
             return True
         if day.weekday() >= 5 or day in self.days_off:

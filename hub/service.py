@@ -96,6 +96,7 @@ class Hub:
                 await connector.aclose()
             except Exception:  # closing must not hide the real error of a shutdown
                 log.exception("connector_close_failed", connector=connector.name)
+        self.worker.close()
         self.engine.dispose()
 
     # --- pulls ------------------------------------------------------------------

@@ -55,7 +55,15 @@ class WorkerSettings(BaseModel):
     #: Concurrent pushes per connector. httpx's AsyncClient degrades above ~8 in
     #: flight per client on this machine kind (PERF-NOTES.md).
     concurrency: int = Field(default=8, ge=1, le=64)
+    #: Jobs claimed ahead per connector beyond those in flight, so a finished call starts
+    #: the next one without waiting for the database.
+    prefetch: int = Field(default=8, ge=0, le=256)
     batch_size: int = Field(default=32, ge=1, le=1000, description="jobs claimed per query")
+    #: The longest a finished call's outcome waits to be written with others (one commit).
+    linger_seconds: float = Field(default=0.005, ge=0, le=1)
+    #: Where the worker's store calls run: "auto" is in the event loop on SQLite (local,
+    #: short) and in a thread of their own on PostgreSQL (network round trips).
+    store_calls: Literal["auto", "inline", "thread"] = "auto"
     lease_seconds: float = Field(default=120.0, gt=0, description="a running job's lease")
     poll_seconds: float = Field(default=0.2, gt=0, description="idle wait between claims")
     call_timeout_seconds: float = Field(default=30.0, gt=0)

@@ -2,36 +2,46 @@
 
 Every method is one transaction. On PostgreSQL, claims use ``FOR UPDATE SKIP
 LOCKED`` so several worker processes share the queue; on SQLite the single
-writer lock does the same job.
+writer lock does the same job, and the threads of one process queue for it on a
+mutex (:meth:`Store.begin`) rather than in SQLite's busy handler, which sleeps
+1, 2, 5, 10 ... ms between tries.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Connection,
     Engine,
-    and_,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    cast,
     func,
     insert,
     literal,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hub.errors import IngestError
 from hub.masking import mask_excerpt
-from hub.models import Dossier, DossierEvent, Origin, Status, transition_allowed
+from hub.models import Dossier, DossierEvent, EventType, Origin, Status, transition_allowed
 from hub.store.tables import (
     CLAIMABLE_STATES,
     DONE_STATES,
     JobState,
+    Utc,
     attempts,
     callback_nonces,
     dossiers,
@@ -47,7 +57,7 @@ from hub.store.tables import (
 if TYPE_CHECKING:
     from hub.deadlines import MirrorDeadline
 
-__all__ = ["ClaimedJob", "IngestOutcome", "Store", "utcnow"]
+__all__ = ["ClaimedJob", "IngestOutcome", "JobOutcome", "Settled", "Store", "utcnow"]
 
 #: ``deadline_for(dossier, at)``: the mirror's deadline columns for a snapshot received at ``at``.
 DeadlineFor = Callable[[Dossier, datetime], "MirrorDeadline"]
@@ -86,6 +96,8 @@ class ClaimedJob:
     retry_base: int = 0  #: attempts made before the last operator re-run
     rerun_at: datetime | None = None
     use_current_state: bool = False
+    #: The state it was claimed from, restored if the worker hands it back unsent.
+    claimed_from: str = JobState.PENDING.value
 
     @property
     def attempts_since_rerun(self) -> int:
@@ -94,6 +106,27 @@ class ClaimedJob:
     @property
     def retrying_since(self) -> datetime:
         return self.rerun_at or self.created_at
+
+
+@dataclass(slots=True)
+class JobOutcome:
+    """What became of one attempt, as the worker hands it to :meth:`Store.settle`."""
+
+    job: ClaimedJob
+    state: JobState
+    attempt: dict[str, Any]
+    next_run_at: datetime | None = None
+    error: str | None = None
+    error_class: str | None = None
+    remote_id: str | None = None
+    status: Status | None = None
+    now: datetime | None = None
+
+
+@dataclass(slots=True)
+class Settled:
+    kept: list[bool] = field(default_factory=list)  #: per outcome: False = lease lost
+    claimed: list[ClaimedJob] = field(default_factory=list)
 
 
 class Store:
@@ -106,6 +139,19 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self._write_lock = threading.RLock() if self.dialect == "sqlite" else None
+        self._claims = _ClaimQueries(self.dialect)
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A write transaction. On SQLite, this process's writers take turns on a mutex
+        first: waiting there costs nothing, where SQLite's own busy wait sleeps."""
+        if self._write_lock is None:
+            with self.engine.begin() as conn:
+                yield conn
+            return
+        with self._write_lock, self.engine.begin() as conn:
+            yield conn
 
     # --- ingest ---------------------------------------------------------------
 
@@ -123,56 +169,136 @@ class Store:
         a duplicate: reported, not applied again. A status change the one-stop-shop
         rules do not allow raises :class:`IngestError` and nothing of the batch is kept.
         ``deadline_for`` (default: :attr:`deadline_for`) fills the mirror's deadline columns.
+
+        The batch is applied in a few statements each executed for many rows (reading
+        the dossiers it touches once, then writing them, the events and the jobs), so a
+        batch of 100 costs little more than one event.
         """
         now = now or utcnow()
         deadline_for = deadline_for or self.deadline_for
-        out: list[IngestOutcome] = []
-        with self.engine.begin() as conn:
-            seen = self._existing_events(conn, [e.id for e in batch])
-            in_batch: set[str] = set()
-            for index, event in enumerate(batch):
-                if event.id in seen or event.id in in_batch:
-                    out.append(
-                        IngestOutcome(event.id, event.ma_ho_so, seen.get(event.id, 0), True, ())
+        for tries_left in range(2, -1, -1):
+            try:
+                with self.begin() as conn:
+                    return self._ingest(conn, batch, route, now, deadline_for)
+            except _MirrorRace:
+                # Another ingester created one of these dossiers after we looked (only on
+                # PostgreSQL); it has committed by now: apply the batch again on top of it.
+                if not tries_left:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _ingest(
+        self,
+        conn: Connection,
+        batch: Sequence[DossierEvent],
+        route: Any,
+        now: datetime,
+        deadline_for: DeadlineFor | None,
+    ) -> list[IngestOutcome]:
+        seen = self._existing_events(conn, [e.id for e in batch])
+        fresh: dict[str, tuple[int, DossierEvent]] = {}
+        for index, event in enumerate(batch):
+            if event.id not in seen and event.id not in fresh:
+                fresh[event.id] = (index, event)
+        mirror = self._mirror_rows(conn, {e.ma_ho_so for _, e in fresh.values()})
+        created: dict[str, dict[str, Any]] = {}  # new dossiers: their row as it ends up
+        changed: dict[str, dict[str, Any]] = {}  # known dossiers: the columns to set
+        event_rows: list[dict[str, Any]] = []
+        job_rows: list[dict[str, Any]] = []
+        taken: list[DossierEvent] = []
+        sequences: dict[str, tuple[int, tuple[str, ...]]] = {}
+        for index, event in fresh.values():
+            dossier, code = event.snapshot, event.ma_ho_so
+            snapshot = dossier.model_dump(mode="json")
+            values = {
+                "ma_tthc": dossier.ma_tthc,
+                "trang_thai": int(dossier.trang_thai),
+                "snapshot": snapshot,
+                "updated_at": now,
+                **self._mirror_deadline(dossier, event.occurred_at, deadline_for),
+            }
+            row = mirror.get(code)
+            if row is None:
+                seq = 1
+                created[code] = values | {
+                    "ma_ho_so": code,
+                    "origin": dossier.origin.value,
+                    "origin_system": dossier.origin_system,
+                    "last_sequence": 1,
+                    "created_at": now,
+                }
+            else:
+                old = Status(row["trang_thai"])
+                if not transition_allowed(old, dossier.trang_thai):
+                    raise IngestError(
+                        f"trạng thái cannot go from {int(old)} ({old.label_vi}) to "
+                        f"{int(dossier.trang_thai)} ({dossier.trang_thai.label_vi}) "
+                        f"for dossier {code}",
+                        code="invalid_transition",
+                        status=409,
+                        loc=f"events[{index}].snapshot.trang_thai",
                     )
-                    continue
-                in_batch.add(event.id)
-                seq = self._apply_to_mirror(conn, event, now, index, deadline_for)
-                snapshot = event.snapshot.model_dump(mode="json")
-                conn.execute(
-                    insert(events).values(
-                        id=event.id,
-                        ma_ho_so=event.ma_ho_so,
-                        sequence=seq,
-                        type=event.type.value,
-                        occurred_at=event.occurred_at,
-                        received_at=now,
-                        snapshot=snapshot,
-                    )
-                )
-                targets = tuple(route(event))
-                if targets:
-                    conn.execute(
-                        insert(jobs),
-                        [
-                            {
-                                "connector": name,
-                                "ma_ho_so": event.ma_ho_so,
-                                "event_id": event.id,
-                                "sequence": seq,
-                                "state": JobState.PENDING.value,
-                                "attempts": 0,
-                                "next_run_at": now,
-                                "idempotency_key": f"{name}:{event.id}",
-                                "ma_tthc": event.snapshot.ma_tthc,
-                                "created_at": now,
-                                "updated_at": now,
-                            }
-                            for name in targets
-                        ],
-                    )
-                self._take_from_inbox(conn, event, now)
+                seq = row["last_sequence"] + 1
+                values |= _deadline_moved_later(row, values["ngay_hen_tra"])
+                values["last_sequence"] = seq
+                if code in created:  # a later event of a dossier this batch creates
+                    created[code] |= values
+                else:
+                    changed[code] = changed.get(code, {}) | values
+            mirror[code] = {
+                "trang_thai": int(dossier.trang_thai),
+                "last_sequence": seq,
+                "ngay_hen_tra": values["ngay_hen_tra"],
+                "ngay_hen_tra_moi": row["ngay_hen_tra_moi"] if row else None,
+            }
+            event_rows.append(
+                {
+                    "id": event.id,
+                    "ma_ho_so": code,
+                    "sequence": seq,
+                    "type": event.type.value,
+                    "occurred_at": event.occurred_at,
+                    "received_at": now,
+                    "snapshot": snapshot,
+                }
+            )
+            targets = tuple(route(event))
+            job_rows.extend(
+                {
+                    "connector": name,
+                    "ma_ho_so": code,
+                    "event_id": event.id,
+                    "sequence": seq,
+                    "state": JobState.PENDING.value,
+                    "attempts": 0,
+                    "next_run_at": now,
+                    "idempotency_key": f"{name}:{event.id}",
+                    "ma_tthc": dossier.ma_tthc,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for name in targets
+            )
+            if dossier.origin is Origin.MINISTRY and dossier.trang_thai != Status.MOI_DANG_KY:
+                taken.append(event)
+            sequences[event.id] = (seq, targets)
+        self._write_mirror(conn, created, changed)
+        if event_rows:
+            conn.execute(insert(events), event_rows)
+        if job_rows:
+            conn.execute(insert(jobs), job_rows)
+        for event in taken:
+            self._take_from_inbox(conn, event, now)
+        out = []
+        for event in batch:
+            if event.id in seen:
+                out.append(IngestOutcome(event.id, event.ma_ho_so, seen[event.id], True, ()))
+            elif fresh.get(event.id, (None, None))[1] is event:
+                seq, targets = sequences[event.id]
                 out.append(IngestOutcome(event.id, event.ma_ho_so, seq, False, targets))
+            else:  # the same id twice in one batch: the first one counts
+                seq = sequences[event.id][0]
+                out.append(IngestOutcome(event.id, event.ma_ho_so, seq, True, ()))
         return out
 
     def _existing_events(self, conn: Connection, ids: list[str]) -> dict[str, int]:
@@ -181,65 +307,50 @@ class Store:
         rows = conn.execute(select(events.c.id, events.c.sequence).where(events.c.id.in_(ids)))
         return {r.id: r.sequence for r in rows}
 
-    def _apply_to_mirror(
-        self,
-        conn: Connection,
-        event: DossierEvent,
-        now: datetime,
-        index: int,
-        deadline_for: DeadlineFor | None = None,
-    ) -> int:
-        dossier = event.snapshot
-        query = select(
-            dossiers.c.trang_thai,
-            dossiers.c.last_sequence,
-            dossiers.c.ngay_hen_tra,
-            dossiers.c.ngay_hen_tra_moi,
-        ).where(dossiers.c.ma_ho_so == event.ma_ho_so)
+    def _mirror_rows(self, conn: Connection, codes: set[str]) -> dict[str, dict[str, Any]]:
+        """The mirror rows of these dossiers. On PostgreSQL they stay locked to the end of
+        the transaction, taken in one order so that two batches cannot deadlock."""
+        if not codes:
+            return {}
+        query = (
+            select(
+                dossiers.c.ma_ho_so,
+                dossiers.c.trang_thai,
+                dossiers.c.last_sequence,
+                dossiers.c.ngay_hen_tra,
+                dossiers.c.ngay_hen_tra_moi,
+            )
+            .where(dossiers.c.ma_ho_so.in_(sorted(codes)))
+            .order_by(dossiers.c.ma_ho_so)
+        )
         if self.dialect == "postgresql":
             query = query.with_for_update()  # serialises a dossier's events across ingesters
-        row = conn.execute(query).first()
-        values = {
-            "ma_tthc": dossier.ma_tthc,
-            "trang_thai": int(dossier.trang_thai),
-            "snapshot": dossier.model_dump(mode="json"),
-            "updated_at": now,
-            **self._mirror_deadline(dossier, event.occurred_at, deadline_for),
-        }
-        if row is None:
-            first = values | {
-                "ma_ho_so": event.ma_ho_so,
-                "origin": dossier.origin.value,
-                "origin_system": dossier.origin_system,
-                "last_sequence": 1,
-                "created_at": now,
-            }
+        return {r.ma_ho_so: dict(r._mapping) for r in conn.execute(query)}
+
+    def _write_mirror(
+        self,
+        conn: Connection,
+        created: dict[str, dict[str, Any]],
+        changed: dict[str, dict[str, Any]],
+    ) -> None:
+        if created:
             inserted = conn.execute(
-                self._insert_ignore(dossiers).values(**first).returning(dossiers.c.ma_ho_so)
-            ).first()
-            if inserted is not None:
-                return 1
-            # A concurrent ingester created it first: take the update path.
-            row = conn.execute(query).first()
-        assert row is not None
-        old = Status(row.trang_thai)
-        if not transition_allowed(old, dossier.trang_thai):
-            raise IngestError(
-                f"trạng thái cannot go from {int(old)} ({old.label_vi}) to "
-                f"{int(dossier.trang_thai)} ({dossier.trang_thai.label_vi}) "
-                f"for dossier {event.ma_ho_so}",
-                code="invalid_transition",
-                status=409,
-                loc=f"events[{index}].snapshot.trang_thai",
+                self._insert_ignore(dossiers).returning(dossiers.c.ma_ho_so),
+                list(created.values()),
+            ).scalars()
+            if len(set(inserted)) != len(created):
+                raise _MirrorRace
+        # Rows with the same columns to set go in one statement executed for each.
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for code, values in changed.items():
+            groups.setdefault(tuple(sorted(values)), []).append(values | {"b_ma_ho_so": code})
+        for keys, rows in groups.items():
+            stmt = (
+                update(dossiers)
+                .where(dossiers.c.ma_ho_so == bindparam("b_ma_ho_so"))
+                .values({k: bindparam(k, type_=dossiers.c[k].type) for k in keys})
             )
-        seq = row.last_sequence + 1
-        values |= _deadline_moved_later(row, values["ngay_hen_tra"])
-        conn.execute(
-            update(dossiers)
-            .where(dossiers.c.ma_ho_so == event.ma_ho_so)
-            .values(last_sequence=seq, **values)
-        )
-        return int(seq)
+            conn.execute(stmt, rows)
 
     def _take_from_inbox(self, conn: Connection, event: DossierEvent, now: datetime) -> None:
         """The province received (or refused) a ministry-filed dossier: it leaves the inbox."""
@@ -287,44 +398,44 @@ class Store:
         order in which the province's events were received.
         """
         now = now or utcnow()
-        j = jobs.alias("j")
-        earlier_unfinished = _earlier_sibling(j, lambda p: p.c.state.not_in(DONE_STATES))
-        due = or_(
-            and_(j.c.state.in_(CLAIMABLE_STATES), j.c.next_run_at <= now),
-            and_(j.c.state == JobState.RUNNING.value, j.c.lease_until < now),
-        )
-        candidates = select(j.c.id).where(due, ~earlier_unfinished)
-        if connectors is not None:
-            candidates = candidates.where(j.c.connector.in_(list(connectors)))
-        candidates = candidates.order_by(j.c.id).limit(limit)
-        if self.dialect == "postgresql":
-            candidates = candidates.with_for_update(skip_locked=True, of=j)
-        stmt = (
-            update(jobs)
-            .where(jobs.c.id.in_(candidates.scalar_subquery()))
-            .values(
-                state=JobState.RUNNING.value,
-                lease_owner=worker,
-                lease_until=now + timedelta(seconds=lease_seconds),
-                attempts=jobs.c.attempts + 1,
-                updated_at=now,
-            )
-            .returning(
-                jobs.c.id,
-                jobs.c.connector,
-                jobs.c.ma_ho_so,
-                jobs.c.event_id,
-                jobs.c.sequence,
-                jobs.c.attempts,
-                jobs.c.created_at,
-                jobs.c.idempotency_key,
-                jobs.c.retry_base,
-                jobs.c.rerun_at,
-                jobs.c.use_current_state,
-            )
-        )
-        with self.engine.begin() as conn:
-            rows = conn.execute(stmt).all()
+        with self.begin() as conn:
+            return self._claim(conn, worker, limit, lease_seconds, connectors, now)
+
+    def _claim(
+        self,
+        conn: Connection,
+        worker: str,
+        limit: int,
+        lease_seconds: float,
+        connectors: Iterable[str] | None,
+        now: datetime,
+    ) -> list[ClaimedJob]:
+        if limit <= 0:
+            return []
+        q = self._claims
+        names = list(connectors) if connectors is not None else None
+        params: dict[str, Any] = {"b_now": now, "b_limit": limit}
+        if names is not None:
+            params["b_connectors"] = names
+        expired = q.expired if names is None else q.expired_of
+        due = q.due if names is None else q.due_of
+        # Expired leases first (they are older), then the due jobs: each query walks its
+        # own partial index and stops at ``limit``, however long the backlog.
+        found = list(conn.execute(expired, params))
+        if len(found) < limit:
+            found += conn.execute(due, params | {"b_limit": limit - len(found)}).all()
+        if not found:
+            return []
+        claimed_from = {r.id: r.state for r in found}
+        rows = conn.execute(
+            q.take,
+            {
+                "b_ids": list(claimed_from),
+                "b_worker": worker,
+                "b_lease_until": now + timedelta(seconds=lease_seconds),
+                "b_now": now,
+            },
+        ).all()
         claimed = [
             ClaimedJob(
                 id=r.id,
@@ -338,11 +449,71 @@ class Store:
                 retry_base=r.retry_base,
                 rerun_at=as_utc(r.rerun_at),
                 use_current_state=bool(r.use_current_state),
+                claimed_from=claimed_from[r.id],
             )
             for r in rows
         ]
         claimed.sort(key=lambda c: c.id)
         return claimed
+
+    def settle(
+        self,
+        worker: str,
+        outcomes: Sequence[JobOutcome] = (),
+        *,
+        release: Sequence[ClaimedJob] = (),
+        claim: int = 0,
+        lease_seconds: float = 120.0,
+        connectors: Iterable[str] | None = None,
+        now: datetime | None = None,
+    ) -> Settled:
+        """The worker's one round trip: record finished jobs, hand back unsent ones and
+        claim up to ``claim`` more, in ONE transaction (one commit for many jobs).
+
+        ``Settled.kept[i]`` is False when this worker had lost the lease of
+        ``outcomes[i]``: nothing of it was written, the other worker's outcome stands.
+        """
+        now = now or utcnow()
+        with self.begin() as conn:
+            kept = self._finish(conn, worker, outcomes, now)
+            if release:
+                self._release(conn, worker, release, now)
+            claimed = self._claim(conn, worker, claim, lease_seconds, connectors, now)
+        return Settled(kept, claimed)
+
+    def release(self, worker: str, jobs_: Sequence[ClaimedJob]) -> None:
+        """Hand back claimed jobs this worker will not send (it is stopping, or the
+        connector's circuit opened): their state and attempt count are as before the claim."""
+        with self.begin() as conn:
+            self._release(conn, worker, jobs_, utcnow())
+
+    def _release(
+        self, conn: Connection, worker: str, jobs_: Sequence[ClaimedJob], now: datetime
+    ) -> None:
+        for job in jobs_:
+            back = (
+                job.claimed_from
+                if job.claimed_from in CLAIMABLE_STATES
+                else JobState.FAILED.value
+                if job.attempts > 1
+                else JobState.PENDING.value
+            )
+            conn.execute(
+                update(jobs)
+                .where(
+                    jobs.c.id == job.id,
+                    jobs.c.state == JobState.RUNNING.value,
+                    jobs.c.lease_owner == worker,
+                )
+                .values(
+                    state=back,
+                    attempts=jobs.c.attempts - 1,
+                    lease_owner=None,
+                    lease_until=None,
+                    next_run_at=now,
+                    updated_at=now,
+                )
+            )
 
     def load_events(self, event_ids: Iterable[str]) -> dict[str, DossierEvent]:
         """The stored events (with their snapshots) of claimed jobs, by id."""
@@ -350,15 +521,17 @@ class Store:
         if not ids:
             return {}
         with self.engine.connect() as conn:
-            rows = conn.execute(select(events).where(events.c.id.in_(ids))).all()
+            rows = conn.execute(self._claims.events, {"b_ids": ids}).all()
+        # Validated when they were accepted: the snapshot is parsed from its JSON text by
+        # pydantic (in Rust), the event's own columns are taken as the store typed them.
         return {
-            r.id: DossierEvent(
+            r.id: DossierEvent.model_construct(
                 id=r.id,
-                type=r.type,
+                type=EventType(r.type),
                 occurred_at=as_utc(r.occurred_at),
                 ma_ho_so=r.ma_ho_so,
                 sequence=r.sequence,
-                snapshot=Dossier.model_validate(r.snapshot),
+                snapshot=Dossier.model_validate_json(r.snapshot),
             )
             for r in rows
         }
@@ -395,96 +568,98 @@ class Store:
         Returns False when the lease was lost (another worker reclaimed the job after
         ours expired): nothing is written, and the other worker's outcome stands.
         """
-        now = now or utcnow()
-        values: dict[str, Any] = {
-            "state": state.value,
-            "updated_at": now,
-            "lease_owner": None,
-            "lease_until": None,
-            "last_error": error,
-            "error_class": error_class,
-        }
-        if next_run_at is not None:
-            values["next_run_at"] = next_run_at
-        if state in (JobState.SUCCEEDED, JobState.DEAD):
-            values["finished_at"] = now
-        if remote_id is not None:
-            values["remote_id"] = remote_id
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                update(jobs)
-                .where(
-                    jobs.c.id == job.id,
-                    jobs.c.state == JobState.RUNNING.value,
-                    jobs.c.lease_owner == worker,
-                )
-                .values(**values)
-            )
-            if result.rowcount != 1:
-                return False
+        outcome = JobOutcome(
+            job, state, attempt, next_run_at, error, error_class, remote_id, status, now
+        )
+        with self.begin() as conn:
+            return self._finish(conn, worker, [outcome], now or utcnow())[0]
+
+    def _finish(
+        self, conn: Connection, worker: str, outcomes: Sequence[JobOutcome], now: datetime
+    ) -> list[bool]:
+        """Record outcomes of jobs this worker holds: a handful of statements for the
+        whole batch (each executed for many rows), not three per job."""
+        if not outcomes:
+            return []
+        q = self._claims
+        held = set(
             conn.execute(
-                insert(attempts).values(
-                    job_id=job.id,
-                    attempt=job.attempts,
-                    worker=worker,
-                    started_at=attempt["started_at"],
-                    duration_ms=attempt["duration_ms"],
-                    outcome=attempt["outcome"],
-                    error_class=error_class,
-                    http_status=attempt.get("http_status"),
-                    error=error,
-                    request_excerpt=_excerpt(attempt.get("request"), attempt.get("names", ())),
-                    response_excerpt=_excerpt(attempt.get("response"), attempt.get("names", ())),
-                )
+                q.held, {"b_ids": [o.job.id for o in outcomes], "b_worker": worker}
+            ).scalars()
+        )
+        kept = [o.job.id in held for o in outcomes]
+        mine = [o for o, k in zip(outcomes, kept, strict=True) if k]
+        if not mine:
+            return kept
+        rows, tries, refs, failed = [], [], [], []
+        for o in mine:
+            job, at = o.job, o.now or now
+            final = o.state in (JobState.SUCCEEDED, JobState.DEAD)
+            rows.append(
+                {
+                    "b_id": job.id,
+                    "b_state": o.state.value,
+                    "b_now": at,
+                    "b_error": o.error,
+                    "b_error_class": o.error_class,
+                    "b_next": o.next_run_at,
+                    "b_finished": at if final else None,
+                    "b_remote_id": o.remote_id,
+                }
             )
-            if state is JobState.SUCCEEDED:
-                self._upsert_remote_ref(conn, job, remote_id, status, now)
-            elif state is JobState.DEAD:
+            attempt, names = o.attempt, o.attempt.get("names", ())
+            tries.append(
+                {
+                    "job_id": job.id,
+                    "attempt": job.attempts,
+                    "worker": worker,
+                    "started_at": attempt["started_at"],
+                    "duration_ms": attempt["duration_ms"],
+                    "outcome": attempt["outcome"],
+                    "error_class": o.error_class,
+                    "http_status": attempt.get("http_status"),
+                    "error": o.error,
+                    "request_excerpt": _excerpt(attempt.get("request"), names),
+                    "response_excerpt": _excerpt(attempt.get("response"), names),
+                }
+            )
+            status = int(o.status) if o.status is not None else None
+            if o.state is JobState.SUCCEEDED:
+                refs.append(
+                    {
+                        "connector": job.connector,
+                        "ma_ho_so": job.ma_ho_so,
+                        "remote_id": o.remote_id,
+                        "last_event_id": job.event_id,
+                        "last_status": status,
+                        "updated_at": at,
+                    }
+                )
+            elif o.state is JobState.DEAD:
                 # The province hears at once that this sync needs a person, and why (the
                 # reason names the field to fix; it is masked and carries no values).
-                conn.execute(
-                    insert(province_updates).values(
-                        connector=job.connector,
-                        ma_ho_so=job.ma_ho_so,
-                        kind="sync_failed",
-                        trang_thai=int(status) if status is not None else None,
-                        payload={
+                failed.append(
+                    {
+                        "connector": job.connector,
+                        "ma_ho_so": job.ma_ho_so,
+                        "kind": "sync_failed",
+                        "trang_thai": status,
+                        "payload": {
                             "job_id": job.id,
                             "event_id": job.event_id,
-                            "error_class": error_class,
-                            "reason": error,
+                            "error_class": o.error_class,
+                            "reason": o.error,
                         },
-                        created_at=now,
-                    )
+                        "created_at": at,
+                    }
                 )
-        return True
-
-    def _upsert_remote_ref(
-        self,
-        conn: Connection,
-        job: ClaimedJob,
-        remote_id: str | None,
-        status: Status | None,
-        now: datetime,
-    ) -> None:
-        values = {
-            "connector": job.connector,
-            "ma_ho_so": job.ma_ho_so,
-            "remote_id": remote_id,
-            "last_event_id": job.event_id,
-            "last_status": int(status) if status is not None else None,
-            "updated_at": now,
-        }
-        dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        stmt = dialect_insert(remote_refs).values(**values)
-        update_values = {
-            k: stmt.excluded[k] for k in ("last_event_id", "last_status", "updated_at")
-        }
-        if remote_id is not None:
-            update_values["remote_id"] = stmt.excluded.remote_id
-        conn.execute(
-            stmt.on_conflict_do_update(index_elements=["connector", "ma_ho_so"], set_=update_values)
-        )
+        conn.execute(q.finish, rows)
+        conn.execute(insert(attempts), tries)
+        if refs:
+            conn.execute(q.remote_ref, refs)
+        if failed:
+            conn.execute(insert(province_updates), failed)
+        return kept
 
     # --- pulls and the inbox ------------------------------------------------------
 
@@ -510,7 +685,7 @@ class Store:
         now = now or utcnow()
         deadline_for = deadline_for or self.deadline_for
         new = 0
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             for item in items:
                 dossier: Dossier = item.dossier
                 snapshot = dossier.model_dump(mode="json")
@@ -550,7 +725,7 @@ class Store:
     def mark_acked(self, connector: str, remote_ids: Sequence[str]) -> None:
         if not remote_ids:
             return
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             conn.execute(
                 update(inbox)
                 .where(inbox.c.connector == connector, inbox.c.remote_id.in_(list(remote_ids)))
@@ -570,7 +745,7 @@ class Store:
             )
 
     def record_pull_error(self, connector: str, error: str) -> None:
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             self._save_cursor(conn, connector, None, utcnow(), error=error, keep_cursor=True)
 
     def _save_cursor(
@@ -647,7 +822,7 @@ class Store:
         """Store what the ministry said; when it changed, queue an update for the province
         in the same transaction. Returns the update's id, or None when nothing changed."""
         now = now or utcnow()
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             conn.execute(
                 update(remote_refs)
                 .where(remote_refs.c.connector == connector, remote_refs.c.ma_ho_so == ma_ho_so)
@@ -684,7 +859,7 @@ class Store:
         status: Status | None = None,
     ) -> int:
         """Queue something the province must hear about (a deadline at risk, ...)."""
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             return int(
                 conn.execute(
                     insert(province_updates)
@@ -748,7 +923,7 @@ class Store:
     def claim_periodic(self, job: str, slot: int, owner: str, *, keep_days: float = 7) -> bool:
         """True for the one instance that gets to run ``job`` in time ``slot``."""
         now = utcnow()
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             conn.execute(
                 periodic_runs.delete().where(
                     periodic_runs.c.started_at < now - timedelta(days=keep_days)
@@ -774,7 +949,7 @@ class Store:
         False (and nothing written) when the nonce was seen before: a replay.
         """
         now = utcnow()
-        with self.engine.begin() as conn:
+        with self.begin() as conn:
             conn.execute(
                 callback_nonces.delete().where(callback_nonces.c.received_at < forget_before)
             )
@@ -825,6 +1000,135 @@ class Store:
             return bool(conn.execute(query).scalar())
 
 
+class _ClaimQueries:
+    """The claim's statements, built once (building the aliased sub-queries cost more
+    than running them) with bound parameters ``b_now``, ``b_limit``, ``b_connectors``.
+
+    Each candidate query names its partial index's predicate literally so SQLite and
+    PostgreSQL can walk that index (``ix_jobs_due`` by next_run_at, id;
+    ``ix_jobs_running_lease``) and stop after ``b_limit`` rows, instead of reading
+    every pending job and sorting them (the OR of both conditions did that).
+    """
+
+    def __init__(self, dialect: str) -> None:
+        j = jobs.alias("j")
+        unfinished_before = ~_earlier_sibling(j, lambda p: p.c.state.not_in(DONE_STATES))
+        now, limit = bindparam("b_now"), bindparam("b_limit")
+        due = (
+            select(j.c.id, j.c.state)
+            .where(text("j.state IN ('pending', 'failed')"), j.c.next_run_at <= now)
+            .where(unfinished_before)
+            .order_by(j.c.next_run_at, j.c.id)
+            .limit(limit)
+        )
+        expired = (
+            select(j.c.id, j.c.state)
+            .where(text("j.state = 'running'"), j.c.lease_until < now)
+            .where(unfinished_before)
+            .order_by(j.c.lease_until, j.c.id)
+            .limit(limit)
+        )
+        only = j.c.connector.in_(bindparam("b_connectors", expanding=True))
+        if dialect == "postgresql":
+            lock = {"skip_locked": True, "of": j}
+            self.due, self.due_of = (
+                due.with_for_update(**lock),
+                due.where(only).with_for_update(**lock),
+            )
+            self.expired = expired.with_for_update(**lock)
+            self.expired_of = expired.where(only).with_for_update(**lock)
+        else:
+            # SQLite's planner, without statistics, prefers ix_jobs_state_connector and
+            # sorts every pending job; SQLAlchemy renders no index hint for SQLite.
+            self.due, self.due_of = _sqlite_walk("ix_jobs_due", "next_run_at")
+            self.expired, self.expired_of = _sqlite_walk("ix_jobs_running_lease", "lease_until")
+        held = select(jobs.c.id).where(
+            jobs.c.id.in_(bindparam("b_ids", expanding=True)),
+            jobs.c.state == JobState.RUNNING.value,
+            jobs.c.lease_owner == bindparam("b_worker"),
+        )
+        self.held = held.with_for_update() if dialect == "postgresql" else held
+        keep = func.coalesce
+        self.finish = (
+            update(jobs)
+            .where(jobs.c.id == bindparam("b_id"))
+            .values(
+                state=bindparam("b_state"),
+                updated_at=bindparam("b_now", type_=Utc),
+                lease_owner=None,
+                lease_until=None,
+                last_error=bindparam("b_error", type_=Text),
+                error_class=bindparam("b_error_class", type_=String),
+                next_run_at=keep(bindparam("b_next", type_=Utc), jobs.c.next_run_at),
+                finished_at=keep(bindparam("b_finished", type_=Utc), jobs.c.finished_at),
+                remote_id=keep(bindparam("b_remote_id", type_=String), jobs.c.remote_id),
+            )
+        )
+        upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(remote_refs)
+        self.remote_ref = upsert.on_conflict_do_update(
+            index_elements=["connector", "ma_ho_so"],
+            set_={
+                "last_event_id": upsert.excluded.last_event_id,
+                "last_status": upsert.excluded.last_status,
+                "updated_at": upsert.excluded.updated_at,
+                "remote_id": func.coalesce(upsert.excluded.remote_id, remote_refs.c.remote_id),
+            },
+        )
+        self.events = select(
+            events.c.id,
+            events.c.type,
+            events.c.occurred_at,
+            events.c.ma_ho_so,
+            events.c.sequence,
+            cast(events.c.snapshot, Text).label("snapshot"),
+        ).where(events.c.id.in_(bindparam("b_ids", expanding=True)))
+        self.take = (
+            update(jobs)
+            .where(jobs.c.id.in_(bindparam("b_ids", expanding=True)))
+            .values(
+                state=JobState.RUNNING.value,
+                lease_owner=bindparam("b_worker"),
+                lease_until=bindparam("b_lease_until"),
+                attempts=jobs.c.attempts + 1,
+                updated_at=bindparam("b_now"),
+            )
+            .returning(
+                jobs.c.id,
+                jobs.c.connector,
+                jobs.c.ma_ho_so,
+                jobs.c.event_id,
+                jobs.c.sequence,
+                jobs.c.attempts,
+                jobs.c.created_at,
+                jobs.c.idempotency_key,
+                jobs.c.retry_base,
+                jobs.c.rerun_at,
+                jobs.c.use_current_state,
+            )
+        )
+
+
+def _sqlite_walk(index: str, when: str) -> tuple[Any, Any]:
+    """The SQLite candidate query walking ``index`` in order: all connectors, and some."""
+    predicate = {"ix_jobs_due": "j.state IN ('pending', 'failed') AND j.next_run_at <= :b_now"}.get(
+        index, "j.state = 'running' AND j.lease_until < :b_now"
+    )
+    done = ", ".join(f"'{state}'" for state in DONE_STATES)
+    queries = []
+    for only in ("", " AND j.connector IN :b_connectors"):
+        sql = (
+            f"SELECT j.id, j.state FROM jobs AS j INDEXED BY {index} WHERE {predicate}{only}"
+            " AND NOT EXISTS (SELECT 1 FROM jobs AS p WHERE p.connector = j.connector"
+            " AND p.ma_ho_so = j.ma_ho_so AND p.id < j.id"
+            f" AND p.state NOT IN ({done})) ORDER BY j.{when}, j.id LIMIT :b_limit"
+        )
+        binds = [bindparam("b_now", type_=Utc), bindparam("b_limit")]
+        if only:
+            binds.append(bindparam("b_connectors", expanding=True))
+        queries.append(text(sql).bindparams(*binds).columns(id=Integer, state=String))
+    return queries[0], queries[1]
+
+
 def _earlier_sibling(j: Any, condition: Any) -> Any:
     """EXISTS an earlier job of the same (connector, dossier) as ``j`` matching ``condition``.
 
@@ -847,11 +1151,15 @@ def _earlier_sibling(j: Any, condition: Any) -> Any:
     )
 
 
-def _deadline_moved_later(row: Any, new: datetime | None) -> dict[str, Any]:
+class _MirrorRace(Exception):
+    """A dossier this batch creates was created by another ingester meanwhile."""
+
+
+def _deadline_moved_later(row: dict[str, Any], new: datetime | None) -> dict[str, Any]:
     """A later ngày hẹn trả (a paused clock, the province's new date) restarts the watch,
     unless an apology already set the date the watch follows."""
-    old = as_utc(row.ngay_hen_tra)
-    if row.ngay_hen_tra_moi is None and old is not None and new is not None and new > old:
+    old = as_utc(row["ngay_hen_tra"])
+    if row["ngay_hen_tra_moi"] is None and old is not None and new is not None and new > old:
         return {"deadline_state": "ok"}
     return {}
 
