@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 __all__ = [
@@ -182,6 +183,7 @@ _PERSONAL_SUFFIXES = (
 _NAME_SUFFIXES = ("hoten",)
 
 
+@lru_cache(maxsize=4096)
 def _personal_key(key: str) -> str | None:
     """The normalised key when it names personal data, else None."""
     norm = key.lower().replace("_", "")

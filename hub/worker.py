@@ -393,9 +393,8 @@ class Worker:
                     system=job.connector,
                     code="missing_event",
                 )
-            result = await asyncio.wait_for(
-                connector.push(event, event.snapshot), self.settings.call_timeout_seconds
-            )
+            async with asyncio.timeout(self.settings.call_timeout_seconds):
+                result = await connector.push(event, event.snapshot)
             outcome = JobState.SUCCEEDED
         except TransientError as exc:
             error, outcome = exc, JobState.FAILED
