@@ -41,7 +41,9 @@ latency
     events first, excluded, to warm up connections. Target p99 <= 20 ms on SQLite.
     When the hub delivers slower than the offered rate, the backlog grows and so does
     the latency: the row then measures the queue. The time the API took to answer
-    the POSTs is printed under the table.
+    the POSTs is printed under the table. ``API + worker process``: the same with the
+    worker in a process of its own polling every 5 ms (``worker.poll_seconds``), as a
+    deployment running ``tthc-hub serve --no-worker`` and ``tthc-hub worker`` would.
 start-up
     ``tthc-hub --help`` and bare ``python -c pass`` (with this venv's site-packages),
     each the median of 5 runs (3 with --quick).
@@ -112,6 +114,7 @@ from _bench_util import (
 
 SLOW = 0.02  # the delay the +20 ms rows ask of the mock, seconds
 WARMUP = 20  # latency rows: events sent first, not counted
+SPLIT_POLL = 0.005  # the split latency row's worker.poll_seconds (a claim is one index probe)
 STALL_SECONDS = 120  # a drain with no job finishing for this long is an error
 
 
@@ -377,7 +380,10 @@ class Bench:
 
     # --- latency -------------------------------------------------------------------------
 
-    def latency(self, connector: str) -> Any:
+    def latency(self, connector: str, split: bool = False) -> Any:
+        """``split``: the API alone and a worker process polling every 5 ms (two cores
+        for the hub, as ``tthc-hub serve --no-worker`` + ``tthc-hub worker``); else the
+        worker in the API's process (``tthc-hub serve``), sharing one core with it."""
         rate, seconds = self.args.rate, self.args.seconds
 
         def run() -> dict[str, Any]:
@@ -386,14 +392,21 @@ class Bench:
             n = round(rate * seconds)
             events = make_events(connector, WARMUP + n, "latency")
             bodies = [e.model_dump(mode="json", exclude={"sequence"}) for e in events]
-            url = self.database("sqlite", f"latency-{connector}")
+            url = self.database("sqlite", f"latency-{connector}{'-split' if split else ''}")
             settings = settings_json(url, connector, mock.url)
-            api = self.server("api", {"settings": settings, "run_worker": True}, "hub API")
+            worker = None
+            if split:
+                settings = with_worker(settings, poll_seconds=SPLIT_POLL)
+                worker = self.child("worker", {"settings": settings}, "worker")
+                worker.read()  # ready
+                worker.send("go")
+            api = self.server("api", {"settings": settings, "run_worker": not split}, "hub API")
+            pids = [api.pid] + ([worker.pid] if worker else [])
             db = Db(url)
             try:
                 asyncio.run(post_steadily(api.url, bodies[:WARMUP], rate))
                 wait_for_jobs(db, WARMUP, timeout=STALL_SECONDS)
-                window = CpuWindow([api.pid]).start()
+                window = CpuWindow(pids).start()
                 mock_window = CpuWindow([mock.pid]).start()
                 box = MachineWindow().start()
                 t0 = time.perf_counter()
@@ -409,6 +422,10 @@ class Bench:
             finally:
                 db.close()
                 api.stop()
+                if worker is not None:
+                    worker.send("stop")
+                    rss = max(rss, worker.read()["peak_rss_mb"])
+                    worker.close()
             latencies = [acked[i] - t for i, t in sent.items() if i in acked]
             send_times = sorted(sent.values())
             achieved = (len(send_times) - 1) / (send_times[-1] - send_times[0])
@@ -444,6 +461,15 @@ class Bench:
             return {"median_s": statistics.median(times), "runs_s": times}
 
         return run
+
+
+def with_worker(settings: str, **changes: Any) -> str:
+    """``settings`` (JSON) with some worker settings changed."""
+    from hub.settings import HubSettings
+
+    hub = HubSettings.model_validate_json(settings)
+    worker = hub.worker.model_copy(update=changes)
+    return hub.model_copy(update={"worker": worker}).model_dump_json()
 
 
 def migrate(url: str) -> None:
@@ -648,6 +674,8 @@ def run_rows(bench: Bench, pg_reason: str | None) -> None:
         name = f"SQLite, {connector.upper()}, {args.rate:g}/s for {args.seconds:g} s"
         if bench.skip(f"latency {name}", quick if connector == "monre" else None):
             bench.row("latency", name, bench.latency(connector))
+    name = f"SQLite, MOLISA, API + worker process, {args.rate:g}/s"
+    bench.row("latency", name, bench.latency("molisa", split=True))
 
     exe = str(Path(sys.executable).with_name("tthc-hub"))
     bench.row("start-up", "tthc-hub --help", bench.startup([exe, "--help"]))

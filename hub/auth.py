@@ -80,7 +80,8 @@ def principal_for(request: Request, keys: list, *roles: str) -> Principal:  # ty
 def requires(keys: list, *roles: str):  # type: ignore[no-untyped-def,type-arg]
     """A FastAPI dependency: the caller must hold one of ``roles``; returns the Principal."""
 
-    def dependency(request: Request) -> Principal:
+    # async: a hash and a comparison; a sync dependency would cost a thread hop per request.
+    async def dependency(request: Request) -> Principal:
         return principal_for(request, keys, *roles)
 
     return dependency

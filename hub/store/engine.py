@@ -32,10 +32,17 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling defers BEGIN; take the write lock at
         # BEGIN instead so a read-then-write transaction cannot deadlock (SQLAlchemy docs).
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        # A connection marked ``hub_read`` (Store.read) only reads: a deferred BEGIN,
+        # which in WAL mode neither waits for writers nor makes them wait.
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(parsed, **kwargs)
+
+
+def _sqlite_begin(conn: Any) -> None:
+    read = conn.get_execution_options().get("hub_read", False)
+    conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

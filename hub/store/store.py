@@ -140,7 +140,7 @@ class Store:
         self.engine = engine
         self.dialect = engine.dialect.name
         self._write_lock = threading.RLock() if self.dialect == "sqlite" else None
-        self._claims = _ClaimQueries(self.dialect)
+        self._claims = _Statements(self.dialect)
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
@@ -152,6 +152,12 @@ class Store:
             return
         with self._write_lock, self.engine.begin() as conn:
             yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read-only transaction: on SQLite it takes no write lock (see engine.py)."""
+        with self.engine.connect() as conn:
+            yield conn.execution_options(hub_read=True)
 
     # --- ingest ---------------------------------------------------------------
 
@@ -304,28 +310,15 @@ class Store:
     def _existing_events(self, conn: Connection, ids: list[str]) -> dict[str, int]:
         if not ids:
             return {}
-        rows = conn.execute(select(events.c.id, events.c.sequence).where(events.c.id.in_(ids)))
+        rows = conn.execute(self._claims.existing, {"b_ids": ids})
         return {r.id: r.sequence for r in rows}
 
     def _mirror_rows(self, conn: Connection, codes: set[str]) -> dict[str, dict[str, Any]]:
-        """The mirror rows of these dossiers. On PostgreSQL they stay locked to the end of
-        the transaction, taken in one order so that two batches cannot deadlock."""
+        """The mirror rows of these dossiers (locked on PostgreSQL, see _Statements)."""
         if not codes:
             return {}
-        query = (
-            select(
-                dossiers.c.ma_ho_so,
-                dossiers.c.trang_thai,
-                dossiers.c.last_sequence,
-                dossiers.c.ngay_hen_tra,
-                dossiers.c.ngay_hen_tra_moi,
-            )
-            .where(dossiers.c.ma_ho_so.in_(sorted(codes)))
-            .order_by(dossiers.c.ma_ho_so)
-        )
-        if self.dialect == "postgresql":
-            query = query.with_for_update()  # serialises a dossier's events across ingesters
-        return {r.ma_ho_so: dict(r._mapping) for r in conn.execute(query)}
+        rows = conn.execute(self._claims.mirror, {"b_codes": sorted(codes)})
+        return {r.ma_ho_so: dict(r._mapping) for r in rows}
 
     def _write_mirror(
         self,
@@ -334,10 +327,7 @@ class Store:
         changed: dict[str, dict[str, Any]],
     ) -> None:
         if created:
-            inserted = conn.execute(
-                self._insert_ignore(dossiers).returning(dossiers.c.ma_ho_so),
-                list(created.values()),
-            ).scalars()
+            inserted = conn.execute(self._claims.new_dossier, list(created.values())).scalars()
             if len(set(inserted)) != len(created):
                 raise _MirrorRace
         # Rows with the same columns to set go in one statement executed for each.
@@ -474,12 +464,29 @@ class Store:
         ``outcomes[i]``: nothing of it was written, the other worker's outcome stands.
         """
         now = now or utcnow()
+        if not outcomes and not release:
+            if claim <= 0:
+                return Settled()
+            if self._write_lock is not None and not self._due(connectors, now):
+                return Settled()  # SQLite, an idle poll: no write lock taken
         with self.begin() as conn:
             kept = self._finish(conn, worker, outcomes, now)
             if release:
                 self._release(conn, worker, release, now)
             claimed = self._claim(conn, worker, claim, lease_seconds, connectors, now)
         return Settled(kept, claimed)
+
+    def _due(self, connectors: Iterable[str] | None, now: datetime) -> bool:
+        """Whether a claim could find anything (a read: the same index walks, limit 1)."""
+        q = self._claims
+        params: dict[str, Any] = {"b_now": now, "b_limit": 1}
+        if connectors is not None:
+            params["b_connectors"] = list(connectors)
+            queries = (q.expired_of, q.due_of)
+        else:
+            queries = (q.expired, q.due)
+        with self.read() as conn:
+            return any(conn.execute(query, params).first() is not None for query in queries)
 
     def release(self, worker: str, jobs_: Sequence[ClaimedJob]) -> None:
         """Hand back claimed jobs this worker will not send (it is stopping, or the
@@ -520,7 +527,7 @@ class Store:
         ids = list(set(event_ids))
         if not ids:
             return {}
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             rows = conn.execute(self._claims.events, {"b_ids": ids}).all()
         # Validated when they were accepted: the snapshot is parsed from its JSON text by
         # pydantic (in Rust), the event's own columns are taken as the store typed them.
@@ -541,7 +548,7 @@ class Store:
         codes = list(set(ma_ho_so))
         if not codes:
             return {}
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             rows = conn.execute(
                 select(dossiers.c.ma_ho_so, dossiers.c.snapshot).where(
                     dossiers.c.ma_ho_so.in_(codes)
@@ -664,7 +671,7 @@ class Store:
     # --- pulls and the inbox ------------------------------------------------------
 
     def get_cursor(self, connector: str) -> str | None:
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return conn.execute(
                 select(pull_cursors.c.cursor).where(pull_cursors.c.connector == connector)
             ).scalar()
@@ -734,7 +741,7 @@ class Store:
 
     def unacked(self, connector: str, limit: int = 500) -> list[str]:
         """Pulled items whose acknowledgement did not reach the ministry yet."""
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return list(
                 conn.execute(
                     select(inbox.c.remote_id)
@@ -783,7 +790,7 @@ class Store:
             query = query.where(inbox.c.state == state)
         if connector:
             query = query.where(inbox.c.connector == connector)
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return [_row(r) for r in conn.execute(query)]
 
     # --- tracking what the ministries do with what we sent ----------------------
@@ -805,7 +812,7 @@ class Store:
             .order_by(remote_refs.c.remote_checked_at.is_not(None), remote_refs.c.remote_checked_at)
             .limit(limit)
         )
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return [_row(r) for r in conn.execute(query)]
 
     def record_remote_status(
@@ -886,7 +893,7 @@ class Store:
         )
         if ma_ho_so:
             query = query.where(province_updates.c.ma_ho_so == ma_ho_so)
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return [_row(r) for r in conn.execute(query)]
 
     # --- reading ------------------------------------------------------------------
@@ -907,12 +914,12 @@ class Store:
             query = query.where(jobs.c.connector == connector)
         if ma_ho_so:
             query = query.where(jobs.c.ma_ho_so == ma_ho_so)
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return [_row(r) for r in conn.execute(query)]
 
     def job_counts(self) -> dict[tuple[str, str], int]:
         """Jobs by (connector, state)."""
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             rows = conn.execute(
                 select(jobs.c.connector, jobs.c.state, func.count()).group_by(
                     jobs.c.connector, jobs.c.state
@@ -974,7 +981,7 @@ class Store:
 
     def oldest_waiting(self) -> dict[str, datetime]:
         """Per connector, when the oldest job still waiting to be sent was created."""
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             rows = conn.execute(
                 select(jobs.c.connector, func.min(jobs.c.created_at))
                 .where(jobs.c.state.in_(CLAIMABLE_STATES))
@@ -983,7 +990,7 @@ class Store:
             return {r[0]: as_utc(r[1]) for r in rows if r[1] is not None}
 
     def get_dossier(self, ma_ho_so: str) -> dict[str, Any] | None:
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             row = conn.execute(select(dossiers).where(dossiers.c.ma_ho_so == ma_ho_so)).first()
             return _row(row) if row else None
 
@@ -996,13 +1003,13 @@ class Store:
             .select_from(j)
             .where(j.c.state.in_(("pending", "failed", "running")), ~blocked_by_dead)
         )
-        with self.engine.connect() as conn:
+        with self.read() as conn:
             return bool(conn.execute(query).scalar())
 
 
-class _ClaimQueries:
-    """The claim's statements, built once (building the aliased sub-queries cost more
-    than running them) with bound parameters ``b_now``, ``b_limit``, ``b_connectors``.
+class _Statements:
+    """The worker's and ingest's statements, built once (building the claim's aliased
+    sub-queries cost more than running them), with bound parameters (``b_...``).
 
     Each candidate query names its partial index's predicate literally so SQLite and
     PostgreSQL can walk that index (``ix_jobs_due`` by next_run_at, id;
@@ -1073,6 +1080,28 @@ class _ClaimQueries:
                 "updated_at": upsert.excluded.updated_at,
                 "remote_id": func.coalesce(upsert.excluded.remote_id, remote_refs.c.remote_id),
             },
+        )
+        # Ingest's statements.
+        self.existing = select(events.c.id, events.c.sequence).where(
+            events.c.id.in_(bindparam("b_ids", expanding=True))
+        )
+        mirror = (
+            select(
+                dossiers.c.ma_ho_so,
+                dossiers.c.trang_thai,
+                dossiers.c.last_sequence,
+                dossiers.c.ngay_hen_tra,
+                dossiers.c.ngay_hen_tra_moi,
+            )
+            .where(dossiers.c.ma_ho_so.in_(bindparam("b_codes", expanding=True)))
+            .order_by(dossiers.c.ma_ho_so)
+        )
+        # On PostgreSQL the rows stay locked: a dossier's events are serialised across
+        # ingesters, taken in one order so that two batches cannot deadlock.
+        self.mirror = mirror.with_for_update() if dialect == "postgresql" else mirror
+        dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        self.new_dossier = (
+            dialect_insert(dossiers).on_conflict_do_nothing().returning(dossiers.c.ma_ho_so)
         )
         self.events = select(
             events.c.id,
