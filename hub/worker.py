@@ -333,9 +333,8 @@ class Worker:
             connectors=names,
         )
         claimed = settled.claimed
-        events = self.store.load_events(j.event_id for j in claimed)
         current = self.store.current_snapshots(j.ma_ho_so for j in claimed if j.use_current_state)
-        return settled, events, current
+        return settled, settled.events, current
 
     def _start_ready(self) -> None:
         """Start claimed jobs while their connector has capacity and its breaker allows."""

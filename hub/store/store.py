@@ -10,6 +10,7 @@ mutex (:meth:`Store.begin`) rather than in SQLite's busy handler, which sleeps
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -127,6 +128,7 @@ class JobOutcome:
 class Settled:
     kept: list[bool] = field(default_factory=list)  #: per outcome: False = lease lost
     claimed: list[ClaimedJob] = field(default_factory=list)
+    events: dict[str, DossierEvent] = field(default_factory=dict)  #: of the claimed jobs
 
 
 class Store:
@@ -141,6 +143,7 @@ class Store:
         self.dialect = engine.dialect.name
         self._write_lock = threading.RLock() if self.dialect == "sqlite" else None
         self._claims = _Statements(self.dialect)
+        self._expired_looked_at = float("-inf")
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
@@ -399,6 +402,8 @@ class Store:
         lease_seconds: float,
         connectors: Iterable[str] | None,
         now: datetime,
+        *,
+        expired_too: bool = True,
     ) -> list[ClaimedJob]:
         if limit <= 0:
             return []
@@ -411,7 +416,7 @@ class Store:
         due = q.due if names is None else q.due_of
         # Expired leases first (they are older), then the due jobs: each query walks its
         # own partial index and stops at ``limit``, however long the backlog.
-        found = list(conn.execute(expired, params))
+        found = list(conn.execute(expired, params)) if expired_too else []
         if len(found) < limit:
             found += conn.execute(due, params | {"b_limit": limit - len(found)}).all()
         if not found:
@@ -469,12 +474,20 @@ class Store:
                 return Settled()
             if self._write_lock is not None and not self._due(connectors, now):
                 return Settled()  # SQLite, an idle poll: no write lock taken
+        # A lease expires after minutes: looking for expired ones once a second is enough.
+        tick = time.monotonic()
+        expired_too = tick - self._expired_looked_at >= 1.0
         with self.begin() as conn:
             kept = self._finish(conn, worker, outcomes, now)
             if release:
                 self._release(conn, worker, release, now)
-            claimed = self._claim(conn, worker, claim, lease_seconds, connectors, now)
-        return Settled(kept, claimed)
+            claimed = self._claim(
+                conn, worker, claim, lease_seconds, connectors, now, expired_too=expired_too
+            )
+            loaded = self._load_events(conn, [j.event_id for j in claimed])
+        if expired_too and claim > 0:
+            self._expired_looked_at = tick
+        return Settled(kept, claimed, loaded)
 
     def _due(self, connectors: Iterable[str] | None, now: datetime) -> bool:
         """Whether a claim could find anything (a read: the same index walks, limit 1)."""
@@ -524,11 +537,14 @@ class Store:
 
     def load_events(self, event_ids: Iterable[str]) -> dict[str, DossierEvent]:
         """The stored events (with their snapshots) of claimed jobs, by id."""
+        with self.read() as conn:
+            return self._load_events(conn, event_ids)
+
+    def _load_events(self, conn: Connection, event_ids: Iterable[str]) -> dict[str, DossierEvent]:
         ids = list(set(event_ids))
         if not ids:
             return {}
-        with self.read() as conn:
-            rows = conn.execute(self._claims.events, {"b_ids": ids}).all()
+        rows = conn.execute(self._claims.events, {"b_ids": ids}).all()
         # Validated when they were accepted: the snapshot is parsed from its JSON text by
         # pydantic (in Rust), the event's own columns are taken as the store typed them.
         return {
