@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 from datetime import date
@@ -171,6 +170,8 @@ def file_cmd(
         typer.echo("connectors.lienthong is not configured", err=True)
         raise typer.Exit(2)
     try:
+        import asyncio  # not at the top: tthc-hub --help stays fast
+
         content = asyncio.run(_download(hub, connector, ma_ho_so, n))
     finally:
         hub.engine.dispose()

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 import os
 from datetime import date, datetime
@@ -116,6 +115,8 @@ def reconcile(
         return ids
 
     try:
+        import asyncio  # not at the top: --help stays fast
+
         ids = asyncio.run(_run())
     except ReconcileError as exc:
         _fail(exc.reason)
