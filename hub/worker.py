@@ -192,6 +192,7 @@ class Worker:
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._linger: asyncio.TimerHandle | None = None
+        self._draining = False
         self._db: ThreadPoolExecutor | None = None
         mode = settings.store_calls
         self._inline = mode == "inline" or (mode == "auto" and store.dialect == "sqlite")
@@ -258,8 +259,12 @@ class Worker:
 
     async def _drain(self) -> None:
         """Let the calls in flight finish, then record them and hand back the rest."""
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._draining = True  # a finishing call must not start a claimed job now
+        try:
+            while self._tasks:
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+        finally:
+            self._draining = False
         for ready in self._ready.values():
             self._release.extend(job for job, _ in ready)
             ready.clear()
@@ -338,6 +343,8 @@ class Worker:
 
     def _start_ready(self) -> None:
         """Start claimed jobs while their connector has capacity and its breaker allows."""
+        if self._draining:
+            return
         for name, ready in self._ready.items():
             circuit = self.circuits[name]
             if circuit.state == "open" and ready:

@@ -299,10 +299,10 @@ class Store:
         for event in taken:
             self._take_from_inbox(conn, event, now)
         out = []
-        for event in batch:
+        for index, event in enumerate(batch):
             if event.id in seen:
                 out.append(IngestOutcome(event.id, event.ma_ho_so, seen[event.id], True, ()))
-            elif fresh.get(event.id, (None, None))[1] is event:
+            elif fresh[event.id][0] == index:
                 seq, targets = sequences[event.id]
                 out.append(IngestOutcome(event.id, event.ma_ho_so, seq, False, targets))
             else:  # the same id twice in one batch: the first one counts
