@@ -305,9 +305,7 @@ class Worker:
             return 0
         limit = min(self.settings.batch_size, sum(want.values()))
         try:
-            settled, events, current = await self._in_db(
-                self._exchange, done, release, limit, list(want)
-            )
+            settled, current = await self._in_db(self._exchange, done, release, limit, list(want))
         except BaseException:
             # Nothing of it was written: keep the outcomes for the next try (the leases
             # expire if this worker never manages to write them).
@@ -317,7 +315,7 @@ class Worker:
         for outcome, kept in zip(done, settled.kept, strict=True):
             self._count(outcome, kept)
         for job in settled.claimed:
-            event = events.get(job.event_id)
+            event = settled.events.get(job.event_id)
             if event is not None and job.use_current_state and job.ma_ho_so in current:
                 # The operator asked to send the dossier as it is now, not as it was.
                 event = event.model_copy(update={"snapshot": current[job.ma_ho_so]})
@@ -327,8 +325,9 @@ class Worker:
 
     def _exchange(
         self, done: list[JobOutcome], release: list[ClaimedJob], limit: int, names: list[str]
-    ) -> tuple[Settled, dict[str, Any], dict[str, Any]]:
-        """In the worker's database thread: settle, then read what the new jobs send."""
+    ) -> tuple[Settled, dict[str, Any]]:
+        """The round trip's store calls (in the loop or the worker's thread, see above):
+        settle, and the current state of dossiers an operator asked to re-send as is."""
         settled = self.store.settle(
             self.worker_id,
             done,
@@ -337,9 +336,8 @@ class Worker:
             lease_seconds=self.settings.lease_seconds,
             connectors=names,
         )
-        claimed = settled.claimed
-        current = self.store.current_snapshots(j.ma_ho_so for j in claimed if j.use_current_state)
-        return settled, settled.events, current
+        rerun = (j.ma_ho_so for j in settled.claimed if j.use_current_state)
+        return settled, self.store.current_snapshots(rerun)
 
     def _start_ready(self) -> None:
         """Start claimed jobs while their connector has capacity and its breaker allows."""
