@@ -142,7 +142,7 @@ class Store:
         self.engine = engine
         self.dialect = engine.dialect.name
         self._write_lock = threading.RLock() if self.dialect == "sqlite" else None
-        self._claims = _Statements(self.dialect)
+        self._sql = _Statements(self.dialect)
         self._expired_looked_at = float("-inf")
 
     @contextmanager
@@ -185,16 +185,20 @@ class Store:
         """
         now = now or utcnow()
         deadline_for = deadline_for or self.deadline_for
-        for tries_left in range(2, -1, -1):
+        for _ in range(3):
             try:
                 with self.begin() as conn:
                     return self._ingest(conn, batch, route, now, deadline_for)
             except _MirrorRace:
                 # Another ingester created one of these dossiers after we looked (only on
                 # PostgreSQL); it has committed by now: apply the batch again on top of it.
-                if not tries_left:
-                    raise
-        raise AssertionError("unreachable")
+                continue
+        raise IngestError(
+            "other requests kept creating the dossiers of this batch at the same moment; "
+            "nothing of it was kept: send it again",
+            code="concurrent_ingest",
+            status=503,
+        )
 
     def _ingest(
         self,
@@ -313,14 +317,14 @@ class Store:
     def _existing_events(self, conn: Connection, ids: list[str]) -> dict[str, int]:
         if not ids:
             return {}
-        rows = conn.execute(self._claims.existing, {"b_ids": ids})
+        rows = conn.execute(self._sql.existing, {"b_ids": ids})
         return {r.id: r.sequence for r in rows}
 
     def _mirror_rows(self, conn: Connection, codes: set[str]) -> dict[str, dict[str, Any]]:
         """The mirror rows of these dossiers (locked on PostgreSQL, see _Statements)."""
         if not codes:
             return {}
-        rows = conn.execute(self._claims.mirror, {"b_codes": sorted(codes)})
+        rows = conn.execute(self._sql.mirror, {"b_codes": sorted(codes)})
         return {r.ma_ho_so: dict(r._mapping) for r in rows}
 
     def _write_mirror(
@@ -330,7 +334,7 @@ class Store:
         changed: dict[str, dict[str, Any]],
     ) -> None:
         if created:
-            inserted = conn.execute(self._claims.new_dossier, list(created.values())).scalars()
+            inserted = conn.execute(self._sql.new_dossier, list(created.values())).scalars()
             if len(set(inserted)) != len(created):
                 raise _MirrorRace
         # Rows with the same columns to set go in one statement executed for each.
@@ -407,7 +411,7 @@ class Store:
     ) -> list[ClaimedJob]:
         if limit <= 0:
             return []
-        q = self._claims
+        q = self._sql
         names = list(connectors) if connectors is not None else None
         params: dict[str, Any] = {"b_now": now, "b_limit": limit}
         if names is not None:
@@ -491,7 +495,7 @@ class Store:
 
     def _due(self, connectors: Iterable[str] | None, now: datetime) -> bool:
         """Whether a claim could find anything (a read: the same index walks, limit 1)."""
-        q = self._claims
+        q = self._sql
         params: dict[str, Any] = {"b_now": now, "b_limit": 1}
         if connectors is not None:
             params["b_connectors"] = list(connectors)
@@ -544,7 +548,7 @@ class Store:
         ids = list(set(event_ids))
         if not ids:
             return {}
-        rows = conn.execute(self._claims.events, {"b_ids": ids}).all()
+        rows = conn.execute(self._sql.events, {"b_ids": ids}).all()
         # Validated when they were accepted: the snapshot is parsed from its JSON text by
         # pydantic (in Rust), the event's own columns are taken as the store typed them.
         return {
@@ -604,7 +608,7 @@ class Store:
         whole batch (each executed for many rows), not three per job."""
         if not outcomes:
             return []
-        q = self._claims
+        q = self._sql
         held = set(
             conn.execute(
                 q.held, {"b_ids": [o.job.id for o in outcomes], "b_worker": worker}

@@ -174,3 +174,31 @@ def test_a_reader_does_not_hold_up_a_writer(make_hub) -> None:  # type: ignore[n
         assert finished.wait(5), "the ingest waited for a read-only transaction"
     writer.join()
     assert len(job_rows(hub)) == 2
+
+
+def test_a_dossier_created_by_another_ingester_meanwhile_is_applied_on_top(
+    make_hub, db_url
+) -> None:  # type: ignore[no-untyped-def]
+    if not db_url.startswith("postgresql"):
+        pytest.skip("on SQLite the batch holds the write lock: no other ingester can interleave")
+    hub, other = make_hub(), make_hub()
+    lifecycle = sample_lifecycle("race")
+    theirs = lifecycle[0].model_copy(update={"id": "race:theirs"})
+    from hub.deadlines import snapshot_deadline
+
+    interleaved: list[int] = []
+
+    def deadline_for(dossier, at):  # type: ignore[no-untyped-def]
+        # Called after this batch read the mirror and found no such dossier: another
+        # ingester creates it and commits before this batch writes.
+        if not interleaved:
+            interleaved.append(other.store.ingest([theirs], other.router.targets)[0].sequence)
+        return snapshot_deadline(dossier)
+
+    [ours] = hub.store.ingest([lifecycle[1]], hub.router.targets, deadline_for=deadline_for)
+    assert interleaved == [1]
+    assert (ours.sequence, ours.duplicate) == (2, False)
+    mirror = hub.store.get_dossier(lifecycle[0].ma_ho_so)
+    assert mirror is not None
+    assert (mirror["last_sequence"], mirror["trang_thai"]) == (2, lifecycle[1].snapshot.trang_thai)
+    assert len(job_rows(hub)) == 2
