@@ -33,7 +33,7 @@ def wait_for(word: str) -> None:
 
 
 def serve_until_closed(app: Any) -> None:
-    from mocks._common.server import start_server
+    from hub.testing.mock.server import start_server
 
     server = start_server(app)
     say({"url": server.url})
@@ -44,7 +44,7 @@ def serve_until_closed(app: Any) -> None:
 def role_mock(spec: dict[str, Any]) -> None:
     from importlib.metadata import entry_points
 
-    from mocks._common.admin import MockConfig
+    from hub.testing.mock.admin import MockConfig
 
     (ep,) = entry_points(group="tthc_hub.mocks", name=spec["name"])
     create_app = ep.load()

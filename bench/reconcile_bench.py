@@ -244,7 +244,7 @@ def main() -> None:
 
     import httpx
 
-    from mocks._common.server import start_server
+    from hub.testing.mock.server import start_server
     from mocks.molisa.app import create_app
 
     server = start_server(create_app())

@@ -185,7 +185,7 @@ def mocks_serve(
     from rich.table import Table
 
     from hub.i18n import t
-    from mocks._common.server import start_server
+    from hub.testing.mock.server import start_server
     from mocks.registry import mock_factories
 
     if host not in ("127.0.0.1", "localhost", "::1"):

@@ -70,8 +70,8 @@ async def _demo(
 ) -> int:
     from hub.api import create_app
     from hub.service import Hub
-    from mocks._common.admin import MockConfig
-    from mocks._common.server import start_server
+    from hub.testing.mock.admin import MockConfig
+    from hub.testing.mock.server import start_server
     from mocks.hotich.app import create_app as create_hotich
     from mocks.lienthong.app import create_app as create_lienthong
     from mocks.monre.app import create_app as create_monre

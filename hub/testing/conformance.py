@@ -63,9 +63,9 @@ from hub.errors import HubError, MappingError, TransientError
 from hub.logging import setup_logging
 from hub.masking import mask_excerpt
 from hub.models import Dossier, DossierEvent, Origin, Status
+from hub.testing.mock.server import RunningServer, start_server
 from hub.testing.pii import find_personal_data
 from hub.testing.samples import AGENCY_CODE, VN_TZ, sample_lifecycle
-from mocks._common.server import RunningServer, start_server
 
 __all__ = [
     "CHECKS",

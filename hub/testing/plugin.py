@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from mocks._common.server import RunningServer, start_server
+from hub.testing.mock.server import RunningServer, start_server
 
 
 @pytest.fixture

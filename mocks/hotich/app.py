@@ -3,7 +3,7 @@
 Each app keeps its own state in ``app.state.mock`` (a :class:`HotichState`).
 Requests are validated against the contract, and the ``data`` JSON text against
 the module's schema (``DataLTKS`` / ``DataLTKT`` / ``DataLTKH``); faults are
-injected by :class:`mocks._common.faults.FaultMiddleware`; the admin API under
+injected by :class:`hub.testing.mock.faults.FaultMiddleware`; the admin API under
 ``/_mock/`` is described in ``docs/mocks.md``, plus ``POST /_mock/decide``
 (see :mod:`mocks.hotich.state`).
 """
@@ -20,9 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import ClientDisconnect
 
 import connectors.hotich
-from mocks._common.admin import MockConfig, admin_router
-from mocks._common.contract import Contract, Violation, load_contract
-from mocks._common.faults import FaultMiddleware
+from hub.testing.mock.admin import MockConfig, admin_router
+from hub.testing.mock.contract import Contract, Violation, load_contract
+from hub.testing.mock.faults import FaultMiddleware
 
 from .state import HotichState
 

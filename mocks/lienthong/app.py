@@ -2,7 +2,7 @@
 
 Bearer tokens from ``/api/taikhoan/dangnhap`` (password = ``MockConfig.accept_key``);
 401 without a valid token; request bodies validated against the contract; faults
-by :class:`mocks._common.faults.FaultMiddleware`; the ``/_mock/`` admin API of
+by :class:`hub.testing.mock.faults.FaultMiddleware`; the ``/_mock/`` admin API of
 ``docs/mocks.md`` plus ``POST /_mock/expire-tokens``.
 """
 
@@ -16,9 +16,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 import connectors.lienthong
-from mocks._common.admin import MockConfig, admin_router
-from mocks._common.contract import Violation, load_contract
-from mocks._common.faults import FaultMiddleware
+from hub.testing.mock.admin import MockConfig, admin_router
+from hub.testing.mock.contract import Violation, load_contract
+from hub.testing.mock.faults import FaultMiddleware
 
 from .state import LienthongState
 

@@ -18,8 +18,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from xml.sax.saxutils import escape
 
+from hub.testing.mock.admin import MockConfig, MockState
 from hub.testing.samples import sample_file_content, sample_party
-from mocks._common.admin import MockConfig, MockState
 
 __all__ = ["LienthongState"]
 

@@ -2,7 +2,7 @@
 
 Each app keeps its own state in ``app.state.mock`` (a :class:`MolisaState`), so
 two apps in one process are independent. Requests are validated against the
-contract; faults are injected by :class:`mocks._common.faults.FaultMiddleware`;
+contract; faults are injected by :class:`hub.testing.mock.faults.FaultMiddleware`;
 the admin API under ``/_mock/`` is described in ``docs/mocks.md``.
 """
 
@@ -20,9 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import ClientDisconnect
 
 import connectors.molisa
-from mocks._common.admin import MockConfig, admin_router
-from mocks._common.contract import Violation, load_contract
-from mocks._common.faults import FaultMiddleware
+from hub.testing.mock.admin import MockConfig, admin_router
+from hub.testing.mock.contract import Violation, load_contract
+from hub.testing.mock.faults import FaultMiddleware
 
 from .state import MolisaState, now_vn
 

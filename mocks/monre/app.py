@@ -8,7 +8,7 @@ validated against the XSD (a violation is recorded as ``{path, field, error}``
 and answered with an INVALID fault naming the field), then applied once per
 ``KhoaYeuCau`` key. Every fault is a SOAP 1.1 Fault with HTTP 500.
 
-Faults: the standard kinds of ``mocks._common.faults`` plus SOAP-level kinds that
+Faults: the standard kinds of ``hub.testing.mock.faults`` plus SOAP-level kinds that
 only this mock knows, posted to the same ``POST /_mock/faults``:
 
 =====================  =========================================  =======
@@ -38,9 +38,9 @@ from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import ClientDisconnect
 
-from mocks._common.admin import MockConfig, admin_router
-from mocks._common.contract import Violation
-from mocks._common.faults import Fault, FaultMiddleware
+from hub.testing.mock.admin import MockConfig, admin_router
+from hub.testing.mock.contract import Violation
+from hub.testing.mock.faults import Fault, FaultMiddleware
 
 from .soap import (
     ENV_NS,

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
+from hub.testing.mock.admin import MockConfig, MockState
 from hub.testing.samples import sample_attachment, sample_party
-from mocks._common.admin import MockConfig, MockState
 
 from .soap import SoapFault
 

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from hub.api import create_app
 from hub.service import Hub
 from hub.settings import HubSettings, RouteRule
+from hub.testing.mock.server import start_server
 from hub.testing.samples import sample_lifecycle
-from mocks._common.server import start_server
 
 from ..integration.recording import RecordingConnector
 

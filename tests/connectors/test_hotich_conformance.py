@@ -10,8 +10,8 @@ from hub.errors import TransientError
 from hub.models import Dossier
 from hub.testing import FaultCase, SuiteConfig, conformance_tests
 from hub.testing.conformance import DEFAULT_FAULTS
+from hub.testing.mock.admin import MockConfig
 from hub.testing.samples_hotich import sample_ho_tich_lifecycle
-from mocks._common.admin import MockConfig
 from mocks.hotich.app import create_app
 
 API_KEY = "conformance-key"

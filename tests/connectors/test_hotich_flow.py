@@ -17,8 +17,8 @@ from hub.errors import MappingError
 from hub.models import Status
 from hub.service import Hub
 from hub.settings import HubSettings, RetrySettings, RouteRule, WorkerSettings
+from hub.testing.mock.admin import MockConfig
 from hub.testing.samples_hotich import sample_ho_tich_batch, sample_ho_tich_lifecycle
-from mocks._common.admin import MockConfig
 from mocks.hotich.app import create_app
 
 KEY = "flow-key"

@@ -14,8 +14,8 @@ from connectors.hotich import mapping
 from connectors.hotich.settings import DEFAULT_MODULES
 from hub.errors import ContractError, MappingError
 from hub.models import Status
+from hub.testing.mock.contract import load_contract
 from hub.testing.samples_hotich import sample_ho_tich_dossier
-from mocks._common.contract import load_contract
 from mocks.hotich.app import CONTRACT_PATH, _data_contract
 from mocks.hotich.state import certificate_pdf
 

@@ -8,8 +8,8 @@ from connectors.lienthong.connector import LienthongConnector
 from connectors.lienthong.settings import LienthongSettings
 from hub.models import Dossier, DossierEvent, Status
 from hub.testing import SuiteConfig, conformance_tests
+from hub.testing.mock.admin import MockConfig
 from hub.testing.samples import sample_lifecycle
-from mocks._common.admin import MockConfig
 from mocks.lienthong.app import create_app
 
 PASSWORD = "conformance-key"

@@ -20,7 +20,7 @@ from hub.errors import ContractError
 from hub.masking import mask_number
 from hub.service import Hub
 from hub.settings import HubSettings
-from mocks._common.admin import MockConfig
+from hub.testing.mock.admin import MockConfig
 from mocks.lienthong.app import create_app
 
 PASSWORD = "flow-key"

@@ -7,7 +7,7 @@ from connectors.molisa.settings import MolisaSettings
 from hub.errors import TransientError
 from hub.testing import FaultCase, SuiteConfig, conformance_tests
 from hub.testing.conformance import DEFAULT_FAULTS
-from mocks._common.admin import MockConfig
+from hub.testing.mock.admin import MockConfig
 from mocks.molisa.app import create_app
 
 ACCEPT_KEY = "conformance-key"

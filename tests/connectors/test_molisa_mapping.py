@@ -16,8 +16,8 @@ from hub.models import (
     ProcessStep,
     Status,
 )
+from hub.testing.mock.contract import load_contract
 from hub.testing.samples import VN_TZ, sample_dossier
-from mocks._common.contract import load_contract
 from mocks.molisa.app import CONTRACT_PATH
 
 

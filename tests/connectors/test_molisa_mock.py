@@ -17,8 +17,8 @@ from hub.connector import Period, idempotency_key
 from hub.errors import ConfigError, ContractError, RejectedError, TransientError
 from hub.models import EventType, Origin, Status
 from hub.settings import HubSettings
+from hub.testing.mock.admin import MockConfig
 from hub.testing.samples import sample_dossier, sample_event, sample_lifecycle
-from mocks._common.admin import MockConfig
 from mocks.molisa.app import create_app
 from mocks.molisa.state import MolisaState
 

@@ -10,8 +10,8 @@ from hub.errors import RejectedError, TransientError
 from hub.models import DossierEvent
 from hub.testing import FaultCase, SuiteConfig, conformance_tests
 from hub.testing.conformance import DEFAULT_FAULTS
+from hub.testing.mock.admin import MockConfig
 from hub.testing.samples import sample_lifecycle
-from mocks._common.admin import MockConfig
 from mocks.monre.app import create_app
 
 ACCESS_KEY = "conformance-key"

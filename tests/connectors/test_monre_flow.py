@@ -17,7 +17,7 @@ from connectors.monre.settings import MonreSettings
 from hub.errors import ConfigError, MappingError, RejectedError, TransientError
 from hub.models import EventType, Origin, Status
 from hub.settings import HubSettings
-from mocks._common.admin import MockConfig
+from hub.testing.mock.admin import MockConfig
 from mocks.monre.app import create_app
 
 from .test_monre_conformance import monre_lifecycle

@@ -18,7 +18,7 @@ import pytest
 from hub.models import DossierEvent
 from hub.service import Hub
 from hub.settings import HubSettings, RetrySettings, RouteRule, WorkerSettings
-from mocks._common.admin import MockConfig
+from hub.testing.mock.admin import MockConfig
 from mocks.monre.app import create_app
 
 from .test_monre_conformance import monre_lifecycle

@@ -15,8 +15,8 @@ import httpx
 import pytest
 from lxml import etree
 
-from mocks._common.admin import MockConfig
-from mocks._common.server import RunningServer
+from hub.testing.mock.admin import MockConfig
+from hub.testing.mock.server import RunningServer
 from mocks.monre.app import ENDPOINT, create_app
 
 KEY = "test-key"

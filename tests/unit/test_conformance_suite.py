@@ -33,9 +33,9 @@ from hub.errors import MappingError, PermanentError, TransientError, ministry_er
 from hub.models import Dossier, DossierEvent, Origin, ProcessStep, Status
 from hub.testing import SuiteConfig, conformance_tests
 from hub.testing.conformance import CHECKS, SuiteContext, build_checks
+from hub.testing.mock.faults import Fault, FaultInjector, FaultMiddleware
+from hub.testing.mock.server import RunningServer
 from hub.testing.samples import sample_dossier
-from mocks._common.faults import Fault, FaultInjector, FaultMiddleware
-from mocks._common.server import RunningServer
 
 log = structlog.get_logger("toy")
 
@@ -352,7 +352,7 @@ class PushOnly(ToyConnector):
 
 @pytest.fixture(scope="module")
 def toy_server() -> Iterator[RunningServer]:
-    from mocks._common.server import start_server
+    from hub.testing.mock.server import start_server
 
     server = start_server(create_toy_app())
     yield server

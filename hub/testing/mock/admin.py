@@ -27,8 +27,8 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
-from mocks._common.contract import Violation
-from mocks._common.faults import Fault, FaultInjector
+from hub.testing.mock.contract import Violation
+from hub.testing.mock.faults import Fault, FaultInjector
 
 __all__ = ["FaultSet", "Journal", "MockConfig", "MockState", "SeedRequest", "admin_router"]
 
@@ -152,7 +152,7 @@ class MockState(abc.ABC):
 
 
 def admin_router(state: MockState) -> APIRouter:
-    """The ``/_mock/`` routes over ``state`` (never faulted: see :mod:`mocks._common.faults`)."""
+    """The ``/_mock/`` routes over ``state`` (never faulted: see :mod:`hub.testing.mock.faults`)."""
     router = APIRouter(prefix="/_mock", tags=["mock admin"])
 
     @router.post("/faults")

@@ -1,0 +1,47 @@
+"""The public mock kit: what a ministry mock is built from, with no pytest needed.
+
+A mock of a ministry system (bundled in ``mocks/`` or shipped by a third-party
+connector package) imports from here only:
+
+- :class:`MockConfig`, :class:`MockState`, :func:`admin_router`: configuration,
+  in-memory ministry state with its journal, and the ``/_mock/`` admin API that
+  the conformance suite drives (reset, faults, stats, records, received, seed);
+- :func:`load_contract`, :class:`Contract`, :class:`Violation`: the request
+  bodies checked against the connector's ``contract/`` (OpenAPI);
+- :class:`Fault`, :class:`FaultMiddleware`, :class:`FaultInjector`: injected
+  timeouts, 5xx, 429, resets and garbled bodies;
+- :func:`start_server`, :class:`RunningServer`: the app on a loopback port.
+
+See docs/mocks.md.
+"""
+
+from hub.testing.mock.admin import (
+    FaultSet,
+    Journal,
+    MockConfig,
+    MockState,
+    SeedRequest,
+    admin_router,
+)
+from hub.testing.mock.contract import Contract, Violation, load_contract
+from hub.testing.mock.faults import ADMIN_PREFIX, Fault, FaultInjector, FaultKind, FaultMiddleware
+from hub.testing.mock.server import RunningServer, start_server
+
+__all__ = [
+    "ADMIN_PREFIX",
+    "Contract",
+    "Fault",
+    "FaultInjector",
+    "FaultKind",
+    "FaultMiddleware",
+    "FaultSet",
+    "Journal",
+    "MockConfig",
+    "MockState",
+    "RunningServer",
+    "SeedRequest",
+    "Violation",
+    "admin_router",
+    "load_contract",
+    "start_server",
+]

@@ -1,1 +1,0 @@
-"""What every bundled mock shares: the loopback server runner, fault injection, contract checks."""
