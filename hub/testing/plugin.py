@@ -1,8 +1,10 @@
-"""pytest plugin of tthc-hub: fixtures that start mock servers over real loopback HTTP."""
+"""pytest plugin of tthc-hub: fixtures that start mock servers over real loopback HTTP,
+and a warning in the terminal summary when a conformance class skipped most checks."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -48,3 +50,41 @@ def assert_no_personal_data() -> Callable[..., None]:
         assert not leaks, f"personal data in {where}: " + "; ".join(leaks[:10])
 
     return _assert
+
+
+# --- conformance coverage ------------------------------------------------------------
+
+
+@dataclass
+class Coverage:
+    """How many checks of one conformance class ran; filled by the suite's tests."""
+
+    total: int
+    share: float = 0.5
+    skipped: dict[str, str] = field(default_factory=dict)  #: check name -> skip reason
+
+    @property
+    def too_thin(self) -> bool:
+        return self.total > 0 and len(self.skipped) > self.share * self.total
+
+    @property
+    def message(self) -> str:
+        reasons = sorted(set(self.skipped.values()))
+        return (
+            f"{len(self.skipped)} of {self.total} conformance checks were skipped "
+            f"({'; '.join(reasons)}): the suite checks little of this connector"
+        )
+
+
+#: Suite node id -> its coverage, for :func:`pytest_terminal_summary`.
+CONFORMANCE_COVERAGE = pytest.StashKey[dict[str, Coverage]]()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Warn, in every run's summary, about a conformance class that skipped most checks."""
+    thin = {k: v for k, v in config.stash.get(CONFORMANCE_COVERAGE, {}).items() if v.too_thin}
+    if not thin:
+        return
+    terminalreporter.write_sep("=", "conformance suite: most checks skipped", yellow=True)
+    for suite, coverage in sorted(thin.items()):
+        terminalreporter.write_line(f"WARNING {suite}: {coverage.message}", yellow=True)

@@ -55,6 +55,8 @@ TestHotichConformance = conformance_tests(
         # The ministry answers "busy" as status 0 / errorCode BUSY in an HTTP 200.
         faults=(*DEFAULT_FAULTS, FaultCase("busy", TransientError)),
         fast_timeout_factory=make_fast_connector,
+        # LayKetQua tells the current step only, not the whole history.
+        full_history=False,
         invalid_dossier=without_birth_date,
     ),
 )

@@ -35,5 +35,6 @@ TestMolisaConformance = conformance_tests(
         # MOLISA answers "busy" as error_code 99 in an HTTP 200: that is transient too.
         faults=(*DEFAULT_FAULTS, FaultCase("busy", TransientError)),
         fast_timeout_factory=make_fast_connector,
+        list_page_size=2,  # make_connector lists 2 a page: LIST is checked over pages
     ),
 )

@@ -63,5 +63,6 @@ TestMonreConformance = conformance_tests(
             FaultCase("soap_malformed", TransientError),  # applied, then a cut-off envelope
         ),
         fast_timeout_factory=make_fast_connector,
+        list_page_size=2,  # make_connector lists 2 a page: LIST is checked over pages
     ),
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import date, datetime
 from typing import Any
 
 import httpx
@@ -29,7 +30,7 @@ from hub.connector import (
     RemoteRecord,
     idempotency_key,
 )
-from hub.errors import MappingError, PermanentError, TransientError, ministry_errors
+from hub.errors import HubError, MappingError, PermanentError, TransientError, ministry_errors
 from hub.models import Dossier, DossierEvent, Origin, ProcessStep, Status
 from hub.testing import SuiteConfig, conformance_tests
 from hub.testing.conformance import CHECKS, SuiteContext, build_checks
@@ -44,14 +45,19 @@ log = structlog.get_logger("toy")
 _REQUIRED = {"ma_ho_so": str, "ma_tthc": str, "status": int, "id_number": str}
 
 
+TOY_KEY = "toy-key"
+
+
 def create_toy_app() -> Any:
-    """A stateful toy ministry: push (idempotent by key), lookup, pull/ack, listing."""
+    """A stateful toy ministry: push (idempotent by key), lookup, pull/ack, paged listing
+    by period, an API key; and the ``/_mock`` admin API the suite drives."""
     app = FastAPI()
     state: dict[str, Any] = {}
     injector = FaultInjector()
 
     def reset() -> None:
-        state.update(records={}, keys=set(), received=[], inbox={}, requests=0, dup=0, bad=[])
+        state.update(records={}, keys=set(), received=[], inbox={}, requests=0, dup=0, bad=[],
+                     key=TOY_KEY)  # fmt: skip
         injector.reset()
 
     reset()
@@ -60,6 +66,8 @@ def create_toy_app() -> Any:
     async def count(request: Request, call_next: Any) -> Any:
         if not request.url.path.startswith("/_mock/"):
             state["requests"] += 1
+            if request.headers.get("X-Api-Key") != state["key"]:
+                return JSONResponse({"error": "bad key"}, 401)
         return await call_next(request)
 
     @app.post("/push")
@@ -74,7 +82,8 @@ def create_toy_app() -> Any:
             return {"ok": True, "duplicate": True}
         state["keys"].add(key)
         record = state["records"].setdefault(body["ma_ho_so"], {"history": []})
-        record.update(status=body["status"], ma_tthc=body.get("ma_tthc"))
+        record.update(status=body["status"], ma_tthc=body.get("ma_tthc"),
+                      updated_at=datetime.now().astimezone().isoformat())  # fmt: skip
         if body.get("step"):
             record["history"].append(body["step"])
         state["received"].append(
@@ -106,8 +115,13 @@ def create_toy_app() -> Any:
         return {"ok": True}
 
     @app.get("/list")
-    async def listing() -> Any:
-        return [{"ma_ho_so": k, "status": v["status"]} for k, v in state["records"].items()]
+    async def listing(start: date, end: date, page: int, size: int) -> Any:
+        rows = [
+            {"ma_ho_so": k, "status": v["status"]}
+            for k, v in state["records"].items()
+            if start <= datetime.fromisoformat(v["updated_at"]).date() <= end
+        ]
+        return {"total": len(rows), "rows": rows[(page - 1) * size : page * size]}
 
     @app.get("/health")
     async def health() -> Any:
@@ -140,6 +154,20 @@ def create_toy_app() -> Any:
     async def mock_record(ma_ho_so: str) -> Any:
         return await lookup(ma_ho_so)
 
+    @app.post("/_mock/records")
+    async def mock_put_records(request: Request) -> Any:
+        for item in (await request.json())["records"]:
+            state["records"][item["ma_ho_so"]] = {
+                "status": item["trang_thai"], "ma_tthc": item["ma_tthc"],
+                "history": item["history"], "updated_at": item["updated_at"],
+            }  # fmt: skip
+        return {"ok": True}
+
+    @app.post("/_mock/credentials")
+    async def mock_credentials(request: Request) -> Any:
+        state["key"] = (await request.json())["accept_key"]
+        return {"ok": True}
+
     @app.get("/_mock/received")
     async def mock_received() -> Any:
         return state["received"]
@@ -171,7 +199,9 @@ class ToyConnector:
     capabilities = frozenset({Capability.PUSH, Capability.PULL, Capability.FETCH, Capability.LIST})
 
     def __init__(self, base_url: str, timeout: float = 5.0) -> None:
-        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout, trust_env=False)
+        self._http = httpx.AsyncClient(
+            base_url=base_url, timeout=timeout, trust_env=False, headers={"X-Api-Key": TOY_KEY}
+        )
 
     def body(self, dossier: Dossier) -> dict[str, Any]:
         if dossier.chu_ho_so.so_giay_to is None:
@@ -225,13 +255,21 @@ class ToyConnector:
         )
 
     async def list_remote(self, period: Period) -> AsyncIterator[RemoteRecord]:
-        for row in await self.call("GET", "/list"):
-            yield RemoteRecord(row["ma_ho_so"], None, Status(row["status"]))
+        page = 1
+        while True:
+            params = {"start": period.start.isoformat(), "end": period.end.isoformat(),
+                      "page": page, "size": 2}  # fmt: skip
+            answer = await self.call("GET", "/list", params=params)
+            for row in answer["rows"]:
+                yield RemoteRecord(row["ma_ho_so"], None, Status(row["status"]))
+            if page * 2 >= answer["total"]:
+                return
+            page += 1
 
     async def health(self) -> Health:
         try:
             await self.call("GET", "/health")
-        except TransientError as exc:
+        except HubError as exc:
             return Health(ok=False, detail=str(exc))
         return Health(ok=True)
 
@@ -243,7 +281,7 @@ def fast_toy(base_url: str) -> ToyConnector:
     return ToyConnector(base_url, timeout=0.5)
 
 
-TOY_CONFIG = SuiteConfig(fast_timeout_factory=fast_toy)
+TOY_CONFIG = SuiteConfig(fast_timeout_factory=fast_toy, list_page_size=2)
 
 #: The whole suite, against the conforming toy connector: every check passes.
 TestToyConformance = conformance_tests(ToyConnector, mock_app=create_toy_app, config=TOY_CONFIG)
@@ -385,7 +423,7 @@ def run_check(toy_server: RunningServer) -> Iterator[Callable[[str, Any], None]]
         (LogsTheName, "logs", "full name of chủ hồ sơ"),
         (LogsTheCccd, "logs", "CCCD of chủ hồ sơ"),
         # a re-send with another key is written twice
-        (NewKeyEachTime, "idempotent_repush", "not recognised as a duplicate"),
+        (NewKeyEachTime, "idempotent_repush", "not idempotency_key"),
         # the mapping must fail before anything is sent
         (SendsBeforeMapping, "invalid_dossier", "a request was sent"),
         # error reasons are masked by shape only: a name gets through
