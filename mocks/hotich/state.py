@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from hub.testing.mock.admin import MockConfig, MockState
+from hub.testing.mock import MockConfig, MockState
 from hub.testing.samples_hotich import sample_ho_tich_extra
 
 __all__ = ["HotichState", "busy_answer", "certificate_pdf"]

@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from xml.sax.saxutils import escape
 
-from hub.testing.mock.admin import MockConfig, MockState
+from hub.testing.mock import MockConfig, MockState
 from hub.testing.samples import sample_file_content, sample_party
 
 __all__ = ["LienthongState"]
