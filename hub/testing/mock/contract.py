@@ -3,7 +3,9 @@
 The mock loads ``connectors/<name>/contract/openapi.yaml`` once and validates
 each request body with jsonschema (Draft 2020-12) against the schema of its
 path. A violation is described by the JSON path of the offending field and
-the rule it breaks — never by the value, which may be personal data.
+the rule it breaks — never by the value, which may be personal data. A path whose
+request schema is a ``oneOf`` with a ``discriminator`` (one URL, many services) is
+checked against the schema of the service the body names (docs/mocks.md).
 
 A valid body is the common case, and ``allOf`` + ``unevaluatedProperties: false``
 (how the contracts compose a request from shared field sets) is the slowest thing
