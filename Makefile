@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast lint bench bench-delivery bench-reconcile serve mocks clean
+.PHONY: venv dev demo test test-fast lint check-install bench bench-delivery bench-reconcile serve mocks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,10 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	touch $(STAMP)
+
+venv: $(STAMP)  ## only set up .venv (the hub editable, with the test and dev extras)
+
+dev: venv  ## the same as `make venv`
 
 demo: $(STAMP)  ## set up, then run the whole flow against the bundled mocks on a temp SQLite file
 	$(BIN)/tthc-hub demo
@@ -25,6 +29,10 @@ test-fast: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check hub connectors mocks tests
+
+# `pip install .` alone (no test extras) into a fresh venv runs the demo and the mocks.
+check-install:  ## runtime code needs no test-only package (fresh venv, 1-3 min)
+	PYTHON=$(PYTHON) scripts/check_runtime_install.sh
 
 # One run, one table: raw httpx/zeep vs hub delivery (SQLite; PostgreSQL with 1 and 4 worker
 # processes), ingest, ingest->ack latency, start-up. JSON in bench/results/. EVENTS=n per row

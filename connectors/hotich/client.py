@@ -3,7 +3,7 @@
 Every call is a POST of a JSON body with the designed ``api-key`` header; every
 answer carries ``status`` ("1" done, "0" refused) and, when refused, ``errorCode``
 and ``errorDescription``. Transport failures are mapped by
-:func:`hub.errors.ministry_errors`; the ministry's error codes by :data:`ERROR_CODES`.
+:func:`hub.sdk.ministry_errors`; the ministry's error codes by :data:`ERROR_CODES`.
 """
 
 from __future__ import annotations
@@ -12,9 +12,14 @@ from typing import Any
 
 import httpx
 
-from hub.errors import ContractError, RejectedError, TransientError, ministry_errors
-from hub.http import ConnectorHttp
-from hub.masking import mask_text
+from hub.sdk import (
+    ConnectorHttp,
+    ContractError,
+    RejectedError,
+    TransientError,
+    mask_text,
+    ministry_errors,
+)
 
 from .settings import HotichSettings
 

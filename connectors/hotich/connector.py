@@ -20,10 +20,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from hub.connector import (
+from hub.sdk import (
     Capability,
+    ContractError,
+    Dossier,
+    DossierEvent,
+    EventType,
     Health,
     Period,
+    PermanentError,
     PullBatch,
     PushResult,
     RemoteDossier,
@@ -31,8 +36,6 @@ from hub.connector import (
     idempotency_key,
     probe,
 )
-from hub.errors import ContractError, PermanentError
-from hub.models import Dossier, DossierEvent, EventType
 
 from . import mapping
 from .client import OK, HotichClient

@@ -32,8 +32,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from hub.errors import ContractError, MappingError
-from hub.models import Attachment, Dossier, ProcessStep, Result, Status, national_ma_tthc
+from hub.sdk import (
+    Attachment,
+    ContractError,
+    Dossier,
+    MappingError,
+    ProcessStep,
+    Result,
+    Status,
+    national_ma_tthc,
+)
 
 __all__ = [
     "MODULES",

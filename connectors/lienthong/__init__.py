@@ -15,11 +15,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hub import hookimpl
+from hub.sdk import hookimpl
 
 if TYPE_CHECKING:
-    from hub.connector import Connector
-    from hub.settings import HubSettings
+    from hub.sdk import Connector, HubSettings
 
 __all__ = ["register_connectors"]
 
@@ -28,7 +27,7 @@ __all__ = ["register_connectors"]
 def register_connectors(settings: HubSettings) -> list[Connector]:
     # Imported here: `tthc-hub --help` loads this package for its commands, and must
     # not pay for httpx and the connector.
-    from hub.connector_settings import connector_settings
+    from hub.sdk import connector_settings
 
     from .connector import LienthongConnector
     from .settings import LienthongSettings

@@ -7,8 +7,7 @@ from typing import Any
 
 import httpx
 
-from hub.errors import ContractError, RejectedError, ministry_errors
-from hub.http import ConnectorHttp
+from hub.sdk import ConnectorHttp, ContractError, RejectedError, ministry_errors
 
 from .settings import LienthongSettings
 

@@ -39,8 +39,7 @@ def _t(key: str) -> str:
 
 
 def _hub(config: Path | None) -> Any:
-    from hub.service import Hub
-    from hub.settings import HubSettings
+    from hub.sdk import Hub, HubSettings
 
     if config is not None:
         os.environ["TTHC_HUB_CONFIG"] = str(config)
@@ -79,7 +78,7 @@ def search_cmd(
     from rich.console import Console
     from rich.table import Table
 
-    from hub.models import Status
+    from hub.sdk import Status
 
     from .search import row_view, search
 

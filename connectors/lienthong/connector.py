@@ -11,8 +11,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-from hub.connector import (
+from hub.sdk import (
     Capability,
+    ContractError,
+    Dossier,
+    DossierEvent,
     Health,
     Period,
     PullBatch,
@@ -23,8 +26,6 @@ from hub.connector import (
     idempotency_key,
     probe,
 )
-from hub.errors import ContractError
-from hub.models import Dossier, DossierEvent
 
 from . import mapping
 from .client import LienthongClient

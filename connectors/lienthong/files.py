@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from hub.errors import ContractError
+from hub.sdk import ContractError
 
 from . import mapping
 

@@ -30,8 +30,16 @@ from typing import Any
 from lxml import etree
 from pydantic import ValidationError
 
-from hub.errors import ContractError, MappingError
-from hub.models import Attachment, Dossier, Origin, Party, ProcessStep, Status
+from hub.sdk import (
+    Attachment,
+    ContractError,
+    Dossier,
+    MappingError,
+    Origin,
+    Party,
+    ProcessStep,
+    Status,
+)
 
 __all__ = [
     "STATUS_FROM_LT",

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import Response
 
-from hub.auth import requires
+from hub.sdk import requires
 
 from .files import download
 from .search import Filters, row_view, search, stats

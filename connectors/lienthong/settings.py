@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr
 
-from hub.connector_settings import ConnectorSettings
+from hub.sdk import ConnectorSettings
 
 __all__ = ["LienthongSettings"]
 

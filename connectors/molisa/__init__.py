@@ -12,15 +12,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hub import hookimpl
-from hub.connector_settings import connector_settings
+from hub.sdk import connector_settings, hookimpl
 
 from .connector import MolisaConnector
 from .settings import MolisaSettings
 
 if TYPE_CHECKING:
-    from hub.connector import Connector
-    from hub.settings import HubSettings
+    from hub.sdk import Connector, HubSettings
 
 __all__ = ["MolisaConnector", "MolisaSettings", "register_connectors"]
 

@@ -2,7 +2,7 @@
 
 Every call is a POST of a JSON body carrying ``AcceptKey``; every answer is
 ``{error_code, message, ...}``. Transport failures are mapped by
-:func:`hub.errors.ministry_errors`; MOLISA's own error codes by :data:`ERROR_CODES`.
+:func:`hub.sdk.ministry_errors`; MOLISA's own error codes by :data:`ERROR_CODES`.
 """
 
 from __future__ import annotations
@@ -11,9 +11,14 @@ from typing import Any
 
 import httpx
 
-from hub.errors import ContractError, RejectedError, TransientError, ministry_errors
-from hub.http import ConnectorHttp
-from hub.masking import mask_text
+from hub.sdk import (
+    ConnectorHttp,
+    ContractError,
+    RejectedError,
+    TransientError,
+    mask_text,
+    ministry_errors,
+)
 
 from .settings import MolisaSettings
 

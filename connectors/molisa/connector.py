@@ -6,20 +6,25 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
-from hub.connector import (
+from hub.sdk import (
     Capability,
+    ContractError,
+    Dossier,
+    DossierEvent,
+    EventType,
     Health,
+    MappingError,
+    Origin,
     Period,
     PullBatch,
     PulledDossier,
     PushResult,
     RemoteDossier,
     RemoteRecord,
+    Status,
     idempotency_key,
     probe,
 )
-from hub.errors import ContractError, MappingError
-from hub.models import Dossier, DossierEvent, EventType, Origin, Status
 
 from . import mapping
 from .client import NOT_FOUND, OK, MolisaClient

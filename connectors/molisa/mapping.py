@@ -15,18 +15,19 @@ from typing import Any
 from lxml import etree
 from pydantic import ValidationError
 
-from hub.connector import RemoteRecord
-from hub.errors import ContractError, MappingError
-from hub.models import (
+from hub.sdk import (
     Address,
     Attachment,
     Channel,
+    ContractError,
     DeliveryMethod,
     Dossier,
     IdType,
+    MappingError,
     Origin,
     Party,
     ProcessStep,
+    RemoteRecord,
     Result,
     ResultDelivery,
     Status,

@@ -15,13 +15,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hub import hookimpl
-from hub.connector_settings import connector_settings
+from hub.sdk import connector_settings, hookimpl
 
 if TYPE_CHECKING:
-    from hub.catalog import Catalog
-    from hub.connector import Connector
-    from hub.settings import HubSettings
+    from hub.sdk import Catalog, Connector, HubSettings
 
 __all__ = ["register_connectors"]
 
@@ -37,7 +34,7 @@ def register_connectors(settings: HubSettings) -> list[Connector]:
     files = list(getattr(settings, "catalog_files", []) or [])
 
     def catalog() -> Catalog:  # loaded on the first progress that needs a planned step
-        from hub.catalog import load_catalog
+        from hub.sdk import load_catalog
 
         return load_catalog(files)
 

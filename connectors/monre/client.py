@@ -10,7 +10,7 @@ that imports zeep and httpx.
 * Every call carries the ``XacThuc`` header; writes carry ``KhoaYeuCau`` (the
   idempotency key). SOAP Faults are mapped by :data:`FAULT_CODES` (the code is in
   the fault's ``detail/LoiDichVu/MaLoi``); transport and HTTP failures by
-  :func:`hub.errors.ministry_errors`.
+  :func:`hub.sdk.ministry_errors`.
 """
 
 from __future__ import annotations
@@ -35,14 +35,14 @@ from zeep.transports import AsyncTransport, Transport
 from zeep.wsdl import Document
 from zeep.wsdl.utils import etree_to_string
 
-from hub.errors import (
+from hub.sdk import (
     ContractError,
     HubError,
     RejectedError,
     TransientError,
+    mask_text,
     ministry_errors,
 )
-from hub.masking import mask_text
 
 from .settings import MonreSettings
 

@@ -6,20 +6,25 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from hub.catalog import Catalog
-from hub.connector import (
+from hub.sdk import (
     Capability,
+    Catalog,
+    ContractError,
+    Dossier,
+    DossierEvent,
+    EventType,
     Health,
+    HubError,
     Period,
     PullBatch,
     PulledDossier,
     PushResult,
+    RejectedError,
     RemoteDossier,
     RemoteRecord,
+    Status,
     idempotency_key,
 )
-from hub.errors import ContractError, HubError, RejectedError
-from hub.models import Dossier, DossierEvent, EventType, Status
 
 from . import mapping
 from .client import NOT_FOUND, MonreClient

@@ -10,17 +10,18 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from hub.connector import RemoteRecord
-from hub.errors import ContractError, MappingError
-from hub.models import (
+from hub.sdk import (
     Address,
     Attachment,
     Channel,
+    ContractError,
     DeliveryMethod,
     Dossier,
+    MappingError,
     Origin,
     Party,
     ProcessStep,
+    RemoteRecord,
     Result,
     ResultDelivery,
     Status,

@@ -2,7 +2,7 @@
 
 The environment-sector procedures have internal processes with a duration and a
 responsible office per step (``hub/data/catalog/tai_nguyen_moi_truong.json``);
-:func:`hub.calendar.deadline_plan` turns them into working-time deadlines from the
+:func:`hub.sdk.deadline_plan` turns them into working-time deadlines from the
 reception. ``CapNhatTienDo`` requires ``HanXuLy`` and ``PhongBan``: when the step
 lacks them, the planned ones are sent. Pure: the catalog is passed in.
 """
@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import re
 
-from hub.calendar import DeadlineError, StepDeadline, deadline_plan
-from hub.catalog import Catalog, fold
-from hub.models import Dossier, ProcessStep
+from hub.sdk import Catalog, DeadlineError, Dossier, ProcessStep, StepDeadline, deadline_plan, fold
 
 __all__ = ["match_step", "planned_step"]
 

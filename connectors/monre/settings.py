@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr, field_validator
 
-from hub.connector_settings import ConnectorSettings, non_empty_secret
+from hub.sdk import ConnectorSettings, non_empty_secret
 
 __all__ = ["MonreSettings"]
 

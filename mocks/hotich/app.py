@@ -20,9 +20,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import ClientDisconnect
 
 import connectors.hotich
-from hub.testing.mock.admin import MockConfig, admin_router
-from hub.testing.mock.contract import Contract, Violation, load_contract
-from hub.testing.mock.faults import FaultMiddleware
+from hub.testing.mock import (
+    Contract,
+    FaultMiddleware,
+    MockConfig,
+    Violation,
+    admin_router,
+    load_contract,
+)
 
 from .state import HotichState
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from hub.models import Status
-from hub.testing.mock.admin import (
+from hub.sdk import Status
+from hub.testing.mock import (
     MockConfig,
     MockState,
     SeedRecord,

@@ -16,9 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 import connectors.lienthong
-from hub.testing.mock.admin import MockConfig, admin_router
-from hub.testing.mock.contract import Violation, load_contract
-from hub.testing.mock.faults import FaultMiddleware
+from hub.testing.mock import FaultMiddleware, MockConfig, Violation, admin_router, load_contract
 
 from .state import LienthongState
 

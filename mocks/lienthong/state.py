@@ -18,8 +18,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from xml.sax.saxutils import escape
 
-from hub.models import Status
-from hub.testing.mock.admin import (
+from hub.sdk import Status
+from hub.testing.mock import (
     MockConfig,
     MockState,
     SeedRecord,

@@ -20,9 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import ClientDisconnect
 
 import connectors.molisa
-from hub.testing.mock.admin import MockConfig, admin_router
-from hub.testing.mock.contract import Violation, load_contract
-from hub.testing.mock.faults import FaultMiddleware
+from hub.testing.mock import FaultMiddleware, MockConfig, Violation, admin_router, load_contract
 
 from .state import MolisaState, now_vn
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from hub.testing.mock.admin import MockConfig, MockState, SeedRecord, vn_wall_time
+from hub.testing.mock import MockConfig, MockState, SeedRecord, vn_wall_time
 from hub.testing.samples import COMMUNES, PROVINCE_CODE, sample_attachment, sample_party
 
 __all__ = ["AGENCY_CODE", "MolisaState", "busy_answer"]

@@ -38,9 +38,7 @@ from lxml import etree
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import ClientDisconnect
 
-from hub.testing.mock.admin import MockConfig, admin_router
-from hub.testing.mock.contract import Violation
-from hub.testing.mock.faults import Fault, FaultMiddleware
+from hub.testing.mock import Fault, FaultMiddleware, MockConfig, Violation, admin_router
 
 from .soap import (
     ENV_NS,

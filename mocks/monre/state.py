@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from hub.testing.mock.admin import MockConfig, MockState, SeedRecord, vn_wall_time
+from hub.testing.mock import MockConfig, MockState, SeedRecord, vn_wall_time
 from hub.testing.samples import sample_attachment, sample_party
 
 from .soap import SoapFault

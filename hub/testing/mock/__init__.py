@@ -11,6 +11,8 @@ connector package) imports from here only:
   bodies checked against the connector's ``contract/`` (OpenAPI);
 - :class:`Fault`, :class:`FaultMiddleware`, :class:`FaultInjector`: injected
   timeouts, 5xx, 429, resets and garbled bodies;
+- :class:`ServiceEnvelope`, :class:`SoapEnvelope`: one-URL protocols (session +
+  service JSON, SOAP actions), each service's body checked against its own schema;
 - :func:`start_server`, :class:`RunningServer`: the app on a loopback port.
 
 See docs/mocks.md.
@@ -30,11 +32,20 @@ from hub.testing.mock.admin import (
     vn_wall_time,
 )
 from hub.testing.mock.contract import Contract, Violation, load_contract
+from hub.testing.mock.envelope import (
+    SOAP_ENV_NS,
+    ServiceEnvelope,
+    SoapEnvelope,
+    SoapRequest,
+    SoapRequestError,
+    element_to_dict,
+)
 from hub.testing.mock.faults import ADMIN_PREFIX, Fault, FaultInjector, FaultKind, FaultMiddleware
 from hub.testing.mock.server import RunningServer, start_server
 
 __all__ = [
     "ADMIN_PREFIX",
+    "SOAP_ENV_NS",
     "Contract",
     "Fault",
     "FaultInjector",
@@ -49,9 +60,14 @@ __all__ = [
     "SeedRecords",
     "SeedRequest",
     "SeedStep",
+    "ServiceEnvelope",
+    "SoapEnvelope",
+    "SoapRequest",
+    "SoapRequestError",
     "UnsupportedRecord",
     "Violation",
     "admin_router",
+    "element_to_dict",
     "load_contract",
     "start_server",
     "vn_wall_time",

@@ -3,7 +3,9 @@
 The mock loads ``connectors/<name>/contract/openapi.yaml`` once and validates
 each request body with jsonschema (Draft 2020-12) against the schema of its
 path. A violation is described by the JSON path of the offending field and
-the rule it breaks — never by the value, which may be personal data.
+the rule it breaks — never by the value, which may be personal data. A path whose
+request schema is a ``oneOf`` with a ``discriminator`` (one URL, many services) is
+checked against the schema of the service the body names (docs/mocks.md).
 
 A valid body is the common case, and ``allOf`` + ``unevaluatedProperties: false``
 (how the contracts compose a request from shared field sets) is the slowest thing
@@ -39,53 +41,131 @@ class Violation:
     path: str  #: the request path, e.g. /apiBTXH/DongBoDVC
     field: str  #: the JSON path of the field in the body, e.g. NgayThangNamSinh; "" = the body
     error: str  #: the rule broken, in words, without the value
+    #: on a one-URL protocol, the service (or SOAP operation) whose schema was broken
+    service: str = ""
 
     def as_dict(self) -> dict[str, str]:
-        return asdict(self)
+        out = asdict(self)
+        if not self.service:
+            del out["service"]
+        return out
+
+
+class _Check:
+    """One schema, compiled: the first violation of a body, as (field, error)."""
+
+    def __init__(self, schema: dict[str, Any], document: dict[str, Any], registry: Any) -> None:
+        if "$ref" in schema and schema["$ref"].startswith("#"):
+            schema = {"$ref": _BASE_URI + schema["$ref"]}
+        self.validator = Draft202012Validator(schema, registry=registry)
+        flat = _flatten(schema, document)
+        # Same verdicts; and its errors name an unknown field itself, where the
+        # composed schema's unevaluatedProperties only knows its own properties.
+        self.fast = Draft202012Validator(flat) if flat is not None else None
+
+    def first(self, body: Any) -> tuple[str, str] | None:
+        validator = self.fast or self.validator
+        errors = sorted(validator.iter_errors(body), key=_error_order)
+        if not errors:
+            return None
+        error = _leaf(errors[0])
+        return _field(error), _describe(error)
+
+
+@dataclass(frozen=True, slots=True)
+class _Services:
+    """A one-URL path: the body's ``key`` names the service, each with its own schema."""
+
+    key: str
+    checks: dict[str, _Check]
 
 
 class Contract:
-    """The request-body validators of one OpenAPI document, by path."""
+    """The request-body validators of one OpenAPI document, by path.
+
+    A path whose request schema is a ``oneOf`` with a ``discriminator`` (one URL, many
+    services: ``{"session": ..., "service": "LayHoSo", ...}``) is checked per service:
+    the body against the schema its ``discriminator.propertyName`` names, and a
+    violation says which service (see :mod:`hub.testing.mock.envelope`).
+    """
 
     def __init__(self, document: dict[str, Any]) -> None:
         if not str(document.get("openapi", "")).startswith("3.1"):
             raise ValueError("the contract must be an OpenAPI 3.1 document")
         self.document = document
         resource: Resource[Any] = DRAFT202012.create_resource(document)
-        registry: Registry[Any] = Registry().with_resource(_BASE_URI, resource)
-        self._validators: dict[str, Draft202012Validator] = {}
-        self._fast: dict[str, Draft202012Validator] = {}
+        self._registry: Registry[Any] = Registry().with_resource(_BASE_URI, resource)
+        self._checks: dict[str, _Check] = {}
+        self._services: dict[str, _Services] = {}
         for path, item in document.get("paths", {}).items():
             body = item.get("post", {}).get("requestBody", {})
             schema = body.get("content", {}).get("application/json", {}).get("schema")
             if schema is None:
                 continue
-            if "$ref" in schema and schema["$ref"].startswith("#"):
-                schema = {"$ref": _BASE_URI + schema["$ref"]}
-            self._validators[path] = Draft202012Validator(schema, registry=registry)
-            flat = _flatten(schema, document)
-            if flat is not None:
-                self._fast[path] = Draft202012Validator(flat)
+            self._checks[path] = _Check(schema, document, self._registry)
+            services = self._discriminated(path, schema)
+            if services is not None:
+                self._services[path] = services
+
+    def _discriminated(self, path: str, schema: dict[str, Any]) -> _Services | None:
+        node = self._resolve(schema)
+        discriminator = node.get("discriminator")
+        if not isinstance(discriminator, dict) or "propertyName" not in discriminator:
+            return None
+        refs = [part["$ref"] for part in node.get("oneOf", []) if "$ref" in part]
+        mapping = discriminator.get("mapping") or {r.rsplit("/", 1)[-1]: r for r in refs}
+        checks = {
+            str(name): _Check({"$ref": ref}, self.document, self._registry)
+            for name, ref in mapping.items()
+        }
+        if not checks:
+            raise ValueError(f"{path}: the discriminator names no service schema")
+        return _Services(key=str(discriminator["propertyName"]), checks=checks)
+
+    def _resolve(self, node: dict[str, Any]) -> dict[str, Any]:
+        ref = node.get("$ref")
+        if not isinstance(ref, str) or not ref.startswith("#/"):
+            return node
+        target: Any = self.document
+        for part in ref[2:].split("/"):
+            target = target[part]
+        return dict(target)
 
     @property
     def paths(self) -> list[str]:
-        return list(self._validators)
+        return list(self._checks)
+
+    def services(self, path: str) -> tuple[str, list[str]] | None:
+        """For a one-URL path: the body key that names the service, and the services."""
+        services = self._services.get(path)
+        return None if services is None else (services.key, list(services.checks))
 
     def validate(self, path: str, body: Any) -> Violation | None:
         """The first violation of ``body`` against the schema of ``path``; None if valid."""
-        validator = self._validators.get(path)
-        if validator is None:
+        services = self._services.get(path)
+        if services is not None:
+            return self._validate_service(path, services, body)
+        check = self._checks.get(path)
+        if check is None:
             return None
-        fast = self._fast.get(path)
-        if fast is not None:
-            # Same verdicts; and its errors name an unknown field itself, where the
-            # composed schema's unevaluatedProperties only knows its own properties.
-            validator = fast
-        errors = sorted(validator.iter_errors(body), key=_error_order)
-        if not errors:
+        found = check.first(body)
+        return None if found is None else Violation(path=path, field=found[0], error=found[1])
+
+    def _validate_service(self, path: str, services: _Services, body: Any) -> Violation | None:
+        if not isinstance(body, dict):
+            return Violation(path=path, field="", error="must be a JSON object")
+        name = body.get(services.key)
+        if name is None:
+            return Violation(path=path, field=services.key, error="is required")
+        check = services.checks.get(name) if isinstance(name, str) else None
+        if check is None:
+            known = ", ".join(sorted(services.checks))
+            error = f"names no service of this contract (known: {known})"
+            return Violation(path=path, field=services.key, error=error)
+        found = check.first(body)
+        if found is None:
             return None
-        error = _leaf(errors[0])
-        return Violation(path=path, field=_field(error), error=_describe(error))
+        return Violation(path=path, field=found[0], error=found[1], service=name)
 
 
 #: Keywords an ``allOf`` part may use for the flattened schema to accept the same bodies.

@@ -1,0 +1,244 @@
+"""The one module a connector author imports: ``from hub.sdk import ...``.
+
+Everything a ministry connector (its plugin module, settings, client, mapping,
+connector, CLI commands and API routes) needs from the hub, in one place. The
+modules named below are the hub's own layout and may move; these names will not.
+
+=========================  ===================================================================
+what                       names
+=========================  ===================================================================
+plugin                     :data:`hookimpl` (mark ``register_connectors`` and the other hooks)
+connector interface        :class:`Connector` (the protocol), :class:`Capability`,
+                           :class:`PushResult`, :class:`PullBatch`, :class:`PulledDossier`,
+                           :class:`RemoteDossier`, :class:`RemoteRecord`, :class:`Period`,
+                           :class:`Health`, :func:`probe`, :func:`idempotency_key`
+errors                     :class:`HubError` > :class:`TransientError`, :class:`PermanentError`
+                           (> :class:`MappingError`, :class:`RejectedError`,
+                           :class:`ContractError`), :class:`ConfigError`, :class:`IngestError`;
+                           :func:`ministry_errors` (httpx exceptions to the tree)
+settings                   :class:`ConnectorSettings` (base model), :func:`connector_settings`
+                           (reads ``[connectors.NAME]``), :func:`non_empty_secret`,
+                           :class:`HubSettings` (what the hooks receive)
+HTTP                       :class:`ConnectorHttp` (one pooled ``httpx.AsyncClient``)
+personal data              :func:`mask_text`, :func:`mask_number`, :func:`mask_name`,
+                           :func:`mask_value`, :func:`mask_excerpt`, :data:`PERSONAL_KEYS`
+canonical model            :class:`Dossier`, :class:`DossierEvent`, :class:`EventType`,
+                           :class:`Status`, :data:`FINAL_STATUSES`, :class:`Origin`,
+                           :class:`Channel`, :class:`Party`, :class:`IdType`,
+                           :class:`Address`, :class:`Attachment`, :class:`Fee`,
+                           :class:`Result`, :class:`ResultDelivery`,
+                           :class:`DeliveryMethod`, :class:`ProcessStep`,
+                           :func:`national_ma_tthc`
+procedures and deadlines   :class:`Catalog`, :func:`load_catalog`, :func:`fold`;
+                           :func:`deadline_plan`, :class:`StepDeadline`,
+                           :class:`DeadlineError`
+the running hub            :class:`Hub` (what CLI commands and routes get), :func:`requires`
+                           (API-key roles for a route)
+=========================  ===================================================================
+
+Names load on first use (``from hub.sdk import hookimpl`` costs no httpx, pydantic or
+FastAPI), so a plugin module may import from here at its top. The mock of a ministry
+imports :mod:`hub.testing.mock` instead; see docs/hooks.md and docs/mocks.md.
+"""
+
+import typing as _typing
+from importlib import import_module as _import_module
+
+from hub import hookimpl
+
+if _typing.TYPE_CHECKING:
+    from hub.auth import requires
+    from hub.calendar import DeadlineError, StepDeadline, deadline_plan
+    from hub.catalog import Catalog, fold, load_catalog
+    from hub.connector import (
+        Capability,
+        Connector,
+        Health,
+        Period,
+        PullBatch,
+        PulledDossier,
+        PushResult,
+        RemoteDossier,
+        RemoteRecord,
+        idempotency_key,
+        probe,
+    )
+    from hub.connector_settings import ConnectorSettings, connector_settings, non_empty_secret
+    from hub.errors import (
+        ConfigError,
+        ContractError,
+        HubError,
+        IngestError,
+        MappingError,
+        PermanentError,
+        RejectedError,
+        TransientError,
+        ministry_errors,
+    )
+    from hub.http import ConnectorHttp
+    from hub.masking import (
+        PERSONAL_KEYS,
+        mask_excerpt,
+        mask_name,
+        mask_number,
+        mask_text,
+        mask_value,
+    )
+    from hub.models import (
+        FINAL_STATUSES,
+        Address,
+        Attachment,
+        Channel,
+        DeliveryMethod,
+        Dossier,
+        DossierEvent,
+        EventType,
+        Fee,
+        IdType,
+        Origin,
+        Party,
+        ProcessStep,
+        Result,
+        ResultDelivery,
+        Status,
+        national_ma_tthc,
+    )
+    from hub.service import Hub
+    from hub.settings import HubSettings
+
+# Where each name lives; the names imported under TYPE_CHECKING above are the same
+# (tests/unit/test_sdk.py checks both against __all__).
+_SOURCES: dict[str, tuple[str, ...]] = {
+    "hub.auth": ("requires",),
+    "hub.calendar": ("DeadlineError", "StepDeadline", "deadline_plan"),
+    "hub.catalog": ("Catalog", "fold", "load_catalog"),
+    "hub.connector": (
+        "Capability",
+        "Connector",
+        "Health",
+        "Period",
+        "PullBatch",
+        "PulledDossier",
+        "PushResult",
+        "RemoteDossier",
+        "RemoteRecord",
+        "idempotency_key",
+        "probe",
+    ),
+    "hub.connector_settings": ("ConnectorSettings", "connector_settings", "non_empty_secret"),
+    "hub.errors": (
+        "ConfigError",
+        "ContractError",
+        "HubError",
+        "IngestError",
+        "MappingError",
+        "PermanentError",
+        "RejectedError",
+        "TransientError",
+        "ministry_errors",
+    ),
+    "hub.http": ("ConnectorHttp",),
+    "hub.masking": (
+        "PERSONAL_KEYS",
+        "mask_excerpt",
+        "mask_name",
+        "mask_number",
+        "mask_text",
+        "mask_value",
+    ),
+    "hub.models": (
+        "FINAL_STATUSES",
+        "Address",
+        "Attachment",
+        "Channel",
+        "DeliveryMethod",
+        "Dossier",
+        "DossierEvent",
+        "EventType",
+        "Fee",
+        "IdType",
+        "Origin",
+        "Party",
+        "ProcessStep",
+        "Result",
+        "ResultDelivery",
+        "Status",
+        "national_ma_tthc",
+    ),
+    "hub.service": ("Hub",),
+    "hub.settings": ("HubSettings",),
+}
+_MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
+
+__all__ = [
+    "FINAL_STATUSES",
+    "PERSONAL_KEYS",
+    "Address",
+    "Attachment",
+    "Capability",
+    "Catalog",
+    "Channel",
+    "ConfigError",
+    "Connector",
+    "ConnectorHttp",
+    "ConnectorSettings",
+    "ContractError",
+    "DeadlineError",
+    "DeliveryMethod",
+    "Dossier",
+    "DossierEvent",
+    "EventType",
+    "Fee",
+    "Health",
+    "Hub",
+    "HubError",
+    "HubSettings",
+    "IdType",
+    "IngestError",
+    "MappingError",
+    "Origin",
+    "Party",
+    "Period",
+    "PermanentError",
+    "ProcessStep",
+    "PullBatch",
+    "PulledDossier",
+    "PushResult",
+    "RejectedError",
+    "RemoteDossier",
+    "RemoteRecord",
+    "Result",
+    "ResultDelivery",
+    "Status",
+    "StepDeadline",
+    "TransientError",
+    "connector_settings",
+    "deadline_plan",
+    "fold",
+    "hookimpl",
+    "idempotency_key",
+    "load_catalog",
+    "mask_excerpt",
+    "mask_name",
+    "mask_number",
+    "mask_text",
+    "mask_value",
+    "ministry_errors",
+    "national_ma_tthc",
+    "non_empty_secret",
+    "probe",
+    "requires",
+]
+
+
+def __getattr__(name: str) -> _typing.Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hub.sdk' has no attribute {name!r}")
+    value = getattr(_import_module(module), name)
+    globals()[name] = value  # the next lookup is a plain global
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(__all__) | {n for n in globals() if n.startswith("__")})
