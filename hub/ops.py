@@ -25,7 +25,15 @@ from hub.errors import ActionRefused
 from hub.store.operations import ACTION_STATES, KINDS, SORTS, JobFilter
 from hub.store.store import Store
 
-__all__ = ["ACTION_STATES", "KINDS", "SORTS", "ActionRefused", "JobFilter", "Operations", "check_action"]
+__all__ = [
+    "ACTION_STATES",
+    "KINDS",
+    "SORTS",
+    "ActionRefused",
+    "JobFilter",
+    "Operations",
+    "check_action",
+]
 
 
 class Operations:

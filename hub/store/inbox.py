@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     Connection,
+    or_,
     select,
     update,
 )
@@ -147,3 +148,37 @@ class InboxQueries(StoreBase):
             query = query.where(inbox.c.connector == connector)
         with self.read() as conn:
             return [row_dict(r) for r in conn.execute(query)]
+
+    def search_inbox(
+        self,
+        connector: str,
+        *,
+        ma_ho_so: str | None = None,
+        ma_tthc: str | None = None,
+        pulled_since: datetime | None = None,
+        page: int = 500,
+    ) -> Iterator[dict[str, Any]]:
+        """Snapshots of ``connector``'s inbox, in id order, narrowed by mã hồ sơ, a
+        national mã TTHC (matching its local variants ``code.*``) and ``pulled_at``.
+        Paged by id, a short read transaction per page: a caller that stops early or
+        dawdles between items holds nothing."""
+        query = select(inbox.c.id, inbox.c.snapshot).where(inbox.c.connector == connector)
+        if ma_ho_so:
+            query = query.where(inbox.c.ma_ho_so == ma_ho_so)
+        if ma_tthc:
+            query = query.where(
+                or_(inbox.c.ma_tthc == ma_tthc, inbox.c.ma_tthc.like(ma_tthc + ".%"))
+            )
+        if pulled_since:
+            query = query.where(inbox.c.pulled_at >= pulled_since)
+        after = 0
+        while True:
+            with self.read() as conn:
+                rows = conn.execute(
+                    query.where(inbox.c.id > after).order_by(inbox.c.id).limit(page)
+                ).all()
+            for row in rows:
+                yield row.snapshot
+            if len(rows) < page:
+                return
+            after = rows[-1].id

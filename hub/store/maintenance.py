@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Row, case, func, select, update
 
 from hub.store.base import StoreBase, as_utc, row_dict, utcnow
 from hub.store.tables import (
@@ -14,14 +15,64 @@ from hub.store.tables import (
     attempts,
     audit_log,
     events,
+    inbox,
     jobs,
     operation_items,
 )
 
-__all__ = ["MaintenanceQueries"]
+__all__ = ["DeliveryOverview", "MaintenanceQueries"]
 
 
 class MaintenanceQueries(StoreBase):
+    # --- whole-store views (the demo's check) -----------------------------------------
+
+    def delivery_overview(self) -> DeliveryOverview:
+        """Every event id and job, the retried count and the inbox states (one read)."""
+        with self.read() as conn:
+            job_rows = conn.execute(
+                select(
+                    jobs.c.id,
+                    jobs.c.ma_ho_so,
+                    jobs.c.state,
+                    jobs.c.idempotency_key,
+                    jobs.c.error_class,
+                    jobs.c.last_error,
+                    jobs.c.event_id,
+                    jobs.c.connector,
+                )
+            ).all()
+            retried = conn.execute(
+                select(func.count(func.distinct(attempts.c.job_id))).where(
+                    attempts.c.outcome == "transient"
+                )
+            ).scalar_one()
+            inbox_states = list(conn.execute(select(inbox.c.state)).scalars())
+            event_ids = set(conn.execute(select(events.c.id)).scalars())
+        return DeliveryOverview(event_ids, list(job_rows), int(retried), inbox_states)
+
+    def dead_job_errors(self, connector: str) -> list[str]:
+        """The reasons of ``connector``'s dead jobs."""
+        with self.read() as conn:
+            return [
+                str(e)
+                for e in conn.execute(
+                    select(jobs.c.last_error).where(
+                        jobs.c.connector == connector, jobs.c.state == JobState.DEAD.value
+                    )
+                ).scalars()
+            ]
+
+    def jobs_with_event_type(self, connector: str) -> list[Row[Any]]:
+        """``connector``'s jobs: ma_ho_so, state, last_error and their event's type."""
+        with self.read() as conn:
+            return list(
+                conn.execute(
+                    select(jobs.c.ma_ho_so, jobs.c.state, jobs.c.last_error, events.c.type)
+                    .select_from(jobs.join(events, jobs.c.event_id == events.c.id))
+                    .where(jobs.c.connector == connector)
+                ).all()
+            )
+
     # --- health, retention, audit ----------------------------------------------------------
 
     def queue_status(self, *, window: timedelta = timedelta(hours=1)) -> list[dict[str, Any]]:
@@ -122,3 +173,13 @@ def _empty_status(connector: str) -> dict[str, Any]:
         "attempts_last_hour": 0,
         "error_rate": None,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryOverview:
+    """Everything the demo's end-to-end check compares with what the mocks received."""
+
+    event_ids: set[str]
+    jobs: list[Row[Any]]  #: id, ma_ho_so, state, idempotency_key, error_class, last_error, ...
+    retried: int  #: jobs with at least one transient failure
+    inbox_states: list[str]

@@ -31,6 +31,7 @@ mutex (:meth:`Store.begin`) rather than in SQLite's busy handler, which sleeps
 from __future__ import annotations
 
 from hub.store.base import DeadlineFor, StoreBase, as_utc, party_names, row_dict, utcnow
+from hub.store.deadlines import DeadlineQueries
 from hub.store.inbox import InboxQueries
 from hub.store.ingest import IngestOutcome, IngestQueries
 from hub.store.maintenance import MaintenanceQueries
@@ -61,6 +62,7 @@ class Store(
     OperationQueries,
     MaintenanceQueries,
     ReconcileQueries,
+    DeadlineQueries,
     StoreBase,
 ):
     """The hub's database. One instance per process; thread-safe as the engine is."""
