@@ -38,6 +38,7 @@ from hub.store.maintenance import MaintenanceQueries
 from hub.store.operations import OperationQueries
 from hub.store.outbox import ClaimedJob, JobOutcome, OutboxQueries, Settled
 from hub.store.reconciliation import ReconcileQueries
+from hub.store.tables import JobState
 from hub.store.tracking import TrackingQueries
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "DeadlineFor",
     "IngestOutcome",
     "JobOutcome",
+    "JobState",
     "Settled",
     "Store",
     "as_utc",
