@@ -26,9 +26,10 @@ is reported with the action ``rerun_dead_job`` (a repair job would wait behind i
 Memory stays bounded whatever the volume: the ministry's listing, in whatever order
 its pages come, is spilled into a temporary SQLite file (batched inserts into a
 ``WITHOUT ROWID`` table keyed by mã hồ sơ, so it comes back sorted); the mirror is
-read by a server-side cursor ordered by mã hồ sơ (``yield_per``, byte order on both
-databases); the two sorted streams are merged one row at a time and the findings are
-written in batches.
+read in keyset pages ordered by mã hồ sơ (byte order on both databases), each page in
+its own short read-only transaction (no connection is held while findings are written);
+the two sorted streams are merged one row at a time and the findings are written in
+batches.
 
 Repair goes through the normal outbox: for each resend, a repair event
 ``<latest event id>:repair:<run id>`` carrying the mirror's current state is added to
