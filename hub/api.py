@@ -176,9 +176,9 @@ def create_app(
 
     @app.exception_handler(HubError)
     async def _hub_error(_request: Request, exc: HubError) -> JSONResponse:
-        status = exc.status if isinstance(exc, IngestError) else 502
+        # Each error class carries its status (hub.errors): a client's mistake is a 4xx.
         loc = exc.loc if isinstance(exc, IngestError) and exc.loc else ""
-        return JSONResponse({"errors": [_error(loc, exc.code, exc.reason)]}, status_code=status)
+        return JSONResponse({"errors": [_error(loc, exc.code, exc.reason)]}, status_code=exc.status)
 
     @app.get("/metrics", dependencies=[view_role], include_in_schema=False)
     async def metrics() -> Response:

@@ -228,6 +228,8 @@ async def probe(call: Awaitable[Any]) -> Health:
     return Health(ok=True, detail="ok", latency_ms=ms())
 
 
-def idempotency_key(connector: str, event: DossierEvent) -> str:
-    """The key a connector sends with a push, the same on every re-send."""
-    return f"{connector}:{event.id}"
+def idempotency_key(connector: str, event: DossierEvent | str) -> str:
+    """The key a connector sends with a push, the same on every re-send: the one place
+    it is built (the store keeps it on each job, from this function)."""
+    event_id = event if isinstance(event, str) else event.id
+    return f"{connector}:{event_id}"

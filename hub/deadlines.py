@@ -22,12 +22,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, exists, insert, or_, select, text, update
-
 from hub.calendar import TZ, DeadlineError, WorkingCalendar, default_calendar
 from hub.logging import get_logger
 from hub.models import Dossier, Status
-from hub.store.tables import WATCHED_SQL, audit_log, dossiers, jobs, province_updates
 
 if TYPE_CHECKING:
     from hub.calendar import Pause
@@ -193,7 +190,6 @@ class DeadlineWatch:
 
     def __init__(self, store: Store, calendar: WorkingCalendar | None = None) -> None:
         self.store = store
-        self.engine = store.engine
         self.calendar = calendar or default_calendar()
 
     def run(self, now: datetime | None = None) -> list[dict[str, Any]]:
@@ -208,17 +204,7 @@ class DeadlineWatch:
         # Every deadline whose at-risk moment is before ``now`` lies before this bound
         # (one working day ahead, pushed to the next session's start across a night).
         bound = _utc(cal.start_of_clock(cal.add_working_time(now, cal.day_length)))
-        query = select(dossiers).where(
-            text(WATCHED_SQL),
-            dossiers.c.trang_thai.not_in(_CLOCK_STOPPED),
-            dossiers.c.deadline_state != DeadlineState.OVERDUE.value,
-            or_(
-                and_(dossiers.c.ngay_hen_tra_moi.is_(None), dossiers.c.ngay_hen_tra <= bound),
-                dossiers.c.ngay_hen_tra_moi <= bound,
-            ),
-        )
-        with self.engine.connect() as conn:
-            rows = [dict(r._mapping) for r in conn.execute(query)]
+        rows = self.store.deadline_candidates(bound, _CLOCK_STOPPED)
         queued = []
         for row in rows:
             deadline = _aware(row["ngay_hen_tra_moi"] or row["ngay_hen_tra"])
@@ -246,30 +232,11 @@ class DeadlineWatch:
         """Move one dossier and queue its update in one transaction; None if another
         watcher (or an apology) changed the row first."""
         payload = _payload(row, target, deadline, self.calendar)
-        with self.engine.begin() as conn:
-            moi = dossiers.c.ngay_hen_tra_moi
-            moved = conn.execute(
-                update(dossiers)
-                .where(
-                    dossiers.c.ma_ho_so == row["ma_ho_so"],
-                    dossiers.c.deadline_state == current.value,
-                    moi.is_(None) if row["ngay_hen_tra_moi"] is None else moi.is_not(None),
-                )
-                .values(deadline_state=target.value)
-            )
-            if moved.rowcount != 1:
-                return None
-            update_id = conn.execute(
-                insert(province_updates)
-                .values(
-                    ma_ho_so=row["ma_ho_so"],
-                    kind=_KIND[target],
-                    trang_thai=row["trang_thai"],
-                    payload=payload,
-                    created_at=datetime.now(UTC),
-                )
-                .returning(province_updates.c.id)
-            ).scalar_one()
+        update_id = self.store.advance_deadline(
+            row, current.value, target.value, _KIND[target], payload
+        )
+        if update_id is None:
+            return None
         log.info(
             "deadline_state_changed",
             ma_ho_so=row["ma_ho_so"],
@@ -300,84 +267,64 @@ class DeadlineWatch:
         new_date = _aware(new_date)
         if not reason or not reason.strip():
             raise ApologyRefused("a reason is required (the reason for the delay)", code="invalid")
-        with self.engine.begin() as conn:
-            query = select(dossiers).where(dossiers.c.ma_ho_so == ma_ho_so)
-            if self.store.dialect == "postgresql":
-                query = query.with_for_update()
-            found = conn.execute(query).first()
-            if found is None:
-                raise ApologyRefused(f"there is no dossier {ma_ho_so}", code="not_found")
-            row = dict(found._mapping)
-            if Status(row["trang_thai"]) in _FINISHED:
-                raise ApologyRefused(
-                    f"dossier {ma_ho_so} is finished ({Status(row['trang_thai']).label_en})"
-                )
-            if row["apology_sent_at"] is not None:
-                moved_to, sent = _local(row["ngay_hen_tra_moi"]), _local(row["apology_sent_at"])
-                raise ApologyRefused(
-                    f"dossier {ma_ho_so} already has a new appointment date ({moved_to}, "
-                    f"recorded {sent}); the decision allows it only once"
-                )
-            old = row["ngay_hen_tra"]
-            if old is None:
-                raise ApologyRefused(f"dossier {ma_ho_so} has no ngày hẹn trả to move")
-            old = _aware(old)
-            if new_date <= old:
-                raise ApologyRefused(
-                    f"the new appointment date {_local(new_date)} is not after "
-                    f"the current one {_local(old)}",
-                    code="invalid",
-                )
-            late = now > self.calendar.at_risk_from(old)
-            conn.execute(
-                update(dossiers)
-                .where(dossiers.c.ma_ho_so == ma_ho_so, dossiers.c.apology_sent_at.is_(None))
-                .values(
-                    apology_sent_at=_utc(now),
-                    ngay_hen_tra_moi=_utc(new_date),
-                    deadline_state=DeadlineState.OK.value,
-                )
-            )
+        outcome: dict[str, Any] = {}
+
+        def plan(row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+            late, old = self._check_apology(ma_ho_so, row, new_date, now)
+            values = {
+                "apology_sent_at": _utc(now),
+                "ngay_hen_tra_moi": _utc(new_date),
+                "deadline_state": DeadlineState.OK.value,
+            }
             detail = {
                 "ngay_hen_tra": _local(old),
                 "ngay_hen_tra_moi": _local(new_date),
                 "late": late,
             }
-            conn.execute(
-                insert(audit_log).values(
-                    at=datetime.now(UTC),
-                    actor=actor,
-                    action="apology",
-                    target=f"dossier {ma_ho_so}",
-                    reason=reason,
-                    count=1,
-                    detail=detail,
-                )
+            outcome.update(
+                ma_ho_so=ma_ho_so,
+                ma_tthc=row["ma_tthc"],
+                ngay_hen_tra=_local(old),
+                ngay_hen_tra_moi=_local(new_date),
+                apology_sent_at=_local(now),
+                late=late,
+                reason=reason,
+                rule_vi=RULE_VI,
+                rule_en=RULE_EN,
             )
-            payload = {
-                "ma_ho_so": ma_ho_so,
-                "ma_tthc": row["ma_tthc"],
-                "ngay_hen_tra": _local(old),
-                "ngay_hen_tra_moi": _local(new_date),
-                "apology_sent_at": _local(now),
-                "late": late,
-                "reason": reason,
-                "rule_vi": RULE_VI,
-                "rule_en": RULE_EN,
-            }
-            update_id = conn.execute(
-                insert(province_updates)
-                .values(
-                    ma_ho_so=ma_ho_so,
-                    kind="appointment_rescheduled",
-                    trang_thai=row["trang_thai"],
-                    payload=payload,
-                    created_at=datetime.now(UTC),
-                )
-                .returning(province_updates.c.id)
-            ).scalar_one()
+            return values, detail, dict(outcome)
+
+        update_id = self.store.record_apology(ma_ho_so, plan, actor=actor, reason=reason)
+        if update_id is None:
+            raise ApologyRefused(f"there is no dossier {ma_ho_so}", code="not_found")
+        payload, late = outcome, outcome["late"]
         log.info("appointment_rescheduled", ma_ho_so=ma_ho_so, late=late, update_id=update_id)
         return {"update_id": int(update_id), **payload}
+
+    def _check_apology(
+        self, ma_ho_so: str, row: dict[str, Any], new_date: datetime, now: datetime
+    ) -> tuple[bool, datetime]:
+        """Refuse what the rule forbids; else (late, the current ngày hẹn trả)."""
+        if Status(row["trang_thai"]) in _FINISHED:
+            raise ApologyRefused(
+                f"dossier {ma_ho_so} is finished ({Status(row['trang_thai']).label_en})"
+            )
+        if row["apology_sent_at"] is not None:
+            moved_to, sent = _local(row["ngay_hen_tra_moi"]), _local(row["apology_sent_at"])
+            raise ApologyRefused(
+                f"dossier {ma_ho_so} already has a new appointment date ({moved_to}, "
+                f"recorded {sent}); the decision allows it only once"
+            )
+        if row["ngay_hen_tra"] is None:
+            raise ApologyRefused(f"dossier {ma_ho_so} has no ngày hẹn trả to move")
+        old = _aware(row["ngay_hen_tra"])
+        if new_date <= old:
+            raise ApologyRefused(
+                f"the new appointment date {_local(new_date)} is not after "
+                f"the current one {_local(old)}",
+                code="invalid",
+            )
+        return now > self.calendar.at_risk_from(old), old
 
     # --- reading ---------------------------------------------------------------------
 
@@ -391,32 +338,10 @@ class DeadlineWatch:
     ) -> list[dict[str, Any]]:
         """Dossiers at risk or overdue (as the last watch left them), soonest deadline first."""
         states = ["overdue"] if overdue_only else ["at_risk", "overdue"]
-        query = (
-            select(
-                dossiers.c.ma_ho_so,
-                dossiers.c.ma_tthc,
-                dossiers.c.trang_thai,
-                dossiers.c.deadline_state,
-                dossiers.c.ngay_hen_tra,
-                dossiers.c.ngay_hen_tra_moi,
-                dossiers.c.buoc_hien_tai,
-                dossiers.c.han_buoc_hien_tai,
-                dossiers.c.apology_sent_at,
-                dossiers.c.origin_system,
-            )
-            .where(text(WATCHED_SQL), dossiers.c.deadline_state.in_(states))
-            .limit(limit)
+        prefix = ".".join(ma_tthc.split(".")[0:2]) if ma_tthc else None
+        rows = self.store.deadline_dossiers(
+            states, ma_tthc_prefix=prefix, connector=connector, limit=limit
         )
-        if ma_tthc:
-            national = ma_tthc.split(".")[0:2]
-            query = query.where(dossiers.c.ma_tthc.like(".".join(national) + "%"))
-        if connector:
-            sent = exists().where(
-                jobs.c.ma_ho_so == dossiers.c.ma_ho_so, jobs.c.connector == connector
-            )
-            query = query.where(or_(sent, dossiers.c.origin_system == connector))
-        with self.engine.connect() as conn:
-            rows = [dict(r._mapping) for r in conn.execute(query)]
         out = []
         for r in rows:
             deadline = r["ngay_hen_tra_moi"] or r["ngay_hen_tra"]

@@ -24,15 +24,14 @@ import httpx
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy import func, select
 
+from hub.catalog import fold
 from hub.i18n import t
 from hub.logging import setup_logging
 from hub.masking import mask_name
 from hub.models import DossierEvent, EventType, Status
 from hub.settings import HubSettings, RetrySettings, RouteRule, WorkerSettings
 from hub.store.store import utcnow
-from hub.store.tables import attempts, events, inbox, jobs
 
 __all__ = ["run_demo"]
 
@@ -174,6 +173,7 @@ async def _demo(
             civil_outcome = await _civil_status_results(hub, http, hotich, civil)
             monre["stats"] = (await http.get(f"{mocks['monre'].url}/_mock/stats")).json()
             stats = (await http.get(f"{molisa}/_mock/stats")).json()
+            interlinked = await _lienthong_view(http, api.url)
             for name in ("molisa", "hotich", "monre"):
                 received[name] = (await http.get(f"{mocks[name].url}/_mock/received")).json()
     finally:
@@ -184,7 +184,7 @@ async def _demo(
             server.stop()
         await hub.aclose()
     lost = _summary(console, hub, stats, received)
-    _civil_summary(console, hub, civil_outcome, lienthong)
+    _civil_summary(console, hub, civil_outcome, lienthong, interlinked)
     _monre_summary(console, hub, monre)
     return lost
 
@@ -320,27 +320,9 @@ def _update(progress: Progress, task: Any, hub: Any, *, finished: bool = False) 
 def _summary(
     console: Console, hub: Any, stats: dict[str, Any], received: dict[str, list[dict[str, Any]]]
 ) -> int:
-    with hub.engine.connect() as conn:
-        n_events = conn.execute(select(func.count()).select_from(events)).scalar_one()
-        job_rows = conn.execute(
-            select(
-                jobs.c.id,
-                jobs.c.ma_ho_so,
-                jobs.c.state,
-                jobs.c.idempotency_key,
-                jobs.c.error_class,
-                jobs.c.last_error,
-                jobs.c.event_id,
-                jobs.c.connector,
-            )
-        ).all()
-        retried = conn.execute(
-            select(func.count(func.distinct(attempts.c.job_id))).where(
-                attempts.c.outcome == "transient"
-            )
-        ).scalar_one()
-        inbox_rows = conn.execute(select(inbox.c.state)).scalars().all()
-        event_ids = set(conn.execute(select(events.c.id)).scalars())
+    seen = hub.store.delivery_overview()
+    n_events, job_rows, retried = len(seen.event_ids), seen.jobs, seen.retried
+    inbox_rows, event_ids = seen.inbox_states, seen.event_ids
     applied = {
         name: Counter(r["idempotency_key"] for r in records if r.get("idempotency_key"))
         for name, records in received.items()
@@ -394,23 +376,32 @@ def _summary(
     return lost
 
 
-def _civil_summary(console: Console, hub: Any, outcome: dict[str, Any], lienthong: Any) -> None:
+async def _lienthong_view(http: httpx.AsyncClient, api_url: str) -> dict[str, Any]:
+    """Liên thông's statistics and a search by unaccented name, through the hub's API
+    (the connector's routes), as an official's screen would ask for them."""
+    base = f"{api_url}/api/v1/lienthong"
+    counts = (await http.get(f"{base}/stats")).json()
+    first = (await http.get(f"{base}/search", params={"limit": 1})).json()["items"]
+    view: dict[str, Any] = {"stats": counts, "query": None, "found": 0}
+    if first:
+        query = fold(first[0]["chu_ho_so"])  # "nguyen van an" finds "Nguyễn Văn An"
+        found = (await http.get(f"{base}/search", params={"ten": query, "limit": 10})).json()
+        view |= {"query": query, "found": len(found["items"])}
+    return view
+
+
+def _civil_summary(
+    console: Console,
+    hub: Any,
+    outcome: dict[str, Any],
+    lienthong: Any,
+    interlinked: dict[str, Any],
+) -> None:
     """Hộ tịch: results with verified certificates, the refusal with its reason, the
     registration refused before sending; liên thông: pulled, searchable, counted."""
-    from connectors.lienthong.search import Filters, search, stats
-
     updates = hub.store.list_province_updates(limit=10_000)
     refusal = next((u for u in updates if u["kind"] == "refused"), None)
-    with hub.engine.connect() as conn:
-        unsent = (
-            conn.execute(
-                select(jobs.c.last_error).where(
-                    jobs.c.connector == "hotich", jobs.c.state == "dead"
-                )
-            )
-            .scalars()
-            .all()
-        )
+    unsent = hub.store.dead_job_errors("hotich")
     certificates = outcome["certificates"]
     table = Table(title=t("demo.civil_title"), show_header=False)
     table.add_column(style="bold")
@@ -425,19 +416,15 @@ def _civil_summary(console: Console, hub: Any, outcome: dict[str, Any], lienthon
         console.print(f"  {refusal['ma_ho_so']}: {refusal['payload'].get('note')}")
     for reason in unsent:
         console.print(f"  {reason}")
-    counts = stats(hub.engine, Filters())
+    counts = interlinked["stats"]
     by_status = ", ".join(
         f"{s['ten_vi'] if lang_vi() else s['ten_en']}: {s['so']}" for s in counts["theo_trang_thai"]
     )
     by_code = ", ".join(f"{c['ma_tthc']}: {c['so']}" for c in counts["theo_thu_tuc"])
     console.print(f"{t('demo.lienthong_stats')}: {counts['tong']} ({by_status}; {by_code})")
-    first = next(search(hub.engine, Filters(), limit=1), None)
-    if first is not None:
-        from connectors.lienthong.search import fold
-
-        query = fold(first.chu_ho_so.ho_ten)  # "Nguyen Van An" finds "Nguyễn Văn An"
-        found = list(search(hub.engine, Filters(ten=query), limit=10))
-        console.print(f"{t('demo.lienthong_search')} '{mask_name(query)}': {len(found)}")
+    if interlinked["query"] is not None:
+        query, found = interlinked["query"], interlinked["found"]
+        console.print(f"{t('demo.lienthong_search')} '{mask_name(query)}': {found}")
 
 
 def lang_vi() -> bool:
@@ -553,12 +540,7 @@ async def _monre_dossiers(
 def _monre_summary(console: Console, hub: Any, monre: dict[str, Any]) -> None:
     from hub.models import EventType as ET
 
-    with hub.engine.connect() as conn:
-        rows = conn.execute(
-            select(jobs.c.ma_ho_so, jobs.c.state, jobs.c.last_error, events.c.type)
-            .select_from(jobs.join(events, jobs.c.event_id == events.c.id))
-            .where(jobs.c.connector == "monre")
-        ).all()
+    rows = hub.store.jobs_with_event_type("monre")
     done = Counter(r.type for r in rows if r.state == "succeeded")
     dead = [r for r in rows if r.state == "dead"]
     table = Table(title=t("demo.monre_title"), show_header=False)

@@ -10,6 +10,11 @@
         + ContractError      the reply breaks contract/
       x ConfigError          bad settings at start-up; never reaches a job
       x IngestError          an event the hub cannot accept (4xx on the API)
+      x ActionRefused        an operator action the rules refuse (4xx on the API)
+
+Each class carries the HTTP status the API answers with (``http_status``, refined
+per ``code`` by ``status_by_code``; an instance's ``status`` is the one to use): a
+client's mistake is a 4xx, a ministry's failure a 502 or 503, the hub's own a 500.
 
 Every error carries ``system`` (the connector), ``code`` (a short machine class:
 ``timeout``, ``http_503``, ``mapping``, ...) and a ``reason`` in words a person
@@ -25,12 +30,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import ClassVar
 
 import httpx
 
 from hub.masking import mask_text
 
 __all__ = [
+    "ActionRefused",
     "ConfigError",
     "ContractError",
     "HubError",
@@ -47,11 +54,23 @@ class HubError(Exception):
     """Base of the hub's errors."""
 
     default_code = "error"
+    #: The HTTP status the API answers with, unless ``status_by_code`` names the code.
+    http_status: ClassVar[int] = 500
+    status_by_code: ClassVar[dict[str, int]] = {}
 
-    def __init__(self, reason: str, *, system: str | None = None, code: str | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        system: str | None = None,
+        code: str | None = None,
+        status: int | None = None,
+    ) -> None:
         self.reason = mask_text(reason)
         self.system = system
         self.code = code or self.default_code
+        #: The HTTP status for this error (see :func:`hub.api.error_response`).
+        self.status = status or self.status_by_code.get(self.code, self.http_status)
         super().__init__(self.reason)
 
     def __str__(self) -> str:
@@ -63,6 +82,7 @@ class TransientError(HubError):
     """The call may succeed later: the job is retried with backoff."""
 
     default_code = "transient"
+    http_status = 503
 
     def __init__(
         self,
@@ -80,6 +100,7 @@ class PermanentError(HubError):
     """Retrying cannot help: the job goes to ``dead`` with this reason."""
 
     default_code = "permanent"
+    http_status = 502  # a ministry's refusal, passed on as a bad gateway
 
 
 class MappingError(PermanentError):
@@ -126,13 +147,27 @@ class IngestError(HubError):
     """An event the hub refuses to accept; ``status`` is the HTTP status to answer."""
 
     default_code = "ingest"
+    http_status = 422
 
     def __init__(
         self, reason: str, *, code: str, status: int = 422, loc: str | None = None
     ) -> None:
-        super().__init__(reason, code=code)
-        self.status = status
+        super().__init__(reason, code=code, status=status)
         self.loc = loc
+
+
+class ActionRefused(HubError):
+    """An operator action that the rules refuse; the reason says why and what to do."""
+
+    default_code = "refused"
+    http_status = 409
+    status_by_code: ClassVar[dict[str, int]] = {
+        "not_found": 404,
+        "bad_sort": 422,
+        "bad_action": 422,
+        "reason_required": 422,
+        "invalid": 422,
+    }
 
 
 @contextmanager

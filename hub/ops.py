@@ -18,110 +18,29 @@ Rules every action follows, from the CLI, the API or a task:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, select, update
+from hub.errors import ActionRefused
+from hub.store.operations import ACTION_STATES, KINDS, SORTS, JobFilter
+from hub.store.store import Store
 
-from hub.errors import HubError
-from hub.store.store import Store, _row, as_utc, utcnow
-from hub.store.tables import (
-    CULLABLE_STATES,
-    DONE_STATES,
-    JobState,
-    attempts,
-    audit_log,
-    events,
-    jobs,
-    operation_items,
-    operations,
-)
-
-__all__ = ["ActionRefused", "JobFilter", "Operations"]
-
-SORTS = {
-    "id": jobs.c.id.asc(),
-    "-id": jobs.c.id.desc(),
-    "updated_at": jobs.c.updated_at.asc(),
-    "-updated_at": jobs.c.updated_at.desc(),
-    "attempts": jobs.c.attempts.asc(),
-    "-attempts": jobs.c.attempts.desc(),
-}
-KINDS = ("retry", "skip", "cancel")
-#: The states each action applies to.
-ACTION_STATES = {
-    "retry": (JobState.DEAD.value, JobState.FAILED.value),
-    "skip": (JobState.DEAD.value, JobState.FAILED.value, JobState.PENDING.value),
-    "cancel": (JobState.PENDING.value, JobState.FAILED.value),
-}
-_TARGET_STATE = {"skip": JobState.SKIPPED.value, "cancel": JobState.CANCELLED.value}
-
-
-class ActionRefused(HubError):
-    """An operator action that the rules refuse; the reason says why and what to do."""
-
-    default_code = "refused"
-
-
-@dataclass
-class JobFilter:
-    """Which jobs: every given criterion must hold. Times bound ``updated_at``."""
-
-    state: str | None = None
-    connector: str | None = None
-    ma_ho_so: str | None = None
-    ma_tthc: str | None = None
-    error_class: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    job_ids: list[int] = field(default_factory=list)
-
-    def clauses(self) -> list[Any]:
-        out: list[Any] = []
-        if self.state:
-            out.append(jobs.c.state == self.state)
-        if self.connector:
-            out.append(jobs.c.connector == self.connector)
-        if self.ma_ho_so:
-            out.append(jobs.c.ma_ho_so == self.ma_ho_so)
-        if self.ma_tthc:
-            out.append(jobs.c.ma_tthc.like(f"{self.ma_tthc}%"))
-        if self.error_class:
-            out.append(jobs.c.error_class == self.error_class)
-        if self.since:
-            out.append(jobs.c.updated_at >= self.since)
-        if self.until:
-            out.append(jobs.c.updated_at < self.until)
-        if self.job_ids:
-            out.append(jobs.c.id.in_(self.job_ids))
-        return out
-
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        for key in ("since", "until"):
-            if data[key] is not None:
-                data[key] = data[key].isoformat()
-        return {k: v for k, v in data.items() if v not in (None, [])}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> JobFilter:
-        data = dict(data)
-        for key in ("since", "until"):
-            if data.get(key):
-                data[key] = datetime.fromisoformat(data[key])
-        return cls(**data)
-
-    def describe(self) -> str:
-        return ", ".join(f"{k}={v}" for k, v in self.to_json().items()) or "all jobs"
+__all__ = [
+    "ACTION_STATES",
+    "KINDS",
+    "SORTS",
+    "ActionRefused",
+    "JobFilter",
+    "Operations",
+    "check_action",
+]
 
 
 class Operations:
-    """Operator actions over the store. Thread-safe as the store is."""
+    """Operator actions over the store (its named queries); thread-safe as the store is."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.engine = store.engine
 
     # --- finding -------------------------------------------------------------------
 
@@ -132,53 +51,13 @@ class Operations:
             raise ActionRefused(
                 f"unknown sort {sort!r}; use one of {', '.join(SORTS)}", code="bad_sort"
             )
-        where = flt.clauses()
-        with self.engine.connect() as conn:
-            total = conn.execute(select(func.count()).select_from(jobs).where(*where)).scalar_one()
-            rows = conn.execute(
-                select(jobs).where(*where).order_by(SORTS[sort]).limit(limit).offset(offset)
-            )
-            return [_row(r) for r in rows], int(total)
+        return self.store.filter_jobs(flt, sort=sort, limit=limit, offset=offset)
 
     def show_job(self, job_id: int, *, with_payloads: bool = False) -> dict[str, Any]:
         """A job with its event, every attempt, and the jobs it holds back or waits for."""
-        with self.engine.connect() as conn:
-            job = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
-            if job is None:
-                raise ActionRefused(f"there is no job {job_id}", code="not_found")
-            event = conn.execute(
-                select(
-                    events.c.id,
-                    events.c.type,
-                    events.c.occurred_at,
-                    events.c.received_at,
-                    events.c.sequence,
-                ).where(events.c.id == job.event_id)
-            ).first()
-            tries = conn.execute(
-                select(attempts).where(attempts.c.job_id == job_id).order_by(attempts.c.id)
-            ).all()
-            chain = conn.execute(
-                select(jobs.c.id, jobs.c.sequence, jobs.c.state, jobs.c.event_id)
-                .where(jobs.c.connector == job.connector, jobs.c.ma_ho_so == job.ma_ho_so)
-                .order_by(jobs.c.id)
-            ).all()
-        shown = []
-        for a in tries:
-            item = _row(a)
-            if not with_payloads:
-                item.pop("request_excerpt", None)
-                item.pop("response_excerpt", None)
-            shown.append(item)
-        return {
-            "job": _row(job),
-            "event": _row(event) if event else None,
-            "attempts": shown,
-            "waits_for": [_row(c) for c in chain if c.id < job_id and c.state not in DONE_STATES],
-            "holds_back": [_row(c) for c in chain if c.id > job_id and c.state not in DONE_STATES],
-        }
+        return self.store.job_detail(job_id, with_payloads=with_payloads)
 
-    # --- acting on one job -------------------------------------------------------------
+    # --- acting -----------------------------------------------------------------------
 
     def act(
         self,
@@ -190,95 +69,19 @@ class Operations:
         use_current_state: bool = False,
     ) -> dict[str, Any]:
         """Re-run, skip or cancel one job now; audited. Raises ActionRefused with the why."""
-        _check_action(kind, reason)
-        with self.engine.begin() as conn:
-            outcome, detail = self._apply(conn, kind, job_id, reason, use_current_state, actor)
-            self._audit(
-                conn,
-                actor,
-                kind,
-                f"job {job_id}",
-                reason,
-                1 if outcome == "applied" else 0,
-                {"outcome": outcome, "detail": detail, "use_current_state": use_current_state},
-            )
+        check_action(kind, reason)
+        outcome, detail = self.store.act_on_job(
+            kind, job_id, actor=actor, reason=reason, use_current_state=use_current_state
+        )
         if outcome != "applied":
             raise ActionRefused(detail, code="refused")
         return {"job_id": job_id, "outcome": outcome}
-
-    def _apply(
-        self,
-        conn: Any,
-        kind: str,
-        job_id: int,
-        reason: str | None,
-        use_current_state: bool,
-        actor: str,
-    ) -> tuple[str, str]:
-        row = conn.execute(
-            select(
-                jobs.c.id, jobs.c.state, jobs.c.connector, jobs.c.ma_ho_so, jobs.c.attempts
-            ).where(jobs.c.id == job_id)
-        ).first()
-        if row is None:
-            return "refused", f"there is no job {job_id}"
-        if kind == "retry":
-            dead_before = conn.execute(
-                select(func.min(jobs.c.id)).where(
-                    jobs.c.connector == row.connector,
-                    jobs.c.ma_ho_so == row.ma_ho_so,
-                    jobs.c.id < job_id,
-                    jobs.c.state == JobState.DEAD.value,
-                )
-            ).scalar()
-            if dead_before is not None:
-                return "refused", (
-                    f"job {dead_before} of the same dossier and connector is still dead; "
-                    "re-run or skip it first, so the ministry gets the events in order"
-                )
-        if row.state not in ACTION_STATES[kind]:
-            return "refused", (
-                f"job {job_id} is {row.state}; {kind} applies to "
-                f"{' or '.join(ACTION_STATES[kind])} jobs"
-            )
-        now = utcnow()
-        if kind == "retry":
-            values: dict[str, Any] = {
-                "state": JobState.PENDING.value,
-                "next_run_at": now,
-                "rerun_at": now,
-                "retry_base": row.attempts,
-                "use_current_state": use_current_state,
-                "last_error": None,
-                "error_class": None,
-                "finished_at": None,
-                "operator_reason": _note(actor, reason),
-            }
-        else:
-            values = {
-                "state": _TARGET_STATE[kind],
-                "finished_at": now,
-                "operator_reason": _note(actor, reason),
-            }
-        values |= {"lease_owner": None, "lease_until": None, "updated_at": now}
-        result = conn.execute(
-            update(jobs).where(jobs.c.id == job_id, jobs.c.state == row.state).values(**values)
-        )
-        if result.rowcount != 1:
-            return "refused", f"job {job_id} changed while this action ran; look again"
-        return "applied", ""
-
-    # --- acting on many: tracked tasks ----------------------------------------------------
 
     def preview(self, kind: str, flt: JobFilter, sample: int = 10) -> dict[str, Any]:
         """What an action by filter would touch: the count and a sample (a dry run)."""
         if kind not in KINDS:
             raise ActionRefused(f"unknown action {kind!r}", code="bad_action")
-        where = [*flt.clauses(), jobs.c.state.in_(ACTION_STATES[kind])]
-        with self.engine.connect() as conn:
-            count = conn.execute(select(func.count()).select_from(jobs).where(*where)).scalar_one()
-            rows = conn.execute(select(jobs).where(*where).order_by(jobs.c.id).limit(sample))
-            return {"count": int(count), "sample": [_row(r) for r in rows]}
+        return self.store.preview_action(kind, flt, sample)
 
     def create_task(
         self,
@@ -289,61 +92,14 @@ class Operations:
         reason: str | None = None,
         use_current_state: bool = False,
     ) -> int:
-        _check_action(kind, reason)
-        total = self.preview(kind, flt, sample=0)["count"]
-        now = utcnow()
-        with self.engine.begin() as conn:
-            op_id = conn.execute(
-                insert(operations)
-                .values(
-                    kind=kind,
-                    filter=flt.to_json(),
-                    actor=actor,
-                    reason=reason,
-                    use_current_state=use_current_state,
-                    state="queued",
-                    total=total,
-                    created_at=now,
-                )
-                .returning(operations.c.id)
-            ).scalar_one()
-            self._audit(
-                conn,
-                actor,
-                f"{kind}_requested",
-                f"task {op_id}: {flt.describe()}",
-                reason,
-                total,
-                {"task": op_id, "filter": flt.to_json()},
-            )
-        return int(op_id)
+        check_action(kind, reason)
+        return self.store.create_task(
+            kind, flt, actor=actor, reason=reason, use_current_state=use_current_state
+        )
 
     def claim_task(self, owner: str, lease_seconds: float = 60) -> int | None:
         """Take the oldest queued task (or one whose runner died) to run it."""
-        now = utcnow()
-        with self.engine.begin() as conn:
-            row = conn.execute(
-                select(operations.c.id)
-                .where(
-                    (operations.c.state == "queued")
-                    | and_(operations.c.state == "running", operations.c.lease_until < now)
-                )
-                .order_by(operations.c.id)
-                .limit(1)
-            ).first()
-            if row is None:
-                return None
-            taken = conn.execute(
-                update(operations)
-                .where(operations.c.id == row.id, operations.c.state.in_(("queued", "running")))
-                .values(
-                    state="running",
-                    owner=owner,
-                    lease_until=now + timedelta(seconds=lease_seconds),
-                    started_at=func.coalesce(operations.c.started_at, now),
-                )
-            )
-            return int(row.id) if taken.rowcount == 1 else None
+        return self.store.claim_task(owner, lease_seconds)
 
     def run_task(
         self,
@@ -354,233 +110,42 @@ class Operations:
         lease_seconds: float = 60,
         progress: Callable[[dict[str, Any]], None] | None = None,
     ) -> dict[str, Any]:
-        """Run a claimed task to the end (or until paused), a chunk per transaction.
-
-        Jobs are taken in id order after the last one processed, so a task resumed after
-        a crash goes on where it stopped, and a dossier's jobs are re-run in the order
-        its events were received.
-        """
-        while True:
-            with self.engine.begin() as conn:
-                op = conn.execute(select(operations).where(operations.c.id == op_id)).first()
-                if op is None or op.state != "running" or op.owner != owner:
-                    break  # paused, or another runner took it over
-                flt = JobFilter.from_json(op.filter)
-                ids = (
-                    conn.execute(
-                        select(jobs.c.id)
-                        .where(
-                            *flt.clauses(),
-                            jobs.c.id > op.last_job_id,
-                            jobs.c.state.in_(ACTION_STATES[op.kind]),
-                        )
-                        .order_by(jobs.c.id)
-                        .limit(chunk)
-                    )
-                    .scalars()
-                    .all()
-                )
-                applied = refused = 0
-                for job_id in ids:
-                    outcome, detail = self._apply(
-                        conn, op.kind, job_id, op.reason, op.use_current_state, op.actor
-                    )
-                    conn.execute(
-                        insert(operation_items).values(
-                            operation_id=op_id,
-                            job_id=job_id,
-                            outcome=outcome,
-                            detail=detail or None,
-                        )
-                    )
-                    applied += outcome == "applied"
-                    refused += outcome == "refused"
-                values: dict[str, Any] = {
-                    "processed": operations.c.processed + len(ids),
-                    "applied": operations.c.applied + applied,
-                    "refused": operations.c.refused + refused,
-                    "lease_until": utcnow() + timedelta(seconds=lease_seconds),
-                }
-                if ids:
-                    values["last_job_id"] = ids[-1]
-                if len(ids) < chunk:
-                    values |= {"state": "done", "finished_at": utcnow()}
-                conn.execute(update(operations).where(operations.c.id == op_id).values(**values))
-                if len(ids) < chunk:
-                    done = conn.execute(select(operations).where(operations.c.id == op_id)).one()
-                    self._audit(
-                        conn,
-                        op.actor,
-                        op.kind,
-                        f"task {op_id}: {flt.describe()}",
-                        op.reason,
-                        done.applied,
-                        {"task": op_id, "applied": done.applied, "refused": done.refused},
-                    )
-            if progress:
-                progress(self.task(op_id))
-            if len(ids) < chunk:
-                break
-        return self.task(op_id)
+        """Run a claimed task to the end (or until paused), a chunk per transaction."""
+        return self.store.run_task(
+            op_id, owner, chunk=chunk, lease_seconds=lease_seconds, progress=progress
+        )
 
     def set_task_state(self, op_id: int, state: str, *, actor: str) -> dict[str, Any]:
-        allowed = {"paused": ("queued", "running"), "queued": ("paused",)}
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                update(operations)
-                .where(operations.c.id == op_id, operations.c.state.in_(allowed[state]))
-                .values(state=state, owner=None)
-            )
-            if result.rowcount != 1:
-                raise ActionRefused(f"task {op_id} cannot be {state} now", code="refused")
-            self._audit(
-                conn,
-                actor,
-                "pause" if state == "paused" else "resume",
-                f"task {op_id}",
-                None,
-                0,
-                None,
-            )
-        return self.task(op_id)
+        return self.store.set_task_state(op_id, state, actor=actor)
 
     def task(self, op_id: int) -> dict[str, Any]:
-        with self.engine.connect() as conn:
-            op = conn.execute(select(operations).where(operations.c.id == op_id)).first()
-            if op is None:
-                raise ActionRefused(f"there is no task {op_id}", code="not_found")
-            refusals = conn.execute(
-                select(operation_items.c.job_id, operation_items.c.detail)
-                .where(
-                    operation_items.c.operation_id == op_id, operation_items.c.outcome == "refused"
-                )
-                .order_by(operation_items.c.job_id)
-                .limit(20)
-            ).all()
-        return {
-            **_row(op),
-            "refusals": [{"job_id": r.job_id, "reason": r.detail} for r in refusals],
-        }
+        return self.store.task(op_id)
 
     def list_tasks(self, limit: int = 20) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(operations).order_by(operations.c.id.desc()).limit(limit))
-            return [_row(r) for r in rows]
+        return self.store.list_tasks(limit)
 
     # --- health, retention, audit ----------------------------------------------------------
 
     def status(self, *, window: timedelta = timedelta(hours=1)) -> list[dict[str, Any]]:
         """Per connector: queue depth by state, oldest waiting job, last success, error rate."""
-        now = utcnow()
-        out: dict[str, dict[str, Any]] = {}
-        with self.engine.connect() as conn:
-            for connector, state, n in conn.execute(
-                select(jobs.c.connector, jobs.c.state, func.count()).group_by(
-                    jobs.c.connector, jobs.c.state
-                )
-            ):
-                out.setdefault(connector, _empty_status(connector))["queue"][state] = n
-            for connector, oldest in conn.execute(
-                select(jobs.c.connector, func.min(jobs.c.created_at))
-                .where(jobs.c.state.in_((JobState.PENDING.value, JobState.FAILED.value)))
-                .group_by(jobs.c.connector)
-            ):
-                entry = out.setdefault(connector, _empty_status(connector))
-                entry["oldest_waiting_seconds"] = (now - as_utc(oldest)).total_seconds()
-            for connector, last in conn.execute(
-                select(jobs.c.connector, func.max(jobs.c.finished_at))
-                .where(jobs.c.state == JobState.SUCCEEDED.value)
-                .group_by(jobs.c.connector)
-            ):
-                out.setdefault(connector, _empty_status(connector))["last_success_at"] = as_utc(
-                    last
-                )
-            failed = func.sum(case((attempts.c.outcome != "ok", 1), else_=0))
-            for connector, total, bad in conn.execute(
-                select(jobs.c.connector, func.count(), failed)
-                .select_from(attempts.join(jobs, attempts.c.job_id == jobs.c.id))
-                .where(attempts.c.started_at >= now - window)
-                .group_by(jobs.c.connector)
-            ):
-                entry = out.setdefault(connector, _empty_status(connector))
-                entry["attempts_last_hour"] = total
-                entry["error_rate"] = round((bad or 0) / total, 4) if total else None
-        return [out[k] for k in sorted(out)]
+        return self.store.queue_status(window=window)
 
     def cull(
         self, *, finished_before: datetime, excerpts_before: datetime, actor: str = "retention"
     ) -> dict[str, int]:
-        """Retention: drop excerpts older than ``excerpts_before`` and finished jobs (with
-        their attempts, and events left without jobs) older than ``finished_before``.
-        Failed and dead jobs are never culled."""
-        with self.engine.begin() as conn:
-            excerpts = conn.execute(
-                update(attempts)
-                .where(
-                    attempts.c.started_at < excerpts_before,
-                    (attempts.c.request_excerpt.is_not(None))
-                    | (attempts.c.response_excerpt.is_not(None)),
-                )
-                .values(request_excerpt=None, response_excerpt=None)
-            ).rowcount
-            old = select(jobs.c.id).where(
-                jobs.c.state.in_(CULLABLE_STATES), jobs.c.finished_at < finished_before
-            )
-            conn.execute(attempts.delete().where(attempts.c.job_id.in_(old)))
-            conn.execute(operation_items.delete().where(operation_items.c.job_id.in_(old)))
-            removed = conn.execute(jobs.delete().where(jobs.c.id.in_(old))).rowcount
-            orphan = select(events.c.id).where(
-                events.c.received_at < finished_before,
-                ~select(jobs.c.id).where(jobs.c.event_id == events.c.id).exists(),
-            )
-            events_removed = conn.execute(events.delete().where(events.c.id.in_(orphan))).rowcount
-            counts = {"excerpts": excerpts, "jobs": removed, "events": events_removed}
-            self._audit(
-                conn,
-                actor,
-                "cull",
-                f"finished before {finished_before.isoformat()}",
-                None,
-                removed,
-                counts,
-            )
-        return counts
+        """Retention: drop old excerpts and finished jobs; failed and dead jobs stay."""
+        return self.store.cull(
+            finished_before=finished_before, excerpts_before=excerpts_before, actor=actor
+        )
 
     def audit(
         self, *, limit: int = 50, actor: str | None = None, action: str | None = None
     ) -> list[dict[str, Any]]:
-        query = select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
-        if actor:
-            query = query.where(audit_log.c.actor == actor)
-        if action:
-            query = query.where(audit_log.c.action == action)
-        with self.engine.connect() as conn:
-            return [_row(r) for r in conn.execute(query)]
-
-    def _audit(
-        self,
-        conn: Any,
-        actor: str,
-        action: str,
-        target: str,
-        reason: str | None,
-        count: int,
-        detail: dict[str, Any] | None,
-    ) -> None:
-        conn.execute(
-            insert(audit_log).values(
-                at=utcnow(),
-                actor=actor,
-                action=action,
-                target=target,
-                reason=reason,
-                count=count,
-                detail=detail,
-            )
-        )
+        return self.store.audit_entries(limit=limit, actor=actor, action=action)
 
 
-def _check_action(kind: str, reason: str | None) -> None:
+def check_action(kind: str, reason: str | None) -> None:
+    """Refuse an unknown action, or a skip or cancel without a reason."""
     if kind not in KINDS:
         raise ActionRefused(
             f"unknown action {kind!r}; use retry, skip or cancel", code="bad_action"
@@ -590,18 +155,3 @@ def _check_action(kind: str, reason: str | None) -> None:
             f"{kind} needs a reason (--reason): say why this job is not sent",
             code="reason_required",
         )
-
-
-def _note(actor: str, reason: str | None) -> str:
-    return f"{actor}: {reason}" if reason else actor
-
-
-def _empty_status(connector: str) -> dict[str, Any]:
-    return {
-        "connector": connector,
-        "queue": {},
-        "oldest_waiting_seconds": None,
-        "last_success_at": None,
-        "attempts_last_hour": 0,
-        "error_rate": None,
-    }

@@ -26,9 +26,10 @@ is reported with the action ``rerun_dead_job`` (a repair job would wait behind i
 Memory stays bounded whatever the volume: the ministry's listing, in whatever order
 its pages come, is spilled into a temporary SQLite file (batched inserts into a
 ``WITHOUT ROWID`` table keyed by mã hồ sơ, so it comes back sorted); the mirror is
-read by a server-side cursor ordered by mã hồ sơ (``yield_per``, byte order on both
-databases); the two sorted streams are merged one row at a time and the findings are
-written in batches.
+read in keyset pages ordered by mã hồ sơ (byte order on both databases), each page in
+its own short read-only transaction (no connection is held while findings are written);
+the two sorted streams are merged one row at a time and the findings are written in
+batches.
 
 Repair goes through the normal outbox: for each resend, a repair event
 ``<latest event id>:repair:<run id>`` carrying the mirror's current state is added to
@@ -52,24 +53,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, func, insert, literal_column, or_, select, update
-
 from hub.connector import Capability, Period, PulledDossier
 from hub.errors import HubError
 from hub.logging import get_logger
-from hub.models import Dossier, EventType, Status
-from hub.store.store import _row, as_utc, utcnow
-from hub.store.tables import (
-    JobState,
-    audit_log,
-    dossiers,
-    events,
-    inbox,
-    jobs,
-    reconcile_findings,
-    reconcile_runs,
-    remote_refs,
-)
+from hub.models import EventType, Status
+from hub.store.store import Store, as_utc
 
 __all__ = [
     "ACTIONS",
@@ -95,7 +83,6 @@ ACTIONS = {
     "result_mismatch": "resend",
     "stale": "resend",
 }
-_UNFINISHED = (JobState.PENDING.value, JobState.RUNNING.value, JobState.FAILED.value)
 _CHUNK = 5000
 _FINDINGS_BATCH = 1000
 
@@ -141,8 +128,7 @@ class Reconciler:
 
     def __init__(self, hub: Any, *, stale_after: timedelta = timedelta(hours=24)) -> None:
         self.hub = hub
-        self.store = hub.store
-        self.engine = hub.store.engine
+        self.store: Store = hub.store
         self.stale_after = stale_after
 
     # --- running ----------------------------------------------------------------------
@@ -209,39 +195,18 @@ class Reconciler:
         return out
 
     def _start_run(self, connector: str, period: Period, actor: str) -> int:
-        with self.engine.begin() as conn:
-            return int(
-                conn.execute(
-                    insert(reconcile_runs)
-                    .values(
-                        connector=connector,
-                        period_start=period.start.isoformat(),
-                        period_end=period.end.isoformat(),
-                        state="running",
-                        actor=actor,
-                        counts={},
-                        started_at=utcnow(),
-                    )
-                    .returning(reconcile_runs.c.id)
-                ).scalar_one()
-            )
+        start, end = period.start.isoformat(), period.end.isoformat()
+        return self.store.start_reconcile_run(connector, start, end, actor)
 
     def _finish_run(self, run_id: int, tally: _Tally, *, error: str | None = None) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(reconcile_runs)
-                .where(reconcile_runs.c.id == run_id)
-                .values(
-                    state="failed" if error else "done",
-                    error=error,
-                    province_count=tally.province,
-                    remote_count=tally.remote,
-                    matched=tally.matched,
-                    in_flight=tally.in_flight,
-                    counts=tally.counts,
-                    finished_at=utcnow(),
-                )
-            )
+        totals = {
+            "province_count": tally.province,
+            "remote_count": tally.remote,
+            "matched": tally.matched,
+            "in_flight": tally.in_flight,
+            "counts": tally.counts,
+        }
+        self.store.finish_reconcile_run(run_id, totals, error=error)
 
     async def _spill(
         self, connector: str, period: Period, spill: sqlite3.Connection, progress: Progress | None
@@ -277,48 +242,6 @@ class Reconciler:
 
     # --- comparing (in a thread: it is all database work) -------------------------------
 
-    def _province_query(self, connector: str, period: Period, *, by_codes: bool = False) -> Any:
-        d = dossiers
-        job_for = exists().where(jobs.c.connector == connector, jobs.c.ma_ho_so == d.c.ma_ho_so)
-        unfinished = exists().where(
-            jobs.c.connector == connector,
-            jobs.c.ma_ho_so == d.c.ma_ho_so,
-            jobs.c.state.in_(_UNFINISHED),
-        )
-        dead = exists().where(
-            jobs.c.connector == connector,
-            jobs.c.ma_ho_so == d.c.ma_ho_so,
-            jobs.c.state == JobState.DEAD.value,
-        )
-        ref_for = exists().where(
-            remote_refs.c.connector == connector, remote_refs.c.ma_ho_so == d.c.ma_ho_so
-        )
-        if self.store.dialect == "postgresql":
-            so = literal_column("dossiers.snapshot->'ket_qua'->>'so'")
-            sha = literal_column("dossiers.snapshot->'ket_qua'->'files'->-1->>'sha256'")
-            order = literal_column('dossiers.ma_ho_so COLLATE "C"')
-        else:
-            so = func.json_extract(d.c.snapshot, "$.ket_qua.so")
-            sha = func.json_extract(d.c.snapshot, "$.ket_qua.files[#-1].sha256")
-            order = d.c.ma_ho_so
-        query = select(
-            d.c.ma_ho_so,
-            d.c.ma_tthc,
-            d.c.trang_thai,
-            d.c.updated_at,
-            so.label("so"),
-            sha.label("sha"),
-            unfinished.label("in_flight"),
-            dead.label("dead"),
-        )
-        if by_codes:
-            return query  # the caller adds WHERE ma_ho_so IN (...)
-        query = query.where(or_(job_for, ref_for, d.c.origin_system == connector))
-        if period.start > FULL_START:
-            start, end = _utc_bounds(period)
-            query = query.where(and_(d.c.updated_at >= start, d.c.updated_at < end))
-        return query.order_by(order)
-
     def _compare(
         self,
         run_id: int,
@@ -328,41 +251,30 @@ class Reconciler:
         tally: _Tally,
         progress: Progress | None,
     ) -> None:
-        writer = _FindingWriter(self.engine, run_id, tally)
+        writer = _FindingWriter(self.store, run_id, tally)
         orphans: list[_Side] = []  # ministry-only candidates, looked up in the mirror in batches
         remote = _remote_rows(spill)
-        with self.engine.connect() as conn:
-            rows = conn.execution_options(yield_per=_CHUNK, stream_results=True).execute(
-                self._province_query(connector, period)
-            )
-            r = next(remote, None)
-            for row in rows:
-                p = _Side(
-                    row.ma_ho_so,
-                    row.ma_tthc,
-                    row.trang_thai,
-                    as_utc(row.updated_at),
-                    row.so,
-                    row.sha,
-                    bool(row.in_flight),
-                    bool(row.dead),
-                )
-                tally.province += 1
-                while r is not None and r.ma_ho_so < p.ma_ho_so:
-                    orphans.append(r)
-                    if len(orphans) >= _FINDINGS_BATCH:
-                        self._orphans(connector, orphans, writer)
-                    r = next(remote, None)
-                if r is not None and r.ma_ho_so == p.ma_ho_so:
-                    self._pair(p, r, writer)
-                    r = next(remote, None)
-                elif p.in_flight:
-                    tally.in_flight += 1
-                else:
-                    writer.add("only_province", p, None)
-                if progress and tally.province % _CHUNK == 0:
-                    progress("comparing", tally.province)
-            rows.close()
+        bounds = _utc_bounds(period) if period.start > FULL_START else None
+        # Pages of the mirror, each read in its own short read-only transaction: nothing
+        # is held while findings are written (a held connection locked SQLite up).
+        r = next(remote, None)
+        for row in self.store.province_side(connector, bounds, page=_CHUNK):
+            p = _side(row)
+            tally.province += 1
+            while r is not None and r.ma_ho_so < p.ma_ho_so:
+                orphans.append(r)
+                if len(orphans) >= _FINDINGS_BATCH:
+                    self._orphans(connector, orphans, writer)
+                r = next(remote, None)
+            if r is not None and r.ma_ho_so == p.ma_ho_so:
+                self._pair(p, r, writer)
+                r = next(remote, None)
+            elif p.in_flight:
+                tally.in_flight += 1
+            else:
+                writer.add("only_province", p, None)
+            if progress and tally.province % _CHUNK == 0:
+                progress("comparing", tally.province)
         while r is not None:
             orphans.append(r)
             if len(orphans) >= _FINDINGS_BATCH:
@@ -389,23 +301,7 @@ class Reconciler:
         if not orphans:
             return
         codes = [o.ma_ho_so for o in orphans]
-        query = self._province_query(connector, default_period(), by_codes=True).where(
-            dossiers.c.ma_ho_so.in_(codes)
-        )
-        with self.engine.connect() as conn:
-            found = {
-                row.ma_ho_so: _Side(
-                    row.ma_ho_so,
-                    row.ma_tthc,
-                    row.trang_thai,
-                    as_utc(row.updated_at),
-                    row.so,
-                    row.sha,
-                    bool(row.in_flight),
-                    bool(row.dead),
-                )
-                for row in conn.execute(query)
-            }
+        found = {row.ma_ho_so: _side(row) for row in self.store.province_rows(connector, codes)}
         for r in orphans:
             p = found.get(r.ma_ho_so)
             if p is None:
@@ -418,18 +314,13 @@ class Reconciler:
     # --- reading --------------------------------------------------------------------------
 
     def list_runs(self, *, connector: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
-        query = select(reconcile_runs).order_by(reconcile_runs.c.id.desc()).limit(limit)
-        if connector:
-            query = query.where(reconcile_runs.c.connector == connector)
-        with self.engine.connect() as conn:
-            return [_row(r) for r in conn.execute(query)]
+        return self.store.list_reconcile_runs(connector=connector, limit=limit)
 
     def get_run(self, run_id: int) -> dict[str, Any]:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(reconcile_runs).where(reconcile_runs.c.id == run_id)).first()
-        if row is None:
+        run = self.store.get_reconcile_run(run_id)
+        if run is None:
             raise ReconcileError(f"there is no reconciliation run {run_id}", code="not_found")
-        return _row(row)
+        return run
 
     def findings(
         self,
@@ -443,16 +334,7 @@ class Reconciler:
         left = limit
         while left is None or left > 0:
             page = _CHUNK if left is None else min(_CHUNK, left)
-            query = (
-                select(reconcile_findings)
-                .where(reconcile_findings.c.run_id == run_id, reconcile_findings.c.id > after_id)
-                .order_by(reconcile_findings.c.id)
-                .limit(page)
-            )
-            if kind:
-                query = query.where(reconcile_findings.c.kind == kind)
-            with self.engine.connect() as conn:
-                rows = [_row(r) for r in conn.execute(query)]
+            rows = self.store.findings_page(run_id, kind=kind, after_id=after_id, limit=page)
             yield from rows
             if len(rows) < page:
                 return
@@ -471,7 +353,10 @@ class Reconciler:
         connector = run["connector"]
         counts: dict[str, int] = {}
         items: list[dict[str, Any]] = []
-        pulled_first = False
+        capabilities = self.hub.connectors[connector].capabilities
+        # A pull first brings most ministry-only dossiers at once; without PULL, each is
+        # looked up (FETCH), or refused with the reason when the ministry has neither.
+        pulled_first = Capability.PULL not in capabilities
         for finding in list(self._unrepaired(run_id)):
             if finding["kind"] == "only_ministry":
                 if not dry_run and not pulled_first:
@@ -487,12 +372,7 @@ class Reconciler:
                 items.append({"ma_ho_so": finding["ma_ho_so"], "kind": finding["kind"]} | detail)
         if not dry_run:
             done = sum(n for k, n in counts.items() if k in ("enqueued", "pulled"))
-            with self.engine.begin() as conn:
-                conn.execute(
-                    update(reconcile_runs)
-                    .where(reconcile_runs.c.id == run_id)
-                    .values(repaired=reconcile_runs.c.repaired + done)
-                )
+            self.store.add_repaired(run_id, done)
             notify = getattr(self.hub.worker, "notify", None)
             if notify is not None and counts.get("enqueued"):
                 notify()
@@ -506,78 +386,12 @@ class Reconciler:
     def _resend(
         self, connector: str, finding: dict[str, Any], run_id: int, actor: str, dry_run: bool
     ) -> tuple[str, dict[str, Any]]:
-        ma = finding["ma_ho_so"]
-        now = utcnow()
-        with self.engine.begin() as conn:
-            dead = conn.execute(
-                select(func.count())
-                .select_from(jobs)
-                .where(
-                    jobs.c.connector == connector,
-                    jobs.c.ma_ho_so == ma,
-                    jobs.c.state == JobState.DEAD.value,
-                )
-            ).scalar_one()
-            latest = conn.execute(
-                select(events.c.id, events.c.type)
-                .where(events.c.ma_ho_so == ma)
-                .order_by(events.c.sequence.desc())
-                .limit(1)
-            ).first()
-            mirror = conn.execute(
-                select(dossiers.c.snapshot, dossiers.c.last_sequence).where(
-                    dossiers.c.ma_ho_so == ma
-                )
-            ).first()
-            if dead:
-                return self._record(
-                    conn, finding, "blocked", "a dead job comes first: re-run it", actor, dry_run
-                )
-            if latest is None or mirror is None:
-                return self._record(
-                    conn, finding, "blocked", "no province event to re-send", actor, dry_run
-                )
-            event_type = _repair_type(finding["kind"], EventType(latest.type), mirror.snapshot)
-            event_id = repair_event_id(latest.id, run_id)
-            key = f"{connector}:{event_id}"
-            detail = {"event_type": event_type.value, "event_id": event_id, "key": key}
-            if dry_run:
-                return "would_enqueue", detail
-            if conn.execute(select(events.c.id).where(events.c.id == event_id)).first() is None:
-                seq = int(mirror.last_sequence) + 1
-                conn.execute(
-                    update(dossiers).where(dossiers.c.ma_ho_so == ma).values(last_sequence=seq)
-                )
-                # The snapshot is validated as the worker will read it back.
-                snapshot = Dossier.model_validate(mirror.snapshot).model_dump(mode="json")
-                conn.execute(
-                    insert(events).values(
-                        id=event_id,
-                        ma_ho_so=ma,
-                        sequence=seq,
-                        type=event_type.value,
-                        occurred_at=now,
-                        received_at=now,
-                        snapshot=snapshot,
-                    )
-                )
-                conn.execute(
-                    insert(jobs).values(
-                        connector=connector,
-                        ma_ho_so=ma,
-                        event_id=event_id,
-                        sequence=seq,
-                        state=JobState.PENDING.value,
-                        attempts=0,
-                        next_run_at=now,
-                        idempotency_key=key,
-                        ma_tthc=finding["ma_tthc"],
-                        operator_reason=f"reconcile run {run_id}: {finding['kind']}",
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
-            return self._record(conn, finding, "enqueued", key, actor, dry_run, detail)
+        def plan(
+            kind: str, latest: EventType, latest_id: str, snapshot: dict[str, Any]
+        ) -> tuple[EventType, str]:
+            return _repair_type(kind, latest, snapshot), repair_event_id(latest_id, run_id)
+
+        return self.store.resend_finding(connector, finding, plan, actor=actor, dry_run=dry_run)
 
     async def _pull(
         self, connector: str, finding: dict[str, Any], run_id: int, actor: str, dry_run: bool
@@ -585,16 +399,16 @@ class Reconciler:
         ma = finding["ma_ho_so"]
         if dry_run:
             return "would_pull", {"detail": "pull into the inbox"}
-        with self.engine.connect() as conn:
-            held = conn.execute(
-                select(inbox.c.id).where(inbox.c.connector == connector, inbox.c.ma_ho_so == ma)
-            ).first()
-        if held is None:
+        if not self.store.inbox_holds(connector, ma):
             target = self.hub.connectors[connector]
             if Capability.FETCH not in target.capabilities:
-                return self._record_now(
-                    finding, "blocked", "the ministry cannot be looked up", actor
+                why = (
+                    f"connector {connector!r} can neither pull nor look up a dossier "
+                    "(no PULL, no FETCH): take it in at the ministry's portal"
+                    if Capability.PULL not in target.capabilities
+                    else "the ministry cannot be looked up"
                 )
+                return self._record_now(finding, "blocked", why, actor)
             try:
                 remote = await target.fetch(ma)
             except HubError as exc:
@@ -612,39 +426,7 @@ class Reconciler:
     def _record_now(
         self, finding: dict[str, Any], outcome: str, detail: str, actor: str
     ) -> tuple[str, dict[str, Any]]:
-        with self.engine.begin() as conn:
-            return self._record(conn, finding, outcome, detail, actor, False)
-
-    def _record(
-        self,
-        conn: Any,
-        finding: dict[str, Any],
-        outcome: str,
-        detail: str,
-        actor: str,
-        dry_run: bool,
-        extra: dict[str, Any] | None = None,
-    ) -> tuple[str, dict[str, Any]]:
-        info = {"detail": detail, **(extra or {})}
-        if dry_run:
-            return f"would_{outcome}" if outcome != "blocked" else "blocked", info
-        conn.execute(
-            update(reconcile_findings)
-            .where(reconcile_findings.c.id == finding["id"])
-            .values(repair=outcome, repair_detail=detail)
-        )
-        conn.execute(
-            insert(audit_log).values(
-                at=utcnow(),
-                actor=actor,
-                action=f"reconcile_{outcome}",
-                target=f"reconcile run {finding['run_id']}: {finding['ma_ho_so']}",
-                reason=finding["kind"],
-                count=1 if outcome in ("enqueued", "pulled") else 0,
-                detail={"finding": finding["id"], **info},
-            )
-        )
-        return outcome, info
+        return self.store.record_repair(finding, outcome, detail, actor)
 
 
 def classify(p: _Side, r: _Side, stale_after: timedelta) -> str | None:
@@ -699,8 +481,8 @@ def _remote_rows(spill: sqlite3.Connection) -> Iterator[_Side]:
 class _FindingWriter:
     """Findings into the store in batches."""
 
-    def __init__(self, engine: Any, run_id: int, tally: _Tally) -> None:
-        self.engine = engine
+    def __init__(self, store: Store, run_id: int, tally: _Tally) -> None:
+        self.store = store
         self.run_id = run_id
         self.tally = tally
         self.batch: list[dict[str, Any]] = []
@@ -732,9 +514,22 @@ class _FindingWriter:
 
     def flush(self) -> None:
         if self.batch:
-            with self.engine.begin() as conn:
-                conn.execute(insert(reconcile_findings), self.batch)
+            self.store.add_findings(self.batch)
             self.batch.clear()
+
+
+def _side(row: Any) -> _Side:
+    """The province's side of one dossier, from a row of the store's comparison query."""
+    return _Side(
+        row.ma_ho_so,
+        row.ma_tthc,
+        row.trang_thai,
+        as_utc(row.updated_at),
+        row.so,
+        row.sha,
+        bool(row.in_flight),
+        bool(row.dead),
+    )
 
 
 def _result_text(side: _Side | None) -> str | None:

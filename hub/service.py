@@ -7,7 +7,9 @@ tests all build it the same way.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from hub.calendar import CalendarSettings, WorkingCalendar, default_calendar
@@ -238,6 +240,23 @@ class Hub:
                     update_id=update_id,
                 )
         return TrackOutcome(name, len(refs), changed)
+
+    # --- for plugins: reading what the hub holds (connectors never open the store) ---
+
+    def inbox_snapshots(
+        self,
+        connector: str,
+        *,
+        ma_ho_so: str | None = None,
+        ma_tthc: str | None = None,
+        pulled_since: datetime | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """The snapshots of dossiers pulled from ``connector`` into the inbox, oldest first,
+        narrowed by mã hồ sơ, national mã TTHC (and its local variants) and pull time;
+        streamed in pages, each read in its own short read-only transaction."""
+        return self.store.search_inbox(
+            connector, ma_ho_so=ma_ho_so, ma_tthc=ma_tthc, pulled_since=pulled_since
+        )
 
     def describe_connectors(self) -> list[dict[str, Any]]:
         return [

@@ -32,8 +32,15 @@ from hub.logging import get_logger
 from hub.masking import mask_text
 from hub.metrics import HubMetrics
 from hub.settings import CircuitSettings, RetrySettings, WorkerSettings
-from hub.store.store import ClaimedJob, JobOutcome, Settled, Store, party_names, utcnow
-from hub.store.tables import JobState
+from hub.store.store import (
+    ClaimedJob,
+    JobOutcome,
+    JobState,
+    Settled,
+    Store,
+    party_names,
+    utcnow,
+)
 
 __all__ = ["RetryDecision", "RetryPolicy", "Worker", "WorkerStats"]
 

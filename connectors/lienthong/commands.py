@@ -86,7 +86,7 @@ def search_cmd(
     f = _filters(tu_ngay=_day(from_), den_ngay=_day(to), ma_ho_so=ma_ho_so,
                  ma_lien_thong=ma_lien_thong, ten=ten, so_giay_to=so_giay_to,
                  ma_tthc=ma_tthc, trang_thai=trang_thai)  # fmt: skip
-    rows = [row_view(d) for d in search(hub.engine, f, limit=limit)]
+    rows = [row_view(d) for d in search(hub, f, limit=limit)]
     hub.engine.dispose()
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -122,7 +122,7 @@ def thong_ke(
     from .search import stats
 
     hub = _hub(config)
-    result = stats(hub.engine, _filters(tu_ngay=_day(from_), den_ngay=_day(to), ma_tthc=ma_tthc))
+    result = stats(hub, _filters(tu_ngay=_day(from_), den_ngay=_day(to), ma_tthc=ma_tthc))
     hub.engine.dispose()
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
@@ -145,7 +145,7 @@ def show(ma_ho_so: str, config: ConfigOpt = None) -> None:
     from .search import row_view, search
 
     hub = _hub(config)
-    found = list(search(hub.engine, _filters(ma_ho_so=ma_ho_so), limit=1))
+    found = list(search(hub, _filters(ma_ho_so=ma_ho_so), limit=1))
     hub.engine.dispose()
     if not found:
         typer.echo(_t("not_found"), err=True)

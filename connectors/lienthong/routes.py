@@ -41,15 +41,15 @@ def build(hub: Any) -> APIRouter:
         f: Filters = Depends(filters),  # noqa: B008 - FastAPI's dependency idiom
         limit: int = Query(default=200, ge=1, le=1000),
     ) -> dict[str, Any]:
-        return {"items": [row_view(d) for d in search(hub.engine, f, limit=limit)]}
+        return {"items": [row_view(d) for d in search(hub, f, limit=limit)]}
 
     @router.get("/stats")
     def stats_route(f: Filters = Depends(filters)) -> dict[str, Any]:  # noqa: B008
-        return stats(hub.engine, f)
+        return stats(hub, f)
 
     @router.get("/{ma_ho_so}")
     def detail(ma_ho_so: str) -> dict[str, Any]:
-        found = list(search(hub.engine, Filters(ma_ho_so=ma_ho_so), limit=1))
+        found = list(search(hub, Filters(ma_ho_so=ma_ho_so), limit=1))
         if not found:
             raise HTTPException(status_code=404, detail="no such interlinked dossier")
         return row_view(found[0])
@@ -59,7 +59,7 @@ def build(hub: Any) -> APIRouter:
         connector = hub.connectors.get("lienthong")
         if connector is None:
             raise HTTPException(status_code=503, detail="connectors.lienthong is not configured")
-        found = list(search(hub.engine, Filters(ma_ho_so=ma_ho_so), limit=1))
+        found = list(search(hub, Filters(ma_ho_so=ma_ho_so), limit=1))
         kept = (found[0].extra.get("lien_thong") or {}).get("files") or [] if found else []
         expected = kept[n - 1].get("sha256") if 1 <= n <= len(kept) else None
         content = await download(connector, ma_ho_so, n, sha256=expected)

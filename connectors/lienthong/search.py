@@ -2,10 +2,11 @@
 
 The filters of the province's "Danh sách hồ sơ liên thông DVCLT" screen: from date
 to date (ngày tiếp nhận), mã hồ sơ liên thông, mã hồ sơ, tên chủ hồ sơ
-(accent-insensitive), CMND/CCCD, mã thủ tục, trạng thái. What the table has as
-columns is filtered in SQL (connector, mã hồ sơ, mã TTHC, and ``pulled_at >= from``:
-a dossier is pulled after it is received); the rest is matched in Python over the
-narrowed rows, streamed, never all loaded at once.
+(accent-insensitive), CMND/CCCD, mã thủ tục, trạng thái. What the inbox has as
+columns is narrowed by the hub (:meth:`hub.service.Hub.inbox_snapshots`: mã hồ sơ,
+mã TTHC, and ``pulled_at >= from``: a dossier is pulled after it is received); the
+rest is matched here over the narrowed snapshots, streamed, never all loaded at once.
+The connector never touches the store itself.
 """
 
 from __future__ import annotations
@@ -15,15 +16,11 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
-from typing import Any
-
-from sqlalchemy import or_, select
-from sqlalchemy.engine import Engine
+from typing import Any, Protocol
 
 from hub.models import Dossier, Status, national_ma_tthc
-from hub.store.tables import inbox
 
-__all__ = ["Filters", "fold", "row_view", "search", "stats"]
+__all__ = ["Filters", "InboxSource", "fold", "row_view", "search", "stats"]
 
 CONNECTOR = "lienthong"
 VN_TZ = timezone(timedelta(hours=7))
@@ -50,17 +47,27 @@ class Filters:
     trang_thai: int | None = None
 
 
-def _query(f: Filters) -> Any:
-    query = select(inbox.c.id, inbox.c.snapshot).where(inbox.c.connector == CONNECTOR)
-    if f.ma_ho_so:
-        query = query.where(inbox.c.ma_ho_so == f.ma_ho_so.strip())
-    if f.ma_tthc:
-        code = national_ma_tthc(f.ma_tthc.strip())
-        query = query.where(or_(inbox.c.ma_tthc == code, inbox.c.ma_tthc.like(code + ".%")))
-    if f.tu_ngay:
-        start = datetime.combine(f.tu_ngay, time.min, VN_TZ).astimezone(UTC)
-        query = query.where(inbox.c.pulled_at >= start)
-    return query.order_by(inbox.c.id)
+class InboxSource(Protocol):
+    """What the search needs of the hub (:class:`hub.service.Hub` is one)."""
+
+    def inbox_snapshots(
+        self,
+        connector: str,
+        *,
+        ma_ho_so: str | None = None,
+        ma_tthc: str | None = None,
+        pulled_since: datetime | None = None,
+    ) -> Iterator[dict[str, Any]]: ...
+
+
+def _narrowed(hub: InboxSource, f: Filters) -> Iterator[dict[str, Any]]:
+    start = datetime.combine(f.tu_ngay, time.min, VN_TZ).astimezone(UTC) if f.tu_ngay else None
+    return hub.inbox_snapshots(
+        CONNECTOR,
+        ma_ho_so=f.ma_ho_so.strip() if f.ma_ho_so else None,
+        ma_tthc=national_ma_tthc(f.ma_tthc.strip()) if f.ma_tthc else None,
+        pulled_since=start,
+    )
 
 
 def _received_day(dossier: Dossier) -> date:
@@ -85,26 +92,24 @@ def _matches(d: Dossier, f: Filters, name: str | None) -> bool:
     return not name or name in fold(d.chu_ho_so.ho_ten)
 
 
-def search(engine: Engine, f: Filters, *, limit: int = 200) -> Iterator[Dossier]:
+def search(hub: InboxSource, f: Filters, *, limit: int = 200) -> Iterator[Dossier]:
     """The mirrored dossiers matching ``f``, oldest first, at most ``limit``."""
     name = fold(f.ten) if f.ten else None
     found = 0
-    with engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, yield_per=500).execute(_query(f))
-        for row in result:
-            dossier = Dossier.model_validate(row.snapshot)
-            if _matches(dossier, f, name):
-                yield dossier
-                found += 1
-                if found >= limit:
-                    return
+    for snapshot in _narrowed(hub, f):
+        dossier = Dossier.model_validate(snapshot)
+        if _matches(dossier, f, name):
+            yield dossier
+            found += 1
+            if found >= limit:
+                return
 
 
-def stats(engine: Engine, f: Filters) -> dict[str, Any]:
+def stats(hub: InboxSource, f: Filters) -> dict[str, Any]:
     """Counts by trạng thái and by mã TTHC (national) of the dossiers matching ``f``."""
     by_status: Counter[int] = Counter()
     by_tthc: Counter[str] = Counter()
-    for d in search(engine, f, limit=10**9):
+    for d in search(hub, f, limit=10**9):
         by_status[int(d.trang_thai)] += 1
         by_tthc[d.ma_tthc_quoc_gia] += 1
     return {

@@ -203,13 +203,13 @@ def _act(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from hub.ops import ActionRefused, _check_action
+    from hub.ops import ActionRefused, check_action
 
     hub, ops = _ops(config)
     actor = _actor(by)
     console = Console()
     try:
-        _check_action(kind, reason)
+        check_action(kind, reason)
         if job_id is not None:
             if dry_run:
                 console.print(ops.show_job(job_id)["job"])

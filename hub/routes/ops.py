@@ -56,7 +56,7 @@ def _json(data: Any, status: int = 200) -> JSONResponse:
 
 
 def _refused(exc: ActionRefused) -> JSONResponse:
-    status = 404 if exc.code == "not_found" else 409 if exc.code == "refused" else 422
+    status = exc.status  # by code: not_found 404, refused 409, a bad request 422
     return _json(
         {
             "errors": [

@@ -56,7 +56,7 @@ def pulled(tmp_path, mock):  # type: ignore[no-untyped-def]
 def test_pull_acknowledges_and_hashes_files(pulled, mock) -> None:  # type: ignore[no-untyped-def]
     hub, _db, _section = pulled
     _server, admin = mock
-    dossiers = list(search(hub.engine, Filters()))
+    dossiers = list(search(hub, Filters()))
     assert len(dossiers) == 6
     for d in dossiers:
         assert d.origin_system == "lienthong" and d.extra["lien_thong"]["module"] in ("KS", "KT")
@@ -69,14 +69,14 @@ def test_pull_acknowledges_and_hashes_files(pulled, mock) -> None:  # type: igno
 
 def test_search_by_unaccented_name_and_cccd_masks_the_number(pulled) -> None:  # type: ignore[no-untyped-def]
     hub, db, _section = pulled
-    target = next(iter(search(hub.engine, Filters())))
+    target = next(iter(search(hub, Filters())))
     owner = target.chu_ho_so
     unaccented = fold(owner.ho_ten).title()
     assert unaccented != owner.ho_ten or owner.ho_ten.isascii()
-    assert [d.ma_ho_so for d in search(hub.engine, Filters(ten=unaccented))][:1] == [
+    assert [d.ma_ho_so for d in search(hub, Filters(ten=unaccented))][:1] == [
         target.ma_ho_so
     ]
-    by_cccd = list(search(hub.engine, Filters(so_giay_to=owner.so_giay_to)))
+    by_cccd = list(search(hub, Filters(so_giay_to=owner.so_giay_to)))
     assert [d.ma_ho_so for d in by_cccd] == [target.ma_ho_so]
     result = CliRunner().invoke(
         cli,
@@ -94,12 +94,12 @@ def test_search_by_unaccented_name_and_cccd_masks_the_number(pulled) -> None:  #
 
 def test_stats_and_api(pulled, serve_app) -> None:  # type: ignore[no-untyped-def]
     hub, _db, _section = pulled
-    counted = stats(hub.engine, Filters())
+    counted = stats(hub, Filters())
     assert counted["tong"] == 6
     assert sum(p["so"] for p in counted["theo_thu_tuc"]) == 6
     server = serve_app(create_api(hub))
     with httpx.Client(base_url=server.url, timeout=10) as api:
-        target = next(iter(search(hub.engine, Filters())))
+        target = next(iter(search(hub, Filters())))
         found = api.get("/api/v1/lienthong/search", params={"ten": fold(target.chu_ho_so.ho_ten)})
         assert found.status_code == 200
         assert target.ma_ho_so in [i["ma_ho_so"] for i in found.json()["items"]]

@@ -1,0 +1,184 @@
+"""Pulls and the inbox: dossiers filed at a ministry, and the pull cursors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from hub.models import Dossier
+from hub.store.base import DeadlineFor, StoreBase, excerpt, party_names, row_dict, utcnow
+from hub.store.tables import (
+    dossiers,
+    inbox,
+    pull_cursors,
+)
+
+__all__ = ["InboxQueries"]
+
+
+class InboxQueries(StoreBase):
+    def get_cursor(self, connector: str) -> str | None:
+        with self.read() as conn:
+            return conn.execute(
+                select(pull_cursors.c.cursor).where(pull_cursors.c.connector == connector)
+            ).scalar()
+
+    def store_pulled(
+        self,
+        connector: str,
+        items: Sequence[Any],
+        cursor: str | None,
+        *,
+        now: datetime | None = None,
+        deadline_for: DeadlineFor | None = None,
+    ) -> int:
+        """Keep pulled dossiers in the inbox and the mirror, and move the cursor, atomically.
+
+        Returns how many were new; repeats (same connector and remote id) are ignored.
+        """
+        now = now or utcnow()
+        deadline_for = deadline_for or self.deadline_for
+        new = 0
+        with self.begin() as conn:
+            for item in items:
+                dossier: Dossier = item.dossier
+                snapshot = dossier.model_dump(mode="json")
+                result = conn.execute(
+                    self._insert_ignore(inbox)
+                    .values(
+                        connector=connector,
+                        remote_id=item.remote_id,
+                        ma_ho_so=dossier.ma_ho_so,
+                        ma_tthc=dossier.ma_tthc,
+                        state="new",
+                        snapshot=snapshot,
+                        raw_excerpt=excerpt(item.raw_excerpt, party_names(dossier)),
+                        pulled_at=now,
+                    )
+                    .returning(inbox.c.id)
+                ).first()
+                if result is not None:
+                    new += 1
+                    conn.execute(
+                        self._insert_ignore(dossiers).values(
+                            ma_ho_so=dossier.ma_ho_so,
+                            ma_tthc=dossier.ma_tthc,
+                            trang_thai=int(dossier.trang_thai),
+                            origin=dossier.origin.value,
+                            origin_system=dossier.origin_system or connector,
+                            last_sequence=0,
+                            snapshot=snapshot,
+                            created_at=now,
+                            updated_at=now,
+                            **self._mirror_deadline(dossier, now, deadline_for),
+                        )
+                    )
+            self._save_cursor(conn, connector, cursor, now, error=None)
+        return new
+
+    def mark_acked(self, connector: str, remote_ids: Sequence[str]) -> None:
+        if not remote_ids:
+            return
+        with self.begin() as conn:
+            conn.execute(
+                update(inbox)
+                .where(inbox.c.connector == connector, inbox.c.remote_id.in_(list(remote_ids)))
+                .values(acked_at=utcnow())
+            )
+
+    def unacked(self, connector: str, limit: int = 500) -> list[str]:
+        """Pulled items whose acknowledgement did not reach the ministry yet."""
+        with self.read() as conn:
+            return list(
+                conn.execute(
+                    select(inbox.c.remote_id)
+                    .where(inbox.c.connector == connector, inbox.c.acked_at.is_(None))
+                    .order_by(inbox.c.id)
+                    .limit(limit)
+                ).scalars()
+            )
+
+    def record_pull_error(self, connector: str, error: str) -> None:
+        with self.begin() as conn:
+            self._save_cursor(conn, connector, None, utcnow(), error=error, keep_cursor=True)
+
+    def _save_cursor(
+        self,
+        conn: Connection,
+        connector: str,
+        cursor: str | None,
+        now: datetime,
+        *,
+        error: str | None,
+        keep_cursor: bool = False,
+    ) -> None:
+        dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        values: dict[str, Any] = {"connector": connector, "updated_at": now}
+        if error is None:
+            values |= {"cursor": cursor, "last_success_at": now}
+        else:
+            values |= {"last_error": error, "last_error_at": now}
+        stmt = dialect_insert(pull_cursors).values(**values)
+        update_values = {k: stmt.excluded[k] for k in values if k != "connector"}
+        if keep_cursor:
+            update_values.pop("cursor", None)
+        conn.execute(stmt.on_conflict_do_update(index_elements=["connector"], set_=update_values))
+
+    def list_inbox(
+        self,
+        *,
+        state: str | None = "new",
+        connector: str | None = None,
+        after_id: int = 0,
+        limit: int = 100,
+    ) -> list[dict[str, Any]]:
+        query = select(inbox).where(inbox.c.id > after_id).order_by(inbox.c.id).limit(limit)
+        if state:
+            query = query.where(inbox.c.state == state)
+        if connector:
+            query = query.where(inbox.c.connector == connector)
+        with self.read() as conn:
+            return [row_dict(r) for r in conn.execute(query)]
+
+    def search_inbox(
+        self,
+        connector: str,
+        *,
+        ma_ho_so: str | None = None,
+        ma_tthc: str | None = None,
+        pulled_since: datetime | None = None,
+        page: int = 500,
+    ) -> Iterator[dict[str, Any]]:
+        """Snapshots of ``connector``'s inbox, in id order, narrowed by mã hồ sơ, a
+        national mã TTHC (matching its local variants ``code.*``) and ``pulled_at``.
+        Paged by id, a short read transaction per page: a caller that stops early or
+        dawdles between items holds nothing."""
+        query = select(inbox.c.id, inbox.c.snapshot).where(inbox.c.connector == connector)
+        if ma_ho_so:
+            query = query.where(inbox.c.ma_ho_so == ma_ho_so)
+        if ma_tthc:
+            query = query.where(
+                or_(inbox.c.ma_tthc == ma_tthc, inbox.c.ma_tthc.like(ma_tthc + ".%"))
+            )
+        if pulled_since:
+            query = query.where(inbox.c.pulled_at >= pulled_since)
+        after = 0
+        while True:
+            with self.read() as conn:
+                rows = conn.execute(
+                    query.where(inbox.c.id > after).order_by(inbox.c.id).limit(page)
+                ).all()
+            for row in rows:
+                yield row.snapshot
+            if len(rows) < page:
+                return
+            after = rows[-1].id

@@ -1,0 +1,306 @@
+"""Ingest: a batch of province events into the mirror, the events and the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    bindparam,
+    insert,
+    select,
+    update,
+)
+
+from hub.connector import idempotency_key
+from hub.errors import IngestError
+from hub.models import Dossier, DossierEvent, EventType, Origin, Status, transition_allowed
+from hub.store.base import DeadlineFor, StoreBase, as_utc, utcnow
+from hub.store.tables import (
+    JobState,
+    dossiers,
+    events,
+    inbox,
+    jobs,
+)
+
+__all__ = ["IngestOutcome", "IngestQueries", "MirrorRace"]
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    event_id: str
+    ma_ho_so: str
+    sequence: int
+    duplicate: bool
+    connectors: tuple[str, ...]
+
+
+class IngestQueries(StoreBase):
+    def ingest(
+        self,
+        batch: Sequence[DossierEvent],
+        route: Any,
+        *,
+        now: datetime | None = None,
+        deadline_for: DeadlineFor | None = None,
+    ) -> list[IngestOutcome]:
+        """Accept events in ONE transaction: mirror, events, and a job per routed connector.
+
+        ``route(event) -> list[str]`` names the connectors. An event id seen before is
+        a duplicate: reported, not applied again. A status change the one-stop-shop
+        rules do not allow raises :class:`IngestError` and nothing of the batch is kept.
+        ``deadline_for`` (default: :attr:`deadline_for`) fills the mirror's deadline columns.
+
+        The batch is applied in a few statements each executed for many rows (reading
+        the dossiers it touches once, then writing them, the events and the jobs), so a
+        batch of 100 costs little more than one event.
+        """
+        now = now or utcnow()
+        deadline_for = deadline_for or self.deadline_for
+        for _ in range(3):
+            try:
+                with self.begin() as conn:
+                    return self._ingest(conn, batch, route, now, deadline_for)
+            except MirrorRace:
+                # Another ingester created one of these dossiers after we looked (only on
+                # PostgreSQL); it has committed by now: apply the batch again on top of it.
+                continue
+        raise IngestError(
+            "other requests kept creating the dossiers of this batch at the same moment; "
+            "nothing of it was kept: send it again",
+            code="concurrent_ingest",
+            status=503,
+        )
+
+    def _ingest(
+        self,
+        conn: Connection,
+        batch: Sequence[DossierEvent],
+        route: Any,
+        now: datetime,
+        deadline_for: DeadlineFor | None,
+    ) -> list[IngestOutcome]:
+        seen = self._existing_events(conn, [e.id for e in batch])
+        fresh: dict[str, tuple[int, DossierEvent]] = {}
+        for index, event in enumerate(batch):
+            if event.id not in seen and event.id not in fresh:
+                fresh[event.id] = (index, event)
+        mirror = self._mirror_rows(conn, {e.ma_ho_so for _, e in fresh.values()})
+        created: dict[str, dict[str, Any]] = {}  # new dossiers: their row as it ends up
+        changed: dict[str, dict[str, Any]] = {}  # known dossiers: the columns to set
+        event_rows: list[dict[str, Any]] = []
+        job_rows: list[dict[str, Any]] = []
+        taken: list[DossierEvent] = []
+        sequences: dict[str, tuple[int, tuple[str, ...]]] = {}
+        for index, event in fresh.values():
+            dossier, code = event.snapshot, event.ma_ho_so
+            snapshot = dossier.model_dump(mode="json")
+            values = {
+                "ma_tthc": dossier.ma_tthc,
+                "trang_thai": int(dossier.trang_thai),
+                "snapshot": snapshot,
+                "updated_at": now,
+                **self._mirror_deadline(dossier, event.occurred_at, deadline_for),
+            }
+            row = mirror.get(code)
+            if row is None:
+                seq = 1
+                created[code] = values | {
+                    "ma_ho_so": code,
+                    "origin": dossier.origin.value,
+                    "origin_system": dossier.origin_system,
+                    "last_sequence": 1,
+                    "created_at": now,
+                }
+            else:
+                old = Status(row["trang_thai"])
+                if not transition_allowed(old, dossier.trang_thai):
+                    raise IngestError(
+                        f"trạng thái cannot go from {int(old)} ({old.label_vi}) to "
+                        f"{int(dossier.trang_thai)} ({dossier.trang_thai.label_vi}) "
+                        f"for dossier {code}",
+                        code="invalid_transition",
+                        status=409,
+                        loc=f"events[{index}].snapshot.trang_thai",
+                    )
+                seq = row["last_sequence"] + 1
+                values |= deadline_moved_later(row, values["ngay_hen_tra"])
+                values["last_sequence"] = seq
+                if code in created:  # a later event of a dossier this batch creates
+                    created[code] |= values
+                else:
+                    changed[code] = changed.get(code, {}) | values
+            mirror[code] = {
+                "trang_thai": int(dossier.trang_thai),
+                "last_sequence": seq,
+                "ngay_hen_tra": values["ngay_hen_tra"],
+                "ngay_hen_tra_moi": row["ngay_hen_tra_moi"] if row else None,
+            }
+            event_rows.append(
+                {
+                    "id": event.id,
+                    "ma_ho_so": code,
+                    "sequence": seq,
+                    "type": event.type.value,
+                    "occurred_at": event.occurred_at,
+                    "received_at": now,
+                    "snapshot": snapshot,
+                }
+            )
+            targets = tuple(route(event))
+            job_rows.extend(new_jobs(targets, event.id, code, seq, dossier.ma_tthc, now))
+            if dossier.origin is Origin.MINISTRY and dossier.trang_thai != Status.MOI_DANG_KY:
+                taken.append(event)
+            sequences[event.id] = (seq, targets)
+        self._write_mirror(conn, created, changed)
+        if event_rows:
+            conn.execute(insert(events), event_rows)
+        if job_rows:
+            conn.execute(insert(jobs), job_rows)
+        for event in taken:
+            self._take_from_inbox(conn, event, now)
+        out = []
+        for index, event in enumerate(batch):
+            if event.id in seen:
+                out.append(IngestOutcome(event.id, event.ma_ho_so, seen[event.id], True, ()))
+            elif fresh[event.id][0] == index:
+                seq, targets = sequences[event.id]
+                out.append(IngestOutcome(event.id, event.ma_ho_so, seq, False, targets))
+            else:  # the same id twice in one batch: the first one counts
+                seq = sequences[event.id][0]
+                out.append(IngestOutcome(event.id, event.ma_ho_so, seq, True, ()))
+        return out
+
+    def enqueue(
+        self,
+        conn: Connection,
+        *,
+        event_id: str,
+        event_type: EventType,
+        dossier: Dossier,
+        connectors: Sequence[str],
+        reason: str | None = None,
+        now: datetime | None = None,
+    ) -> str:
+        """Add one hub-made event (a repair) to a known dossier's events, next in its
+        sequence, with a job per connector, inside the caller's transaction; an event id
+        already stored is left as it is. Returns the first job's idempotency key."""
+        now = now or utcnow()
+        key = idempotency_key(connectors[0], event_id)
+        if conn.execute(select(events.c.id).where(events.c.id == event_id)).first() is not None:
+            return key
+        seq = int(
+            conn.execute(
+                update(dossiers)
+                .where(dossiers.c.ma_ho_so == dossier.ma_ho_so)
+                .values(last_sequence=dossiers.c.last_sequence + 1)
+                .returning(dossiers.c.last_sequence)
+            ).scalar_one()
+        )
+        conn.execute(
+            insert(events).values(
+                id=event_id,
+                ma_ho_so=dossier.ma_ho_so,
+                sequence=seq,
+                type=event_type.value,
+                occurred_at=now,
+                received_at=now,
+                snapshot=dossier.model_dump(mode="json"),
+            )
+        )
+        rows = new_jobs(connectors, event_id, dossier.ma_ho_so, seq, dossier.ma_tthc, now, reason)
+        conn.execute(insert(jobs), rows)
+        return key
+
+    def _existing_events(self, conn: Connection, ids: list[str]) -> dict[str, int]:
+        if not ids:
+            return {}
+        rows = conn.execute(self._sql.existing, {"b_ids": ids})
+        return {r.id: r.sequence for r in rows}
+
+    def _mirror_rows(self, conn: Connection, codes: set[str]) -> dict[str, dict[str, Any]]:
+        """The mirror rows of these dossiers (locked on PostgreSQL, see Statements)."""
+        if not codes:
+            return {}
+        rows = conn.execute(self._sql.mirror, {"b_codes": sorted(codes)})
+        return {r.ma_ho_so: dict(r._mapping) for r in rows}
+
+    def _write_mirror(
+        self,
+        conn: Connection,
+        created: dict[str, dict[str, Any]],
+        changed: dict[str, dict[str, Any]],
+    ) -> None:
+        if created:
+            inserted = conn.execute(self._sql.new_dossier, list(created.values())).scalars()
+            if len(set(inserted)) != len(created):
+                raise MirrorRace
+        # Rows with the same columns to set go in one statement executed for each.
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for code, values in changed.items():
+            groups.setdefault(tuple(sorted(values)), []).append(values | {"b_ma_ho_so": code})
+        for keys, rows in groups.items():
+            stmt = (
+                update(dossiers)
+                .where(dossiers.c.ma_ho_so == bindparam("b_ma_ho_so"))
+                .values({k: bindparam(k, type_=dossiers.c[k].type) for k in keys})
+            )
+            conn.execute(stmt, rows)
+
+    def _take_from_inbox(self, conn: Connection, event: DossierEvent, now: datetime) -> None:
+        """The province received (or refused) a ministry-filed dossier: it leaves the inbox."""
+        dossier = event.snapshot
+        if dossier.origin is not Origin.MINISTRY or dossier.trang_thai == Status.MOI_DANG_KY:
+            return
+        conn.execute(
+            update(inbox)
+            .where(inbox.c.ma_ho_so == event.ma_ho_so, inbox.c.state == "new")
+            .values(state="taken", taken_at=now, taken_by_event=event.id)
+        )
+
+
+def new_jobs(
+    connectors: Iterable[str],
+    event_id: str,
+    ma_ho_so: str,
+    sequence: int,
+    ma_tthc: str | None,
+    now: datetime,
+    reason: str | None = None,
+) -> list[dict[str, Any]]:
+    """The outbox rows of one event, a job per connector: the one place jobs are made
+    (ingest, reconciliation repair), each with :func:`hub.connector.idempotency_key`."""
+    return [
+        {
+            "connector": name,
+            "ma_ho_so": ma_ho_so,
+            "event_id": event_id,
+            "sequence": sequence,
+            "state": JobState.PENDING.value,
+            "attempts": 0,
+            "next_run_at": now,
+            "idempotency_key": idempotency_key(name, event_id),
+            "ma_tthc": ma_tthc,
+            "operator_reason": reason,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for name in connectors
+    ]
+
+
+class MirrorRace(Exception):
+    """A dossier this batch creates was created by another ingester meanwhile."""
+
+
+def deadline_moved_later(row: dict[str, Any], new: datetime | None) -> dict[str, Any]:
+    """A later ngày hẹn trả (a paused clock, the province's new date) restarts the watch,
+    unless an apology already set the date the watch follows."""
+    old = as_utc(row["ngay_hen_tra"])
+    if row["ngay_hen_tra_moi"] is None and old is not None and new is not None and new > old:
+        return {"deadline_state": "ok"}
+    return {}

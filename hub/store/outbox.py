@@ -1,0 +1,441 @@
+"""The outbox: claiming, settling and releasing jobs; reading the queue."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    func,
+    insert,
+    select,
+    update,
+)
+
+from hub.models import Dossier, DossierEvent, EventType, Status
+from hub.store.base import StoreBase, as_utc, excerpt, row_dict, utcnow
+from hub.store.statements import earlier_sibling
+from hub.store.tables import (
+    CLAIMABLE_STATES,
+    JobState,
+    attempts,
+    dossiers,
+    jobs,
+    province_updates,
+)
+
+__all__ = ["ClaimedJob", "JobOutcome", "OutboxQueries", "Settled"]
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedJob:
+    id: int
+    connector: str
+    ma_ho_so: str
+    event_id: str
+    sequence: int
+    attempts: int  #: including this one
+    created_at: datetime
+    idempotency_key: str
+    retry_base: int = 0  #: attempts made before the last operator re-run
+    rerun_at: datetime | None = None
+    use_current_state: bool = False
+    #: The state it was claimed from, restored if the worker hands it back unsent.
+    claimed_from: str = JobState.PENDING.value
+
+    @property
+    def attempts_since_rerun(self) -> int:
+        return self.attempts - self.retry_base
+
+    @property
+    def retrying_since(self) -> datetime:
+        return self.rerun_at or self.created_at
+
+
+@dataclass(slots=True)
+class JobOutcome:
+    """What became of one attempt, as the worker hands it to :meth:`Store.settle`."""
+
+    job: ClaimedJob
+    state: JobState
+    attempt: dict[str, Any]
+    next_run_at: datetime | None = None
+    error: str | None = None
+    error_class: str | None = None
+    remote_id: str | None = None
+    status: Status | None = None
+    now: datetime | None = None
+
+
+@dataclass(slots=True)
+class Settled:
+    kept: list[bool] = field(default_factory=list)  #: per outcome: False = lease lost
+    claimed: list[ClaimedJob] = field(default_factory=list)
+    events: dict[str, DossierEvent] = field(default_factory=dict)  #: of the claimed jobs
+
+
+class OutboxQueries(StoreBase):
+    def claim(
+        self,
+        worker: str,
+        limit: int,
+        lease_seconds: float,
+        connectors: Iterable[str] | None = None,
+        *,
+        now: datetime | None = None,
+    ) -> list[ClaimedJob]:
+        """Claim up to ``limit`` due jobs, each the head of its (connector, dossier) chain.
+
+        A job is due when it is pending, or failed with ``next_run_at`` passed, or
+        running with an expired lease (its worker died). It is claimable only when no
+        earlier job of the same connector and dossier is unfinished, which keeps the
+        order in which the province's events were received.
+        """
+        now = now or utcnow()
+        with self.begin() as conn:
+            return self._claim(conn, worker, limit, lease_seconds, connectors, now)
+
+    def _claim(
+        self,
+        conn: Connection,
+        worker: str,
+        limit: int,
+        lease_seconds: float,
+        connectors: Iterable[str] | None,
+        now: datetime,
+        *,
+        expired_too: bool = True,
+    ) -> list[ClaimedJob]:
+        if limit <= 0:
+            return []
+        q = self._sql
+        names = list(connectors) if connectors is not None else None
+        params: dict[str, Any] = {"b_now": now, "b_limit": limit}
+        if names is not None:
+            params["b_connectors"] = names
+        expired = q.expired if names is None else q.expired_of
+        due = q.due if names is None else q.due_of
+        # Expired leases first (they are older), then the due jobs: each query walks its
+        # own partial index and stops at ``limit``, however long the backlog.
+        found = list(conn.execute(expired, params)) if expired_too else []
+        if len(found) < limit:
+            found += conn.execute(due, params | {"b_limit": limit - len(found)}).all()
+        if not found:
+            return []
+        claimed_from = {r.id: r.state for r in found}
+        rows = conn.execute(
+            q.take,
+            {
+                "b_ids": list(claimed_from),
+                "b_worker": worker,
+                "b_lease_until": now + timedelta(seconds=lease_seconds),
+                "b_now": now,
+            },
+        ).all()
+        claimed = [
+            ClaimedJob(
+                id=r.id,
+                connector=r.connector,
+                ma_ho_so=r.ma_ho_so,
+                event_id=r.event_id,
+                sequence=r.sequence,
+                attempts=r.attempts,
+                created_at=as_utc(r.created_at) or now,
+                idempotency_key=r.idempotency_key,
+                retry_base=r.retry_base,
+                rerun_at=as_utc(r.rerun_at),
+                use_current_state=bool(r.use_current_state),
+                claimed_from=claimed_from[r.id],
+            )
+            for r in rows
+        ]
+        claimed.sort(key=lambda c: c.id)
+        return claimed
+
+    def settle(
+        self,
+        worker: str,
+        outcomes: Sequence[JobOutcome] = (),
+        *,
+        release: Sequence[ClaimedJob] = (),
+        claim: int = 0,
+        lease_seconds: float = 120.0,
+        connectors: Iterable[str] | None = None,
+        now: datetime | None = None,
+    ) -> Settled:
+        """The worker's one round trip: record finished jobs, hand back unsent ones and
+        claim up to ``claim`` more, in ONE transaction (one commit for many jobs).
+
+        ``Settled.kept[i]`` is False when this worker had lost the lease of
+        ``outcomes[i]``: nothing of it was written, the other worker's outcome stands.
+        """
+        now = now or utcnow()
+        if not outcomes and not release:
+            if claim <= 0:
+                return Settled()
+            if self._write_lock is not None and not self._due(connectors, now):
+                return Settled()  # SQLite, an idle poll: no write lock taken
+        # A lease expires after minutes: looking for expired ones once a second is enough.
+        tick = time.monotonic()
+        expired_too = tick - self._expired_looked_at >= 1.0
+        with self.begin() as conn:
+            kept = self._finish(conn, worker, outcomes, now)
+            if release:
+                self._release(conn, worker, release, now)
+            claimed = self._claim(
+                conn, worker, claim, lease_seconds, connectors, now, expired_too=expired_too
+            )
+            loaded = self._load_events(conn, [j.event_id for j in claimed])
+        if expired_too and claim > 0:
+            self._expired_looked_at = tick
+        return Settled(kept, claimed, loaded)
+
+    def _due(self, connectors: Iterable[str] | None, now: datetime) -> bool:
+        """Whether a claim could find anything (a read: the same index walks, limit 1)."""
+        q = self._sql
+        params: dict[str, Any] = {"b_now": now, "b_limit": 1}
+        if connectors is not None:
+            params["b_connectors"] = list(connectors)
+            queries = (q.expired_of, q.due_of)
+        else:
+            queries = (q.expired, q.due)
+        with self.read() as conn:
+            return any(conn.execute(query, params).first() is not None for query in queries)
+
+    def release(self, worker: str, jobs_: Sequence[ClaimedJob]) -> None:
+        """Hand back claimed jobs this worker will not send (it is stopping, or the
+        connector's circuit opened): their state and attempt count are as before the claim."""
+        with self.begin() as conn:
+            self._release(conn, worker, jobs_, utcnow())
+
+    def _release(
+        self, conn: Connection, worker: str, jobs_: Sequence[ClaimedJob], now: datetime
+    ) -> None:
+        for job in jobs_:
+            back = (
+                job.claimed_from
+                if job.claimed_from in CLAIMABLE_STATES
+                else JobState.FAILED.value
+                if job.attempts > 1
+                else JobState.PENDING.value
+            )
+            conn.execute(
+                update(jobs)
+                .where(
+                    jobs.c.id == job.id,
+                    jobs.c.state == JobState.RUNNING.value,
+                    jobs.c.lease_owner == worker,
+                )
+                .values(
+                    state=back,
+                    attempts=jobs.c.attempts - 1,
+                    lease_owner=None,
+                    lease_until=None,
+                    next_run_at=now,
+                    updated_at=now,
+                )
+            )
+
+    def load_events(self, event_ids: Iterable[str]) -> dict[str, DossierEvent]:
+        """The stored events (with their snapshots) of claimed jobs, by id."""
+        with self.read() as conn:
+            return self._load_events(conn, event_ids)
+
+    def _load_events(self, conn: Connection, event_ids: Iterable[str]) -> dict[str, DossierEvent]:
+        ids = list(set(event_ids))
+        if not ids:
+            return {}
+        rows = conn.execute(self._sql.events, {"b_ids": ids}).all()
+        # Validated when they were accepted: the snapshot is parsed from its JSON text by
+        # pydantic (in Rust), the event's own columns are taken as the store typed them.
+        return {
+            r.id: DossierEvent.model_construct(
+                id=r.id,
+                type=EventType(r.type),
+                occurred_at=as_utc(r.occurred_at),
+                ma_ho_so=r.ma_ho_so,
+                sequence=r.sequence,
+                snapshot=Dossier.model_validate_json(r.snapshot),
+            )
+            for r in rows
+        }
+
+    def current_snapshots(self, ma_ho_so: Iterable[str]) -> dict[str, Dossier]:
+        """The mirror's current state of these dossiers (for re-runs with current state)."""
+        codes = list(set(ma_ho_so))
+        if not codes:
+            return {}
+        with self.read() as conn:
+            rows = conn.execute(
+                select(dossiers.c.ma_ho_so, dossiers.c.snapshot).where(
+                    dossiers.c.ma_ho_so.in_(codes)
+                )
+            )
+            return {r.ma_ho_so: Dossier.model_validate(r.snapshot) for r in rows}
+
+    def finish_job(
+        self,
+        job: ClaimedJob,
+        worker: str,
+        *,
+        state: JobState,
+        attempt: dict[str, Any],
+        next_run_at: datetime | None = None,
+        error: str | None = None,
+        error_class: str | None = None,
+        remote_id: str | None = None,
+        status: Status | None = None,
+        now: datetime | None = None,
+    ) -> bool:
+        """Record an attempt and move the job on, if this worker still holds its lease.
+
+        Returns False when the lease was lost (another worker reclaimed the job after
+        ours expired): nothing is written, and the other worker's outcome stands.
+        """
+        outcome = JobOutcome(
+            job, state, attempt, next_run_at, error, error_class, remote_id, status, now
+        )
+        with self.begin() as conn:
+            return self._finish(conn, worker, [outcome], now or utcnow())[0]
+
+    def _finish(
+        self, conn: Connection, worker: str, outcomes: Sequence[JobOutcome], now: datetime
+    ) -> list[bool]:
+        """Record outcomes of jobs this worker holds: a handful of statements for the
+        whole batch (each executed for many rows), not three per job."""
+        if not outcomes:
+            return []
+        q = self._sql
+        held = set(
+            conn.execute(
+                q.held, {"b_ids": [o.job.id for o in outcomes], "b_worker": worker}
+            ).scalars()
+        )
+        kept = [o.job.id in held for o in outcomes]
+        mine = [o for o, k in zip(outcomes, kept, strict=True) if k]
+        if not mine:
+            return kept
+        rows, tries, refs, failed = [], [], [], []
+        for o in mine:
+            job, at = o.job, o.now or now
+            final = o.state in (JobState.SUCCEEDED, JobState.DEAD)
+            rows.append(
+                {
+                    "b_id": job.id,
+                    "b_state": o.state.value,
+                    "b_now": at,
+                    "b_error": o.error,
+                    "b_error_class": o.error_class,
+                    "b_next": o.next_run_at,
+                    "b_finished": at if final else None,
+                    "b_remote_id": o.remote_id,
+                }
+            )
+            attempt, names = o.attempt, o.attempt.get("names", ())
+            tries.append(
+                {
+                    "job_id": job.id,
+                    "attempt": job.attempts,
+                    "worker": worker,
+                    "started_at": attempt["started_at"],
+                    "duration_ms": attempt["duration_ms"],
+                    "outcome": attempt["outcome"],
+                    "error_class": o.error_class,
+                    "http_status": attempt.get("http_status"),
+                    "error": o.error,
+                    "request_excerpt": excerpt(attempt.get("request"), names),
+                    "response_excerpt": excerpt(attempt.get("response"), names),
+                }
+            )
+            status = int(o.status) if o.status is not None else None
+            if o.state is JobState.SUCCEEDED:
+                refs.append(
+                    {
+                        "connector": job.connector,
+                        "ma_ho_so": job.ma_ho_so,
+                        "remote_id": o.remote_id,
+                        "last_event_id": job.event_id,
+                        "last_status": status,
+                        "updated_at": at,
+                    }
+                )
+            elif o.state is JobState.DEAD:
+                # The province hears at once that this sync needs a person, and why (the
+                # reason names the field to fix; it is masked and carries no values).
+                failed.append(
+                    {
+                        "connector": job.connector,
+                        "ma_ho_so": job.ma_ho_so,
+                        "kind": "sync_failed",
+                        "trang_thai": status,
+                        "payload": {
+                            "job_id": job.id,
+                            "event_id": job.event_id,
+                            "error_class": o.error_class,
+                            "reason": o.error,
+                        },
+                        "created_at": at,
+                    }
+                )
+        conn.execute(q.finish, rows)
+        conn.execute(insert(attempts), tries)
+        if refs:
+            conn.execute(q.remote_ref, refs)
+        if failed:
+            conn.execute(insert(province_updates), failed)
+        return kept
+
+    def list_jobs(
+        self,
+        *,
+        state: str | None = None,
+        connector: str | None = None,
+        ma_ho_so: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        query = select(jobs).order_by(jobs.c.id.desc()).limit(limit).offset(offset)
+        if state:
+            query = query.where(jobs.c.state == state)
+        if connector:
+            query = query.where(jobs.c.connector == connector)
+        if ma_ho_so:
+            query = query.where(jobs.c.ma_ho_so == ma_ho_so)
+        with self.read() as conn:
+            return [row_dict(r) for r in conn.execute(query)]
+
+    def job_counts(self) -> dict[tuple[str, str], int]:
+        """Jobs by (connector, state)."""
+        with self.read() as conn:
+            rows = conn.execute(
+                select(jobs.c.connector, jobs.c.state, func.count()).group_by(
+                    jobs.c.connector, jobs.c.state
+                )
+            )
+            return {(r[0], r[1]): r[2] for r in rows}
+
+    def oldest_waiting(self) -> dict[str, datetime]:
+        """Per connector, when the oldest job still waiting to be sent was created."""
+        with self.read() as conn:
+            rows = conn.execute(
+                select(jobs.c.connector, func.min(jobs.c.created_at))
+                .where(jobs.c.state.in_(CLAIMABLE_STATES))
+                .group_by(jobs.c.connector)
+            )
+            return {r[0]: as_utc(r[1]) for r in rows if r[1] is not None}
+
+    def has_unfinished_jobs(self) -> bool:
+        """True while some job can still make progress (not dead, not held back by one)."""
+        j = jobs.alias("j")
+        blocked_by_dead = earlier_sibling(j, lambda p: p.c.state == JobState.DEAD.value)
+        query = (
+            select(func.count())
+            .select_from(j)
+            .where(j.c.state.in_(("pending", "failed", "running")), ~blocked_by_dead)
+        )
+        with self.read() as conn:
+            return bool(conn.execute(query).scalar())

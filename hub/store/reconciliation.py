@@ -1,0 +1,297 @@
+"""Reconciliation runs: the province's side of the comparison, findings, and repairs.
+
+The comparison reads the mirror in pages by mã hồ sơ (keyset: ``ma_ho_so > last``,
+byte order on both databases), each page in its own short read-only transaction: no
+connection is held across the comparison, so the findings writer, ingest and the
+worker are never queued behind it (on SQLite a read takes no write lock at all).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, and_, exists, func, insert, literal_column, or_, select, update
+
+from hub.connector import idempotency_key
+from hub.models import Dossier, EventType
+from hub.store.base import StoreBase, row_dict, utcnow
+from hub.store.tables import (
+    JobState,
+    dossiers,
+    events,
+    inbox,
+    jobs,
+    reconcile_findings,
+    reconcile_runs,
+    remote_refs,
+)
+
+__all__ = ["ReconcileQueries", "RepairPlan"]
+
+_UNFINISHED = (JobState.PENDING.value, JobState.RUNNING.value, JobState.FAILED.value)
+
+#: ``plan(kind, latest event type, mirror snapshot) -> (event type, repair event id)``.
+RepairPlan = Callable[[str, EventType, str, dict[str, Any]], tuple[EventType, str]]
+
+
+class ReconcileQueries(StoreBase):
+    """The named queries of :mod:`hub.reconcile`."""
+
+    # --- runs -------------------------------------------------------------------------
+
+    def start_reconcile_run(self, connector: str, start: str, end: str, actor: str) -> int:
+        with self.begin() as conn:
+            return int(
+                conn.execute(
+                    insert(reconcile_runs)
+                    .values(
+                        connector=connector,
+                        period_start=start,
+                        period_end=end,
+                        state="running",
+                        actor=actor,
+                        counts={},
+                        started_at=utcnow(),
+                    )
+                    .returning(reconcile_runs.c.id)
+                ).scalar_one()
+            )
+
+    def finish_reconcile_run(
+        self, run_id: int, totals: dict[str, Any], *, error: str | None = None
+    ) -> None:
+        """``totals``: province_count, remote_count, matched, in_flight, counts."""
+        with self.begin() as conn:
+            conn.execute(
+                update(reconcile_runs)
+                .where(reconcile_runs.c.id == run_id)
+                .values(
+                    state="failed" if error else "done",
+                    error=error,
+                    finished_at=utcnow(),
+                    **totals,
+                )
+            )
+
+    def add_repaired(self, run_id: int, done: int) -> None:
+        with self.begin() as conn:
+            conn.execute(
+                update(reconcile_runs)
+                .where(reconcile_runs.c.id == run_id)
+                .values(repaired=reconcile_runs.c.repaired + done)
+            )
+
+    def list_reconcile_runs(
+        self, *, connector: str | None = None, limit: int = 50
+    ) -> list[dict[str, Any]]:
+        query = select(reconcile_runs).order_by(reconcile_runs.c.id.desc()).limit(limit)
+        if connector:
+            query = query.where(reconcile_runs.c.connector == connector)
+        with self.read() as conn:
+            return [row_dict(r) for r in conn.execute(query)]
+
+    def get_reconcile_run(self, run_id: int) -> dict[str, Any] | None:
+        with self.read() as conn:
+            row = conn.execute(select(reconcile_runs).where(reconcile_runs.c.id == run_id)).first()
+        return row_dict(row) if row else None
+
+    # --- the province's side ------------------------------------------------------------
+
+    def _province_query(self, connector: str) -> Any:
+        d = dossiers
+
+        def job_in(*states: str) -> Any:
+            where = [jobs.c.connector == connector, jobs.c.ma_ho_so == d.c.ma_ho_so]
+            if states:
+                where.append(jobs.c.state.in_(states))
+            return exists().where(*where)
+
+        if self.dialect == "postgresql":
+            so = literal_column("dossiers.snapshot->'ket_qua'->>'so'")
+            sha = literal_column("dossiers.snapshot->'ket_qua'->'files'->-1->>'sha256'")
+        else:
+            so = func.json_extract(d.c.snapshot, "$.ket_qua.so")
+            sha = func.json_extract(d.c.snapshot, "$.ket_qua.files[#-1].sha256")
+        return select(
+            d.c.ma_ho_so,
+            d.c.ma_tthc,
+            d.c.trang_thai,
+            d.c.updated_at,
+            so.label("so"),
+            sha.label("sha"),
+            job_in(*_UNFINISHED).label("in_flight"),
+            job_in(JobState.DEAD.value).label("dead"),
+        )
+
+    def _routed_to(self, connector: str) -> Any:
+        d = dossiers
+        job_for = exists().where(jobs.c.connector == connector, jobs.c.ma_ho_so == d.c.ma_ho_so)
+        ref_for = exists().where(
+            remote_refs.c.connector == connector, remote_refs.c.ma_ho_so == d.c.ma_ho_so
+        )
+        return or_(job_for, ref_for, d.c.origin_system == connector)
+
+    def province_side(
+        self,
+        connector: str,
+        bounds: tuple[datetime, datetime] | None = None,
+        *,
+        page: int = 5000,
+    ) -> Iterator[Row[Any]]:
+        """The mirror rows routed to ``connector`` (updated within ``bounds``), in byte
+        order of mã hồ sơ, a page per short read transaction (see the module's doc)."""
+        code = dossiers.c.ma_ho_so
+        ordered = code.collate("C") if self.dialect == "postgresql" else code
+        query = self._province_query(connector).where(self._routed_to(connector))
+        if bounds is not None:
+            query = query.where(
+                and_(dossiers.c.updated_at >= bounds[0], dossiers.c.updated_at < bounds[1])
+            )
+        after: str | None = None
+        while True:
+            paged = query if after is None else query.where(ordered > after)
+            with self.read() as conn:
+                rows = conn.execute(paged.order_by(ordered).limit(page)).all()
+            yield from rows
+            if len(rows) < page:
+                return
+            after = rows[-1].ma_ho_so
+
+    def province_rows(self, connector: str, codes: Sequence[str]) -> list[Row[Any]]:
+        """The mirror rows of these dossiers, routed to ``connector`` or not."""
+        if not codes:
+            return []
+        query = self._province_query(connector).where(dossiers.c.ma_ho_so.in_(list(codes)))
+        with self.read() as conn:
+            return list(conn.execute(query).all())
+
+    # --- findings -----------------------------------------------------------------------
+
+    def add_findings(self, rows: Sequence[dict[str, Any]]) -> None:
+        if rows:
+            with self.begin() as conn:
+                conn.execute(insert(reconcile_findings), list(rows))
+
+    def findings_page(
+        self, run_id: int, *, kind: str | None = None, after_id: int = 0, limit: int = 5000
+    ) -> list[dict[str, Any]]:
+        query = (
+            select(reconcile_findings)
+            .where(reconcile_findings.c.run_id == run_id, reconcile_findings.c.id > after_id)
+            .order_by(reconcile_findings.c.id)
+            .limit(limit)
+        )
+        if kind:
+            query = query.where(reconcile_findings.c.kind == kind)
+        with self.read() as conn:
+            return [row_dict(r) for r in conn.execute(query)]
+
+    # --- repair -------------------------------------------------------------------------
+
+    def inbox_holds(self, connector: str, ma_ho_so: str) -> bool:
+        with self.read() as conn:
+            return (
+                conn.execute(
+                    select(inbox.c.id).where(
+                        inbox.c.connector == connector, inbox.c.ma_ho_so == ma_ho_so
+                    )
+                ).first()
+                is not None
+            )
+
+    def resend_finding(
+        self,
+        connector: str,
+        finding: dict[str, Any],
+        plan: RepairPlan,
+        *,
+        actor: str,
+        dry_run: bool,
+    ) -> tuple[str, dict[str, Any]]:
+        """Re-send the mirror's current state for one finding through the outbox (a repair
+        event, next in the dossier's sequence, and its job), audited; or say why not."""
+        ma = finding["ma_ho_so"]
+        with self.begin() as conn:
+            dead = conn.execute(
+                select(func.count())
+                .select_from(jobs)
+                .where(
+                    jobs.c.connector == connector,
+                    jobs.c.ma_ho_so == ma,
+                    jobs.c.state == JobState.DEAD.value,
+                )
+            ).scalar_one()
+            latest = conn.execute(
+                select(events.c.id, events.c.type)
+                .where(events.c.ma_ho_so == ma)
+                .order_by(events.c.sequence.desc())
+                .limit(1)
+            ).first()
+            mirror = conn.execute(
+                select(dossiers.c.snapshot).where(dossiers.c.ma_ho_so == ma)
+            ).first()
+            if dead:
+                why = "a dead job comes first: re-run it"
+                return self._record(conn, finding, "blocked", why, actor, dry_run)
+            if latest is None or mirror is None:
+                why = "no province event to re-send"
+                return self._record(conn, finding, "blocked", why, actor, dry_run)
+            event_type, event_id = plan(
+                finding["kind"], EventType(latest.type), latest.id, mirror.snapshot
+            )
+            if dry_run:
+                key = idempotency_key(connector, event_id)
+                return "would_enqueue", {
+                    "event_type": event_type.value,
+                    "event_id": event_id,
+                    "key": key,
+                }
+            # The snapshot is validated as the worker will read it back.
+            dossier = Dossier.model_validate(mirror.snapshot)
+            key = self.enqueue(
+                conn,
+                event_id=event_id,
+                event_type=event_type,
+                dossier=dossier,
+                connectors=[connector],
+                reason=f"reconcile run {finding['run_id']}: {finding['kind']}",
+            )
+            detail = {"event_type": event_type.value, "event_id": event_id, "key": key}
+            return self._record(conn, finding, "enqueued", key, actor, dry_run, detail)
+
+    def record_repair(
+        self, finding: dict[str, Any], outcome: str, detail: str, actor: str
+    ) -> tuple[str, dict[str, Any]]:
+        with self.begin() as conn:
+            return self._record(conn, finding, outcome, detail, actor, False)
+
+    def _record(
+        self,
+        conn: Any,
+        finding: dict[str, Any],
+        outcome: str,
+        detail: str,
+        actor: str,
+        dry_run: bool,
+        extra: dict[str, Any] | None = None,
+    ) -> tuple[str, dict[str, Any]]:
+        info = {"detail": detail, **(extra or {})}
+        if dry_run:
+            return f"would_{outcome}" if outcome != "blocked" else "blocked", info
+        conn.execute(
+            update(reconcile_findings)
+            .where(reconcile_findings.c.id == finding["id"])
+            .values(repair=outcome, repair_detail=detail)
+        )
+        self._audit(
+            conn,
+            actor,
+            f"reconcile_{outcome}",
+            f"reconcile run {finding['run_id']}: {finding['ma_ho_so']}",
+            finding["kind"],
+            1 if outcome in ("enqueued", "pulled") else 0,
+            {"finding": finding["id"], **info},
+        )
+        return outcome, info
