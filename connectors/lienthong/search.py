@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any, Protocol
 
-from hub.models import Dossier, Status, national_ma_tthc
+from hub.sdk import Dossier, Status, mask_number, national_ma_tthc
 
 __all__ = ["Filters", "InboxSource", "fold", "row_view", "search", "stats"]
 
@@ -124,7 +124,6 @@ def stats(hub: InboxSource, f: Filters) -> dict[str, Any]:
 
 def row_view(d: Dossier) -> dict[str, Any]:
     """One result line, with the CCCD masked (an official sees the match, not the number)."""
-    from hub.masking import mask_number
 
     lt = d.extra.get("lien_thong") or {}
     return {
