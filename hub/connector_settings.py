@@ -38,6 +38,9 @@ class ConnectorSettings(BaseModel):
     timeout_seconds: float = Field(default=30.0, gt=0)
     #: Connections per client: httpx's pool degrades above ~8 in flight (PERF-NOTES.md).
     max_connections: int = Field(default=8, ge=1, le=64)
+    #: Largest reply accepted from the ministry, in bytes: a larger one is refused as it
+    #: streams in, never read whole (issue #23). 16 MiB is far above any page of records.
+    max_reply_bytes: int = Field(default=16 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
 
     @field_validator("base_url")
     @classmethod

@@ -17,19 +17,32 @@ Formats follow the national rules (CONTRACTS.md):
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import datetime
 from enum import IntEnum, StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
-    field_validator,
+    StringConstraints,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
+
+from hub.fields import (
+    Amount,
+    BirthDate,
+    Count,
+    FreeText,
+    IdNumber,
+    JsonObject,
+    SafeDate,
+    SafeDatetime,
+    Text,
+    clean_text,
+)
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
@@ -54,13 +67,16 @@ __all__ = [
 
 # --- codes ------------------------------------------------------------------
 
+# re.ASCII: \d is 0-9 only, never fullwidth or Arabic-Indic digits.
 _AGENCY = r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}"
-MA_HO_SO_RE = re.compile(rf"^(?P<agency>{_AGENCY})-(?P<date>\d{{6}})-(?P<seq>\d{{4,6}})$")
-MA_TTHC_RE = re.compile(rf"^(?P<national>\d\.\d{{6}})(?:\.{_AGENCY}|\.[A-Z]\d{{2}})?$")
-CCCD_RE = re.compile(r"^\d{12}$")
-CMND_RE = re.compile(r"^\d{9}$")
+MA_HO_SO_RE = re.compile(
+    rf"^(?P<agency>{_AGENCY})-(?P<date>\d{{6}})-(?P<seq>\d{{4,6}})$", re.ASCII
+)
+MA_TTHC_RE = re.compile(
+    rf"^(?P<national>\d\.\d{{6}})(?:\.{_AGENCY}|\.[A-Z]\d{{2}})?$", re.ASCII
+)
 # Vietnamese mobile and landline numbers: 0 + 9 or 10 digits, or +84 for the 0.
-PHONE_RE = re.compile(r"^(?:0|\+84)\d{9,10}$")
+PHONE_RE = re.compile(r"^(?:0|\+84)\d{9,10}$", re.ASCII)
 
 
 def _check_ma_ho_so(value: str) -> str:
@@ -96,7 +112,7 @@ def national_ma_tthc(ma_tthc: str) -> str:
 
 
 def _check_phone(value: str) -> str:
-    compact = re.sub(r"[\s.\-]", "", value)
+    compact = re.sub(r"[ .\-]", "", value)
     if PHONE_RE.match(compact) is None:
         raise PydanticCustomError(
             "phone_format", "số điện thoại must be 10 or 11 digits starting with 0 or +84"
@@ -104,10 +120,15 @@ def _check_phone(value: str) -> str:
     return compact
 
 
-MaHoSo = Annotated[str, AfterValidator(_check_ma_ho_so)]
-MaTTHC = Annotated[str, AfterValidator(_check_ma_tthc)]
-PhoneNumber = Annotated[str, AfterValidator(_check_phone)]
+MaHoSo = Annotated[str, StringConstraints(max_length=40), AfterValidator(_check_ma_ho_so)]
+MaTTHC = Annotated[str, StringConstraints(max_length=40), AfterValidator(_check_ma_tthc)]
+PhoneNumber = Annotated[str, StringConstraints(max_length=20), AfterValidator(_check_phone)]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+Email = Annotated[
+    str,
+    StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+    AfterValidator(clean_text),
+]
 
 
 class Status(IntEnum):
@@ -266,8 +287,19 @@ class Origin(StrEnum):
     MINISTRY = "ministry"  #: on a ministry's system, pulled into the inbox
 
 
+#: Most component files (thành phần hồ sơ) or result files one dossier carries.
+MAX_FILES = 200
+#: Most processing steps (quá trình xử lý) one dossier carries.
+MAX_STEPS = 500
+#: Most fees (phí, lệ phí) one dossier carries.
+MAX_FEES = 50
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=False)
+    # hide_input_in_errors: str(ValidationError) never shows a value (a CCCD, a name).
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, frozen=False, hide_input_in_errors=True
+    )
 
 
 class Address(_Model):
@@ -277,35 +309,26 @@ class Address(_Model):
     kept for the old three-tier codes that ministry APIs still carry.
     """
 
-    ma_tinh: str | None = Field(default=None, max_length=10)
-    ma_huyen: str | None = Field(default=None, max_length=10)
-    ma_xa: str | None = Field(default=None, max_length=10)
-    chi_tiet: str | None = Field(default=None, max_length=500)
+    ma_tinh: Text | None = Field(default=None, max_length=10)
+    ma_huyen: Text | None = Field(default=None, max_length=10)
+    ma_xa: Text | None = Field(default=None, max_length=10)
+    chi_tiet: Text | None = Field(default=None, max_length=500)
 
 
 class Party(_Model):
     """A person or organisation: chủ hồ sơ (owner) or người nộp (submitter)."""
 
-    ho_ten: str = Field(min_length=1, max_length=200)
-    so_giay_to: str | None = Field(default=None, description="CCCD (12 digits) or CMND (9)")
+    ho_ten: Text = Field(min_length=1, max_length=200)
+    so_giay_to: IdNumber | None = Field(default=None, description="CCCD (12 digits) or CMND (9)")
     loai_dinh_danh: IdType | None = None
-    ngay_sinh: date | None = None
+    ngay_sinh: BirthDate | None = None
     gioi_tinh: int | None = Field(default=None, ge=0, le=2, description="1 nam, 2 nữ")
     so_dien_thoai: PhoneNumber | None = None
-    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
+    email: Email | None = None
     dia_chi: Address | None = None
     loai_doi_tuong: int = Field(
         default=1, ge=1, le=4, description="1 citizen, 2 business, 3 state agency, 4 other"
     )
-
-    @field_validator("so_giay_to")
-    @classmethod
-    def _check_id_number(cls, value: str | None) -> str | None:
-        if value is not None and not (CCCD_RE.match(value) or CMND_RE.match(value)):
-            raise PydanticCustomError(
-                "id_number_format", "số giấy tờ must be a 12-digit CCCD or a 9-digit CMND"
-            )
-        return value
 
     @model_validator(mode="after")
     def _check_id_type(self) -> Party:
@@ -319,32 +342,26 @@ class Party(_Model):
         self.loai_dinh_danh = kind
         return self
 
-    @model_validator(mode="after")
-    def _check_birth(self) -> Party:
-        if self.ngay_sinh is not None and not date(1890, 1, 1) <= self.ngay_sinh <= date.today():
-            raise PydanticCustomError("birth_date_range", "ngày sinh is not a plausible date")
-        return self
-
 
 class Attachment(_Model):
     """A component file of the dossier (thành phần hồ sơ) or of its result."""
 
-    ten_thanh_phan: str = Field(min_length=1, max_length=500)
-    ma_thanh_phan: str | None = Field(default=None, max_length=100)
-    file_ref: str = Field(min_length=1, max_length=2000, description="URL or store key")
-    ten_tep: str | None = Field(default=None, max_length=255)
+    ten_thanh_phan: Text = Field(min_length=1, max_length=500)
+    ma_thanh_phan: Text | None = Field(default=None, max_length=100)
+    file_ref: Text = Field(min_length=1, max_length=2000, description="URL or store key")
+    ten_tep: Text | None = Field(default=None, max_length=255)
     sha256: Sha256
-    mime: str = Field(default="application/pdf", max_length=100)
-    size: int = Field(ge=0)
+    mime: Text = Field(default="application/pdf", max_length=100)
+    size: Amount
 
 
 class Fee(_Model):
     """A fee or charge (phí, lệ phí) in VND."""
 
-    ma: str | None = Field(default=None, max_length=50)
-    ten: str = Field(min_length=1, max_length=500)
-    so_tien: int = Field(ge=0, description="VND")
-    hinh_thuc_thu: str | None = Field(default=None, max_length=50)
+    ma: Text | None = Field(default=None, max_length=50)
+    ten: Text = Field(min_length=1, max_length=500)
+    so_tien: Amount = Field(description="VND")
+    hinh_thuc_thu: Text | None = Field(default=None, max_length=50)
     da_thanh_toan: bool = False
 
 
@@ -366,26 +383,26 @@ class ResultDelivery(_Model):
 class Result(_Model):
     """The outcome document (kết quả): số, ngày ký, loại giấy tờ, cơ quan cấp, files."""
 
-    so: str | None = Field(default=None, max_length=100, description="số / số quyết định")
-    ngay_ky: date | None = None
-    loai_giay_to: str | None = Field(default=None, max_length=200)
-    co_quan_cap: str | None = Field(default=None, max_length=300)
-    trich_yeu: str | None = Field(default=None, max_length=2000)
-    files: list[Attachment] = Field(default_factory=list)
+    so: Text | None = Field(default=None, max_length=100, description="số / số quyết định")
+    ngay_ky: SafeDate | None = None
+    loai_giay_to: Text | None = Field(default=None, max_length=200)
+    co_quan_cap: Text | None = Field(default=None, max_length=300)
+    trich_yeu: FreeText | None = Field(default=None, max_length=2000)
+    files: list[Attachment] = Field(default_factory=list, max_length=MAX_FILES)
 
 
 class ProcessStep(_Model):
     """One step of the processing history (quá trình xử lý, "Quy trình")."""
 
-    buoc: str = Field(min_length=1, max_length=300, description="step name or number")
+    buoc: Text = Field(min_length=1, max_length=300, description="step name or number")
     trang_thai: Status
-    nguoi_xu_ly: str | None = Field(default=None, max_length=200)
-    chuc_danh: str | None = Field(default=None, max_length=200)
-    phong_ban: str | None = Field(default=None, max_length=300)
-    noi_dung: str | None = Field(default=None, max_length=2000)
-    bat_dau: datetime
-    han_xu_ly: datetime | None = None
-    ket_thuc: datetime | None = None
+    nguoi_xu_ly: Text | None = Field(default=None, max_length=200)
+    chuc_danh: Text | None = Field(default=None, max_length=200)
+    phong_ban: Text | None = Field(default=None, max_length=300)
+    noi_dung: FreeText | None = Field(default=None, max_length=2000)
+    bat_dau: SafeDatetime
+    han_xu_ly: SafeDatetime | None = None
+    ket_thuc: SafeDatetime | None = None
 
 
 class Dossier(_Model):
@@ -393,30 +410,30 @@ class Dossier(_Model):
 
     ma_ho_so: MaHoSo
     ma_tthc: MaTTHC
-    ten_tthc: str | None = Field(default=None, max_length=1000)
-    ma_linh_vuc: str | None = Field(default=None, max_length=50)
-    ten_linh_vuc: str | None = Field(default=None, max_length=500)
+    ten_tthc: Text | None = Field(default=None, max_length=1000)
+    ma_linh_vuc: Text | None = Field(default=None, max_length=50)
+    ten_linh_vuc: Text | None = Field(default=None, max_length=500)
     kenh: Channel = Channel.TRUC_TIEP
     origin: Origin = Origin.PROVINCE
-    origin_system: str | None = Field(
+    origin_system: Text | None = Field(
         default=None, max_length=50, description="the connector a ministry-filed dossier came from"
     )
-    don_vi_xu_ly: str | None = Field(default=None, max_length=300)
+    don_vi_xu_ly: Text | None = Field(default=None, max_length=300)
     chu_ho_so: Party
     nguoi_nop: Party | None = None
-    trich_yeu: str | None = Field(default=None, max_length=2000)
-    ngay_nop: datetime
-    ngay_tiep_nhan: datetime | None = None
-    ngay_hen_tra: datetime | None = None
-    ngay_tra: datetime | None = None
+    trich_yeu: FreeText | None = Field(default=None, max_length=2000)
+    ngay_nop: SafeDatetime
+    ngay_tiep_nhan: SafeDatetime | None = None
+    ngay_hen_tra: SafeDatetime | None = None
+    ngay_tra: SafeDatetime | None = None
     trang_thai: Status
-    buoc_hien_tai: str | None = Field(default=None, max_length=300)
-    qua_trinh: list[ProcessStep] = Field(default_factory=list)
-    thanh_phan: list[Attachment] = Field(default_factory=list)
-    le_phi: list[Fee] = Field(default_factory=list)
+    buoc_hien_tai: Text | None = Field(default=None, max_length=300)
+    qua_trinh: list[ProcessStep] = Field(default_factory=list, max_length=MAX_STEPS)
+    thanh_phan: list[Attachment] = Field(default_factory=list, max_length=MAX_FILES)
+    le_phi: list[Fee] = Field(default_factory=list, max_length=MAX_FEES)
     nhan_ket_qua: ResultDelivery = Field(default_factory=ResultDelivery)
     ket_qua: Result | None = None
-    extra: dict[str, Any] = Field(
+    extra: JsonObject = Field(
         default_factory=dict,
         description="procedure-specific data (e-form fields) a connector may need",
     )
@@ -466,9 +483,9 @@ class DossierEvent(_Model):
 
     id: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:\-]+$")
     type: EventType
-    occurred_at: datetime
+    occurred_at: SafeDatetime
     ma_ho_so: MaHoSo
-    sequence: int | None = Field(default=None, ge=1)
+    sequence: Count | None = None
     snapshot: Dossier
 
     @model_validator(mode="after")

@@ -19,7 +19,10 @@ errors                     :class:`HubError` > :class:`TransientError`, :class:`
 settings                   :class:`ConnectorSettings` (base model), :func:`connector_settings`
                            (reads ``[connectors.NAME]``), :func:`non_empty_secret`,
                            :class:`HubSettings` (what the hooks receive)
-HTTP                       :class:`ConnectorHttp` (one pooled ``httpx.AsyncClient``)
+HTTP                       :class:`ConnectorHttp` (one pooled ``httpx.AsyncClient``),
+                           :func:`read_capped` (a reply read up to ``max_reply_bytes``)
+XML replies                :func:`check_xml`, :class:`XmlLimits`, :class:`XmlLimitError`
+                           (depth and size checked before a parser builds a tree)
 personal data              :func:`mask_text`, :func:`mask_number`, :func:`mask_name`,
                            :func:`mask_value`, :func:`mask_excerpt`, :data:`PERSONAL_KEYS`
 canonical model            :class:`Dossier`, :class:`DossierEvent`, :class:`EventType`,
@@ -75,7 +78,7 @@ if _typing.TYPE_CHECKING:
         TransientError,
         ministry_errors,
     )
-    from hub.http import ConnectorHttp
+    from hub.http import ConnectorHttp, read_capped
     from hub.masking import (
         PERSONAL_KEYS,
         mask_excerpt,
@@ -105,6 +108,7 @@ if _typing.TYPE_CHECKING:
     )
     from hub.service import Hub
     from hub.settings import HubSettings
+    from hub.xmllimits import XmlLimitError, XmlLimits, check_xml
 
 # Where each name lives; the names imported under TYPE_CHECKING above are the same
 # (tests/unit/test_sdk.py checks both against __all__).
@@ -137,7 +141,8 @@ _SOURCES: dict[str, tuple[str, ...]] = {
         "TransientError",
         "ministry_errors",
     ),
-    "hub.http": ("ConnectorHttp",),
+    "hub.http": ("ConnectorHttp", "read_capped"),
+    "hub.xmllimits": ("XmlLimitError", "XmlLimits", "check_xml"),
     "hub.masking": (
         "PERSONAL_KEYS",
         "mask_excerpt",
@@ -212,6 +217,9 @@ __all__ = [
     "Status",
     "StepDeadline",
     "TransientError",
+    "XmlLimitError",
+    "XmlLimits",
+    "check_xml",
     "connector_settings",
     "deadline_plan",
     "fold",
@@ -227,6 +235,7 @@ __all__ = [
     "national_ma_tthc",
     "non_empty_secret",
     "probe",
+    "read_capped",
     "requires",
 ]
 

@@ -44,7 +44,10 @@ class HotichClient:
     def __init__(self, settings: HotichSettings) -> None:
         self._settings = settings
         self._pool = ConnectorHttp(
-            settings, "/api/hotich/", headers={"api-key": settings.api_key.get_secret_value()}
+            settings,
+            "/api/hotich/",
+            headers={"api-key": settings.api_key.get_secret_value()},
+            system=SYSTEM,
         )
 
     def _client(self) -> httpx.AsyncClient:

@@ -21,7 +21,7 @@ class LienthongClient:
 
     def __init__(self, settings: LienthongSettings) -> None:
         self._settings = settings
-        self._pool = ConnectorHttp(settings, "/api/")
+        self._pool = ConnectorHttp(settings, "/api/", system=SYSTEM)
         self._token: str | None = None
         self._expires: datetime | None = None
         self.logins = 0  #: how many times this client logged in (tests read it)

@@ -45,7 +45,7 @@ class MolisaClient:
 
     def __init__(self, settings: MolisaSettings) -> None:
         self._settings = settings
-        self._pool = ConnectorHttp(settings, "/apiBTXH/")
+        self._pool = ConnectorHttp(settings, "/apiBTXH/", system=SYSTEM)
 
     def _client(self) -> httpx.AsyncClient:
         return self._pool.client()

@@ -7,6 +7,15 @@ that imports zeep and httpx.
   pooled ``httpx.AsyncClient``; the service is pointed at ``base_url`` with
   ``create_service(binding, address)``. A client is bound to the event loop it first
   ran in; a new loop gets a new one (the parsed WSDL is shared).
+* Every reply is bounded before zeep sees it (issue #23): read as a stream up to
+  ``max_reply_bytes`` (refused from ``Content-Length`` or as soon as the bytes pass
+  it), then pre-scanned by :func:`hub.xmllimits.check_xml` for depth, element and
+  attribute counts (:data:`REPLY_LIMITS`). zeep's handling grows faster than the
+  reply (400,000 attributes took minutes); the scan refuses them in a fraction of a
+  second. A refused reply is a :class:`ContractError` (permanent, code
+  ``reply_too_large`` / ``reply_too_complex``): the same request gets the same
+  answer, so retrying would only burn CPU and hold the dossier's later jobs back;
+  the job goes dead with a reason an operator can act on.
 * Every call carries the ``XacThuc`` header; writes carry ``KhoaYeuCau`` (the
   idempotency key). SOAP Faults are mapped by :data:`FAULT_CODES` (the code is in
   the fault's ``detail/LoiDichVu/MaLoi``); transport and HTTP failures by
@@ -40,8 +49,12 @@ from hub.sdk import (
     HubError,
     RejectedError,
     TransientError,
+    XmlLimitError,
+    XmlLimits,
+    check_xml,
     mask_text,
     ministry_errors,
+    read_capped,
 )
 
 from .settings import MonreSettings
@@ -77,6 +90,14 @@ FAULT_CODES: dict[str, tuple[bool, str]] = {
     "CONFLICT": (False, "MONRE refused the change in the dossier's current state"),
 }
 
+#: What one reply may hold besides its size (``max_reply_bytes``): far above any page
+#: of 500 records (about 60 elements each, no attributes in the contract's answers).
+REPLY_LIMITS = XmlLimits(
+    max_depth=64, max_elements=200_000, max_attributes=20_000, max_attributes_per_element=64
+)
+#: Headers of the streamed reply that no longer describe the body once it is read.
+_FRAMING = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
 #: Strict parsing of replies: no DTD, no entities, no external loads, no huge trees.
 ZEEP_SETTINGS = zeep.Settings(
     strict=True,
@@ -110,17 +131,41 @@ class _WsdlTransport(_LocalOnly, Transport):
 class _CallTransport(_LocalOnly, AsyncTransport):
     """zeep's async transport over our own ``httpx.AsyncClient`` (no second, sync client)."""
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    def __init__(self, client: httpx.AsyncClient, max_reply_bytes: int) -> None:
         self._close_session = False
         self.cache = None
         self.client = client
         self.wsdl_client = None
         self.logger = logging.getLogger(__name__)
+        self.max_reply_bytes = max_reply_bytes
 
     async def post(self, address: str, message: bytes, headers: dict[str, str]) -> httpx.Response:
         # zeep's own post logs the whole envelope at DEBUG: names, CCCD numbers and the
         # access key. Connectors never log payloads.
-        return await self.client.post(address, content=message, headers=headers)
+        request = self.client.build_request("POST", address, content=message, headers=headers)
+        streamed = await self.client.send(request, stream=True)
+        try:
+            body = await read_capped(streamed, self.max_reply_bytes, SYSTEM)
+        finally:
+            await streamed.aclose()
+        kept = [(k, v) for k, v in streamed.headers.multi_items() if k.lower() not in _FRAMING]
+        reply = httpx.Response(streamed.status_code, headers=kept, content=body, request=request)
+        if _raise_for_status(reply):
+            _check_reply(body)
+        return reply
+
+
+def _check_reply(body: bytes) -> None:
+    """Refuse, before zeep parses it, a reply past :data:`REPLY_LIMITS`."""
+    try:
+        check_xml(body, REPLY_LIMITS)
+    except XmlLimitError as exc:
+        raise ContractError(
+            f"monre answered a reply with {exc.what} over the limit of {exc.limit}; "
+            "refused before parsing",
+            system=SYSTEM,
+            code="reply_too_complex",
+        ) from None
 
 
 @functools.cache
@@ -131,18 +176,20 @@ def load_wsdl() -> Document:
     return Document(str(WSDL_PATH), transport, settings=ZEEP_SETTINGS)
 
 
-async def _raise_for_status(response: httpx.Response) -> None:
+def _raise_for_status(response: httpx.Response) -> bool:
     """Let 200 and SOAP Faults (XML at 400/500) through to zeep; raise on any other status.
 
     A 503 page or a 429 from a gateway is not a SOAP answer: raising here lets
-    :func:`ministry_errors` map it with its status and ``Retry-After``.
+    :func:`ministry_errors` map it with its status and ``Retry-After``. True when the
+    reply goes on to zeep.
     """
     if response.status_code == 200:
-        return
+        return True
     kind = response.headers.get("content-type", "")
     if response.status_code in (400, 500) and "xml" in kind:
-        return
+        return True
     response.raise_for_status()
+    return False  # a 1xx/3xx: zeep reports it
 
 
 class MonreClient:
@@ -167,10 +214,11 @@ class MonreClient:
                 timeout=self._settings.timeout_seconds,
                 limits=limits,
                 trust_env=False,
-                event_hooks={"response": [_raise_for_status]},
+                headers={"Accept-Encoding": "identity"},  # the bytes counted are the bytes parsed
             )
+            transport = _CallTransport(self._http, self._settings.max_reply_bytes)
             self._zeep = zeep.AsyncClient(
-                wsdl=self._document, transport=_CallTransport(self._http), settings=ZEEP_SETTINGS
+                wsdl=self._document, transport=transport, settings=ZEEP_SETTINGS
             )
             # AsyncClient.create_service returns a sync proxy (zeep 4.3): build the async one.
             binding = self._zeep.wsdl.bindings[BINDING]

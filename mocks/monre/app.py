@@ -20,6 +20,8 @@ kind                   what the client sees                        applied
 ``soap_invalid``       Client fault, MaLoi INVALID                 no
 ``soap_auth``          Client fault, MaLoi AUTH                    no
 ``soap_malformed``     HTTP 200, text/xml, a cut-off envelope      yes
+``soap_bloated``       HTTP 200, an envelope with 400,000          no
+                       attributes (4.9 MB; the client refuses it)
 =====================  =========================================  =======
 
 ``GET /_mock/kho/{so_dinh_danh}`` shows a citizen's data store ("Lưu vào kho").
@@ -46,10 +48,12 @@ from .soap import (
     WSDL_PATH,
     XSD_PATH,
     SoapFault,
+    bloated_envelope,
     element_to_dict,
     envelope,
     fault_envelope,
     parse_request,
+    read_body,
     schema_errors,
 )
 from .state import WRITES, MonreState
@@ -61,7 +65,7 @@ XML = "text/xml; charset=utf-8"
 
 SoapKind = Literal[
     "busy", "soap_busy", "soap_timeout", "soap_server", "soap_invalid", "soap_auth",
-    "soap_malformed",
+    "soap_malformed", "soap_bloated",
 ]  # fmt: skip
 SOAP_KIND_NAMES: frozenset[str] = frozenset(get_args(SoapKind))
 SOAP_KINDS: dict[str, tuple[str, bool]] = {
@@ -215,7 +219,7 @@ def create_app(config: MockConfig | None = None) -> FastAPI:
         qname = etree.QName(request_el)
         operation = qname.localname
         if qname.namespace != NS or operation not in operations:
-            raise violation(operation, "", "is not an operation of the contract")
+            raise violation("", "", "is not an operation of the contract")  # name not echoed
         auth = header.find(f"{{{NS}}}XacThuc") if header is not None else None
         if auth is None or schema_errors(auth):
             raise SoapFault("AUTH", "Thiếu hoặc sai thông tin xác thực (XacThuc)", field="XacThuc")
@@ -241,10 +245,14 @@ def create_app(config: MockConfig | None = None) -> FastAPI:
     @app.post(ENDPOINT)
     async def call(request: Request) -> Response:
         try:
-            raw = await request.body()
+            raw = await read_body(request)  # refused from the stream past MAX_BYTES
         except ClientDisconnect:
             return Response(status_code=499)
+        except SoapFault as fault:
+            return _fault(fault)
         rule = soap.pick(_operation_hint(raw))
+        if rule is not None and rule.kind == "soap_bloated":
+            return _xml(bloated_envelope())
         if rule is not None and rule.kind != "soap_malformed":
             code, client = SOAP_KINDS[rule.kind]
             message = {"BUSY": "Hệ thống đang bận", "TIMEOUT": "Hết thời gian chờ hệ thống"}

@@ -1,5 +1,12 @@
 """SOAP 1.1 on the mock's side: hardened parsing, XSD validation, envelopes and faults.
 
+A request body is read as a stream and refused once it passes :data:`MAX_BYTES`
+(from ``Content-Length`` when declared, never read whole first), then pre-scanned
+for depth, element and attribute counts (:data:`REQUEST_LIMITS`) before lxml
+builds a tree: 420,000 attributes once grew the mock to 850 MB. Faults and the
+recorded contract violations never carry a value of the request: XSD messages are
+reduced to the rule that failed, field paths to the contract's element names.
+
 Every request is parsed with a parser that resolves no entities, loads no DTD,
 touches no network and refuses huge trees; a document that carries a DOCTYPE or
 entity declarations is refused outright (SOAP 1.1 §3: "A SOAP message MUST NOT
@@ -18,8 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from lxml import etree
+from starlette.requests import Request
 
 import connectors.monre
+from hub.xmllimits import XmlLimitError, XmlLimits, check_xml
 
 __all__ = [
     "ENV_NS",
@@ -28,10 +37,12 @@ __all__ = [
     "WSDL_PATH",
     "XSD_PATH",
     "SoapFault",
+    "bloated_envelope",
     "element_to_dict",
     "envelope",
     "fault_envelope",
     "parse_request",
+    "read_body",
     "schema",
     "schema_errors",
 ]
@@ -43,8 +54,17 @@ ENV_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 NS = "urn:monre.gov.vn:dvcthietyeu:v1"
 #: Request elements that may repeat (maxOccurs > 1): always lists in the dicts.
 REPEATED = frozenset({"TepDinhKem", "TepKetQua", "HoSoId"})
-#: Requests larger than this are refused before parsing.
+#: Requests larger than this are refused as they stream in.
 MAX_BYTES = 5 * 1024 * 1024
+#: What one request may hold: far above any request of the contract.
+REQUEST_LIMITS = XmlLimits(
+    max_bytes=MAX_BYTES,
+    max_depth=32,
+    max_elements=20_000,
+    max_attributes=2_000,
+    max_attributes_per_element=32,
+)
+_TOO_LARGE = "Yêu cầu quá lớn"
 
 
 class SoapFault(Exception):
@@ -72,10 +92,31 @@ def _parser() -> etree.XMLParser:
     )
 
 
+async def read_body(request: Request, limit: int = MAX_BYTES) -> bytes:
+    """The request body, refused (a Client fault) as soon as it passes ``limit`` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise SoapFault("INVALID", _TOO_LARGE, field="")
+    chunks: list[bytes] = []
+    seen = 0
+    async for chunk in request.stream():
+        seen += len(chunk)
+        if seen > limit:
+            raise SoapFault("INVALID", _TOO_LARGE, field="")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def parse_request(body: bytes) -> etree._Element:
     """The request envelope's root, or a Client fault for anything but a plain SOAP document."""
     if len(body) > MAX_BYTES:
-        raise SoapFault("INVALID", "Yêu cầu quá lớn", field="")
+        raise SoapFault("INVALID", _TOO_LARGE, field="")
+    try:
+        check_xml(body, REQUEST_LIMITS)
+    except XmlLimitError as exc:
+        raise SoapFault(
+            "INVALID", f"Yêu cầu quá phức tạp: {exc.what} vượt giới hạn {exc.limit}", field=""
+        ) from None
     # Cheap first line: a DOCTYPE or ENTITY declaration anywhere is refused before parsing.
     head = body[:4096].lower()
     if b"<!doctype" in head or b"<!entity" in head:
@@ -101,19 +142,37 @@ def schema() -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(XSD_PATH), _parser()))
 
 
-_KEEP_QUOTED = re.compile(
-    r"^(?:xs:\w+|\{[^}]*\}\w+|maxInclusive|minInclusive|maxLength|minLength|length|pattern|"
-    r"enumeration|true|false)$"
-)
+_FACET = re.compile(r"\[facet '(\w+)'\]")
 
 
 def _words(message: str) -> str:
-    """lxml's message without the element prefix and without any value it quotes."""
+    """What rule failed, in lxml's words but never with a value of the request.
+
+    A value may be personal data and may itself hold quotes, so nothing is cut out of
+    a message that quotes one: a facet error keeps only the facet's name, any other
+    message with a quote after the element prefix becomes a fixed phrase.
+    """
     message = re.sub(r"^Element '[^']*'(?:, attribute '[^']*')?: ", "", message)
-    message = re.sub(
-        r"'([^']*)'", lambda m: m.group(0) if _KEEP_QUOTED.match(m.group(1)) else "'…'", message
-    )
-    return message.replace(f"{{{NS}}}", "")
+    facet = _FACET.match(message)
+    if facet:
+        return f"[facet '{facet[1]}'] the value breaks the {facet[1]} rule of the contract"
+    if "'" in message or '"' in message:
+        return "the value is not valid for its type in the contract"
+    return message.replace(f"{{{NS}}}", "")[:300]
+
+
+@functools.cache
+def _contract_names() -> frozenset[str]:
+    """Every element and type name the XSD declares: the only words a field path may hold."""
+    tree = etree.parse(str(XSD_PATH), _parser())
+    return frozenset(str(n) for n in tree.xpath("//@name"))
+
+
+def _field(path: str) -> str:
+    names = _contract_names()
+    parts = [p.split(":", 1)[-1] for p in path.split("/") if p]
+    parts = [re.sub(r"\[\d+\]$", "", p) for p in parts[1:]]
+    return ".".join(p if p in names else "?" for p in parts)
 
 
 def schema_errors(element: etree._Element) -> list[tuple[str, str]]:
@@ -121,12 +180,7 @@ def schema_errors(element: etree._Element) -> list[tuple[str, str]]:
     check = schema()
     if check.validate(element):
         return []
-    out = []
-    for error in check.error_log:
-        parts = [p.split(":", 1)[-1] for p in (error.path or "").split("/") if p]
-        field = ".".join(re.sub(r"\[\d+\]$", "", p) for p in parts[1:])
-        out.append((field, _words(error.message)))
-    return out
+    return [(_field(error.path or ""), _words(error.message)) for error in check.error_log]
 
 
 def element_to_dict(element: etree._Element) -> Any:
@@ -192,3 +246,15 @@ def fault_envelope(fault: SoapFault, retry_after: int | None = None) -> bytes:
     _fill(loi, "TruongLoi", fault.field or None)
     _fill(loi, "ThuLaiSauGiay", retry_after)
     return bytes(etree.tostring(env, xml_declaration=True, encoding="utf-8"))
+
+
+@functools.cache
+def bloated_envelope(attributes: int = 400_000) -> bytes:
+    """A well-formed answer with ``attributes`` attributes on one element (fault
+    ``soap_bloated``): what once held the hub's CPU for minutes inside zeep."""
+    names = " ".join(f'a{i}="1"' for i in range(attributes))
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{ENV_NS}" '
+        f'xmlns:tn="{NS}"><soap:Body><tn:TraCuuHoSoResponse {names}/></soap:Body>'
+        "</soap:Envelope>"
+    ).encode()
