@@ -28,7 +28,7 @@ from lxml import etree
 from starlette.requests import Request
 
 import connectors.monre
-from hub.xmllimits import XmlLimitError, XmlLimits, check_xml
+from hub.sdk import XmlLimitError, XmlLimits, check_xml
 
 __all__ = [
     "ENV_NS",
