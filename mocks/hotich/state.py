@@ -23,7 +23,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from hub.testing.mock.admin import MockConfig, MockState
+from hub.models import Status
+from hub.testing.mock.admin import (
+    MockConfig,
+    MockState,
+    SeedRecord,
+    UnsupportedRecord,
+    vn_wall_time,
+)
 from hub.testing.samples_hotich import sample_ho_tich_extra
 
 __all__ = ["HotichState", "busy_answer", "certificate_pdf"]
@@ -39,6 +46,14 @@ CERTIFICATES = {
     "LTKH": ("Giấy chứng nhận kết hôn", "GIAY CHUNG NHAN KET HON", "giay-chung-nhan-ket-hon.pdf"),
 }
 OFFICIAL = "Công chức Tư pháp - Hộ tịch"
+#: The trangThai of LayKetQua for the hub statuses the system can express.
+STATUS_CODES = {
+    Status.DUOC_TIEP_NHAN: "1",
+    Status.YEU_CAU_BO_SUNG: "2",
+    Status.DANG_XU_LY: "3",
+    Status.DA_XU_LY_XONG: "4",
+    Status.KHONG_DUOC_TIEP_NHAN: "6",
+}
 
 
 def now_vn() -> datetime:
@@ -99,6 +114,8 @@ class Entry:
     ket_qua: dict[str, Any] | None = None
     nguoi_xu_ly: str = ""
     noi_dung: str = "Hồ sơ chờ tiếp nhận"
+    #: Seeded with a known status (``POST /_mock/records``): never advanced.
+    frozen: bool = False
 
 
 class HotichState(MockState):
@@ -200,6 +217,8 @@ class HotichState(MockState):
         return {"status": "1", "errorCode": "", "errorDescription": "", "value": values}
 
     def _due(self, entry: Entry) -> bool:
+        if entry.frozen:
+            return False
         if self.advance == "poll":
             return True
         if self.advance.startswith("seconds:"):
@@ -240,12 +259,16 @@ class HotichState(MockState):
             self._set(entry, status, "Đang xử lý hồ sơ")
 
     def _issue(self, entry: Entry) -> None:
+        label = CERTIFICATES[entry.module][0]
+        entry.ket_qua = self._certificate(entry, now_vn())
+        self._set(entry, "4", f"Đã ký {label.lower()}")
+
+    def _certificate(self, entry: Entry, issued: datetime) -> dict[str, Any]:
         label, title, file_name = CERTIFICATES[entry.module]
-        issued = now_vn()
         number = f"{self._next_so}/{issued.year}"
         self._next_so += 1
         content = certificate_pdf(title, number, entry.record["maHoSoMCDT"])
-        entry.ket_qua = {
+        return {
             "loaiGiayTo": label,
             "soGiayTo": number,
             "quyenSo": f"01/{issued.year}",
@@ -255,7 +278,6 @@ class HotichState(MockState):
             "loaiTep": "application/pdf",
             "noiDungTep": base64.b64encode(content).decode("ascii"),
         }
-        self._set(entry, "4", f"Đã ký {label.lower()}")
 
     def decide(self, decision: dict[str, Any]) -> dict[str, Any] | None:
         entry = self.entries.get(decision["maHoSoMCDT"])
@@ -281,6 +303,44 @@ class HotichState(MockState):
         }
 
     # --- seeding ------------------------------------------------------------
+
+    def put_record(self, record: SeedRecord) -> None:
+        """A birth-registration dossier frozen at the given status (LayKetQua does not
+        advance it); the last step gives nguoiXuLy and noiDungXuLy."""
+        code = STATUS_CODES.get(record.trang_thai)
+        if code is None:
+            raise UnsupportedRecord(
+                f"hộ tịch has no trangThai for status {int(record.trang_thai)} "
+                f"({record.trang_thai.label_en})"
+            )
+        updated = vn_wall_time(record.updated_at).replace(microsecond=0)
+        body = {"maDonVi": SEED_AGENCY, "module": "LTKS", "maHoSoLT": "",
+                "maHoSoMCDT": record.ma_ho_so, "fileDinhKem": [], "data": {}}  # fmt: skip
+        entry = Entry(
+            module="LTKS",
+            record=body,
+            ma_ho_so_lt=f"LTKS-{self._next_lt:08d}",
+            updated_at=updated,
+            trang_thai=code,
+            frozen=True,
+        )
+        self._next_lt += 1
+        for step in record.history:
+            at = vn_wall_time(step.ket_thuc or step.bat_dau).strftime(DATETIME_FMT)
+            entry.history.append(
+                {"trangThai": STATUS_CODES.get(step.trang_thai, code), "thoiGian": at,
+                 "noiDungXuLy": step.noi_dung or step.buoc}
+            )  # fmt: skip
+        last = record.history[-1] if record.history else None
+        entry.nguoi_xu_ly = (last.nguoi_xu_ly if last else None) or OFFICIAL
+        entry.noi_dung = (last.noi_dung or last.buoc) if last else "Đang xử lý hồ sơ"
+        if code == "4":
+            entry.ket_qua = self._certificate(entry, updated)
+        elif code in ("2", "6"):
+            entry.ghi_chu = entry.noi_dung
+            if code == "2":
+                entry.han_bo_sung = (updated + timedelta(days=5)).strftime(DATETIME_FMT)
+        self.entries[record.ma_ho_so] = entry
 
     def seed(self, count: int, seed: int) -> list[str]:
         """Dossiers another desk of the province submitted, one module after another."""

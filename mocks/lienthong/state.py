@@ -18,7 +18,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from xml.sax.saxutils import escape
 
-from hub.testing.mock.admin import MockConfig, MockState
+from hub.models import Status
+from hub.testing.mock.admin import (
+    MockConfig,
+    MockState,
+    SeedRecord,
+    UnsupportedRecord,
+    vn_wall_time,
+)
 from hub.testing.samples import sample_file_content, sample_party
 
 __all__ = ["LienthongState"]
@@ -27,6 +34,15 @@ VN_OFFSET = timedelta(hours=7)
 AGENCY = "000.00.22.H34"
 SEED_FROM = date(2025, 10, 6)
 GROUPS = {"KS": ("2.000986", "1.011733"), "KT": ("1.006714", "2.002622")}
+#: The national system's trangThai for the hub statuses it can express.
+STATUS_CODES = {
+    Status.DUOC_TIEP_NHAN: 1,
+    Status.YEU_CAU_BO_SUNG: 2,
+    Status.DA_XU_LY_XONG: 4,
+    Status.KHONG_DUOC_TIEP_NHAN: 6,
+    Status.DANG_XU_LY: 7,
+}
+STAMP = "%Y%m%d%H%M%S"
 
 
 def now_vn() -> datetime:
@@ -166,6 +182,36 @@ class LienthongState(MockState):
 
     # --- seeding ------------------------------------------------------------
 
+    def put_record(self, record: SeedRecord) -> None:
+        """A status-only record (like one the province pushed) with its quaTrinh."""
+        ma = record.ma_ho_so
+        self.entries.pop(ma, None)
+        history = [
+            {
+                "maHoSo": ma,
+                "trangThai": _code(step.trang_thai),
+                "thoiGianThucHien": vn_wall_time(step.ket_thuc or step.bat_dau).strftime(STAMP),
+                "ngayBatDau": vn_wall_time(step.bat_dau).strftime(STAMP),
+                "noiDungXuLy": step.buoc,
+                "nguoiXuLy": step.nguoi_xu_ly or "",
+                "coQuanXuLy": step.phong_ban or AGENCY,
+            }
+            for step in record.history
+        ]
+        entry = Entry(
+            record={
+                "maHoSo": ma,
+                "maTTHC": record.ma_tthc or GROUPS["KS"][0],
+                "maHoSoLT": f"LT{self._next_lt:010d}",
+                "trangThai": _code(record.trang_thai),
+            },
+            updated_at=vn_wall_time(record.updated_at).replace(microsecond=0),
+            origin="province",
+            history=history,
+        )
+        self._next_lt += 1
+        self._add(ma, entry)
+
     def seed(self, count: int, seed: int) -> list[str]:
         rng = random.Random(seed)
         return [self._seed_one(rng, n) for n in range(count)]
@@ -232,3 +278,12 @@ class LienthongState(MockState):
             "tenTepDinhKem": f"{kind.lower()}{n:02d}.pdf",
             "duLieuTepDinhKem": base64.b64encode(content).decode("ascii"),
         }
+
+
+def _code(status: Status) -> int:
+    code = STATUS_CODES.get(status)
+    if code is None:
+        raise UnsupportedRecord(
+            f"liên thông has no trangThai for status {int(status)} ({status.label_en})"
+        )
+    return code

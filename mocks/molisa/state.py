@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from hub.testing.mock.admin import MockConfig, MockState
+from hub.testing.mock.admin import MockConfig, MockState, SeedRecord, vn_wall_time
 from hub.testing.samples import COMMUNES, PROVINCE_CODE, sample_attachment, sample_party
 
 __all__ = ["AGENCY_CODE", "MolisaState", "busy_answer"]
@@ -310,6 +310,35 @@ class MolisaState(MockState):
 
     # --- seeding ------------------------------------------------------------
 
+    def put_record(self, record: SeedRecord) -> None:
+        """A province-synced dossier with the given status, QuaTrinhXuLy and NgayCapNhat."""
+        ma = record.ma_ho_so
+        old = self.entries.pop(ma, None)
+        if old is not None:
+            self._by_day.get(old.updated_at.date(), {}).pop(ma, None)
+        history = [
+            {
+                "MaHoSo": ma,
+                "NguoiXuLy": step.nguoi_xu_ly or "",
+                "TaiKhoanXuLy": "",
+                "ChucDanh": "",
+                "DonViXuLy": step.phong_ban or "",
+                "NoiDungXuLy": f"{step.buoc}: {step.noi_dung}" if step.noi_dung else step.buoc,
+                "ThoiDiemXuLy": _wire_time(step.ket_thuc or step.bat_dau),
+                "NgayBatDau": _wire_time(step.bat_dau),
+                "NgayKetThucTheoQuyDinh": "",
+                "StatusId": str(int(step.trang_thai)),
+            }
+            for step in record.history
+        ]
+        fields = {
+            "MaHoSo": ma,
+            "MaTTHC": record.ma_tthc or sorted(PROCEDURES)[0],
+            "StatusId": str(int(record.trang_thai)),
+        }
+        updated = vn_wall_time(record.updated_at).replace(microsecond=0)
+        self._add(ma, Entry(record=fields, origin="province", updated_at=updated, history=history))
+
     def seed(self, count: int, seed: int) -> list[str]:
         rng = random.Random(seed)
         return [self._seed_one(rng) for _ in range(count)]
@@ -486,6 +515,10 @@ class BulkSet:
                 out.append(bulk_row(index, self.prefix, self.updated_at, self.procedures).listing())
             index += 1
         return out
+
+
+def _wire_time(value: datetime) -> str:
+    return vn_wall_time(value).strftime(DATETIME_FMT)
 
 
 def _attachment(ma: str, name: str, index: int) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from hub.testing.mock.admin import MockConfig, MockState
+from hub.testing.mock.admin import MockConfig, MockState, SeedRecord, vn_wall_time
 from hub.testing.samples import sample_attachment, sample_party
 
 from .soap import SoapFault
@@ -270,6 +270,36 @@ class MonreState(MockState):
 
     # --- seeding ------------------------------------------------------------
 
+    def put_record(self, record: SeedRecord) -> None:
+        """A province-received dossier with the given TrangThai, BuocXuLy and NgayCapNhat."""
+        ma = record.ma_ho_so
+        old = self.entries.pop(ma, None)
+        if old is not None:
+            self._by_day.get(old.updated_at.date(), {}).pop(ma, None)
+        history = []
+        for step in record.history:
+            start = _vn(step.bat_dau)
+            item: dict[str, Any] = {
+                "Buoc": step.buoc,
+                "TrangThai": int(step.trang_thai),
+                "PhongBan": step.phong_ban or "Bộ phận một cửa",
+                "NguoiXuLy": step.nguoi_xu_ly,
+                "BatDau": start,
+                "HanXuLy": start + timedelta(days=3),
+                "KetThuc": _vn(step.ket_thuc) if step.ket_thuc else None,
+                "NoiDung": step.noi_dung or step.buoc,
+            }
+            history.append({k: v for k, v in item.items() if v is not None})
+        ho_so = {"MaHoSo": ma, "MaTTHC": record.ma_tthc or sorted(PROCEDURES)[0]}
+        entry = Entry(
+            ho_so=ho_so,
+            origin="province",
+            updated_at=_vn(record.updated_at).replace(microsecond=0),
+            trang_thai=int(record.trang_thai),
+            history=history,
+        )
+        self._add(ma, entry)
+
     def seed(self, count: int, seed: int) -> list[str]:
         rng = random.Random(seed)
         return [self._seed_one(rng) for _ in range(count)]
@@ -319,6 +349,10 @@ class MonreState(MockState):
         self._add(ma, entry)
         self._unacked[int(ho_so_id)] = ma
         return ma
+
+
+def _vn(value: datetime) -> datetime:
+    return vn_wall_time(value).replace(tzinfo=VN_TZ)
 
 
 def _tep(ma: str, name: str, index: int) -> dict[str, Any]:

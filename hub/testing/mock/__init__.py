@@ -5,7 +5,8 @@ connector package) imports from here only:
 
 - :class:`MockConfig`, :class:`MockState`, :func:`admin_router`: configuration,
   in-memory ministry state with its journal, and the ``/_mock/`` admin API that
-  the conformance suite drives (reset, faults, stats, records, received, seed);
+  the conformance suite drives (reset, faults, stats, records, received, seed,
+  seeded records with a known status and history, credentials);
 - :func:`load_contract`, :class:`Contract`, :class:`Violation`: the request
   bodies checked against the connector's ``contract/`` (OpenAPI);
 - :class:`Fault`, :class:`FaultMiddleware`, :class:`FaultInjector`: injected
@@ -20,8 +21,13 @@ from hub.testing.mock.admin import (
     Journal,
     MockConfig,
     MockState,
+    SeedRecord,
+    SeedRecords,
     SeedRequest,
+    SeedStep,
+    UnsupportedRecord,
     admin_router,
+    vn_wall_time,
 )
 from hub.testing.mock.contract import Contract, Violation, load_contract
 from hub.testing.mock.faults import ADMIN_PREFIX, Fault, FaultInjector, FaultKind, FaultMiddleware
@@ -39,9 +45,14 @@ __all__ = [
     "MockConfig",
     "MockState",
     "RunningServer",
+    "SeedRecord",
+    "SeedRecords",
     "SeedRequest",
+    "SeedStep",
+    "UnsupportedRecord",
     "Violation",
     "admin_router",
     "load_contract",
     "start_server",
+    "vn_wall_time",
 ]

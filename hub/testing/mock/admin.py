@@ -1,36 +1,55 @@
 """What every mock shares beyond faults and contracts: config, bookkeeping, ``/_mock/`` admin.
 
 A mock's state class subclasses :class:`MockState` and implements the four
-ministry-specific methods; :func:`admin_router` then serves the admin API that
+ministry-specific abstract methods (and :meth:`MockState.put_record` for the
+conformance suite's FETCH and LIST checks); :func:`admin_router` then serves the admin API that
 the conformance suite and the tests rely on (``docs/mocks.md``):
 
-=========================  =====================================================
-``POST /_mock/faults``     ``{"faults": [...]}`` replaces the fault set
-``GET /_mock/faults``      the current fault set
-``DELETE /_mock/faults``   clears the faults
-``POST /_mock/reset``      clears state, faults and counters
-``GET /_mock/stats``       requests, accepted, duplicates, records, contract_violations,
-                           faults_injected
-``GET /_mock/records/X``   the ministry-side record X, its history, ``applied``
-``GET /_mock/received``    the applied writes, in order
-``POST /_mock/seed``       ``{"count": n, "seed": s}`` -> ministry-filed dossiers
-=========================  =====================================================
+=============================  =====================================================
+``POST /_mock/faults``         ``{"faults": [...]}`` replaces the fault set
+``GET /_mock/faults``          the current fault set
+``DELETE /_mock/faults``       clears the faults
+``POST /_mock/reset``          clears state, faults, counters and a changed key
+``GET /_mock/stats``           requests, accepted, duplicates, records, contract_violations,
+                               faults_injected
+``GET /_mock/records/X``       the ministry-side record X, its history, ``applied``
+``GET /_mock/received``        the applied writes, in order
+``POST /_mock/seed``           ``{"count": n, "seed": s}`` -> ministry-filed dossiers
+``POST /_mock/records``        ``{"records": [SeedRecord, ...]}``: records with a known status,
+                               history and date (:meth:`MockState.put_record`)
+``POST /_mock/credentials``    ``{"accept_key": k}``: the key the mock accepts until reset
+=============================  =====================================================
 """
 
 from __future__ import annotations
 
 import abc
 from collections import Counter
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
+from hub.models import Status
 from hub.testing.mock.contract import Violation
 from hub.testing.mock.faults import Fault, FaultInjector
 
-__all__ = ["FaultSet", "Journal", "MockConfig", "MockState", "SeedRequest", "admin_router"]
+__all__ = [
+    "FaultSet",
+    "Journal",
+    "MockConfig",
+    "MockState",
+    "SeedRecord",
+    "SeedRecords",
+    "SeedRequest",
+    "SeedStep",
+    "UnsupportedRecord",
+    "admin_router",
+    "vn_wall_time",
+]
+
+VN_TZ = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
 
 
 class MockConfig(BaseModel):
@@ -51,11 +70,66 @@ class FaultSet(BaseModel):
     faults: list[Fault]
 
 
+class Credentials(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    accept_key: str = Field(min_length=1)
+
+
 class SeedRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     count: int = Field(default=1, ge=0, le=100_000)
     seed: int = 0
+
+
+def vn_wall_time(value: datetime) -> datetime:
+    """``value`` as naive Vietnam wall-clock time (a naive value is taken as such already)."""
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(VN_TZ).replace(tzinfo=None)
+
+
+class SeedStep(BaseModel):
+    """One process step of a seeded record, in the hub's canonical terms."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    buoc: str = Field(min_length=1, max_length=300)
+    trang_thai: Status
+    noi_dung: str | None = Field(default=None, max_length=2000)
+    nguoi_xu_ly: str | None = Field(default=None, max_length=200)
+    phong_ban: str | None = Field(default=None, max_length=300)
+    bat_dau: datetime  #: naive = Vietnam wall-clock time
+    ket_thuc: datetime | None = None
+
+
+class SeedRecord(BaseModel):
+    """A ministry-side record with a known status, history and date of last change.
+
+    The mock writes it in its own wire terms (status codes, date formats), so a
+    connector that reads it back must map it to exactly these canonical values.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    ma_ho_so: str = Field(min_length=1, max_length=50)
+    #: The procedure code; None = one the mock knows.
+    ma_tthc: str | None = Field(default=None, max_length=50)
+    trang_thai: Status
+    #: When the record last changed: the listing by period goes by this day.
+    updated_at: datetime
+    history: list[SeedStep] = Field(default_factory=list, max_length=100)
+
+
+class SeedRecords(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    records: list[SeedRecord] = Field(max_length=10_000)
+
+
+class UnsupportedRecord(ValueError):
+    """The ministry cannot hold this record (e.g. a status it has no code for): HTTP 422."""
 
 
 class Journal:
@@ -110,6 +184,7 @@ class MockState(abc.ABC):
         self.faults = FaultInjector(seed=config.seed, busy_body=busy_body)
         self.faults.set(config.faults)
         self._seq_per_day: dict[date, int] = {}
+        self._accept_key = config.accept_key  # POST /_mock/credentials changes it until reset
 
     def next_ma_ho_so(self, agency: str, day: date, *, first: int = 1) -> str:
         """The next mã hồ sơ the ministry issues on ``day``: ``<agency>-<YYMMDD>-<NNNN>``,
@@ -119,7 +194,9 @@ class MockState(abc.ABC):
         return f"{agency}-{day:%y%m%d}-{first - 1 + seq:04d}"
 
     def reset(self) -> None:
-        """Back to empty: no records, faults or counts (``seed_count`` is not re-applied)."""
+        """Back to empty: no records, faults or counts, the configured key (``seed_count``
+        is not re-applied)."""
+        self.config.accept_key = self._accept_key
         self.journal = Journal()
         self.faults.reset()
         self.clear_records()
@@ -139,6 +216,18 @@ class MockState(abc.ABC):
     @abc.abstractmethod
     def seed(self, count: int, seed: int) -> list[str]:
         """Create ``count`` ministry-filed dossiers; return their mã hồ sơ."""
+
+    def put_record(self, record: SeedRecord) -> None:
+        """Hold ``record`` (replacing one with the same mã hồ sơ) as the ministry would.
+
+        Write its status, history and ``updated_at`` in the ministry's own codes and
+        formats, so that a lookup answers them and a listing of a period holding
+        ``updated_at`` includes it. Raise :class:`UnsupportedRecord` for what the
+        ministry cannot express. The conformance suite's FETCH and LIST checks
+        seed their data through this (``POST /_mock/records``); a mock that does
+        not implement it answers 501 and those checks fail, saying so.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not implement put_record")
 
     def stats(self) -> dict[str, Any]:
         return {
@@ -174,6 +263,11 @@ def admin_router(state: MockState) -> APIRouter:
         state.reset()
         return {"ok": True}
 
+    @router.post("/credentials")
+    async def credentials(body: Credentials) -> dict[str, Any]:
+        state.config.accept_key = body.accept_key
+        return {"ok": True}
+
     @router.get("/stats")
     async def stats() -> dict[str, Any]:
         return state.stats()
@@ -193,5 +287,16 @@ def admin_router(state: MockState) -> APIRouter:
     async def seed(body: SeedRequest) -> dict[str, Any]:
         codes = state.seed(body.count, body.seed)
         return {"ma_ho_so": codes}
+
+    @router.post("/records")
+    async def put_records(body: SeedRecords) -> dict[str, Any]:
+        for n, record in enumerate(body.records):
+            try:
+                state.put_record(record)
+            except NotImplementedError as exc:
+                raise HTTPException(status_code=501, detail=str(exc)) from None
+            except UnsupportedRecord as exc:
+                raise HTTPException(status_code=422, detail=f"records.{n}: {exc}") from None
+        return {"ma_ho_so": [record.ma_ho_so for record in body.records]}
 
     return router
