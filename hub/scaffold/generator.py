@@ -154,7 +154,7 @@ def generate(
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        autoescape=False,  # noqa: S701 - Python, TOML, YAML and XML sources, not HTML pages
+        autoescape=False,  # Python, TOML, YAML and XML sources, not HTML pages
     )
     context = _context(name, style, chosen)
     written = []
