@@ -265,6 +265,9 @@ def _mount_command_groups() -> None:
     app.command("status")(status_command)
     app.command("audit")(audit_command)
     app.add_typer(keys_app, name="keys")
+    from hub.scaffold.command import new_connector  # owned by hub/scaffold/
+
+    app.command("new-connector")(new_connector)
     for ep in entry_points(group="tthc_hub.commands"):
         app.add_typer(ep.load(), name=ep.name)
 

@@ -1,0 +1,175 @@
+"""Render a connector package from ``templates/``: validation of the request, then the files.
+
+What is generated, for ``NAME``, in ``tthc-NAME/`` (or ``--out``)::
+
+    pyproject.toml            entry points: tthc_hub (the plugin), tthc_hub.mocks (the mock)
+    README.md
+    tthc_NAME/__init__.py     the register_connectors hook
+    tthc_NAME/settings.py     [connectors.NAME]
+    tthc_NAME/client.py       the only module that talks HTTP/SOAP; the error-code table
+    tthc_NAME/mapping.py      Dossier <-> the ministry's records: pure functions (TODOs)
+    tthc_NAME/connector.py    the class, one method per capability
+    tthc_NAME/contract/       openapi.yaml (REST) or NAME.wsdl + NAME.xsd (SOAP)
+    tthc_NAME/mock/           the ministry's mock, built on hub.testing.mock
+    tests/test_conformance.py the conformance suite against the mock
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import jinja2
+
+__all__ = ["CAPABILITIES", "STYLES", "ScaffoldError", "generate", "parse_caps", "validate_name"]
+
+STYLES = ("rest-key", "rest-session", "soap")
+CAPABILITIES = ("push", "pull", "fetch", "list", "track")
+TEMPLATES = Path(__file__).parent / "templates"
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,29}$")
+#: The group connector plugins are registered in (hub/plugins.py).
+PLUGIN_GROUP = "tthc_hub"
+
+
+class ScaffoldError(ValueError):
+    """A request the scaffold refuses; the message says what and why."""
+
+
+def parse_caps(text: str | Iterable[str]) -> frozenset[str]:
+    """``"push,track"`` -> the capabilities; an unknown one is an error naming it."""
+    items = text.split(",") if isinstance(text, str) else list(text)
+    caps = [c.strip().lower() for c in items if c.strip()]
+    if not caps:
+        raise ScaffoldError(f"--caps is empty: choose from {', '.join(CAPABILITIES)}")
+    unknown = [c for c in caps if c not in CAPABILITIES]
+    if unknown:
+        raise ScaffoldError(
+            f"unknown capability {unknown[0]!r} in --caps: choose from {', '.join(CAPABILITIES)}"
+        )
+    chosen = frozenset(caps)
+    if "track" in chosen and "push" not in chosen:
+        raise ScaffoldError(
+            "capability 'track' needs 'push': the hub tracks the dossiers it pushed"
+        )
+    return chosen
+
+
+def validate_name(name: str) -> None:
+    """A lower-case Python identifier that no installed connector plugin uses."""
+    if not _NAME.match(name) or keyword.iskeyword(name):
+        raise ScaffoldError(
+            f"connector name {name!r} is not valid: use a lower-case Python identifier "
+            "(a letter, then letters, digits or _; at most 30 characters), e.g. vantai"
+        )
+    for ep in entry_points(group=PLUGIN_GROUP):
+        if ep.name == name:
+            raise ScaffoldError(
+                f"a connector named {name!r} is already installed ({ep.value}): choose another name"
+            )
+
+
+@dataclass(frozen=True)
+class _File:
+    template: str
+    target: str  #: relative to the output folder; {pkg} and {name} are filled in
+    styles: tuple[str, ...] = STYLES
+
+
+_FILES = (
+    _File("pyproject.toml.j2", "pyproject.toml"),
+    _File("README.md.j2", "README.md"),
+    _File("pkg/__init__.py.j2", "{pkg}/__init__.py"),
+    _File("pkg/py.typed.j2", "{pkg}/py.typed"),
+    _File("pkg/settings.py.j2", "{pkg}/settings.py"),
+    _File("pkg/mapping.py.j2", "{pkg}/mapping.py"),
+    _File("pkg/connector.py.j2", "{pkg}/connector.py"),
+    _File("pkg/client_rest_key.py.j2", "{pkg}/client.py", ("rest-key",)),
+    _File("pkg/client_rest_session.py.j2", "{pkg}/client.py", ("rest-session",)),
+    _File("pkg/client_soap.py.j2", "{pkg}/client.py", ("soap",)),
+    _File("contract/openapi.yaml.j2", "{pkg}/contract/openapi.yaml", ("rest-key", "rest-session")),
+    _File("contract/service.wsdl.j2", "{pkg}/contract/{name}.wsdl", ("soap",)),
+    _File("contract/schema.xsd.j2", "{pkg}/contract/{name}.xsd", ("soap",)),
+    _File("mock/__init__.py.j2", "{pkg}/mock/__init__.py"),
+    _File("mock/state.py.j2", "{pkg}/mock/state.py"),
+    _File("mock/app_rest.py.j2", "{pkg}/mock/app.py", ("rest-key", "rest-session")),
+    _File("mock/app_soap.py.j2", "{pkg}/mock/app.py", ("soap",)),
+    _File("tests/test_conformance.py.j2", "tests/test_conformance.py"),
+)
+
+
+def _operations(caps: frozenset[str]) -> list[str]:
+    """The ministry operations the capabilities need, in the contract's order."""
+    ops = []
+    if "push" in caps:
+        ops.append("GuiHoSo")
+    if "pull" in caps:
+        ops += ["LayHoSoMoi", "XacNhanDaNhan"]
+    if caps & {"fetch", "track"}:
+        ops.append("TraCuuHoSo")
+    if "list" in caps:
+        ops.append("DanhSachHoSo")
+    return [*ops, "KiemTraKetNoi"]
+
+
+def _context(name: str, style: str, caps: frozenset[str]) -> dict[str, object]:
+    cls = "".join(part.capitalize() for part in name.split("_") if part)
+    return {
+        "name": name,
+        "pkg": f"tthc_{name}",
+        "dist": f"tthc-{name.replace('_', '-')}",
+        "cls": cls,
+        "style": style,
+        "caps": {c: c in caps for c in CAPABILITIES},
+        "cap_list": [c for c in CAPABILITIES if c in caps],
+        "ops": _operations(caps),
+        "namespace": f"urn:tthc-hub:{name}:v1",
+    }
+
+
+def default_out(name: str, cwd: Path | None = None) -> Path:
+    return (cwd or Path.cwd()) / f"tthc-{name.replace('_', '-')}"
+
+
+def generate(
+    name: str, style: str, caps: str | Iterable[str], out: Path | None = None
+) -> list[Path]:
+    """Write the package for ``name`` into ``out`` (default ``./tthc-NAME``); the files written.
+
+    :raises ScaffoldError: a bad name, style or capability, or a non-empty ``out``.
+    """
+    validate_name(name)
+    if style not in STYLES:
+        raise ScaffoldError(f"unknown style {style!r}: choose from {', '.join(STYLES)}")
+    chosen = parse_caps(caps)
+    target = Path(out) if out is not None else default_out(name)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise ScaffoldError(f"{target} exists and is not an empty folder: refusing to overwrite it")
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,  # Python, TOML, YAML and XML sources, not HTML pages
+    )
+    context = _context(name, style, chosen)
+    written = []
+    for spec in _FILES:
+        if style not in spec.styles:
+            continue
+        path = target / spec.target.format(pkg=context["pkg"], name=name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = env.get_template(spec.template).render(context)
+        path.write_text(_tidy(text), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def _tidy(text: str) -> str:
+    """No runs of more than two blank lines (left by skipped blocks), one final newline."""
+    text = re.sub(r"\n{4,}", "\n\n\n", text)
+    return text.rstrip("\n") + "\n" if text.strip() else ""
