@@ -7,8 +7,8 @@ Named in the ``tthc_hub`` entry-point group; configured by ``[connectors.monre]`
     ma_don_vi = "000.00.22.H34"
     access_key = "..."            # or TTHC_HUB_CONNECTORS__MONRE__ACCESS_KEY
 
-The connector and zeep are imported inside :func:`register_connectors` only:
-importing zeep costs ~120 ms, which commands that never talk to MONRE need not pay.
+The connector and zeep are imported inside the hooks only: importing zeep costs
+~120 ms, which commands that never talk to MONRE need not pay.
 """
 
 from __future__ import annotations
@@ -16,18 +16,30 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from hub import hookimpl
-from hub.connector_settings import connector_settings
 
 if TYPE_CHECKING:
     from hub.catalog import Catalog
     from hub.connector import Connector
+    from hub.plugins import ConnectorInfo
     from hub.settings import HubSettings
 
-__all__ = ["register_connectors"]
+__all__ = ["describe_connectors", "register_connectors"]
+
+
+@hookimpl
+def describe_connectors() -> list[ConnectorInfo]:
+    from hub.plugins import ConnectorInfo
+
+    from .connector import MonreConnector
+    from .settings import MonreSettings
+
+    return [ConnectorInfo.of(MonreConnector, MonreSettings)]
 
 
 @hookimpl
 def register_connectors(settings: HubSettings) -> list[Connector]:
+    from hub.connector_settings import connector_settings
+
     from .connector import MonreConnector
     from .settings import MonreSettings
 
