@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -24,7 +23,7 @@ class HubGroup(TyperGroup):
     refused call, bad settings) becomes one line on stderr and a non-zero exit (2 for
     configuration, 1 otherwise), never a traceback."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # click's Context (Typer may vendor click)
         try:
             return super().invoke(ctx)
         except Exception as exc:
