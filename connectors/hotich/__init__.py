@@ -40,12 +40,12 @@ def describe_connectors() -> list[ConnectorInfo]:
 def register_connectors(settings: HubSettings) -> list[Connector]:
     from hub.connector_settings import connector_settings
 
-    from .connector import HotichConnector
     from .settings import HotichSettings
 
     hotich = connector_settings(settings, "hotich", HotichSettings)
     if hotich is None:
         return []
+    from .connector import HotichConnector
     return [HotichConnector(hotich)]
 
 

@@ -47,12 +47,12 @@ def register_connectors(settings: HubSettings) -> list[Connector]:
     # must not pay for httpx and the connector.
     from hub.connector_settings import connector_settings
 
-    from .connector import LienthongConnector
     from .settings import LienthongSettings
 
     lienthong = connector_settings(settings, "lienthong", LienthongSettings)
     if lienthong is None:
         return []
+    from .connector import LienthongConnector
     return [LienthongConnector(lienthong)]
 
 

@@ -39,12 +39,12 @@ def describe_connectors() -> list[ConnectorInfo]:
 def register_connectors(settings: HubSettings) -> list[Connector]:
     from hub.connector_settings import connector_settings
 
-    from .connector import MolisaConnector
     from .settings import MolisaSettings
 
     molisa = connector_settings(settings, "molisa", MolisaSettings)
     if molisa is None:
         return []
+    from .connector import MolisaConnector
     return [MolisaConnector(molisa)]
 
 

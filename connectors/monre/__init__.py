@@ -40,12 +40,12 @@ def describe_connectors() -> list[ConnectorInfo]:
 def register_connectors(settings: HubSettings) -> list[Connector]:
     from hub.connector_settings import connector_settings
 
-    from .connector import MonreConnector
     from .settings import MonreSettings
 
     monre = connector_settings(settings, "monre", MonreSettings)
     if monre is None:
         return []
+    from .connector import MonreConnector
     files = list(getattr(settings, "catalog_files", []) or [])
 
     def catalog() -> Catalog:  # loaded on the first progress that needs a planned step
