@@ -42,12 +42,10 @@ def serve_until_closed(app: Any) -> None:
 
 
 def role_mock(spec: dict[str, Any]) -> None:
-    from importlib.metadata import entry_points
-
+    from hub.plugins import mock_factories
     from hub.testing.mock.admin import MockConfig
 
-    (ep,) = entry_points(group="tthc_hub.mocks", name=spec["name"])
-    create_app = ep.load()
+    create_app = mock_factories()[spec["name"]]
     serve_until_closed(create_app(MockConfig(accept_key=spec.get("key", MOCK_KEY))))
 
 

@@ -280,7 +280,7 @@ class Server(Child):
 
 
 class Mock(Server):
-    """A bundled ministry mock (entry point ``tthc_hub.mocks``) in its own process."""
+    """A bundled ministry mock (hook ``register_mocks``) in its own process."""
 
     def __init__(self, connector: str, workdir: Path) -> None:
         super().__init__("mock", {"name": connector, "key": MOCK_KEY}, workdir, f"{connector} mock")

@@ -3,7 +3,7 @@
 Every figure comes from the same run, on the same payloads: N "received" events
 (one per distinct dossier, from ``hub.testing.samples``), sent as MOLISA's
 ``DongBoDVC`` (REST) and MONRE's ``TiepNhanHoSo`` (SOAP). The bundled mocks
-(``tthc_hub.mocks`` entry points) run in their own processes on loopback; so does
+(the ``register_mocks`` hook) run in their own processes on loopback; so does
 every measured process, so the CPU and peak memory of a row are that process's own.
 The mocks are reset before each row and checked after it.
 

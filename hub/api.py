@@ -395,15 +395,14 @@ def create_app(
         )
 
     from importlib import import_module
-    from importlib.metadata import entry_points
 
+    from hub.plugins import plugin_routers
     from hub.routes import ROUTERS
 
     for module in ROUTERS:
         app.include_router(import_module(module).build(hub))
-    # Connector packages add theirs in the ``tthc_hub.routes`` entry-point group
-    # (``lienthong = "connectors.lienthong.routes:build"``).
-    for ep in entry_points(group="tthc_hub.routes"):
-        app.include_router(ep.load()(hub))
+    # Plugins add theirs with the register_routes hook, served only for enabled connectors.
+    for router in plugin_routers(hub):
+        app.include_router(router)
 
     return BodyLimit(app, settings.api.max_body_bytes)  # type: ignore[return-value]

@@ -7,15 +7,41 @@ need them, so ``tthc-hub --help`` stays fast.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 if TYPE_CHECKING:
     from hub.settings import HubSettings
 
+
+class HubGroup(TyperGroup):
+    """The root command: a HubError from any command (a ministry that does not answer, a
+    refused call, bad settings) becomes one line on stderr and a non-zero exit (2 for
+    configuration, 1 otherwise), never a traceback."""
+
+    def invoke(self, ctx: Any) -> Any:  # click's Context (Typer may vendor click)
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            errors = sys.modules.get("hub.errors")  # not loaded: it cannot be a HubError
+            if errors is None or not isinstance(exc, errors.HubError):
+                raise
+            from hub.i18n import t
+
+            if isinstance(exc, errors.ConfigError):
+                where = f"[{exc.system}] " if exc.system else ""
+                typer.echo(f"{t('cli.config_error')}: {where}{exc.reason}", err=True)
+                raise typer.Exit(2) from None
+            typer.echo(f"{t('cli.error')}: {exc}", err=True)
+            raise typer.Exit(1) from None
+
+
 app = typer.Typer(
+    cls=HubGroup,
     name="tthc-hub",
     help="tthc-hub: trao đổi hồ sơ giữa hệ thống một cửa của tỉnh và các hệ thống Bộ, ngành. "
     "Integration hub between the province's one-stop-shop and the ministries.",
@@ -68,15 +94,9 @@ def _settings(config: Path | None) -> HubSettings:
 
 
 def _hub(config: Path | None):  # type: ignore[no-untyped-def]
-    from hub.errors import ConfigError
     from hub.service import Hub
 
-    settings = _settings(config)
-    try:
-        return Hub(settings)
-    except ConfigError as exc:
-        typer.echo(f"configuration error: {exc.reason}", err=True)
-        raise typer.Exit(2) from None
+    return Hub(_settings(config))  # a ConfigError is reported by HubGroup
 
 
 # --- serve / worker -------------------------------------------------------------
@@ -149,20 +169,44 @@ def db_upgrade(config: ConfigOpt = None) -> None:
 
 
 @connectors_app.command("list")
-def connectors_list(config: ConfigOpt = None) -> None:
-    """The installed connectors and what they can do."""
-    from rich.console import Console
-    from rich.table import Table
+def connectors_list(
+    config: ConfigOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
+    """Every installed connector, configured or not: its state and what it can do.
 
+    Reads the settings only (no database, no call to a ministry); exits 1 when a
+    connector is misconfigured."""
     from hub.i18n import t
+    from hub.plugins import connector_states
 
-    hub = _hub(config)
-    table = Table(title=t("connectors.title"))
-    for key in ("connector.name", "connector.title", "connector.capabilities"):
-        table.add_column(t(key))
-    for c in hub.describe_connectors():
-        table.add_row(c["name"], c["title"], ", ".join(c["capabilities"]))
-    Console().print(table)
+    states = connector_states(_settings(config))
+    if as_json:
+        import json
+        from dataclasses import asdict
+
+        typer.echo(json.dumps([asdict(s) for s in states], ensure_ascii=False))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=t("connectors.title"))
+        for key in ("connector.name", "connector.title", "connector.capabilities"):
+            table.add_column(t(key))
+        table.add_column(t("connector.state"), overflow="fold")
+        for c in states:
+            state = t(f"connector.state.{c.state}")
+            table.add_row(
+                c.name,
+                c.title,
+                ", ".join(c.capabilities),
+                f"{state}: {c.reason}" if c.reason else state,
+            )
+        console = Console()
+        console.print(table)
+        if all(c.state == "not_configured" for c in states):
+            console.print(t("connectors.none_configured"), markup=False)
+    if any(c.state == "misconfigured" for c in states):
+        raise typer.Exit(1)
 
 
 # --- mocks ---------------------------------------------------------------------------
@@ -185,21 +229,32 @@ def mocks_serve(
     from rich.table import Table
 
     from hub.i18n import t
+    from hub.plugins import mock_factories
     from hub.testing.mock.server import start_server
-    from mocks.registry import mock_factories
 
     if host not in ("127.0.0.1", "localhost", "::1"):
         typer.echo("the mocks only bind loopback addresses", err=True)
         raise typer.Exit(2)
     factories = mock_factories()
+    for name in only or []:
+        if name not in factories:
+            import difflib
+
+            near = difflib.get_close_matches(name, sorted(factories), n=1)
+            hint = f" ({near[0]}?)" if near else ""
+            typer.echo(
+                f"{t('mocks.unknown')}: {name}{hint}; {', '.join(sorted(factories))}", err=True
+            )
+            raise typer.Exit(2)
+    # The i-th mock served takes base_port + i: ``--only monre --base-port P`` is on P.
+    selected = sorted(n for n in factories if not only or n in only)
     servers = []
     table = Table(title=t("mocks.title"))
     table.add_column("mock")
     table.add_column("URL")
-    for i, (name, factory) in enumerate(sorted(factories.items())):
-        if only and name not in only:
-            continue
-        server = start_server(factory(), host=host, port=0 if base_port == 0 else base_port + i)
+    for i, name in enumerate(selected):
+        port = 0 if base_port == 0 else base_port + i
+        server = start_server(factories[name](), host=host, port=port)
         servers.append(server)
         if seed:
             httpx.post(f"{server.url}/_mock/seed", json={"count": seed, "seed": 1}, timeout=30)
@@ -253,23 +308,34 @@ def demo(
 
 def _mount_command_groups() -> None:
     """Mount the feature command groups of ``hub.commands`` (see its docstring), and those
-    connector packages declare in the ``tthc_hub.commands`` entry-point group
-    (``lienthong = "connectors.lienthong.commands:app"``)."""
+    plugins add with the ``register_commands`` hook (``tthc-hub lienthong ...``)."""
     from importlib import import_module
-    from importlib.metadata import entry_points
+
+    from hub.plugins import command_groups
 
     for name, module in COMMAND_GROUPS.items():
         app.add_typer(import_module(module).app, name=name)
-    from hub.commands.jobs import audit_command, keys_app, status_command
+    from hub.commands.jobs import audit_command, keys_app
+    from hub.commands.status import status_command
 
     app.command("status")(status_command)
     app.command("audit")(audit_command)
     app.add_typer(keys_app, name="keys")
-    from hub.scaffold.command import new_connector  # owned by hub/scaffold/
+    from hub.scaffold.command import new_connector
 
     app.command("new-connector")(new_connector)
-    for ep in entry_points(group="tthc_hub.commands"):
-        app.add_typer(ep.load(), name=ep.name)
+    taken = {*COMMAND_GROUPS, "status", "audit", "keys", "db", "connectors", "mocks"}
+    taken |= {
+        c.name or getattr(c.callback, "__name__", "").replace("_", "-")
+        for c in app.registered_commands
+    }
+    try:
+        groups = command_groups(taken=taken)
+    except Exception as exc:  # a broken plugin must not take the other commands down
+        typer.echo(f"{exc}: plugin command groups not loaded", err=True)
+        return
+    for name, group in groups.items():
+        app.add_typer(group, name=name)
 
 
 #: name -> module of a command group with an ``app``.

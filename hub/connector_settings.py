@@ -12,7 +12,7 @@ and its ``register_connectors`` hook is::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
@@ -21,7 +21,7 @@ from hub.errors import ConfigError
 if TYPE_CHECKING:
     from hub.settings import HubSettings
 
-__all__ = ["ConnectorSettings", "connector_settings", "non_empty_secret"]
+__all__ = ["ConnectorSettings", "connector_settings", "non_empty_secret", "secret_env_var"]
 
 _OFF = (False, "false", "False", "0", 0)
 M = TypeVar("M", bound=BaseModel)
@@ -61,7 +61,8 @@ def connector_settings(settings: HubSettings, name: str, model: type[M]) -> M | 
     """``[connectors.<name>]`` validated with ``model``; None when absent or disabled.
 
     A bad section raises ConfigError naming each key and what is wrong, never the
-    values (some are secrets).
+    values (some are secrets); a wrong or missing secret also names the environment
+    variable that sets it.
     """
     section = settings.connector(name)
     if not section or section.get("enabled", True) in _OFF:
@@ -69,8 +70,31 @@ def connector_settings(settings: HubSettings, name: str, model: type[M]) -> M | 
     try:
         return model.model_validate(section)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(section)'}: {err['msg']}"
-            for err in exc.errors()
-        )
+        problems = "; ".join(_problem(settings, name, model, err) for err in exc.errors())
         raise ConfigError(f"bad [connectors.{name}] settings: {problems}", system=name) from None
+
+
+def secret_env_var(settings: HubSettings, name: str, key: str) -> str:
+    """The environment variable that sets ``key`` of ``[connectors.<name>]``, as the
+    hub's settings read it: ``TTHC_HUB_CONNECTORS__MOLISA__ACCEPT_KEY``."""
+    config = type(settings).model_config
+    prefix = str(config.get("env_prefix") or "")
+    sep = str(config.get("env_nested_delimiter") or "__")
+    return f"{prefix}connectors{sep}{name}{sep}{key}".upper()
+
+
+def _problem(settings: HubSettings, name: str, model: type[BaseModel], err: Any) -> str:
+    loc = err["loc"]
+    where = ".".join(str(p) for p in loc) or "(section)"
+    text = f"{where}: {err['msg']}"
+    field = model.model_fields.get(str(loc[0])) if loc else None
+    if field is not None and _is_secret(field.annotation):
+        text += (
+            f" (a secret: set it with the environment variable "
+            f"{secret_env_var(settings, name, str(loc[0]))})"
+        )
+    return text
+
+
+def _is_secret(annotation: Any) -> bool:
+    return annotation is SecretStr or SecretStr in get_args(annotation)

@@ -68,13 +68,13 @@ async def _demo(
     seed: int,
 ) -> int:
     from hub.api import create_app
+    from hub.plugins import mock_factories
     from hub.service import Hub
     from hub.testing.mock.admin import MockConfig
     from hub.testing.mock.server import start_server
     from mocks.hotich.app import create_app as create_hotich
     from mocks.lienthong.app import create_app as create_lienthong
     from mocks.monre.app import create_app as create_monre
-    from mocks.registry import mock_factories
 
     # The mocks log each dropped connection they inject; the summary counts them instead.
     mocks = {

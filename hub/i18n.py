@@ -129,6 +129,24 @@ _TEXT: dict[str, tuple[str, str]] = {
     "audit.target": ("Đối tượng", "Target"),
     "audit.reason": ("Lý do", "Reason"),
     "audit.count": ("Số lượng", "Count"),
+    # --- connectors list, status health, CLI errors (issue 13) ---
+    "connector.state": ("Tình trạng", "State"),
+    "connector.state.enabled": ("Đang bật", "enabled"),
+    "connector.state.disabled": ("Đã tắt", "disabled"),
+    "connector.state.not_configured": ("Chưa cấu hình", "not configured"),
+    "connector.state.misconfigured": ("Cấu hình sai", "misconfigured"),
+    "connectors.none_configured": (
+        "Chưa cấu hình hệ thống nào: thêm mục [connectors.<tên>] vào tthc-hub.toml "
+        "(xem tthc-hub.example.toml)",
+        "No connector is configured: add a [connectors.<name>] section to tthc-hub.toml "
+        "(see tthc-hub.example.toml)",
+    ),
+    "status.health": ("Kết nối tới Bộ", "Health"),
+    "status.health.ok": ("Tốt", "OK"),
+    "status.health.failing": ("Lỗi", "Failing"),
+    "cli.error": ("Lỗi", "error"),
+    "cli.config_error": ("Lỗi cấu hình", "configuration error"),
+    "mocks.unknown": ("Không có máy chủ giả lập", "No such mock"),
     "mocks.running": ("Đang chạy, nhấn Ctrl+C để dừng", "Running; press Ctrl+C to stop"),
     "catalog.title": ("Danh mục thủ tục hành chính", "Procedure catalog"),
     "catalog.ma_tthc": ("Mã TTHC", "Procedure code"),

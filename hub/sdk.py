@@ -36,6 +36,7 @@ procedures and deadlines   :class:`Catalog`, :func:`load_catalog`, :func:`fold`;
                            :func:`deadline_plan`, :class:`StepDeadline`,
                            :class:`DeadlineError`
 the running hub            :class:`Hub` (what CLI commands and routes get), :func:`requires`
+plugin description         :class:`ConnectorInfo` (what ``describe_connectors`` returns)
                            (API-key roles for a route)
 =========================  ===================================================================
 
@@ -106,6 +107,7 @@ if _typing.TYPE_CHECKING:
         Status,
         national_ma_tthc,
     )
+    from hub.plugins import ConnectorInfo
     from hub.service import Hub
     from hub.settings import HubSettings
     from hub.xmllimits import XmlLimitError, XmlLimits, check_xml
@@ -142,6 +144,7 @@ _SOURCES: dict[str, tuple[str, ...]] = {
         "ministry_errors",
     ),
     "hub.http": ("ConnectorHttp", "read_capped"),
+    "hub.plugins": ("ConnectorInfo",),
     "hub.xmllimits": ("XmlLimitError", "XmlLimits", "check_xml"),
     "hub.masking": (
         "PERSONAL_KEYS",
@@ -186,6 +189,7 @@ __all__ = [
     "ConfigError",
     "Connector",
     "ConnectorHttp",
+    "ConnectorInfo",
     "ConnectorSettings",
     "ContractError",
     "DeadlineError",

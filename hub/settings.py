@@ -24,7 +24,14 @@ from pydantic_settings import (
 from hub.calendar import CalendarSettings
 from hub.errors import ConfigError
 
-__all__ = ["ApiSettings", "HubSettings", "RetrySettings", "RouteRule", "WorkerSettings"]
+__all__ = [
+    "ApiSettings",
+    "HealthSettings",
+    "HubSettings",
+    "RetrySettings",
+    "RouteRule",
+    "WorkerSettings",
+]
 
 
 class RetrySettings(BaseModel):
@@ -92,6 +99,17 @@ class SchedulerSettings(BaseModel):
     deadline_watch_seconds: float = Field(default=300.0, gt=0)
 
 
+class HealthSettings(BaseModel):
+    """How ``tthc-hub status`` and ``GET /api/v1/status`` probe each enabled connector
+    (its ``health()``, hub/health.py)."""
+
+    #: A probe without an answer in this time reports the connector as failing.
+    timeout_seconds: float = Field(default=5.0, gt=0, le=120)
+    #: A probe's result is reused for this long, so a polled status page does not
+    #: call every ministry on each refresh.
+    cache_seconds: float = Field(default=30.0, ge=0, le=3600)
+
+
 class ApiKeySetting(BaseModel):
     """One API key: a name for the audit log, the SHA-256 of the key, its roles."""
 
@@ -138,6 +156,7 @@ class HubSettings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    health: HealthSettings = Field(default_factory=HealthSettings)
     routes: list[RouteRule] = Field(default_factory=list)
     connectors: dict[str, dict[str, Any]] = Field(default_factory=dict)
     #: API keys accepted by the API (``Authorization: Bearer <key>``), stored hashed,

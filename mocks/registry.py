@@ -1,19 +1,38 @@
-"""The mock servers installed: the ``tthc_hub.mocks`` entry-point group, name -> create_app.
+"""The bundled mocks' plugin module: the ``register_mocks`` hook (docs/hooks.md).
 
-A third-party connector package registers its mock the same way, so
-``tthc-hub mocks serve`` serves it beside the bundled ones.
+Named in the ``tthc_hub`` entry-point group (``mocks = "mocks.registry"``), exactly as a
+third-party connector package registers its mock, so ``tthc-hub mocks serve`` and the
+demo find the bundled mocks and any other installed one the same way. Each mock is
+imported when its factory is called, not when the mocks are listed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib.metadata import entry_points
+from importlib import import_module
 from typing import Any
 
-__all__ = ["MOCKS_GROUP", "mock_factories"]
+from hub import hookimpl
 
-MOCKS_GROUP = "tthc_hub.mocks"
+__all__ = ["BUNDLED", "register_mocks"]
+
+#: mock name -> the module whose ``create_app`` builds it.
+BUNDLED = {
+    "hotich": "mocks.hotich.app",
+    "lienthong": "mocks.lienthong.app",
+    "molisa": "mocks.molisa.app",
+    "monre": "mocks.monre.app",
+}
 
 
-def mock_factories() -> dict[str, Callable[..., Any]]:
-    return {ep.name: ep.load() for ep in entry_points(group=MOCKS_GROUP)}
+def _factory(module: str) -> Callable[..., Any]:
+    def create_app(*args: Any, **kwargs: Any) -> Any:
+        return import_module(module).create_app(*args, **kwargs)
+
+    create_app.__qualname__ = f"{module}.create_app"
+    return create_app
+
+
+@hookimpl
+def register_mocks() -> dict[str, Callable[..., Any]]:
+    return {name: _factory(module) for name, module in BUNDLED.items()}

@@ -1,4 +1,4 @@
-"""``tthc-hub jobs …``, ``tthc-hub status``, ``tthc-hub audit``: find, understand and re-run
+"""``tthc-hub jobs …``, ``tthc-hub audit``: find, understand and re-run
 failed syncs (rules in hub/ops.py)."""
 
 from __future__ import annotations
@@ -380,43 +380,6 @@ def cull(config: ConfigOpt = None) -> None:
     """Apply retention now: old excerpts and finished jobs; never failed or dead ones."""
     hub, _ = _ops(config)
     typer.echo(json.dumps(hub.cull()))
-
-
-def status_command(
-    config: ConfigOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False
-) -> None:
-    """Each connector's health: queue by state, oldest waiting job, last success, error rate."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from hub.i18n import t
-
-    _hub, ops = _ops(config)
-    rows = ops.status()
-    if as_json:
-        typer.echo(json.dumps(rows, default=str))
-        return
-    table = Table(title=t("status.title"))
-    for key in (
-        "job.connector",
-        "status.queue",
-        "status.oldest",
-        "status.last_success",
-        "status.error_rate",
-    ):
-        table.add_column(t(key), overflow="fold")
-    for r in rows:
-        queue = ", ".join(f"{t('state.' + k)}: {v}" for k, v in sorted(r["queue"].items()))
-        oldest = r["oldest_waiting_seconds"]
-        rate = r["error_rate"]
-        table.add_row(
-            r["connector"],
-            queue,
-            f"{oldest / 60:.0f} min" if oldest is not None else "",
-            _when(r["last_success_at"]),
-            f"{rate:.1%} / {r['attempts_last_hour']}" if rate is not None else "",
-        )
-    Console().print(table)
 
 
 def audit_command(

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from hub.auth import Principal, requires
+from hub.health import HealthChecker, with_health
 from hub.ops import ActionRefused, JobFilter, Operations
 from hub.service import Hub
 
@@ -69,6 +70,7 @@ def _refused(exc: ActionRefused) -> JSONResponse:
 
 def build(hub: Hub) -> APIRouter:
     ops = Operations(hub.store)
+    health = HealthChecker(hub.connectors, hub.settings.health)  # cached between requests
     keys = hub.settings.api_keys
     router = APIRouter(prefix="/api/v1", tags=["operations"])
     viewer = Depends(requires(keys, "viewer"))
@@ -192,7 +194,7 @@ def build(hub: Hub) -> APIRouter:
 
     @router.get("/status", dependencies=[viewer])
     async def status() -> JSONResponse:
-        rows = await asyncio.to_thread(ops.status)
+        rows = with_health(await asyncio.to_thread(ops.status), await health.check())
         # The breakers of the worker running in this process, when there is one.
         now = time.monotonic()
         for row in rows:

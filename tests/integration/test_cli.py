@@ -60,8 +60,7 @@ def test_bad_config_is_a_clear_error(tmp_path: Path) -> None:
     toml = tmp_path / "bad.toml"
     toml.write_text('[[routes]]\nconnector = "nowhere"\n', encoding="utf-8")
     result = run(
-        "connectors",
-        "list",
+        "status",
         env={
             "TTHC_HUB_CONFIG": str(toml),
             "TTHC_HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",

@@ -1,16 +1,35 @@
-"""Every hook is documented in docs/hooks.md and has a test here (datasette's habit)."""
+"""Every hook is documented in docs/hooks.md and has a test here (datasette's habit):
+each test registers a small plugin on the plugin manager, as a third party would."""
 
 from __future__ import annotations
 
 import inspect
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
+import typer
+from fastapi import APIRouter, FastAPI
+from pydantic import SecretStr
+from typer.testing import CliRunner
 
 from hub import hookimpl, hookspecs
+from hub.connector import Capability, Health
+from hub.connector_settings import ConnectorSettings
 from hub.errors import ConfigError
-from hub.plugins import get_plugin_manager, load_connectors
+from hub.plugins import (
+    ConnectorInfo,
+    command_groups,
+    connector_states,
+    describe_connectors,
+    get_plugin_manager,
+    load_connectors,
+    mock_factories,
+    plugin_routers,
+)
 from hub.settings import HubSettings
 
 DOCS = Path(__file__).parents[2] / "docs" / "hooks.md"
@@ -22,14 +41,23 @@ HOOKS = [
 
 
 def test_hookspecs_found() -> None:
-    assert set(HOOKS) == {"register_connectors"}
+    assert set(HOOKS) == {
+        "describe_connectors",
+        "register_commands",
+        "register_connectors",
+        "register_mocks",
+        "register_routes",
+    }
 
 
 @pytest.mark.parametrize("hook", HOOKS)
 def test_every_hook_is_documented(hook: str) -> None:
     spec = getattr(hookspecs, hook)
     args = ", ".join(inspect.signature(spec).parameters)
-    assert f"## {hook}({args})" in DOCS.read_text(encoding="utf-8")
+    docs = DOCS.read_text(encoding="utf-8")
+    assert f"## {hook}({args})" in docs
+    section = docs.split(f"## {hook}({args})", 1)[1].split("\n## ", 1)[0]
+    assert "```python" in section and "@hookimpl" in section, f"{hook}: no example"
     assert spec.__doc__ and len(spec.__doc__.split()) > 20
 
 
@@ -37,6 +65,54 @@ def test_every_hook_is_documented(hook: str) -> None:
 def test_every_hook_has_a_test(hook: str) -> None:
     source = Path(__file__).read_text(encoding="utf-8")
     assert re.search(rf"^def test_hook_{hook}\b", source, re.M)
+
+
+# --- a small third-party connector, "vantai", used by the plugins below -------------
+
+
+class VantaiSettings(ConnectorSettings):
+    api_key: SecretStr
+
+
+class VantaiConnector:
+    name = "vantai"
+    title = "Quản lý vận tải (Bộ GTVT)"
+    capabilities = frozenset({Capability.FETCH})
+
+    def __init__(self, settings: VantaiSettings) -> None:
+        self.settings = settings
+
+    async def fetch(self, ma_ho_so: str) -> None:
+        return None
+
+    async def health(self) -> Health:
+        return Health(ok=True)
+
+    async def aclose(self) -> None:
+        return None
+
+
+class VantaiPlugin:
+    @hookimpl
+    def describe_connectors(self) -> list[ConnectorInfo]:
+        return [ConnectorInfo.of(VantaiConnector, VantaiSettings)]
+
+    @hookimpl
+    def register_connectors(self, settings: HubSettings) -> list[Any]:
+        from hub.connector_settings import connector_settings
+
+        mine = connector_settings(settings, "vantai", VantaiSettings)
+        return [VantaiConnector(mine)] if mine else []
+
+
+def _pm(*plugins: object) -> Any:
+    pm = get_plugin_manager()
+    for plugin in plugins:
+        pm.register(plugin)
+    return pm
+
+
+# --- connectors ----------------------------------------------------------------------
 
 
 def test_hook_register_connectors() -> None:
@@ -54,6 +130,12 @@ def test_hook_register_connectors() -> None:
         load_connectors(
             HubSettings(connectors={"molisa": {"base_url": "ftp://x", "accept_key": "k"}})
         )
+    # A plugin registered on the manager: its connector is built from its section.
+    pm = _pm(VantaiPlugin())
+    vantai = {"vantai": {"base_url": "http://127.0.0.1:9", "api_key": "k"}}
+    assert isinstance(
+        load_connectors(HubSettings(connectors=vantai), pm)["vantai"], VantaiConnector
+    )
 
 
 def test_hook_register_connectors_refuses_duplicate_names() -> None:
@@ -68,7 +150,144 @@ def test_hook_register_connectors_refuses_duplicate_names() -> None:
     settings = HubSettings(
         connectors={"molisa": {"base_url": "http://127.0.0.1:9", "accept_key": "k"}}
     )
-    pm = get_plugin_manager()
-    pm.register(Twin())
     with pytest.raises(ConfigError, match="two plugins register a connector named 'molisa'"):
-        load_connectors(settings, pm)
+        load_connectors(settings, _pm(Twin()))
+
+
+def test_hook_describe_connectors() -> None:
+    pm = _pm(VantaiPlugin())
+    infos = describe_connectors(pm)
+    # The built-in ones and the plugin's, with no settings at all.
+    assert {"hotich", "lienthong", "molisa", "monre", "vantai"} <= set(infos)
+    assert infos["vantai"].capabilities == frozenset({Capability.FETCH})
+    assert infos["molisa"].title == "Trợ giúp xã hội (Bộ LĐTBXH)"
+
+    def state(connectors: dict[str, Any]) -> tuple[str, str]:
+        [s] = [
+            s
+            for s in connector_states(HubSettings(connectors=connectors), pm)
+            if s.name == "vantai"
+        ]
+        return s.state, s.reason
+
+    assert state({}) == ("not_configured", "")
+    assert state({"vantai": {"enabled": False}}) == ("disabled", "")
+    assert state({"vantai": {"base_url": "http://x", "api_key": "k"}}) == ("enabled", "")
+    status, reason = state({"vantai": {"base_url": "ftp://x"}})
+    assert status == "misconfigured"
+    assert "base_url must start with http://" in reason
+    # The missing secret names the environment variable that sets it.
+    assert "api_key: Field required" in reason
+    assert "TTHC_HUB_CONNECTORS__VANTAI__API_KEY" in reason
+    # A misspelt section is an error naming the nearest installed connector.
+    with pytest.raises(
+        ConfigError, match=r"\[connectors\.vantaii\].*did you mean \[connectors\.vantai\]"
+    ):
+        connector_states(HubSettings(connectors={"vantaii": {}}), pm)
+    with pytest.raises(ConfigError, match="did you mean"):
+        load_connectors(HubSettings(connectors={"vantaii": {}}), pm)
+
+
+# --- command line --------------------------------------------------------------------
+
+
+class VantaiCommands:
+    @hookimpl
+    def register_commands(self) -> dict[str, typer.Typer]:
+        group = typer.Typer()
+
+        @group.command("ping")
+        def ping(name: str) -> None:
+            typer.echo(f"pong {name}")
+
+        @group.command("other")
+        def other() -> None:
+            typer.echo("other")
+
+        return {"vantai": group}
+
+
+def test_hook_register_commands() -> None:
+    groups = command_groups(_pm(VantaiCommands()), taken={"jobs"})
+    assert "lienthong" in groups  # the built-in plugin's group, through the same hook
+    cli = typer.Typer()
+    cli.add_typer(groups["vantai"], name="vantai")
+    result = CliRunner().invoke(cli, ["vantai", "ping", "x"])
+    assert result.exit_code == 0 and result.output == "pong x\n"
+    # A name the hub (or another plugin) already uses is refused.
+    with pytest.raises(ConfigError, match="two command groups are named 'vantai'"):
+        command_groups(_pm(VantaiCommands()), taken={"vantai"})
+
+
+# --- API -----------------------------------------------------------------------------
+
+
+class VantaiRoutes:
+    @hookimpl
+    def register_routes(self, hub: Any) -> dict[str, APIRouter]:
+        router = APIRouter(prefix="/api/v1/vantai")
+
+        @router.get("/ping")
+        def ping() -> dict[str, str]:
+            return {"pong": hub.connectors["vantai"].title}
+
+        return {"vantai": router}
+
+
+def test_hook_register_routes(tmp_path: Path, serve_app: Callable[[Any], Any]) -> None:
+    from hub.api import create_app
+    from hub.service import Hub
+
+    pm = _pm(VantaiPlugin(), VantaiRoutes())
+    enabled = {"vantai": {"base_url": "http://127.0.0.1:9", "api_key": "k"}}
+    on = Hub(
+        HubSettings(database_url=f"sqlite:///{tmp_path / 'on.db'}", connectors=enabled),
+        connectors=load_connectors(HubSettings(connectors=enabled), pm),
+    )
+    [router] = plugin_routers(on, pm)
+    app = FastAPI()
+    app.include_router(router)
+    server = serve_app(app)
+    answer = httpx.get(f"{server.url}/api/v1/vantai/ping", timeout=10)
+    assert answer.json() == {"pong": "Quản lý vận tải (Bộ GTVT)"}
+    # Disabled: its routes are not mounted.
+    off = Hub(HubSettings(database_url=f"sqlite:///{tmp_path / 'off.db'}"), connectors={})
+    assert plugin_routers(off, pm) == []
+    # The built-in liên thông routes, through the same hook: served only when enabled.
+    api = serve_app(create_app(off))
+    assert httpx.get(f"{api.url}/api/v1/lienthong/search", timeout=10).status_code == 404
+    lienthong = {"lienthong": {"base_url": "http://127.0.0.1:9", "user_name": "u", "password": "p"}}
+    settings = HubSettings(database_url=f"sqlite:///{tmp_path / 'lt.db'}", connectors=lienthong)
+    api = serve_app(create_app(Hub(settings)))
+    found = httpx.get(f"{api.url}/api/v1/lienthong/search", timeout=10)
+    assert found.status_code == 200 and found.json() == {"items": []}
+
+
+# --- mocks ---------------------------------------------------------------------------
+
+
+class VantaiMock:
+    @hookimpl
+    def register_mocks(self) -> dict[str, Callable[[], Any]]:
+        def create_app() -> FastAPI:
+            app = FastAPI()
+
+            @app.get("/_mock/stats")
+            def stats() -> dict[str, str]:
+                return {"mock": "vantai"}
+
+            return app
+
+        return {"vantai": create_app}
+
+
+def test_hook_register_mocks(serve_app: Callable[[Any], Any]) -> None:
+    factories = mock_factories(_pm(VantaiMock()))
+    # The bundled mocks come through the same hook (mocks/registry.py).
+    assert {"hotich", "lienthong", "molisa", "monre", "vantai"} <= set(factories)
+    server = serve_app(factories["vantai"]())
+    assert httpx.get(f"{server.url}/_mock/stats", timeout=10).json() == {"mock": "vantai"}
+    molisa = serve_app(factories["molisa"]())
+    assert httpx.get(f"{molisa.url}/_mock/stats", timeout=10).status_code == 200
+    with pytest.raises(ConfigError, match="two plugins register a mock named 'vantai'"):
+        mock_factories(_pm(VantaiMock(), VantaiMock()))
