@@ -12,7 +12,7 @@ from collections.abc import Callable
 from importlib import import_module
 from typing import Any
 
-from hub import hookimpl
+from hub.sdk import hookimpl
 
 __all__ = ["BUNDLED", "register_mocks"]
 
