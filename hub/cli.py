@@ -260,7 +260,9 @@ def _mount_command_groups() -> None:
 
     for name, module in COMMAND_GROUPS.items():
         app.add_typer(import_module(module).app, name=name)
-    from hub.commands.jobs import audit_command, keys_app, status_command
+    from hub.commands.audit import audit_command
+    from hub.commands.jobs import status_command
+    from hub.commands.keys import app as keys_app
 
     app.command("status")(status_command)
     app.command("audit")(audit_command)
