@@ -50,7 +50,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from hub.connector import Capability, Period, PulledDossier
@@ -92,7 +92,11 @@ Progress = Callable[[str, int], None]
 
 
 class ReconcileError(HubError):
+    """A reconciliation the hub cannot run or find: a client's mistake on the API."""
+
     default_code = "reconcile"
+    http_status = 422
+    status_by_code: ClassVar[dict[str, int]] = {"not_found": 404}
 
 
 def default_period(today: date | None = None) -> Period:
