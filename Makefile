@@ -42,7 +42,7 @@ bench: $(STAMP)  ## delivery vs raw, ingest, latency, start-up (EVENTS=1000, QUI
 
 bench-delivery: bench  ## the same as `make bench`
 
-bench-reconcile: $(STAMP)  ## reconciliation at 10k, 100k and 1M dossiers vs a one-query SQL baseline (SIZES=10000,100000)
+bench-reconcile: $(STAMP)  ## reconciliation at 10k, 100k and 1M dossiers vs a one-query SQL baseline, and ingest latency during it (SIZES=10000,100000)
 	$(BIN)/python bench/reconcile_bench.py $(if $(SIZES),--sizes $(SIZES),)
 
 serve: $(STAMP)

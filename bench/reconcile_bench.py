@@ -12,7 +12,15 @@ each) is written beside it. Then, each in its own subprocess so that its peak me
   the comparison as one SQL query (``LEFT JOIN`` both ways, counts per kind).
 
 Both read the ministry's listing over loopback HTTP the same way; the ratio is hub /
-baseline. Results go to ``bench/results/reconcile-<time>.json``.
+baseline.
+
+* ``ingest``: single-event ingests (the store's ingest, as ``POST /api/v1/events``
+  does it on SQLite) from another thread, every few milliseconds, first with the
+  hub idle and then while :meth:`Reconciler.run` compares the N dossiers: p50, p99
+  and max of each, and the busy / idle ratio. A comparison must not hold writers up
+  (issue #14: up to 0.93 s before reads stopped taking SQLite's write lock).
+
+Results go to ``bench/results/reconcile-<time>.json``.
 
     .venv/bin/python bench/reconcile_bench.py --sizes 10000,100000,1000000
 """
@@ -197,6 +205,68 @@ async def _baseline_run(db: str, url: str) -> dict[str, object]:
         await hub.aclose()
 
 
+def _latencies(samples: list[float]) -> dict[str, float]:
+    """p50, p99 and max in milliseconds."""
+    ordered = sorted(samples)
+    if not ordered:
+        return {"n": 0, "p50_ms": 0.0, "p99_ms": 0.0, "max_ms": 0.0}
+    at = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    return {
+        "n": len(ordered),
+        "p50_ms": round(at(0.50) * 1000, 2),
+        "p99_ms": round(at(0.99) * 1000, 2),
+        "max_ms": round(ordered[-1] * 1000, 2),
+    }
+
+
+async def _ingest_run(db: str, url: str) -> dict[str, object]:
+    """Ingest latency when idle, then while a comparison of the whole mirror runs."""
+    import threading
+
+    from hub.connector import Period
+    from hub.reconcile import Reconciler
+    from hub.service import Hub
+    from hub.testing.samples import sample_lifecycle
+
+    hub = Hub(_settings(db, url), migrate=False)
+    seeds = iter(range(10**9))
+    stop = threading.Event()
+
+    def ingest_until(done: threading.Event, out: list[float], limit: int | None) -> None:
+        while not done.is_set() and (limit is None or len(out) < limit):
+            event = sample_lifecycle(f"bench-ingest-{next(seeds)}")[0]
+            t0 = time.perf_counter()
+            hub.store.ingest([event], hub.router.targets)
+            out.append(time.perf_counter() - t0)
+            time.sleep(0.005)
+
+    try:
+        idle: list[float] = []
+        ingest_until(threading.Event(), idle, 300)
+        busy: list[float] = []
+        writer = threading.Thread(target=ingest_until, args=(stop, busy, None))
+        writer.start()
+        t0 = time.perf_counter()
+        try:
+            await Reconciler(hub).run(
+                "molisa", Period(WHEN.date(), WHEN.date() + timedelta(days=400))
+            )
+        finally:
+            stop.set()
+            writer.join()
+        seconds = round(time.perf_counter() - t0, 2)
+        quiet, loaded = _latencies(idle), _latencies(busy)
+        return {
+            "comparison_seconds": seconds,
+            "idle": quiet,
+            "during_comparison": loaded,
+            "p50_ratio": round(loaded["p50_ms"] / max(quiet["p50_ms"], 0.01), 2),
+            "p99_ratio": round(loaded["p99_ms"] / max(quiet["p99_ms"], 0.01), 2),
+        }
+    finally:
+        await hub.aclose()
+
+
 def peak_rss_mb() -> float:
     """This process's peak resident memory. ``VmHWM`` belongs to the address space exec
     made; ``ru_maxrss`` carries the parent's peak over fork+exec on Linux, which here is the
@@ -212,7 +282,7 @@ def peak_rss_mb() -> float:
 
 def child(kind: str, db: str, url: str) -> None:
     started = time.perf_counter()
-    fn = _hub_run if kind == "hub" else _baseline_run
+    fn = {"hub": _hub_run, "baseline": _baseline_run, "ingest": _ingest_run}[kind]
     out = asyncio.run(fn(db, url))
     out["seconds"] = round(time.perf_counter() - started, 2)
     out["peak_rss_mb"] = peak_rss_mb()
@@ -272,6 +342,7 @@ def main() -> None:
                 planted = plant(admin, n)
                 hub = measure("hub", db, server.url)
                 base = measure("baseline", db, server.url)
+                ingest = measure("ingest", db, server.url)  # last: it adds dossiers
                 hub_counts = {k: v for k, v in hub["counts"].items() if v}  # type: ignore[union-attr]
                 ok = hub_counts == {k: v for k, v in planted.items() if v}
                 row = {
@@ -283,6 +354,7 @@ def main() -> None:
                     "time_ratio": round(hub["seconds"] / base["seconds"], 2),  # type: ignore[operator]
                     "memory_ratio": round(hub["peak_rss_mb"] / base["peak_rss_mb"], 2),  # type: ignore[operator]
                     "findings_exact": ok,
+                    "ingest": ingest,
                 }
                 results.append(row)
                 print(
@@ -290,6 +362,14 @@ def main() -> None:
                     f"  | baseline {base['seconds']:>7} s {base['peak_rss_mb']:>7} MB"
                     f"  | ratio time {row['time_ratio']}  memory {row['memory_ratio']}"
                     f"  | findings exact: {ok}",
+                    flush=True,
+                )
+                idle, busy = ingest["idle"], ingest["during_comparison"]  # type: ignore[index]
+                print(
+                    f"{'':>9}  ingest ms p50/p99/max: idle {idle['p50_ms']}/{idle['p99_ms']}"
+                    f"/{idle['max_ms']} (n={idle['n']})  | during the comparison "
+                    f"{busy['p50_ms']}/{busy['p99_ms']}/{busy['max_ms']} (n={busy['n']})"
+                    f"  | ratio p50 {ingest['p50_ratio']}  p99 {ingest['p99_ratio']}",
                     flush=True,
                 )
     finally:

@@ -2,7 +2,8 @@
 
 Errors are ``{"errors": [{"loc", "type", "message_vi", "message_en"}]}`` with the
 field path (``events[3].snapshot.chu_ho_so.so_giay_to``); the offending value is
-never echoed, since it may be personal data.
+never echoed, since it may be personal data. Every endpoint answers in that shape:
+the body is built by :func:`hub.errors.error_body` alone (see :mod:`hub.routes`).
 """
 
 from __future__ import annotations
@@ -14,15 +15,17 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.auth import requires
-from hub.errors import HubError, IngestError
-from hub.i18n import error_messages
+from hub.errors import HubError, IngestError, RequestRefused, error_body, error_entry
 from hub.logging import get_logger
 from hub.models import DossierEvent
+from hub.routes import error_response, json_response
 from hub.service import Hub
 
 __all__ = ["create_app"]
@@ -48,10 +51,6 @@ def _loc(parts: tuple[Any, ...] | list[Any]) -> str:
     return out
 
 
-def _error(loc: str, type_: str, message_en: str) -> dict[str, Any]:
-    return {"loc": loc, "type": type_, **error_messages(type_, message_en)}
-
-
 def _parse_events(data: Any) -> list[DossierEvent]:
     """One event, a JSON list of events, or ``{"events": [...]}``; paths say which."""
     if isinstance(data, dict) and "events" in data:
@@ -70,12 +69,14 @@ class _PrefixedError(Exception):
 
 
 def _validation_errors(
-    exc: ValidationError, prefix: list[Any] | None = None
+    exc: ValidationError | RequestValidationError, prefix: list[Any] | None = None
 ) -> list[dict[str, Any]]:
-    return [
-        _error(_loc([*(prefix or []), *e["loc"]]), e["type"], e["msg"])
-        for e in exc.errors(include_input=False, include_url=False)
-    ]
+    found = (
+        exc.errors(include_input=False, include_url=False)
+        if isinstance(exc, ValidationError)
+        else exc.errors()
+    )
+    return [error_entry(_loc([*(prefix or []), *e["loc"]]), e["type"], e["msg"]) for e in found]
 
 
 class BodyLimit:
@@ -111,9 +112,10 @@ class BodyLimit:
             await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            {"errors": [_error("body", "body_too_large", f"the body exceeds {self.limit} bytes")]}
-        ).encode()
+        refused = RequestRefused(
+            f"the body exceeds {self.limit} bytes", code="body_too_large", loc="body"
+        )
+        body = json.dumps(error_body(refused)).encode()
         await send(
             {
                 "type": "http.response.start",
@@ -174,11 +176,7 @@ def create_app(
     read_role = Depends(requires(settings.api_keys, "viewer", "province-ingest"))
     view_role = Depends(requires(settings.api_keys, "viewer"))
 
-    @app.exception_handler(HubError)
-    async def _hub_error(_request: Request, exc: HubError) -> JSONResponse:
-        # Each error class carries its status (hub.errors): a client's mistake is a 4xx.
-        loc = exc.loc if isinstance(exc, IngestError) and exc.loc else ""
-        return JSONResponse({"errors": [_error(loc, exc.code, exc.reason)]}, status_code=exc.status)
+    _error_handlers(app)
 
     @app.get("/metrics", dependencies=[view_role], include_in_schema=False)
     async def metrics() -> Response:
@@ -201,9 +199,7 @@ def create_app(
         conn = hub.connectors.get(connector)
         handler = getattr(conn, "handle_callback", None)
         if handler is None:
-            return JSONResponse(
-                {"errors": [_error("connector", "not_found", "no such callback")]}, status_code=404
-            )
+            raise RequestRefused("no such callback", code="not_found", loc="connector")
         body = await request.body()
         max_age = timedelta(seconds=settings.api.callback_max_age_seconds)
         try:
@@ -213,9 +209,7 @@ def create_app(
                 raise CallbackRejected("the callback is not fresh", system=connector)
         except CallbackRejected as exc:
             log.warning("callback_rejected", connector=connector, reason=exc.reason)
-            return JSONResponse(
-                {"errors": [_error("", "unauthorized", "callback refused")]}, status_code=401
-            )
+            raise RequestRefused("callback refused", code="unauthorized") from None
         accepted = await asyncio.to_thread(
             hub.store.accept_callback,
             connector,
@@ -225,9 +219,7 @@ def create_app(
         )
         if not accepted:
             log.warning("callback_replayed", connector=connector)
-            return JSONResponse(
-                {"errors": [_error("", "replayed", "callback already received")]}, status_code=409
-            )
+            raise RequestRefused("callback already received", code="replayed")
         log.info("callback_accepted", connector=connector, updates=len(result.updates))
         return JSONResponse(result.reply or {"ok": True})
 
@@ -241,54 +233,38 @@ def create_app(
         try:
             data = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
-            return JSONResponse(
-                {
-                    "errors": [
-                        _error(
-                            "body",
-                            "json_invalid",
-                            f"the body is not valid JSON: {type(exc).__name__}",
-                        )
-                    ]
-                },
-                status_code=400,
-            )
+            raise IngestError(
+                f"the body is not valid JSON: {type(exc).__name__}",
+                code="json_invalid",
+                status=400,
+                loc="body",
+            ) from None
         try:
             batch = _parse_events(data)
         except _PrefixedError as exc:
-            return JSONResponse(
-                {"errors": _validation_errors(exc.exc, exc.prefix)}, status_code=422
-            )
+            return error_response(*_validation_errors(exc.exc, exc.prefix), status=422)
         except ValidationError as exc:
-            return JSONResponse({"errors": _validation_errors(exc)}, status_code=422)
+            return error_response(*_validation_errors(exc), status=422)
         if not batch:
-            return JSONResponse(
-                {"errors": [_error("events", "empty_batch", "no events")]}, status_code=422
-            )
+            raise IngestError("no events", code="empty_batch", loc="events")
         if len(batch) > settings.api.max_batch_events:
-            return JSONResponse(
-                {
-                    "errors": [
-                        _error(
-                            "events",
-                            "batch_too_large",
-                            f"at most {settings.api.max_batch_events} events per request",
-                        )
-                    ]
-                },
-                status_code=413,
+            raise IngestError(
+                f"at most {settings.api.max_batch_events} events per request",
+                code="batch_too_large",
+                status=413,
+                loc="events",
             )
-        errors = [
-            _error(
-                f"events[{i}].snapshot.ma_tthc",
-                "ma_tthc_unknown",
+        unknown = [
+            IngestError(
                 "mã TTHC is not in the procedure catalog",
+                code="ma_tthc_unknown",
+                loc=f"events[{i}].snapshot.ma_tthc",
             )
             for i, e in enumerate(batch)
             if e.snapshot.ma_tthc not in hub.catalog
         ]
-        if errors:
-            return JSONResponse({"errors": errors}, status_code=422)
+        if unknown:
+            return error_response(*unknown)
         if hub.store.dialect == "sqlite":
             # A local transaction of a few ms: cheaper in the loop than handed to a thread
             # whose Python then competes with the loop for the GIL (make bench, issue #9).
@@ -345,24 +321,15 @@ def create_app(
         """What the province must hear about, in order: results, refusals, supplements.
         Keep the last ``id`` seen and pass it as ``after_id``."""
         rows = hub.store.list_province_updates(after_id=after_id, limit=limit, ma_ho_so=ma_ho_so)
-        return JSONResponse(
-            json.loads(
-                json.dumps(
-                    {"items": rows, "next_after_id": rows[-1]["id"] if rows else after_id},
-                    default=str,
-                )
-            )
-        )
+        return json_response({"items": rows, "next_after_id": rows[-1]["id"] if rows else after_id})
 
     @app.get("/api/v1/dossiers/{ma_ho_so}", dependencies=[read_role])
     async def get_dossier(ma_ho_so: str) -> JSONResponse:
         row = hub.store.get_dossier(ma_ho_so)
         if row is None:
-            return JSONResponse(
-                {"errors": [_error("ma_ho_so", "not_found", "unknown dossier")]}, status_code=404
-            )
+            raise RequestRefused("unknown dossier", code="not_found", loc="ma_ho_so")
         jobs_ = hub.store.list_jobs(ma_ho_so=ma_ho_so, limit=1000)
-        return JSONResponse(json.loads(json.dumps({"dossier": row, "jobs": jobs_}, default=str)))
+        return json_response({"dossier": row, "jobs": jobs_})
 
     @app.get("/api/v1/connectors", dependencies=[view_role])
     async def connectors() -> dict[str, Any]:
@@ -373,18 +340,11 @@ def create_app(
         """Look a dossier up at the ministry, with its process history ("Quy trình")."""
         conn = hub.connectors.get(connector)
         if conn is None:
-            return JSONResponse(
-                {"errors": [_error("connector", "not_found", "unknown connector")]}, status_code=404
-            )
+            raise RequestRefused("unknown connector", code="not_found", loc="connector")
         remote = await conn.fetch(ma_ho_so)
         if remote is None:
-            return JSONResponse(
-                {
-                    "errors": [
-                        _error("ma_ho_so", "not_found", "the ministry does not know this dossier")
-                    ]
-                },
-                status_code=404,
+            raise RequestRefused(
+                "the ministry does not know this dossier", code="not_found", loc="ma_ho_so"
             )
         return JSONResponse(
             {
@@ -406,3 +366,23 @@ def create_app(
         app.include_router(router)
 
     return BodyLimit(app, settings.api.max_body_bytes)  # type: ignore[return-value]
+
+
+def _error_handlers(app: FastAPI) -> None:
+    """Every refusal in the one shape of :func:`hub.errors.error_body`: the hub's errors
+    (each class carries its status: a client's mistake is a 4xx), FastAPI's parameter
+    validation, and the HTTP errors of auth and routing (or a plugin's HTTPException)."""
+
+    @app.exception_handler(HubError)
+    async def _hub_error(_request: Request, exc: HubError) -> JSONResponse:
+        return error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(*_validation_errors(exc), status=422)
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+        code = RequestRefused.code_by_status.get(exc.status_code, f"http_{exc.status_code}")
+        refused = RequestRefused(str(exc.detail), code=code, status=exc.status_code)
+        return error_response(refused, headers=exc.headers)

@@ -315,7 +315,8 @@ def _mount_command_groups() -> None:
 
     for name, module in COMMAND_GROUPS.items():
         app.add_typer(import_module(module).app, name=name)
-    from hub.commands.jobs import audit_command, keys_app
+    from hub.commands.audit import audit_command
+    from hub.commands.keys import app as keys_app
     from hub.commands.status import status_command
 
     app.command("status")(status_command)

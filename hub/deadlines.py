@@ -20,9 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from hub.calendar import TZ, DeadlineError, WorkingCalendar, default_calendar
+from hub.errors import ActionRefused
 from hub.logging import get_logger
 from hub.models import Dossier, Status
 
@@ -77,13 +78,23 @@ _CLOCK_STOPPED = (
 _PAUSING = {Status.YEU_CAU_BO_SUNG, Status.YEU_CAU_NGHIA_VU_TAI_CHINH}
 
 
-class ApologyRefused(Exception):
-    """An apology the rule refuses (a second one, a date not later); ``reason`` says why."""
+class ApologyRefused(ActionRefused):
+    """An apology the rule refuses (a second one, a date not later); ``reason`` says why.
+
+    On the API: not_found 404, refused 409, invalid 422 (``ActionRefused``'s map), at
+    ``new_date`` for a date or reason the rule refuses, else at ``ma_ho_so``.
+    """
+
+    messages_vi: ClassVar[dict[str, str]] = {
+        "not_found": "không có hồ sơ này",
+        "refused": (
+            "không ghi nhận được: chỉ được hẹn lại một lần, với hồ sơ chưa giải quyết xong"
+        ),
+        "invalid": "ngày hẹn mới phải sau ngày hẹn hiện tại và phải có lý do",
+    }
 
     def __init__(self, reason: str, *, code: str = "refused") -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.code = code
+        super().__init__(reason, code=code, loc="new_date" if code == "invalid" else "ma_ho_so")
 
 
 # --- at ingest: what the mirror carries ------------------------------------------------

@@ -11,6 +11,7 @@
       x ConfigError          bad settings at start-up; never reaches a job
       x IngestError          an event the hub cannot accept (4xx on the API)
       x ActionRefused        an operator action the rules refuse (4xx on the API)
+      x RequestRefused       a request the API refuses: unknown id, missing key or role
 
 Each class carries the HTTP status the API answers with (``http_status``, refined
 per ``code`` by ``status_by_code``; an instance's ``status`` is the one to use): a
@@ -21,6 +22,11 @@ Every error carries ``system`` (the connector), ``code`` (a short machine class:
 can act on. Reasons never contain a CCCD, phone number, birth date or name:
 they are masked on construction as a second line of defence.
 
+The API's JSON error body is built in one place, :func:`error_body`, from the errors
+themselves (``{"errors": [{"loc", "type", "message_vi", "message_en"}]}``);
+``hub.routes.error_response`` answers with it and the error's status. A route (a
+plugin's too) raises one of these and the API's handler answers.
+
 Connectors raise these from their client module; :func:`ministry_errors` maps
 httpx's exceptions to them so each connector only adds its fault-code table.
 """
@@ -28,9 +34,9 @@ httpx's exceptions to them so each connector only adds its fault-code table.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import httpx
 
@@ -45,7 +51,10 @@ __all__ = [
     "MappingError",
     "PermanentError",
     "RejectedError",
+    "RequestRefused",
     "TransientError",
+    "error_body",
+    "error_entry",
     "ministry_errors",
 ]
 
@@ -57,6 +66,8 @@ class HubError(Exception):
     #: The HTTP status the API answers with, unless ``status_by_code`` names the code.
     http_status: ClassVar[int] = 500
     status_by_code: ClassVar[dict[str, int]] = {}
+    #: Vietnamese words per ``code`` for the error body; else hub.i18n's, else the reason.
+    messages_vi: ClassVar[dict[str, str]] = {}
 
     def __init__(
         self,
@@ -65,12 +76,15 @@ class HubError(Exception):
         system: str | None = None,
         code: str | None = None,
         status: int | None = None,
+        loc: str | None = None,
     ) -> None:
         self.reason = mask_text(reason)
         self.system = system
         self.code = code or self.default_code
-        #: The HTTP status for this error (see :func:`hub.api.error_response`).
+        #: The HTTP status for this error (see :func:`hub.routes.error_response`).
         self.status = status or self.status_by_code.get(self.code, self.http_status)
+        #: Where in the request the fault is (``events[3].snapshot.ma_tthc``), if anywhere.
+        self.loc = loc
         super().__init__(self.reason)
 
     def __str__(self) -> str:
@@ -152,8 +166,7 @@ class IngestError(HubError):
     def __init__(
         self, reason: str, *, code: str, status: int = 422, loc: str | None = None
     ) -> None:
-        super().__init__(reason, code=code, status=status)
-        self.loc = loc
+        super().__init__(reason, code=code, status=status, loc=loc)
 
 
 class ActionRefused(HubError):
@@ -168,6 +181,56 @@ class ActionRefused(HubError):
         "reason_required": 422,
         "invalid": 422,
     }
+
+
+class RequestRefused(HubError):
+    """A request the API refuses before any rule is applied: an unknown id, a missing or
+    wrong API key, a missing role, a bad parameter. Its status follows ``code``."""
+
+    default_code = "invalid"
+    http_status = 422
+    status_by_code: ClassVar[dict[str, int]] = {
+        "bad_request": 400,
+        "unauthorized": 401,
+        "forbidden": 403,
+        "not_found": 404,
+        "method_not_allowed": 405,
+        "replayed": 409,
+        "body_too_large": 413,
+        "unavailable": 503,
+    }
+    #: The status → code of the HTTP errors FastAPI raises itself (auth, routing).
+    code_by_status: ClassVar[dict[int, str]] = {v: k for k, v in status_by_code.items()}
+
+
+def error_entry(
+    loc: str, code: str, message_en: str, message_vi: str | None = None
+) -> dict[str, str]:
+    """One item of an error body: where, what kind, and the words in both languages."""
+    from hub.i18n import error_messages
+
+    words = error_messages(code, message_en)
+    if message_vi:
+        words["message_vi"] = message_vi
+    return {"loc": loc, "type": code, **words}
+
+
+def error_body(*errors: HubError | Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """THE JSON error body of the hub's API, for every endpoint:
+    ``{"errors": [{"loc", "type", "message_vi", "message_en"}, ...]}``.
+
+    Each error is a :class:`HubError` (its ``loc``, ``code`` and masked ``reason``) or
+    an item already made by :func:`error_entry` (a validation error of the request).
+    The offending value is never echoed: it may be personal data.
+    """
+    items: list[dict[str, Any]] = []
+    for error in errors:
+        if isinstance(error, HubError):
+            vi = error.messages_vi.get(error.code)
+            items.append(error_entry(error.loc or "", error.code, error.reason, vi))
+        else:
+            items.append(dict(error))
+    return {"errors": items}
 
 
 @contextmanager

@@ -31,32 +31,25 @@ its own short read-only transaction (no connection is held while findings are wr
 the two sorted streams are merged one row at a time and the findings are written in
 batches.
 
-Repair goes through the normal outbox: for each resend, a repair event
-``<latest event id>:repair:<run id>`` carrying the mirror's current state is added to
-the dossier's events (next sequence) with one job for the connector, so the worker
-keeps the per-dossier order and the ministry sees a fresh idempotency key
-``<connector>:<event id>:repair:<run id>``. Ministry-only dossiers are pulled into the
-inbox (a pull, then a lookup for those a pull does not return). Every repair is
-written to the audit log; a dry run writes nothing and says what would be sent.
+Repair (hub/reconcile_repair.py) goes through the normal outbox.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import os
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
-from hub.connector import Capability, Period, PulledDossier
+from hub.connector import Capability, Period
 from hub.errors import HubError
 from hub.logging import get_logger
-from hub.models import EventType, Status
+from hub.models import Status
 from hub.store.store import Store, as_utc
 
 __all__ = [
@@ -92,7 +85,11 @@ Progress = Callable[[str, int], None]
 
 
 class ReconcileError(HubError):
+    """A reconciliation the hub cannot run or find: a client's mistake on the API."""
+
     default_code = "reconcile"
+    http_status = 422
+    status_by_code: ClassVar[dict[str, int]] = {"not_found": 404}
 
 
 def default_period(today: date | None = None) -> Period:
@@ -342,91 +339,14 @@ class Reconciler:
             if left is not None:
                 left -= len(rows)
 
-    # --- repair -----------------------------------------------------------------------------
+    # --- repair (hub/reconcile_repair.py) ------------------------------------------------
 
     async def repair(self, run_id: int, *, actor: str, dry_run: bool = False) -> dict[str, Any]:
-        """Enqueue what closes each unrepaired finding of the run (or, dry, say what would be).
+        """Enqueue what closes each unrepaired finding of the run (or, dry, say what would be);
+        see :class:`hub.reconcile_repair.Repairer`."""
+        from hub.reconcile_repair import Repairer
 
-        Returns ``{"dry_run", "counts": {outcome: n}, "items": [...first 1000...]}``.
-        """
-        run = self.get_run(run_id)
-        connector = run["connector"]
-        counts: dict[str, int] = {}
-        items: list[dict[str, Any]] = []
-        capabilities = self.hub.connectors[connector].capabilities
-        # A pull first brings most ministry-only dossiers at once; without PULL, each is
-        # looked up (FETCH), or refused with the reason when the ministry has neither.
-        pulled_first = Capability.PULL not in capabilities
-        for finding in list(self._unrepaired(run_id)):
-            if finding["kind"] == "only_ministry":
-                if not dry_run and not pulled_first:
-                    await self.hub.pull_once(connector)
-                    pulled_first = True
-                outcome, detail = await self._pull(connector, finding, run_id, actor, dry_run)
-            else:
-                outcome, detail = await asyncio.to_thread(
-                    self._resend, connector, finding, run_id, actor, dry_run
-                )
-            counts[outcome] = counts.get(outcome, 0) + 1
-            if len(items) < 1000:
-                items.append({"ma_ho_so": finding["ma_ho_so"], "kind": finding["kind"]} | detail)
-        if not dry_run:
-            done = sum(n for k, n in counts.items() if k in ("enqueued", "pulled"))
-            self.store.add_repaired(run_id, done)
-            notify = getattr(self.hub.worker, "notify", None)
-            if notify is not None and counts.get("enqueued"):
-                notify()
-        return {"run": run_id, "dry_run": dry_run, "counts": counts, "items": items}
-
-    def _unrepaired(self, run_id: int) -> Iterator[dict[str, Any]]:
-        for finding in self.findings(run_id):
-            if finding["repair"] is None:
-                yield finding
-
-    def _resend(
-        self, connector: str, finding: dict[str, Any], run_id: int, actor: str, dry_run: bool
-    ) -> tuple[str, dict[str, Any]]:
-        def plan(
-            kind: str, latest: EventType, latest_id: str, snapshot: dict[str, Any]
-        ) -> tuple[EventType, str]:
-            return _repair_type(kind, latest, snapshot), repair_event_id(latest_id, run_id)
-
-        return self.store.resend_finding(connector, finding, plan, actor=actor, dry_run=dry_run)
-
-    async def _pull(
-        self, connector: str, finding: dict[str, Any], run_id: int, actor: str, dry_run: bool
-    ) -> tuple[str, dict[str, Any]]:
-        ma = finding["ma_ho_so"]
-        if dry_run:
-            return "would_pull", {"detail": "pull into the inbox"}
-        if not self.store.inbox_holds(connector, ma):
-            target = self.hub.connectors[connector]
-            if Capability.FETCH not in target.capabilities:
-                why = (
-                    f"connector {connector!r} can neither pull nor look up a dossier "
-                    "(no PULL, no FETCH): take it in at the ministry's portal"
-                    if Capability.PULL not in target.capabilities
-                    else "the ministry cannot be looked up"
-                )
-                return self._record_now(finding, "blocked", why, actor)
-            try:
-                remote = await target.fetch(ma)
-            except HubError as exc:
-                return self._record_now(finding, "failed", exc.reason, actor)
-            if remote is None or remote.dossier is None:
-                return self._record_now(
-                    finding, "failed", "the ministry's record is not a whole dossier", actor
-                )
-            item = PulledDossier(remote_id=remote.remote_id or ma, dossier=remote.dossier)
-            await asyncio.to_thread(
-                self.store.store_pulled, connector, [item], self.store.get_cursor(connector)
-            )
-        return self._record_now(finding, "pulled", "in the inbox", actor)
-
-    def _record_now(
-        self, finding: dict[str, Any], outcome: str, detail: str, actor: str
-    ) -> tuple[str, dict[str, Any]]:
-        return self.store.record_repair(finding, outcome, detail, actor)
+        return await Repairer(self).repair(run_id, actor=actor, dry_run=dry_run)
 
 
 def classify(p: _Side, r: _Side, stale_after: timedelta) -> str | None:
@@ -438,26 +358,6 @@ def classify(p: _Side, r: _Side, stale_after: timedelta) -> str | None:
     if p.updated_at and r.updated_at and p.updated_at - r.updated_at > stale_after:
         return "stale"
     return None
-
-
-def repair_event_id(event_id: str, run_id: int) -> str:
-    """``<event id>:repair:<run id>``, shortened with a hash when too long for an event id."""
-    out = f"{event_id}:repair:{run_id}"
-    if len(out) <= 100:
-        return out
-    digest = hashlib.sha256(event_id.encode()).hexdigest()[:16]
-    return f"{event_id[:60]}~{digest}:repair:{run_id}"
-
-
-def _repair_type(kind: str, latest: EventType, snapshot: dict[str, Any]) -> EventType:
-    """The event type a repair re-sends: the latest one, as a whole-state sync; where the
-    ministry lacks the result (a result difference, a lost dossier with a result), the
-    result itself."""
-    if kind in ("result_mismatch", "only_province") and snapshot.get("ket_qua"):
-        return EventType.RESULT  # the whole state and the result files, not the state alone
-    if latest is EventType.PROGRESS:
-        return EventType.UPDATED  # a step alone cannot land where the dossier is missing
-    return latest
 
 
 def _utc_bounds(period: Period) -> tuple[datetime, datetime]:

@@ -1,14 +1,34 @@
-"""Shared fixtures: a fresh database per test, on SQLite and on this machine's PostgreSQL."""
+"""Shared fixtures: a fresh database per test, on SQLite and on this machine's PostgreSQL,
+and the one way tests build a hub on it (``build_hub``) and serve its API (``hub_api``).
+
+::
+
+    def test_x(build_hub):               # SQLite in tmp_path
+        hub = build_hub(connectors={"rec": RecordingConnector()})
+
+    def test_y(build_hub, db_url):       # SQLite and PostgreSQL
+        hub = build_hub(HubSettings(database_url=db_url, routes=[...]))
+
+    def test_z(hub, hub_api):            # hub: no connectors, on both databases
+        client = hub_api(hub)
+"""
 
 from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+import httpx
 import pytest
 import sqlalchemy as sa
+
+if TYPE_CHECKING:
+    from hub.service import Hub
+    from hub.settings import HubSettings
 
 PG_URL = os.environ.get("TTHC_HUB_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -63,3 +83,56 @@ def db_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'hub.db'}"
     return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def build_hub(tmp_path: Path) -> Iterator[Callable[..., Hub]]:
+    """``build_hub(settings_or_url=None, *, connectors=None, **settings_fields)``: a Hub on
+    ``settings`` (or on a database URL, default a SQLite file in tmp_path, with the other
+    fields given); its engine is disposed after the test."""
+    from hub.service import Hub
+    from hub.settings import HubSettings
+
+    built: list[Hub] = []
+
+    def _build(
+        settings: HubSettings | str | None = None,
+        *,
+        connectors: dict[str, Any] | None = None,
+        **fields: Any,
+    ) -> Hub:
+        if not isinstance(settings, HubSettings):
+            url = settings or f"sqlite:///{tmp_path / 'hub.db'}"
+            settings = HubSettings(database_url=url, **fields)
+        hub = Hub(settings, connectors=connectors)
+        built.append(hub)
+        return hub
+
+    yield _build
+    for hub in built:
+        hub.engine.dispose()
+
+
+@pytest.fixture
+def hub(build_hub: Callable[..., Hub], db_url: str) -> Hub:
+    """A hub without connectors on a fresh database, SQLite and PostgreSQL."""
+    return build_hub(db_url, connectors={})
+
+
+@pytest.fixture
+def hub_api(serve_app: Any) -> Iterator[Callable[..., httpx.Client]]:
+    """``hub_api(hub, **create_app_options)``: the hub's API served on loopback, and an
+    HTTP client on it (closed after the test; the hub is closed by whoever built it)."""
+    from hub.api import create_app
+
+    clients: list[httpx.Client] = []
+
+    def _serve(hub: Hub, **options: Any) -> httpx.Client:
+        server = serve_app(create_app(hub, close_hub=False, **options))
+        client = httpx.Client(base_url=server.url, timeout=10)
+        clients.append(client)
+        return client
+
+    yield _serve
+    for client in clients:
+        client.close()

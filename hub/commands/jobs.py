@@ -1,5 +1,5 @@
-"""``tthc-hub jobs …``, ``tthc-hub audit``: find, understand and re-run
-failed syncs (rules in hub/ops.py)."""
+"""``tthc-hub jobs …``: find, understand and re-run failed syncs (rules in hub/ops.py).
+``status``, ``audit`` and ``keys`` live in their own modules."""
 
 from __future__ import annotations
 
@@ -380,55 +380,3 @@ def cull(config: ConfigOpt = None) -> None:
     """Apply retention now: old excerpts and finished jobs; never failed or dead ones."""
     hub, _ = _ops(config)
     typer.echo(json.dumps(hub.cull()))
-
-
-def audit_command(
-    config: ConfigOpt = None,
-    limit: int = 50,
-    actor: Annotated[str | None, typer.Option("--by")] = None,
-    action: str | None = None,
-) -> None:
-    """The operator audit log: who, when, what, why, how many."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from hub.i18n import t
-
-    _hub, ops = _ops(config)
-    table = Table(title=t("audit.title"))
-    for key in (
-        "audit.at",
-        "audit.actor",
-        "audit.action",
-        "audit.target",
-        "audit.reason",
-        "audit.count",
-    ):
-        table.add_column(t(key), overflow="fold")
-    for a in ops.audit(limit=limit, actor=actor, action=action):
-        table.add_row(
-            _when(a["at"]), a["actor"], a["action"], a["target"], a["reason"] or "", str(a["count"])
-        )
-    Console().print(table)
-
-
-keys_app = typer.Typer(help="API keys / Khóa truy cập API.", no_args_is_help=True)
-
-
-@keys_app.command("new")
-def new_key(
-    name: Annotated[str, typer.Option(help="who uses it, shown in the audit log")],
-    role: Annotated[
-        list[str], typer.Option(help="viewer, payload-viewer, operator, province-ingest, admin")
-    ],
-) -> None:
-    """Make an API key: prints the key once, and the settings entry that stores its hash."""
-    from hub.auth import ROLES, hash_key, new_key
-
-    bad = [r for r in role if r not in ROLES]
-    if bad:
-        _fail(f"unknown role(s) {bad}; use {', '.join(ROLES)}")
-    key = new_key()
-    typer.echo(f"key (shown once, give it to {name}): {key}\n")
-    typer.echo("add to tthc-hub.toml:\n[[api_keys]]")
-    typer.echo(f'name = "{name}"\nsha256 = "{hash_key(key)}"\nroles = {json.dumps(role)}')

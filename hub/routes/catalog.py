@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
-from hub.i18n import error_messages
+from hub.errors import RequestRefused
+from hub.routes import error_response
 
 if TYPE_CHECKING:
     from hub.catalog import Procedure
@@ -18,8 +19,7 @@ __all__ = ["build", "procedure_json"]
 
 
 def _error(loc: str, type_: str, message_en: str, status: int) -> JSONResponse:
-    body = {"errors": [{"loc": loc, "type": type_, **error_messages(type_, message_en)}]}
-    return JSONResponse(body, status_code=status)
+    return error_response(RequestRefused(message_en, code=type_, status=status, loc=loc))
 
 
 def _summary(p: Procedure) -> dict[str, Any]:

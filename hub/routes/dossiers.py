@@ -6,9 +6,8 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
@@ -16,17 +15,10 @@ from pydantic import BaseModel, Field
 
 from hub.auth import Principal, requires
 from hub.calendar import TZ
-from hub.deadlines import ApologyRefused
+from hub.routes import json_response as _json
 from hub.service import Hub
 
 __all__ = ["build"]
-
-_STATUS = {"not_found": 404, "refused": 409, "invalid": 422}
-_VI = {
-    "not_found": "không có hồ sơ này",
-    "refused": "không ghi nhận được: chỉ được hẹn lại một lần, với hồ sơ chưa giải quyết xong",
-    "invalid": "ngày hẹn mới phải sau ngày hẹn hiện tại và phải có lý do",
-}
 
 
 class ApologyBody(BaseModel):
@@ -34,10 +26,6 @@ class ApologyBody(BaseModel):
 
     new_date: datetime
     reason: str = Field(min_length=1, max_length=2000)
-
-
-def _json(data: Any, status: int = 200) -> JSONResponse:
-    return JSONResponse(json.loads(json.dumps(data, default=str)), status_code=status)
 
 
 def build(hub: Hub) -> APIRouter:
@@ -68,24 +56,16 @@ def build(hub: Hub) -> APIRouter:
     async def apology(
         ma_ho_so: str, body: ApologyBody, who: Principal = as_operator
     ) -> JSONResponse:
-        """Record the new appointment date of the apology letter; a second is refused."""
+        """Record the new appointment date of the apology letter; a second is refused
+        (:class:`hub.deadlines.ApologyRefused`, answered by the API's error handler)."""
         new_date = body.new_date if body.new_date.tzinfo else body.new_date.replace(tzinfo=TZ)
-        try:
-            result = await asyncio.to_thread(
-                hub.deadlines.record_apology,
-                ma_ho_so,
-                new_date,
-                actor=who.name,
-                reason=body.reason,
-            )
-        except ApologyRefused as exc:
-            error = {
-                "loc": "new_date" if exc.code == "invalid" else "ma_ho_so",
-                "type": exc.code,
-                "message_en": exc.reason,
-                "message_vi": _VI.get(exc.code, exc.reason),
-            }
-            return _json({"errors": [error]}, _STATUS.get(exc.code, 409))
+        result = await asyncio.to_thread(
+            hub.deadlines.record_apology,
+            ma_ho_so,
+            new_date,
+            actor=who.name,
+            reason=body.reason,
+        )
         return _json(result, 201)
 
     return router

@@ -1,20 +1,25 @@
-"""Operations API: jobs, re-runs, skips, tasks, status, audit (see hub/ops.py for the rules)."""
+"""Operations API: jobs, re-runs, skips, tasks, status, audit (see hub/ops.py for the rules).
+
+A refused action raises :class:`hub.errors.ActionRefused`; the API's handler answers
+with its status (not_found 404, refused 409, a bad request 422) in the one error body.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from hub.auth import Principal, requires
+from hub.errors import RequestRefused
 from hub.health import HealthChecker, with_health
-from hub.ops import ActionRefused, JobFilter, Operations
+from hub.ops import JobFilter, Operations
+from hub.routes import json_response as _json
 from hub.service import Hub
 
 __all__ = ["build"]
@@ -52,22 +57,6 @@ class TaskBody(BaseModel):
         )
 
 
-def _json(data: Any, status: int = 200) -> JSONResponse:
-    return JSONResponse(json.loads(json.dumps(data, default=str)), status_code=status)
-
-
-def _refused(exc: ActionRefused) -> JSONResponse:
-    status = exc.status  # by code: not_found 404, refused 409, a bad request 422
-    return _json(
-        {
-            "errors": [
-                {"loc": "", "type": exc.code, "message_en": exc.reason, "message_vi": exc.reason}
-            ]
-        },
-        status,
-    )
-
-
 def build(hub: Hub) -> APIRouter:
     ops = Operations(hub.store)
     health = HealthChecker(hub.connectors, hub.settings.health)  # cached between requests
@@ -101,12 +90,9 @@ def build(hub: Hub) -> APIRouter:
             since=since,
             until=until,
         )
-        try:
-            rows, total = await asyncio.to_thread(
-                ops.list_jobs, flt, sort=sort, limit=limit, offset=offset
-            )
-        except ActionRefused as exc:
-            return _refused(exc)
+        rows, total = await asyncio.to_thread(
+            ops.list_jobs, flt, sort=sort, limit=limit, offset=offset
+        )
         return _json({"items": rows, "total": total, "limit": limit, "offset": offset})
 
     @router.get("/jobs/{job_id}")
@@ -114,23 +100,10 @@ def build(hub: Hub) -> APIRouter:
         job_id: int, who: Principal = as_viewer, payloads: bool = False
     ) -> JSONResponse:
         if payloads and not who.has("payload-viewer"):
-            return _json(
-                {
-                    "errors": [
-                        {
-                            "loc": "payloads",
-                            "type": "forbidden",
-                            "message_en": "viewing payloads needs the payload-viewer role",
-                            "message_vi": "xem nội dung gửi nhận cần quyền payload-viewer",
-                        }
-                    ]
-                },
-                403,
+            raise RequestRefused(
+                "viewing payloads needs the payload-viewer role", code="forbidden", loc="payloads"
             )
-        try:
-            return _json(await asyncio.to_thread(ops.show_job, job_id, with_payloads=payloads))
-        except ActionRefused as exc:
-            return _refused(exc)
+        return _json(await asyncio.to_thread(ops.show_job, job_id, with_payloads=payloads))
 
     @router.post("/jobs/{job_id}/{kind}")
     async def act(
@@ -139,36 +112,30 @@ def build(hub: Hub) -> APIRouter:
         body: ActionBody,
         who: Principal = as_operator,
     ) -> JSONResponse:
-        try:
-            result = await asyncio.to_thread(
-                ops.act,
-                kind,
-                job_id,
-                actor=who.name,
-                reason=body.reason,
-                use_current_state=body.current_state,
-            )
-        except ActionRefused as exc:
-            return _refused(exc)
+        result = await asyncio.to_thread(
+            ops.act,
+            kind,
+            job_id,
+            actor=who.name,
+            reason=body.reason,
+            use_current_state=body.current_state,
+        )
         hub.worker.notify()
         return _json(result)
 
     @router.post("/operations")
     async def create_task(body: TaskBody, who: Principal = as_operator) -> JSONResponse:
         flt = body.filter()
-        try:
-            if body.dry_run:
-                return _json(await asyncio.to_thread(ops.preview, body.kind, flt))
-            op_id = await asyncio.to_thread(
-                ops.create_task,
-                body.kind,
-                flt,
-                actor=who.name,
-                reason=body.reason,
-                use_current_state=body.current_state,
-            )
-        except ActionRefused as exc:
-            return _refused(exc)
+        if body.dry_run:
+            return _json(await asyncio.to_thread(ops.preview, body.kind, flt))
+        op_id = await asyncio.to_thread(
+            ops.create_task,
+            body.kind,
+            flt,
+            actor=who.name,
+            reason=body.reason,
+            use_current_state=body.current_state,
+        )
         return _json(ops.task(op_id), 202)
 
     @router.get("/operations", dependencies=[viewer])
@@ -177,20 +144,14 @@ def build(hub: Hub) -> APIRouter:
 
     @router.get("/operations/{op_id}", dependencies=[viewer])
     async def show_task(op_id: int) -> JSONResponse:
-        try:
-            return _json(ops.task(op_id))
-        except ActionRefused as exc:
-            return _refused(exc)
+        return _json(ops.task(op_id))
 
     @router.post("/operations/{op_id}/{action}")
     async def pause_resume(
         op_id: int, action: Literal["pause", "resume"], who: Principal = as_operator
     ) -> JSONResponse:
-        try:
-            state = "paused" if action == "pause" else "queued"
-            return _json(ops.set_task_state(op_id, state, actor=who.name))
-        except ActionRefused as exc:
-            return _refused(exc)
+        state = "paused" if action == "pause" else "queued"
+        return _json(ops.set_task_state(op_id, state, actor=who.name))
 
     @router.get("/status", dependencies=[viewer])
     async def status() -> JSONResponse:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
-from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
@@ -12,8 +10,10 @@ from pydantic import BaseModel, Field
 
 from hub.auth import Principal, requires
 from hub.connector import Period
-from hub.reconcile import FULL_START, ReconcileError, Reconciler, default_period
+from hub.errors import RequestRefused
+from hub.reconcile import FULL_START, Reconciler, default_period
 from hub.reconcile_report import FORMATS, MEDIA_TYPES, render
+from hub.routes import json_response as _json
 from hub.service import Hub
 
 __all__ = ["build"]
@@ -26,18 +26,6 @@ class ReconcileBody(BaseModel):
     stale_hours: float = Field(default=24.0, gt=0)
     repair: bool = False
     dry_run: bool = False
-
-
-def _json(data: Any, status: int = 200) -> JSONResponse:
-    return JSONResponse(json.loads(json.dumps(data, default=str)), status_code=status)
-
-
-def _error(exc: ReconcileError | ValueError) -> JSONResponse:
-    code = getattr(exc, "code", "invalid")
-    reason = getattr(exc, "reason", str(exc))
-    status = 404 if code == "not_found" else 422
-    error = {"loc": "", "type": code, "message_en": reason, "message_vi": reason}
-    return _json({"errors": [error]}, status)
 
 
 def build(hub: Hub) -> APIRouter:
@@ -54,16 +42,12 @@ def build(hub: Hub) -> APIRouter:
         try:
             period = Period(body.start or FULL_START, body.end or default_period().end)
         except ValueError as exc:
-            return _error(exc)
-        try:
-            ids = [await rec.run(n, period, actor=who.name) for n in names]
-            repairs = [
-                await rec.repair(i, actor=who.name, dry_run=body.dry_run)
-                for i in ids
-                if body.repair
-            ]
-        except ReconcileError as exc:
-            return _error(exc)
+            raise RequestRefused(str(exc), code="invalid", loc="from") from None
+        # A ReconcileError (not_listable 422, not_found 404) is answered by the API's handler.
+        ids = [await rec.run(n, period, actor=who.name) for n in names]
+        repairs = [
+            await rec.repair(i, actor=who.name, dry_run=body.dry_run) for i in ids if body.repair
+        ]
         return _json({"runs": [rec.get_run(i) for i in ids], "repairs": repairs}, 201)
 
     @router.get("", dependencies=[viewer])
@@ -80,10 +64,7 @@ def build(hub: Hub) -> APIRouter:
         limit: int = Query(500, ge=1, le=5000),
     ) -> JSONResponse:
         rec = Reconciler(hub)
-        try:
-            run = rec.get_run(run_id)
-        except ReconcileError as exc:
-            return _error(exc)
+        run = rec.get_run(run_id)
         findings = list(rec.findings(run_id, kind=kind, after_id=after_id, limit=limit))
         return _json({"run": run, "findings": findings})
 
@@ -93,11 +74,12 @@ def build(hub: Hub) -> APIRouter:
     ) -> Response:
         rec = Reconciler(hub)
         if fmt not in FORMATS:
-            return _error(ValueError(f"unknown report format {fmt!r}; use {', '.join(FORMATS)}"))
-        try:
-            run = rec.get_run(run_id)
-        except ReconcileError as exc:
-            return _error(exc)
+            raise RequestRefused(
+                f"unknown report format {fmt!r}; use {', '.join(FORMATS)}",
+                code="invalid",
+                loc="fmt",
+            )
+        run = rec.get_run(run_id)
         body = render(rec, [run], fmt, language=lang)
         name = f"doi-soat-{run_id}.{fmt}"
         return Response(

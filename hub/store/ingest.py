@@ -98,48 +98,9 @@ class IngestQueries(StoreBase):
         sequences: dict[str, tuple[int, tuple[str, ...]]] = {}
         for index, event in fresh.values():
             dossier, code = event.snapshot, event.ma_ho_so
-            snapshot = dossier.model_dump(mode="json")
-            values = {
-                "ma_tthc": dossier.ma_tthc,
-                "trang_thai": int(dossier.trang_thai),
-                "snapshot": snapshot,
-                "updated_at": now,
-                **self._mirror_deadline(dossier, event.occurred_at, deadline_for),
-            }
-            row = mirror.get(code)
-            if row is None:
-                seq = 1
-                created[code] = values | {
-                    "ma_ho_so": code,
-                    "origin": dossier.origin.value,
-                    "origin_system": dossier.origin_system,
-                    "last_sequence": 1,
-                    "created_at": now,
-                }
-            else:
-                old = Status(row["trang_thai"])
-                if not transition_allowed(old, dossier.trang_thai):
-                    raise IngestError(
-                        f"trạng thái cannot go from {int(old)} ({old.label_vi}) to "
-                        f"{int(dossier.trang_thai)} ({dossier.trang_thai.label_vi}) "
-                        f"for dossier {code}",
-                        code="invalid_transition",
-                        status=409,
-                        loc=f"events[{index}].snapshot.trang_thai",
-                    )
-                seq = row["last_sequence"] + 1
-                values |= deadline_moved_later(row, values["ngay_hen_tra"])
-                values["last_sequence"] = seq
-                if code in created:  # a later event of a dossier this batch creates
-                    created[code] |= values
-                else:
-                    changed[code] = changed.get(code, {}) | values
-            mirror[code] = {
-                "trang_thai": int(dossier.trang_thai),
-                "last_sequence": seq,
-                "ngay_hen_tra": values["ngay_hen_tra"],
-                "ngay_hen_tra_moi": row["ngay_hen_tra_moi"] if row else None,
-            }
+            seq, snapshot = self._mirror_step(
+                index, event, mirror, created, changed, now, deadline_for
+            )
             event_rows.append(
                 {
                     "id": event.id,
@@ -174,6 +135,63 @@ class IngestQueries(StoreBase):
                 seq = sequences[event.id][0]
                 out.append(IngestOutcome(event.id, event.ma_ho_so, seq, True, ()))
         return out
+
+    def _mirror_step(
+        self,
+        index: int,
+        event: DossierEvent,
+        mirror: dict[str, dict[str, Any]],
+        created: dict[str, dict[str, Any]],
+        changed: dict[str, dict[str, Any]],
+        now: datetime,
+        deadline_for: DeadlineFor | None,
+    ) -> tuple[int, dict[str, Any]]:
+        """One event on the mirror as the batch has left it so far: checks the status
+        change, fills ``created`` or ``changed``; returns (its sequence, its snapshot)."""
+        dossier, code = event.snapshot, event.ma_ho_so
+        snapshot = dossier.model_dump(mode="json")
+        values = {
+            "ma_tthc": dossier.ma_tthc,
+            "trang_thai": int(dossier.trang_thai),
+            "snapshot": snapshot,
+            "updated_at": now,
+            **self._mirror_deadline(dossier, event.occurred_at, deadline_for),
+        }
+        row = mirror.get(code)
+        if row is None:
+            seq = 1
+            created[code] = values | {
+                "ma_ho_so": code,
+                "origin": dossier.origin.value,
+                "origin_system": dossier.origin_system,
+                "last_sequence": 1,
+                "created_at": now,
+            }
+        else:
+            old = Status(row["trang_thai"])
+            if not transition_allowed(old, dossier.trang_thai):
+                raise IngestError(
+                    f"trạng thái cannot go from {int(old)} ({old.label_vi}) to "
+                    f"{int(dossier.trang_thai)} ({dossier.trang_thai.label_vi}) "
+                    f"for dossier {code}",
+                    code="invalid_transition",
+                    status=409,
+                    loc=f"events[{index}].snapshot.trang_thai",
+                )
+            seq = row["last_sequence"] + 1
+            values |= deadline_moved_later(row, values["ngay_hen_tra"])
+            values["last_sequence"] = seq
+            if code in created:  # a later event of a dossier this batch creates
+                created[code] |= values
+            else:
+                changed[code] = changed.get(code, {}) | values
+        mirror[code] = {
+            "trang_thai": int(dossier.trang_thai),
+            "last_sequence": seq,
+            "ngay_hen_tra": values["ngay_hen_tra"],
+            "ngay_hen_tra_moi": row["ngay_hen_tra_moi"] if row else None,
+        }
+        return seq, snapshot
 
     def enqueue(
         self,

@@ -191,6 +191,25 @@ class OperationQueries(StoreBase):
         use_current_state: bool,
         actor: str,
     ) -> tuple[str, str]:
+        """Apply one action to one job inside ``conn``'s transaction.
+
+        A re-run resets the job's own row; it does not enqueue a new one. That is the
+        "never lose, never duplicate" design, not a shortcut around the one enqueue path
+        (:func:`hub.store.ingest.new_jobs`, used by ingest and reconciliation repair):
+
+        * the row IS the delivery of one event to one ministry, and its idempotency key
+          (``idempotency_key(connector, event_id)``, unique in the table) must stay the
+          same on every re-send so the ministry applies it once: a second row would need
+          the same key, which the table refuses;
+        * the row keeps its id, so its place in the dossier's per-connector order (the
+          worker sends a dossier's jobs by id) is the place of its event; a new row
+          would jump behind the events received since;
+        * earlier attempts stay in ``attempts`` under the same job id, so the history
+          reads as one delivery tried several times.
+
+        So keys are built in one place (:func:`hub.connector.idempotency_key`) and job
+        rows are made in one place (``new_jobs``); this only moves a row's state.
+        """
         row = conn.execute(
             select(
                 jobs.c.id, jobs.c.state, jobs.c.connector, jobs.c.ma_ho_so, jobs.c.attempts

@@ -8,25 +8,20 @@ from typing import Any
 import httpx
 import pytest
 
-from hub.api import create_app
-from hub.service import Hub
-from hub.settings import ApiSettings, HubSettings, RouteRule
+from hub.settings import ApiSettings, RouteRule
 from hub.testing.samples import sample_lifecycle
 
 from .recording import RecordingConnector
 
 
 @pytest.fixture
-def api(tmp_path, serve_app):  # type: ignore[no-untyped-def]
-    settings = HubSettings(
-        database_url=f"sqlite:///{tmp_path / 'api.db'}",
+def api(build_hub, hub_api):  # type: ignore[no-untyped-def]
+    hub = build_hub(
         api=ApiSettings(max_body_bytes=64 * 1024, max_batch_events=50),
         routes=[RouteRule(connector="rec", ma_tthc=["1.001776", "1.001731"])],
+        connectors={"rec": RecordingConnector()},
     )
-    hub = Hub(settings, connectors={"rec": RecordingConnector()})
-    server = serve_app(create_app(hub))
-    with httpx.Client(base_url=server.url, timeout=10) as client:
-        yield hub, client
+    return hub, hub_api(hub)
 
 
 def payload(event: Any) -> dict[str, Any]:

@@ -12,11 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from hub.api import create_app
 from hub.callbacks import Callback, sign_hmac, verify_hmac
 from hub.connector import Capability
-from hub.service import Hub
-from hub.settings import HubSettings
 
 from .recording import RecordingConnector
 
@@ -36,14 +33,9 @@ class Post(RecordingConnector):
 
 
 @pytest.fixture
-def api(db_url, serve_app):  # type: ignore[no-untyped-def]
-    hub = Hub(
-        HubSettings(database_url=db_url),
-        connectors={"bcci": Post("bcci")},
-    )
-    server = serve_app(create_app(hub, close_hub=False))
-    yield hub, server.url
-    hub.engine.dispose()
+def api(build_hub, db_url, hub_api):  # type: ignore[no-untyped-def]
+    hub = build_hub(db_url, connectors={"bcci": Post("bcci")})
+    return hub, str(hub_api(hub).base_url).rstrip("/")
 
 
 def send(

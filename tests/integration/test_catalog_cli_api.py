@@ -11,10 +11,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hub.api import create_app
-from hub.service import Hub
-from hub.settings import HubSettings
-
 TTHC_HUB = str(Path(sys.executable).with_name("tthc-hub"))
 
 
@@ -78,11 +74,8 @@ def test_bad_input_is_exit_2_without_traceback(args: tuple[str, ...], message: s
 
 
 @pytest.fixture
-def client(tmp_path, serve_app):  # type: ignore[no-untyped-def]
-    hub = Hub(HubSettings(database_url=f"sqlite:///{tmp_path / 'api.db'}"), connectors={})
-    server = serve_app(create_app(hub))
-    with httpx.Client(base_url=server.url, timeout=10) as c:
-        yield c
+def client(build_hub, hub_api):  # type: ignore[no-untyped-def]
+    return hub_api(build_hub(connectors={}))
 
 
 def test_api_catalog(client: httpx.Client) -> None:

@@ -17,11 +17,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import sqlalchemy as sa
 
-from hub.api import create_app
 from hub.calendar import TZ
 from hub.deadlines import RULE_EN, ApologyRefused
 from hub.models import DossierEvent, EventType, Status
@@ -76,13 +74,6 @@ def event(
             "snapshot": snapshot,
         }
     )
-
-
-@pytest.fixture
-def hub(db_url: str) -> Any:
-    h = Hub(HubSettings(database_url=db_url), connectors={})
-    yield h
-    h.engine.dispose()
 
 
 def kinds(hub: Hub, ma_ho_so: str | None = None) -> list[str]:
@@ -366,11 +357,9 @@ def test_cli_lists_and_records_the_apology_once(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def api(tmp_path: Path, serve_app: Any) -> Any:
-    hub = Hub(HubSettings(database_url=f"sqlite:///{tmp_path / 'api.db'}"), connectors={})
-    server = serve_app(create_app(hub))
-    with httpx.Client(base_url=server.url, timeout=10) as client:
-        yield hub, client
+def api(build_hub: Any, hub_api: Any) -> Any:
+    hub = build_hub(connectors={})
+    return hub, hub_api(hub)
 
 
 def test_api_lists_and_records_the_apology_once(api: Any) -> None:

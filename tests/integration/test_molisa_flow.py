@@ -59,12 +59,10 @@ def mock(serve_app):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def hub(db_url, mock):  # type: ignore[no-untyped-def]
+def hub(build_hub, db_url, mock):  # type: ignore[no-untyped-def]
     """A hub on the test database; each test closes it inside its own event loop."""
     server, _admin = mock
-    hub = Hub(settings_for(db_url, server.url))
-    yield hub
-    hub.engine.dispose()
+    return build_hub(settings_for(db_url, server.url))
 
 
 def applied_writes(admin: httpx.Client) -> list[dict[str, Any]]:

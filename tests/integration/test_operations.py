@@ -16,6 +16,7 @@ import pytest
 
 from hub.api import create_app
 from hub.auth import hash_key
+from hub.connector import idempotency_key
 from hub.ops import ActionRefused, JobFilter, Operations
 from hub.service import Hub
 from hub.settings import (
@@ -96,17 +97,14 @@ def test_a_thousand_dead_jobs_rerun_by_filter_succeed_once(db_url, serve_app) ->
 
 
 @pytest.fixture
-def rec_hub(tmp_path):  # type: ignore[no-untyped-def]
-    settings = HubSettings(
-        database_url=f"sqlite:///{tmp_path / 'ops.db'}",
+def rec_hub(build_hub):  # type: ignore[no-untyped-def]
+    return build_hub(
         worker=WorkerSettings(
             poll_seconds=0.01, retry=RetrySettings(initial_seconds=0.01, max_attempts=2)
         ),
         routes=[RouteRule(connector="rec")],
+        connectors={"rec": RecordingConnector()},
     )
-    hub = Hub(settings, connectors={"rec": RecordingConnector()})
-    yield hub
-    hub.engine.dispose()
 
 
 def drain(hub: Hub) -> Any:
@@ -143,6 +141,30 @@ def test_rerun_refused_while_an_earlier_job_is_dead(rec_hub: Hub) -> None:
         ("skip", 1, "Bộ đã có hồ sơ, không gửi lại"),
         ("retry", 0, None),  # the refused re-run is audited too
     ]
+
+
+def test_rerun_resets_the_same_row_and_keeps_its_key(rec_hub: Hub) -> None:
+    """A re-run is the same delivery again: no new job row, the same id and idempotency
+    key (the ministry applies it once), the earlier attempts kept under that id."""
+    rec: RecordingConnector = rec_hub.connectors["rec"]  # type: ignore[assignment]
+    (event,) = sample_lifecycle("same-row")[:1]
+    rec.script[event.id] = [permanent()]
+    rec_hub.store.ingest([event], rec_hub.router.targets)
+    drain(rec_hub)
+    ops = Operations(rec_hub.store)
+    (dead,), _ = ops.list_jobs(JobFilter())
+    assert dead["state"] == "dead" and dead["idempotency_key"] == idempotency_key("rec", event)
+    ops.act("retry", dead["id"], actor="a", reason="fixed")
+    drain(rec_hub)
+    (job,), total = ops.list_jobs(JobFilter())
+    assert total == 1
+    assert (job["id"], job["idempotency_key"], job["state"]) == (
+        dead["id"],
+        dead["idempotency_key"],
+        "succeeded",
+    )
+    shown = ops.show_job(job["id"])
+    assert [a["outcome"] for a in shown["attempts"]] == ["permanent", "ok"]
 
 
 def test_bulk_rerun_keeps_each_dossiers_order(rec_hub: Hub) -> None:

@@ -20,22 +20,20 @@ from .recording import RecordingConnector, permanent, transient
 
 
 @pytest.fixture
-def make_hub(db_url: str):  # type: ignore[no-untyped-def]
-    """Build hubs on the test database; their engines are disposed after the test."""
-    built: list[Hub] = []
+def make_hub(build_hub, db_url: str):  # type: ignore[no-untyped-def]
+    """``make_hub(*connector_names, max_attempts=5)``: hubs on the test database (the
+    shared ``build_hub``) with a recording connector per name."""
 
     def _make(*names: str, max_attempts: int = 5) -> Hub:
-        hub = _build(db_url, *names, max_attempts=max_attempts)
-        built.append(hub)
+        names = names or ("rec",)
+        settings = _settings(db_url, names, max_attempts)
+        hub: Hub = build_hub(settings, connectors={n: RecordingConnector(n) for n in names})
         return hub
 
-    yield _make
-    for hub in built:
-        hub.engine.dispose()
+    return _make
 
 
-def _build(db_url: str, *names: str, max_attempts: int = 5) -> Hub:
-    names = names or ("rec",)
+def _settings(db_url: str, names: tuple[str, ...], max_attempts: int) -> HubSettings:
     settings = HubSettings(
         database_url=db_url,
         worker=WorkerSettings(
@@ -51,7 +49,7 @@ def _build(db_url: str, *names: str, max_attempts: int = 5) -> Hub:
         ),
         routes=[RouteRule(connector=n, ma_tthc=["1.001776", "1.001731"]) for n in names],
     )
-    return Hub(settings, connectors={n: RecordingConnector(n) for n in names})
+    return settings
 
 
 def count(hub: Hub, table: sa.Table, *where: sa.ColumnElement[bool]) -> int:

@@ -47,11 +47,9 @@ def mock(serve_app):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def hub(db_url, mock):  # type: ignore[no-untyped-def]
+def hub(build_hub, db_url, mock):  # type: ignore[no-untyped-def]
     server, _admin = mock
-    hub = Hub(settings_for(db_url, server.url))
-    yield hub
-    hub.engine.dispose()
+    return build_hub(settings_for(db_url, server.url))
 
 
 def synced_hub(hub: Hub, n: int) -> list[str]:

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from hub.reconcile import _Side, classify, repair_event_id
+from hub.reconcile import _Side, classify
+from hub.reconcile_repair import repair_event_id
 from mocks.molisa.state import BulkSet
 
 T = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
