@@ -1,17 +1,22 @@
 """``tthc-hub new-connector`` output installs and passes its own conformance suite.
 
-Each case generates a package into a temporary folder, installs it with ``pip install
--e`` into a fresh virtual environment that sees this interpreter's packages (a ``.pth``
-file: the project venv is itself a venv, so ``--system-site-packages`` would miss
-them), and runs ``python -m pytest`` there. A broken template fails the install or
-the suite, and so this test.
+The acceptance of issue #13, literally: in an empty temporary folder,
+``tthc-hub new-connector demo --style S --caps C``, then ``pip install -e`` of the
+result and ``pytest`` there, with no edit. Each case runs in a fresh virtual
+environment that sees this interpreter's packages (a ``.pth`` file: the project venv
+is itself a venv, so ``--system-site-packages`` would miss them). The generated code
+must also pass ``ruff check`` (the hub's rules, written into its pyproject.toml) and
+``mypy``. A broken template fails the install, the suite or a linter, and so this test.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import os
 import re
 import subprocess
+import sys
 import sysconfig
 import venv
 from pathlib import Path
@@ -36,8 +41,9 @@ def make_venv(where: Path) -> Path:
     return python
 
 
-def run(python: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def run(python: Path | str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "TTHC_HUB"))}
+    env["TTHC_HUB_LANG"] = "en"
     return subprocess.run(
         [str(python), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
     )
@@ -51,49 +57,87 @@ def install(python: Path, package: Path) -> None:
     assert done.returncode == 0, f"pip install -e failed:\n{done.stdout}\n{done.stderr}"
 
 
-@pytest.fixture(scope="module")
-def scaffold_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_venv(tmp_path_factory.mktemp("venv") / "env")
+def has(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
 
 
 @pytest.mark.parametrize(
     ("style", "caps", "passed"),  # passed: at least so many checks pass
     [
         # A read-only lookup system behind a session + service envelope (vantai).
-        ("rest-session", "fetch,list", 3),
+        ("rest-session", "fetch,list", 14),
         # A SOAP ministry the province exchanges dossiers with both ways (monre).
-        ("soap", "push,pull,fetch,list", 15),
+        ("soap", "push,pull,fetch,list", 20),
         # A REST system with an API key that processes what the province sends (hộ tịch).
-        ("rest-key", "push,track", 13),
+        ("rest-key", "push,track", 17),
     ],
     ids=["rest-session", "soap", "rest-key"],
 )
-def test_generated_package_passes_its_suite(
-    scaffold_python: Path, tmp_path: Path, style: str, caps: str, passed: int
+def test_new_connector_installs_and_passes_its_suite(
+    tmp_path: Path, style: str, caps: str, passed: int
 ) -> None:
-    name = f"gen_{style.replace('-', '_')}"
-    package = tmp_path / "pkg"
-    generate(name, style, caps, package)
-    install(scaffold_python, package)
-    done = run(scaffold_python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=package)
+    python = make_venv(tmp_path / "env")
+    work = tmp_path / "work"
+    work.mkdir()
+    made = run(python, "-m", "hub", "new-connector", "demo", "--style", style, "--caps", caps,
+               cwd=work)  # fmt: skip
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert [p.name for p in work.iterdir()] == ["tthc-demo"]
+    package = work / "tthc-demo"
+    install(python, package)
+
+    done = run(python, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", cwd=package)
     output = done.stdout + done.stderr
     assert done.returncode == 0, f"the generated suite failed:\n{output[-6000:]}"
     counts = re.search(r"(\d+) passed", output)
     assert counts is not None and int(counts.group(1)) >= passed, output[-2000:]
     assert " failed" not in output and " error" not in output
+    # The ministry's "busy" answer (a SOAP Server fault in the SOAP style) is checked.
+    assert re.search(r"^PASSED .*\[fault_busy\]$", output, re.M), output[-2000:]
+
+    if has("ruff"):  # the hub's rules, from the generated pyproject.toml
+        lint = run(sys.executable, "-m", "ruff", "check", "--no-cache", ".", cwd=package)
+        assert lint.returncode == 0, lint.stdout + lint.stderr
+    if has("mypy"):
+        typed = run(python, "-m", "mypy", "--no-incremental", "tthc_demo", cwd=package)
+        assert typed.returncode == 0, typed.stdout + typed.stderr
 
 
-def test_generated_package_registers_the_connector(scaffold_python: Path, tmp_path: Path) -> None:
-    """The entry points work: the installed package's connector and mock are found."""
+def test_generated_package_registers_through_the_hooks(tmp_path: Path) -> None:
+    """One ``tthc_hub`` entry point: the connector is described without settings, built
+    with them, and its mock is among ``mocks serve``'s factories."""
+    python = make_venv(tmp_path / "env")
     package = tmp_path / "pkg"
     generate("gen_listed", "rest-key", "push,fetch", package)
-    install(scaffold_python, package)
-    code = (
-        "from importlib.metadata import entry_points as e;"
-        "print(sorted(p.name for p in e(group='tthc_hub')));"
-        "print(e(group='tthc_hub.mocks')['gen_listed'].load().__module__)"
+    install(python, package)
+    groups = run(python, "-c", "from importlib.metadata import entry_points as e;"
+                 "print(sorted(g for g in e().groups if g.startswith('tthc_hub')))",
+                 cwd=tmp_path)  # fmt: skip
+    assert groups.stdout.strip() == "['tthc_hub']", groups.stdout + groups.stderr
+
+    work = tmp_path / "work"
+    work.mkdir()
+    listed = run(python, "-m", "hub", "connectors", "list", "--json", cwd=work)
+    assert listed.returncode == 0, listed.stderr
+    mine = {c["name"]: c for c in json.loads(listed.stdout)}["gen_listed"]
+    assert (mine["state"], mine["capabilities"]) == ("not_configured", ["fetch", "push"]), mine
+    assert list(work.iterdir()) == [], "connectors list leaves no file behind"
+
+    (work / "tthc-hub.toml").write_text(
+        '[connectors.gen_listed]\nbase_url = "http://127.0.0.1:9"\napi_key = "k"\n',
+        encoding="utf-8",
     )
-    done = run(scaffold_python, "-c", code, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert "'gen_listed'" in done.stdout
-    assert "tthc_gen_listed.mock.app" in done.stdout
+    listed = run(python, "-m", "hub", "connectors", "list", "--json", cwd=work)
+    assert listed.returncode == 0, listed.stderr
+    states = {c["name"]: c["state"] for c in json.loads(listed.stdout)}
+    assert states["gen_listed"] == "enabled", listed.stdout
+
+    code = (
+        "from hub.plugins import mock_factories;"
+        "factories = mock_factories();"
+        "app = factories['gen_listed']();"
+        "print(type(app).__name__, type(app.state.mock).__module__)"
+    )
+    served = run(python, "-c", code, cwd=tmp_path)
+    assert served.returncode == 0, served.stderr
+    assert served.stdout.split() == ["FastAPI", "tthc_gen_listed.mock.state"]

@@ -33,10 +33,15 @@ def test_tutorial_runs(tmp_path: Path) -> None:
     script = "set -eu\n" + "\n".join(BLOCK.findall(TUTORIAL.read_text(encoding="utf-8")))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "TTHC_HUB"))}
     env["PATH"] = f"{shims}{os.pathsep}{env.get('PATH', '')}"
+    env["COLUMNS"] = "120"  # the table's rows on one line each
     done = subprocess.run(
         ["bash", "-c", script], cwd=work, env=env, capture_output=True, text=True, timeout=600
     )
     output = done.stdout + done.stderr
     assert done.returncode == 0, f"the tutorial failed:\n{output[-6000:]}"
     assert re.search(r"\d+ passed", output), output[-2000:]
-    assert re.search(r"vantai\s.*fetch, list", output), output[-2000:]
+    # `connectors list` before the settings file: known, not configured; then enabled.
+    states = re.findall(r"^\W*vantai\W.*fetch, list\W+(not configured|enabled)\W*$", output, re.M)
+    assert states == ["not configured", "enabled"], output[-3000:]
+    left = sorted(p.name for p in work.iterdir())
+    assert left == ["tthc-hub.toml", "tthc-vantai"], f"the tutorial left {left} behind"

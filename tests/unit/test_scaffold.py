@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from hub import hookspecs
 from hub.cli import app
 from hub.scaffold import ScaffoldError, generate, parse_caps
 
@@ -89,3 +94,39 @@ def test_cli_new_connector(tmp_path: Path) -> None:
     again = runner.invoke(app, ["new-connector", "vantai", "--caps", "fetch", "--out", str(out)])
     assert again.exit_code == 2
     assert "not an empty folder" in again.output
+
+
+def test_plugin_registers_everything_through_the_hooks(tmp_path: Path) -> None:
+    """One ``tthc_hub`` entry point naming a plugin module whose hooks are hookspecs,
+    and that imports nothing heavy at its top (it is imported on every start)."""
+    generate("vantai", "soap", "push,fetch", tmp_path)
+    project = tomllib.loads((tmp_path / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["entry-points"] == {"tthc_hub": {"vantai": "tthc_vantai.plugin"}}
+    tree = ast.parse((tmp_path / "tthc_vantai" / "plugin.py").read_text(encoding="utf-8"))
+    hooks = {
+        node.name
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef)
+        and any(isinstance(d, ast.Name) and d.id == "hookimpl" for d in node.decorator_list)
+    }
+    assert hooks == {"describe_connectors", "register_connectors", "register_mocks"}
+    assert all(callable(getattr(hookspecs, hook, None)) for hook in hooks)
+    top = {
+        node.module for node in tree.body if isinstance(node, ast.ImportFrom) and node.module
+    }
+    assert top == {"__future__", "typing", "hub.sdk"}, "heavy imports belong inside the hooks"
+
+
+@pytest.mark.skipif(importlib.util.find_spec("ruff") is None, reason="ruff is not installed")
+@pytest.mark.parametrize("style", ["rest-key", "rest-session", "soap"])
+def test_longest_name_and_every_capability_pass_ruff(tmp_path: Path, style: str) -> None:
+    """The longest name allowed, every capability: the hub's rules (line length too)."""
+    name = "a" * 19 + "z"
+    generate(name, style, "push,pull,fetch,list,track", tmp_path)
+    with pytest.raises(ScaffoldError, match="not valid"):
+        generate(name + "z", style, "fetch", tmp_path / "longer")
+    lint = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--no-cache", "."],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert lint.returncode == 0, lint.stdout + lint.stderr

@@ -10,7 +10,8 @@ connector package) imports from here only:
 - :func:`load_contract`, :class:`Contract`, :class:`Violation`: the request
   bodies checked against the connector's ``contract/`` (OpenAPI);
 - :class:`Fault`, :class:`FaultMiddleware`, :class:`FaultInjector`: injected
-  timeouts, 5xx, 429, resets and garbled bodies;
+  timeouts, 5xx, 429, resets, garbled bodies and "busy" answers (:class:`BusyReply`
+  when not JSON);
 - :class:`ServiceEnvelope`, :class:`SoapEnvelope`: one-URL protocols (session +
   service JSON, SOAP actions), each service's body checked against its own schema;
 - :func:`start_server`, :class:`RunningServer`: the app on a loopback port.
@@ -40,12 +41,20 @@ from hub.testing.mock.envelope import (
     SoapRequestError,
     element_to_dict,
 )
-from hub.testing.mock.faults import ADMIN_PREFIX, Fault, FaultInjector, FaultKind, FaultMiddleware
+from hub.testing.mock.faults import (
+    ADMIN_PREFIX,
+    BusyReply,
+    Fault,
+    FaultInjector,
+    FaultKind,
+    FaultMiddleware,
+)
 from hub.testing.mock.server import RunningServer, start_server
 
 __all__ = [
     "ADMIN_PREFIX",
     "SOAP_ENV_NS",
+    "BusyReply",
     "Contract",
     "Fault",
     "FaultInjector",

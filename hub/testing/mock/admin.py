@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hub.models import Status
 from hub.testing.mock.contract import Violation
-from hub.testing.mock.faults import Fault, FaultInjector
+from hub.testing.mock.faults import BusyReply, Fault, FaultInjector
 
 __all__ = [
     "FaultSet",
@@ -178,7 +178,9 @@ class Journal:
 class MockState(abc.ABC):
     """The state of one mock app (``app.state.mock``): config, journal, faults, records."""
 
-    def __init__(self, config: MockConfig, *, busy_body: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, config: MockConfig, *, busy_body: dict[str, Any] | BusyReply | None = None
+    ) -> None:
         self.config = config
         self.journal = Journal()
         self.faults = FaultInjector(seed=config.seed, busy_body=busy_body)

@@ -21,6 +21,9 @@ kind           what the client sees                                        appli
 ``busy``       HTTP 200 with the ministry's own "busy" answer              no
 =============  ==========================================================  =======
 
+The "busy" answer is ``busy_body`` (JSON in an HTTP 200), or a :class:`BusyReply` for
+a ministry that says it otherwise (a SOAP Server fault at HTTP 500).
+
 ``malformed`` applies the request and garbles the answer: the client cannot
 know whether the ministry took it, which is what an idempotent re-send is for.
 """
@@ -33,11 +36,12 @@ import random
 import threading
 from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["ADMIN_PREFIX", "Fault", "FaultInjector", "FaultKind", "FaultMiddleware"]
+__all__ = ["ADMIN_PREFIX", "BusyReply", "Fault", "FaultInjector", "FaultKind", "FaultMiddleware"]
 
 ADMIN_PREFIX = "/_mock/"
 
@@ -69,16 +73,26 @@ class Fault(BaseModel):
         return self.paths is None or any(path.endswith(p) for p in self.paths)
 
 
+@dataclass(frozen=True, slots=True)
+class BusyReply:
+    """A "busy" answer that is not JSON in an HTTP 200: ``BusyReply(soap_fault_bytes,
+    status=500, media_type="text/xml; charset=utf-8")`` for a SOAP ministry."""
+
+    body: bytes
+    status: int = 200
+    media_type: str = "application/json"
+
+
 class FaultInjector:
     """The fault set of one mock app, and the counts of faults injected."""
 
-    def __init__(self, seed: int = 0, busy_body: dict[str, Any] | None = None) -> None:
+    def __init__(self, seed: int = 0, busy_body: dict[str, Any] | BusyReply | None = None) -> None:
         self._lock = threading.Lock()
         self._seed = seed
         self._rng = random.Random(seed)
         self._faults: list[Fault] = []
         self.injected: Counter[str] = Counter()
-        #: The ministry's own "busy" answer (HTTP 200).
+        #: The ministry's own "busy" answer (JSON in an HTTP 200, or a BusyReply).
         self.busy_body = busy_body or {"error_code": "99", "message": "busy"}
 
     @property
@@ -176,8 +190,10 @@ class FaultMiddleware:
             await self.app(scope, receive, _discard)
             await _answer(send, 200, b"<html>502 Bad Gateway</html>{", "application/json", [])
         elif kind == "busy":
-            body = json.dumps(self.injector.busy_body, ensure_ascii=False).encode()
-            await _answer(send, 200, body, "application/json", [])
+            busy = self.injector.busy_body
+            if not isinstance(busy, BusyReply):
+                busy = BusyReply(json.dumps(busy, ensure_ascii=False).encode())
+            await _answer(send, busy.status, busy.body, busy.media_type, [])
 
 
 async def _discard(message: Message) -> None:
