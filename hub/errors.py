@@ -142,7 +142,9 @@ class RejectedError(PermanentError):
     ) -> None:
         super().__init__(reason, system=system)
         self.remote_code = remote_code
-        self.http_status = http_status
+        #: The ministry's HTTP status (kept in the attempts log); not the status the
+        #: hub's API answers with, which is the class's ``http_status``.
+        self.remote_http_status = http_status
 
 
 class ContractError(PermanentError):

@@ -435,7 +435,7 @@ class Worker:
             "outcome": "ok"
             if error is None
             else ("transient" if outcome is JobState.FAILED else "permanent"),
-            "http_status": getattr(error, "http_status", None),
+            "http_status": getattr(error, "remote_http_status", None),
             "request": getattr(result, "request_excerpt", None),
             "response": getattr(result, "response_excerpt", None),
             "names": party_names(event.snapshot) if event is not None else (),
