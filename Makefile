@@ -27,8 +27,9 @@ test: $(STAMP)  ## set up, then run every test (PostgreSQL tests skip, saying wh
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow and not postgres" -q
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff over the code and tests, mypy over hub/ and connectors/
 	$(BIN)/ruff check hub connectors mocks tests
+	$(BIN)/mypy
 
 # `pip install .` alone (no test extras) into a fresh venv runs the demo and the mocks.
 check-install:  ## runtime code needs no test-only package (fresh venv, 1-3 min)

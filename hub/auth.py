@@ -20,8 +20,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import HTTPException, Request
 
@@ -55,7 +56,7 @@ def new_key() -> str:
     return "thub_" + secrets.token_urlsafe(32)
 
 
-def principal_for(request: Request, keys: list, *roles: str) -> Principal:  # type: ignore[type-arg]
+def principal_for(request: Request, keys: list[Any], *roles: str) -> Principal:
     """The caller, if it holds one of ``roles``; else 401 (no or bad key) or 403."""
     if not keys:
         return Principal("anonymous (no api_keys configured)", frozenset(ROLES))
@@ -77,7 +78,7 @@ def principal_for(request: Request, keys: list, *roles: str) -> Principal:  # ty
     raise HTTPException(401, detail="unknown API key", headers={"WWW-Authenticate": "Bearer"})
 
 
-def requires(keys: list, *roles: str):  # type: ignore[no-untyped-def,type-arg]
+def requires(keys: list[Any], *roles: str) -> Callable[..., Any]:
     """A FastAPI dependency: the caller must hold one of ``roles``; returns the Principal."""
 
     # async: a hash and a comparison; a sync dependency would cost a thread hop per request.

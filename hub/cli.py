@@ -15,6 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 if TYPE_CHECKING:
+    from hub.service import Hub
     from hub.settings import HubSettings
 
 
@@ -93,7 +94,7 @@ def _settings(config: Path | None) -> HubSettings:
     return settings
 
 
-def _hub(config: Path | None):  # type: ignore[no-untyped-def]
+def _hub(config: Path | None) -> Hub:
     from hub.service import Hub
 
     return Hub(_settings(config))  # a ConfigError is reported by HubGroup

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, overload
 
 from hub.calendar import TZ, DeadlineError, WorkingCalendar, default_calendar
 from hub.errors import ActionRefused
@@ -189,7 +189,7 @@ def _step_deadline(steps: list[Any], name: str) -> datetime | None:
     key = name.strip().lower().removeprefix("bước").strip().split(".")[0].split(" ")[0]
     for s in steps:
         if s.label.lower() == key or s.label.lower().lstrip("0") == key.lstrip("0"):
-            return s.deadline  # type: ignore[no-any-return]
+            return s.deadline
     return None
 
 
@@ -413,6 +413,10 @@ def _aware(moment: datetime) -> datetime:
     return moment
 
 
+@overload
+def _utc(moment: datetime) -> datetime: ...
+@overload
+def _utc(moment: None) -> None: ...
 def _utc(moment: datetime | None) -> datetime | None:
     return None if moment is None else _aware(moment).astimezone(UTC)
 

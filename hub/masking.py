@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from functools import lru_cache
 from typing import Any
 
@@ -242,7 +242,9 @@ def _cut(text: str, limit: int) -> str:
 _LOG_META_KEYS = frozenset({"timestamp", "level", "logger", "log_level"})
 
 
-def structlog_processor(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def structlog_processor(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
     """A structlog processor: mask every value of the event dict before rendering."""
     for key, value in list(event_dict.items()):
         if key in _LOG_META_KEYS:

@@ -8,9 +8,13 @@ import json
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from hub.ops import Operations
+    from hub.service import Hub
 
 app = typer.Typer(help="Sync jobs (the outbox) / Việc đồng bộ.", no_args_is_help=True)
 
@@ -34,7 +38,7 @@ By = Annotated[
 Reason = Annotated[str | None, typer.Option("--reason", help="why; required to skip or cancel")]
 
 
-def _ops(config: Path | None):  # type: ignore[no-untyped-def]
+def _ops(config: Path | None) -> tuple[Hub, Operations]:
     from hub.cli import _hub
     from hub.ops import Operations
 
@@ -46,7 +50,7 @@ def _actor(by: str | None) -> str:
     return by or os.environ.get("TTHC_HUB_OPERATOR") or f"{getpass.getuser()}@cli"
 
 
-def _filter(state, connector, ma_ho_so, ma_tthc, error_class, since, until):  # type: ignore[no-untyped-def]
+def _filter(state, connector, ma_ho_so, ma_tthc, error_class, since, until):
     from hub.ops import JobFilter
     from hub.store.store import as_utc
 
@@ -270,7 +274,7 @@ def _act(
         hub.engine.dispose()
 
 
-def _action_command(kind: str, help_text: str):  # type: ignore[no-untyped-def]
+def _action_command(kind: str, help_text: str):
     def command(
         job_id: Annotated[int | None, typer.Argument(help="one job; or use filters")] = None,
         config: ConfigOpt = None,

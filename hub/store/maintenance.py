@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, case, func, select, update
+from sqlalchemy import case, func, select, update
 
 from hub.store.base import StoreBase, as_utc, row_dict, utcnow
 from hub.store.tables import (
@@ -62,7 +62,7 @@ class MaintenanceQueries(StoreBase):
                 ).scalars()
             ]
 
-    def jobs_with_event_type(self, connector: str) -> list[Row[Any]]:
+    def jobs_with_event_type(self, connector: str) -> list[Any]:
         """``connector``'s jobs: ma_ho_so, state, last_error and their event's type."""
         with self.read() as conn:
             return list(
@@ -180,6 +180,6 @@ class DeliveryOverview:
     """Everything the demo's end-to-end check compares with what the mocks received."""
 
     event_ids: set[str]
-    jobs: list[Row[Any]]  #: id, ma_ho_so, state, idempotency_key, error_class, last_error, ...
+    jobs: list[Any]  #: rows: id, ma_ho_so, state, idempotency_key, error_class, last_error, ...
     retried: int  #: jobs with at least one transient failure
     inbox_states: list[str]

@@ -10,9 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Row, and_, exists, func, insert, literal_column, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    and_,
+    exists,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 
 from hub.connector import idempotency_key
 from hub.models import Dossier, EventType
@@ -38,6 +50,20 @@ RepairPlan = Callable[[str, EventType, str, dict[str, Any]], tuple[EventType, st
 
 class ReconcileQueries(StoreBase):
     """The named queries of :mod:`hub.reconcile`."""
+
+    if TYPE_CHECKING:  # the one enqueue path, from IngestQueries beside it in Store
+
+        def enqueue(
+            self,
+            conn: Connection,
+            *,
+            event_id: str,
+            event_type: EventType,
+            dossier: Dossier,
+            connectors: Sequence[str],
+            reason: str | None = None,
+            now: datetime | None = None,
+        ) -> str: ...
 
     # --- runs -------------------------------------------------------------------------
 
@@ -108,6 +134,8 @@ class ReconcileQueries(StoreBase):
                 where.append(jobs.c.state.in_(states))
             return exists().where(*where)
 
+        so: ColumnElement[Any]
+        sha: ColumnElement[Any]
         if self.dialect == "postgresql":
             so = literal_column("dossiers.snapshot->'ket_qua'->>'so'")
             sha = literal_column("dossiers.snapshot->'ket_qua'->'files'->-1->>'sha256'")

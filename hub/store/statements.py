@@ -17,6 +17,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import BindParameter
 
 from hub.store.tables import (
     DONE_STATES,
@@ -42,7 +43,8 @@ class Statements:
     def __init__(self, dialect: str) -> None:
         j = jobs.alias("j")
         unfinished_before = ~earlier_sibling(j, lambda p: p.c.state.not_in(DONE_STATES))
-        now, limit = bindparam("b_now"), bindparam("b_limit")
+        now: BindParameter[Any] = bindparam("b_now")
+        limit: BindParameter[Any] = bindparam("b_limit")
         due = (
             select(j.c.id, j.c.state)
             .where(text("j.state IN ('pending', 'failed')"), j.c.next_run_at <= now)
@@ -59,13 +61,12 @@ class Statements:
         )
         only = j.c.connector.in_(bindparam("b_connectors", expanding=True))
         if dialect == "postgresql":
-            lock = {"skip_locked": True, "of": j}
             self.due, self.due_of = (
-                due.with_for_update(**lock),
-                due.where(only).with_for_update(**lock),
+                due.with_for_update(skip_locked=True, of=j),
+                due.where(only).with_for_update(skip_locked=True, of=j),
             )
-            self.expired = expired.with_for_update(**lock)
-            self.expired_of = expired.where(only).with_for_update(**lock)
+            self.expired = expired.with_for_update(skip_locked=True, of=j)
+            self.expired_of = expired.where(only).with_for_update(skip_locked=True, of=j)
         else:
             # SQLite's planner, without statistics, prefers ix_jobs_state_connector and
             # sorts every pending job; SQLAlchemy renders no index hint for SQLite.

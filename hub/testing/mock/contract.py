@@ -18,6 +18,7 @@ exactly the same bodies (≈0.7 ms); other schemas are checked as written.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
@@ -245,12 +246,14 @@ def _leaf(error: ValidationError) -> ValidationError:
 def _field(error: ValidationError) -> str:
     parts = [str(p) for p in error.absolute_path]
     if error.validator == "required" and isinstance(error.instance, dict):
-        missing = [r for r in error.validator_value if r not in error.instance]
+        required: list[str] = list(error.validator_value)  # type: ignore[arg-type]
+        missing = [r for r in required if r not in error.instance]
         parts.append(missing[0] if missing else "")
     elif error.validator in ("additionalProperties", "unevaluatedProperties") and isinstance(
         error.instance, dict
     ):
-        known = set(error.schema.get("properties", {}))
+        schema = error.schema if isinstance(error.schema, Mapping) else {}
+        known = set(schema.get("properties", {}))
         extra = sorted(k for k in error.instance if k not in known)
         parts.append(extra[0] if extra else "")
     return ".".join(p for p in parts if p)
