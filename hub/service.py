@@ -72,6 +72,9 @@ class Hub:
         migrate: bool = True,
     ) -> None:
         self.settings = settings
+        # Settings first: a misspelt section or a missing secret is reported before any
+        # database file is created or migrated.
+        self.connectors = connectors if connectors is not None else load_connectors(settings)
         self.engine = make_engine(settings.database_url)
         if migrate and not schema_is_current(self.engine):
             upgrade_schema(self.engine)
@@ -86,7 +89,6 @@ class Hub:
         # province does not send it; the watch moves at-risk and overdue dossiers.
         self.store.deadline_for = DeadlineComputer(self.catalog, self.calendar)
         self.deadlines = DeadlineWatch(self.store, self.calendar)
-        self.connectors = connectors if connectors is not None else load_connectors(settings)
         self.router = Router(settings.routes, self.connectors, self.catalog)
         self.metrics = HubMetrics()
         self.worker = Worker(self.store, self.connectors, settings.worker, metrics=self.metrics)

@@ -81,6 +81,8 @@ def test_a_misspelt_section_names_the_nearest_connector(tmp_path: Path) -> None:
             "installed connector; did you mean [connectors.molisa]? installed: hotich, "
             "lienthong, molisa, monre"
         ]
+        # Refused before the hub opens its database: no file is left behind.
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["tthc-hub.toml"]
 
 
 def test_a_connector_error_is_one_line_not_a_traceback(tmp_path: Path) -> None:
