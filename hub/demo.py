@@ -233,32 +233,34 @@ def _print(
     scenarios: list[DemoScenario],
     outcome: _Outcome,
 ) -> int:
-    """The hub's summary, then each scenario's tables and lines; returns what was lost."""
+    """The hub's summary, then each scenario's tables and lines; returns what was lost.
+    A table whose title came before joins that one: its rows and lines follow."""
     lost = _summary(console, hub, outcome)
-    tables: dict[str, Table] = {}
+    parts: list[DemoTable | str] = []
+    tables: dict[str, DemoTable] = {}
     for scenario in scenarios:
         for part in scenario.summary(ctx):
-            if isinstance(part, DemoTable):
-                _table(console, tables, part)
+            if isinstance(part, str):
+                parts.append(part)
+            elif (first := tables.get(str(part.title))) is not None:
+                first.rows += part.rows
+                first.notes += part.notes
             else:
-                console.print(part)
-    return lost
-
-
-def _table(console: Console, tables: dict[str, Table], part: DemoTable) -> None:
-    """A scenario's table; one whose title was printed already is printed again with its
-    first rows and lines (related connectors share a table)."""
-    title = str(part.title)
-    table = tables.get(title)
-    if table is None:
-        table = tables[title] = Table(title=title, show_header=False)
+                tables[str(part.title)] = part = DemoTable(part.title, [*part.rows], [*part.notes])
+                parts.append(part)
+    for part in parts:
+        if isinstance(part, str):
+            console.print(part)
+            continue
+        table = Table(title=str(part.title), show_header=False)
         table.add_column(style="bold")
         table.add_column(justify="right")
-    for label, value in part.rows:
-        table.add_row(str(label), str(value))
-    console.print(table)
-    for line in part.notes:
-        console.print(line)
+        for label, value in part.rows:
+            table.add_row(str(label), str(value))
+        console.print(table)
+        for line in part.notes:
+            console.print(line)
+    return lost
 
 
 def _summary(console: Console, hub: Hub, outcome: _Outcome) -> int:
