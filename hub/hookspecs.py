@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from fastapi import APIRouter
 
     from hub.connector import Connector
+    from hub.demo_kit import DemoScenario
     from hub.plugins import ConnectorInfo
     from hub.service import Hub
     from hub.settings import HubSettings
@@ -112,4 +113,21 @@ def register_mocks() -> dict[str, MockFactory]:  # type: ignore[empty-body]
 
     :returns: mock name (the connector's name) -> a factory called with no argument
         that returns a fresh ASGI app (FastAPI) with its own state.
+    """
+
+
+# --- demo -----------------------------------------------------------------------------
+
+
+@hookspec
+def register_demo_scenarios() -> list[DemoScenario]:  # type: ignore[empty-body]
+    """Add this plugin's part to ``tthc-hub demo``: fresh scenario objects for one run.
+
+    A :class:`hub.sdk.DemoScenario` names the mocks it needs started (seeded and
+    faulted), its ``[connectors.X]`` sections against the mocks' URLs, its ``[[routes]]``,
+    the province events it ingests, what it does before and after the worker drains, what
+    it counts as lost, and the tables it prints. The demo knows no connector by name.
+    Import the scenario module inside the hook.
+
+    :returns: scenarios with unique names; ``[]`` to add nothing.
     """

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from hub.connector import Capability, Connector
+    from hub.demo_kit import DemoScenario
     from hub.service import Hub
     from hub.settings import HubSettings
 
@@ -33,6 +34,7 @@ __all__ = [
     "ConnectorState",
     "command_groups",
     "connector_states",
+    "demo_scenarios",
     "describe_connectors",
     "get_plugin_manager",
     "load_connectors",
@@ -233,3 +235,16 @@ def mock_factories(pm: pluggy.PluginManager | None = None) -> dict[str, Any]:
                 raise _config_error(f"two plugins register a mock named {name!r}")
             factories[name] = factory
     return factories
+
+
+def demo_scenarios(pm: pluggy.PluginManager | None = None) -> list[DemoScenario]:
+    """Every installed plugin's part of the demo (``register_demo_scenarios``), fresh
+    objects in the order of their names; two scenarios with one name are a ConfigError."""
+    pm = pm or get_plugin_manager()
+    scenarios: dict[str, DemoScenario] = {}
+    for result in pm.hook.register_demo_scenarios():
+        for scenario in result or []:
+            if scenario.name in scenarios:
+                raise _config_error(f"two plugins add a demo scenario named {scenario.name!r}")
+            scenarios[scenario.name] = scenario
+    return [scenarios[name] for name in sorted(scenarios)]

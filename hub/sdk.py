@@ -38,6 +38,12 @@ procedures and deadlines   :class:`Catalog`, :func:`load_catalog`, :func:`fold`;
 the running hub            :class:`Hub` (what CLI commands and routes get), :func:`requires`
 plugin description         :class:`ConnectorInfo` (what ``describe_connectors`` returns)
                            (API-key roles for a route)
+the demo                   :class:`DemoScenario` (what ``register_demo_scenarios`` returns),
+                           :class:`DemoMock`, :class:`DemoContext`, :class:`DemoOptions`,
+                           :class:`DemoTable`, :class:`Bilingual` (a label in vi and en)
+sample data                :func:`sample_dossier`, :func:`sample_lifecycle`,
+                           :func:`sample_batch`, :func:`sample_ho_tich_lifecycle`,
+                           :func:`sample_ho_tich_batch` (seeded, realistic, for demos)
 =========================  ===================================================================
 
 Names load on first use (``from hub.sdk import hookimpl`` costs no httpx, pydantic or
@@ -68,6 +74,14 @@ if _typing.TYPE_CHECKING:
         probe,
     )
     from hub.connector_settings import ConnectorSettings, connector_settings, non_empty_secret
+    from hub.demo_kit import (
+        Bilingual,
+        DemoContext,
+        DemoMock,
+        DemoOptions,
+        DemoScenario,
+        DemoTable,
+    )
     from hub.errors import (
         ConfigError,
         ContractError,
@@ -110,6 +124,8 @@ if _typing.TYPE_CHECKING:
     from hub.plugins import ConnectorInfo
     from hub.service import Hub
     from hub.settings import HubSettings
+    from hub.testing.samples import sample_batch, sample_dossier, sample_lifecycle
+    from hub.testing.samples_hotich import sample_ho_tich_batch, sample_ho_tich_lifecycle
     from hub.xmllimits import XmlLimitError, XmlLimits, check_xml
 
 # Where each name lives; the names imported under TYPE_CHECKING above are the same
@@ -132,6 +148,14 @@ _SOURCES: dict[str, tuple[str, ...]] = {
         "probe",
     ),
     "hub.connector_settings": ("ConnectorSettings", "connector_settings", "non_empty_secret"),
+    "hub.demo_kit": (
+        "Bilingual",
+        "DemoContext",
+        "DemoMock",
+        "DemoOptions",
+        "DemoScenario",
+        "DemoTable",
+    ),
     "hub.errors": (
         "ConfigError",
         "ContractError",
@@ -175,6 +199,8 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     ),
     "hub.service": ("Hub",),
     "hub.settings": ("HubSettings",),
+    "hub.testing.samples": ("sample_batch", "sample_dossier", "sample_lifecycle"),
+    "hub.testing.samples_hotich": ("sample_ho_tich_batch", "sample_ho_tich_lifecycle"),
 }
 _MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
 
@@ -183,6 +209,7 @@ __all__ = [
     "PERSONAL_KEYS",
     "Address",
     "Attachment",
+    "Bilingual",
     "Capability",
     "Catalog",
     "Channel",
@@ -194,6 +221,11 @@ __all__ = [
     "ContractError",
     "DeadlineError",
     "DeliveryMethod",
+    "DemoContext",
+    "DemoMock",
+    "DemoOptions",
+    "DemoScenario",
+    "DemoTable",
     "Dossier",
     "DossierEvent",
     "EventType",
@@ -241,6 +273,11 @@ __all__ = [
     "probe",
     "read_capped",
     "requires",
+    "sample_batch",
+    "sample_dossier",
+    "sample_ho_tich_batch",
+    "sample_ho_tich_lifecycle",
+    "sample_lifecycle",
 ]
 
 

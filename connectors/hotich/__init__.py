@@ -19,9 +19,15 @@ from typing import TYPE_CHECKING, Any
 from hub.sdk import hookimpl
 
 if TYPE_CHECKING:
-    from hub.sdk import Connector, ConnectorInfo, HubSettings
+    from hub.sdk import Connector, ConnectorInfo, DemoScenario, HubSettings
 
-__all__ = ["HotichConnector", "HotichSettings", "describe_connectors", "register_connectors"]
+__all__ = [
+    "HotichConnector",
+    "HotichSettings",
+    "describe_connectors",
+    "register_connectors",
+    "register_demo_scenarios",
+]
 
 
 @hookimpl
@@ -44,7 +50,15 @@ def register_connectors(settings: HubSettings) -> list[Connector]:
     if hotich is None:
         return []
     from .connector import HotichConnector
+
     return [HotichConnector(hotich)]
+
+
+@hookimpl
+def register_demo_scenarios() -> list[DemoScenario]:
+    from .demo import HotichDemo
+
+    return [HotichDemo()]
 
 
 def __getattr__(name: str) -> Any:  # the classes, imported on first use

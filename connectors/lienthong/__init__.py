@@ -23,9 +23,15 @@ if TYPE_CHECKING:
     import typer
     from fastapi import APIRouter
 
-    from hub.sdk import Connector, ConnectorInfo, Hub, HubSettings
+    from hub.sdk import Connector, ConnectorInfo, DemoScenario, Hub, HubSettings
 
-__all__ = ["describe_connectors", "register_commands", "register_connectors", "register_routes"]
+__all__ = [
+    "describe_connectors",
+    "register_commands",
+    "register_connectors",
+    "register_demo_scenarios",
+    "register_routes",
+]
 
 
 @hookimpl
@@ -50,6 +56,7 @@ def register_connectors(settings: HubSettings) -> list[Connector]:
     if lienthong is None:
         return []
     from .connector import LienthongConnector
+
     return [LienthongConnector(lienthong)]
 
 
@@ -65,3 +72,10 @@ def register_routes(hub: Hub) -> dict[str, APIRouter]:
     from .routes import build
 
     return {"lienthong": build(hub)}
+
+
+@hookimpl
+def register_demo_scenarios() -> list[DemoScenario]:
+    from .demo import LienthongDemo
+
+    return [LienthongDemo()]

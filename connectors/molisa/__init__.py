@@ -18,9 +18,15 @@ from typing import TYPE_CHECKING, Any
 from hub.sdk import hookimpl
 
 if TYPE_CHECKING:
-    from hub.sdk import Connector, ConnectorInfo, HubSettings
+    from hub.sdk import Connector, ConnectorInfo, DemoScenario, HubSettings
 
-__all__ = ["MolisaConnector", "MolisaSettings", "describe_connectors", "register_connectors"]
+__all__ = [
+    "MolisaConnector",
+    "MolisaSettings",
+    "describe_connectors",
+    "register_connectors",
+    "register_demo_scenarios",
+]
 
 
 @hookimpl
@@ -43,7 +49,15 @@ def register_connectors(settings: HubSettings) -> list[Connector]:
     if molisa is None:
         return []
     from .connector import MolisaConnector
+
     return [MolisaConnector(molisa)]
+
+
+@hookimpl
+def register_demo_scenarios() -> list[DemoScenario]:
+    from .demo import MolisaDemo
+
+    return [MolisaDemo()]
 
 
 def __getattr__(name: str) -> Any:  # the classes, imported on first use

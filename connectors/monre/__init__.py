@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 from hub.sdk import hookimpl
 
 if TYPE_CHECKING:
-    from hub.sdk import Catalog, Connector, ConnectorInfo, HubSettings
+    from hub.sdk import Catalog, Connector, ConnectorInfo, DemoScenario, HubSettings
 
-__all__ = ["describe_connectors", "register_connectors"]
+__all__ = ["describe_connectors", "register_connectors", "register_demo_scenarios"]
 
 
 @hookimpl
@@ -43,6 +43,7 @@ def register_connectors(settings: HubSettings) -> list[Connector]:
     if monre is None:
         return []
     from .connector import MonreConnector
+
     files = list(getattr(settings, "catalog_files", []) or [])
 
     def catalog() -> Catalog:  # loaded on the first progress that needs a planned step
@@ -51,3 +52,10 @@ def register_connectors(settings: HubSettings) -> list[Connector]:
         return load_catalog(files)
 
     return [MonreConnector(monre, catalog=catalog)]
+
+
+@hookimpl
+def register_demo_scenarios() -> list[DemoScenario]:
+    from .demo import MonreDemo
+
+    return [MonreDemo()]

@@ -29,14 +29,6 @@ ALLOWED: dict[str, str] = {
     "hub/commands/reconcile.py::reconcile": (
         "a Typer command: a third of it is the options in its signature"
     ),
-    "hub/demo.py::_demo": (
-        "the demo's script, step by step, in one try/finally that stops every server it "
-        "started; the steps themselves are functions"
-    ),
-    "hub/demo_scenarios.py::monre_dossiers": (
-        "one scenario told in order (file, receive, plan the deadline, pause, result); "
-        "splitting it would scatter the story the demo prints"
-    ),
     "hub/store/migrations/versions/0001_initial_schema.py::upgrade": (
         "a migration writes the schema out table by table and is frozen once released"
     ),

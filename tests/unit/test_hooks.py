@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 import typer
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Header, Response
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
@@ -24,6 +24,7 @@ from hub.plugins import (
     ConnectorInfo,
     command_groups,
     connector_states,
+    demo_scenarios,
     describe_connectors,
     get_plugin_manager,
     load_connectors,
@@ -45,6 +46,7 @@ def test_hookspecs_found() -> None:
         "describe_connectors",
         "register_commands",
         "register_connectors",
+        "register_demo_scenarios",
         "register_mocks",
         "register_routes",
     }
@@ -291,3 +293,166 @@ def test_hook_register_mocks(serve_app: Callable[[Any], Any]) -> None:
     assert httpx.get(f"{molisa.url}/_mock/stats", timeout=10).status_code == 200
     with pytest.raises(ConfigError, match="two plugins register a mock named 'vantai'"):
         mock_factories(_pm(VantaiMock(), VantaiMock()))
+
+
+# --- demo ----------------------------------------------------------------------------
+
+
+class PostaConnector:
+    """A tiny push connector: one JSON POST per event, its idempotency key in a header."""
+
+    name = "posta"
+    title = "Bưu chính (thử)"
+    capabilities = frozenset({Capability.PUSH})
+
+    def __init__(self, settings: VantaiSettings) -> None:
+        self.http = httpx.AsyncClient(base_url=str(settings.base_url), timeout=5)
+
+    async def push(self, event: Any, dossier: Any) -> Any:
+        from hub.sdk import PushResult, TransientError, idempotency_key
+
+        answer = await self.http.post(
+            "/gui",
+            json={"ma_ho_so": dossier.ma_ho_so},
+            headers={"Idempotency-Key": idempotency_key(self.name, event)},
+        )
+        if answer.status_code >= 500:
+            raise TransientError(f"posta answered {answer.status_code}", system=self.name)
+        return PushResult(remote_id=answer.json()["id"])
+
+    async def health(self) -> Health:
+        return Health(ok=True)
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+
+def posta_mock(*, apply_twice: bool = False) -> FastAPI:
+    """A tiny ministry: fails its first call with 503 when asked, records what it applied
+    (twice per call when ``apply_twice``, as a broken ministry would)."""
+    app = FastAPI()
+    state: dict[str, Any] = {"received": [], "faults": [], "seeded": 0, "calls": 0}
+
+    @app.post("/gui")
+    def gui(body: dict[str, Any], idempotency_key: str = Header()) -> Any:
+        state["calls"] += 1
+        if state["faults"] and state["calls"] == 1:
+            return Response(status_code=503)
+        for _ in range(2 if apply_twice else 1):
+            state["received"].append({**body, "idempotency_key": idempotency_key})
+        return {"id": f"P{len(state['received'])}"}
+
+    @app.post("/_mock/seed")
+    def seed(body: dict[str, int]) -> dict[str, int]:
+        state["seeded"] = body["count"]
+        return body
+
+    @app.post("/_mock/faults")
+    def set_faults(body: dict[str, Any]) -> dict[str, Any]:
+        state["faults"] = body["faults"]
+        return body
+
+    @app.delete("/_mock/faults")
+    def clear_faults() -> dict[str, Any]:
+        state["faults"] = []
+        return {}
+
+    @app.get("/_mock/stats")
+    def stats() -> dict[str, Any]:
+        return {"duplicates": 0, "seeded": state["seeded"], "calls": state["calls"]}
+
+    @app.get("/_mock/received")
+    def received() -> list[dict[str, Any]]:
+        return list(state["received"])
+
+    return app
+
+
+class PostaDemo:
+    """The plugin's part of the demo: 2 dossiers of a local procedure, their 8 events."""
+
+    def __init__(self, *, apply_twice: bool = False) -> None:
+        self.apply_twice = apply_twice
+
+    @hookimpl
+    def register_mocks(self) -> dict[str, Callable[[], Any]]:
+        return {"posta": lambda: posta_mock(apply_twice=self.apply_twice)}
+
+    @hookimpl
+    def register_connectors(self, settings: HubSettings) -> list[Any]:
+        from hub.connector_settings import connector_settings
+
+        mine = connector_settings(settings, "posta", VantaiSettings)
+        return [PostaConnector(mine)] if mine else []
+
+    @hookimpl
+    def register_demo_scenarios(self) -> list[Any]:
+        from hub.sdk import Bilingual, DemoMock, DemoScenario, DemoTable, sample_lifecycle
+
+        class Scenario(DemoScenario):
+            name = "posta"
+
+            def mocks(self, options: Any) -> list[DemoMock]:
+                faults = [{"kind": "http_503", "count": 1}]
+                return [DemoMock("posta", seed_count=options.ministry_filed, faults=faults)]
+
+            def settings(self, mock_urls: Any) -> dict[str, dict[str, Any]]:
+                return {"posta": {"base_url": mock_urls["posta"], "api_key": "test-key"}}
+
+            def routes(self) -> list[dict[str, Any]]:
+                return [{"connector": "posta", "ma_tthc": ["1.001776"]}]
+
+            def events(self, options: Any) -> list[dict[str, Any]]:
+                return [
+                    e.model_dump(mode="json", exclude={"sequence"})
+                    for n in range(2)
+                    for e in sample_lifecycle(f"{options.seed}:{n}")
+                ]
+
+            async def after_drain(self, ctx: Any) -> None:
+                answer = await ctx.http.get(f"{ctx.mock_url('posta')}/_mock/stats")
+                self.stats = answer.json()
+
+            async def check(self, ctx: Any) -> list[str]:
+                return [] if self.stats["calls"] >= 8 else ["posta: fewer calls than events"]
+
+            def summary(self, ctx: Any) -> list[DemoTable | str]:
+                title = Bilingual("Bưu chính", "Postal service")
+                row = (Bilingual("Hồ sơ gửi Bộ", "Seeded at the ministry"), self.stats["seeded"])
+                return [DemoTable(title, [row], ["một dòng"]), "một dòng nữa"]
+
+        return [Scenario()]
+
+
+def _run_posta(tmp_path: Path, plugin: PostaDemo) -> tuple[int, str]:
+    from rich.console import Console
+
+    from hub.demo import run_demo
+
+    pm = get_plugin_manager(load_entry_points=False)
+    pm.register(plugin)
+    console = Console(record=True, width=100)
+    lost = run_demo(ministry_filed=3, seed=7, keep=tmp_path / "demo.db", console=console, pm=pm)
+    return lost, console.export_text()
+
+
+def test_hook_register_demo_scenarios(tmp_path: Path) -> None:
+    # The built-in connectors add their parts through the same hook.
+    assert [s.name for s in demo_scenarios()] == ["hotich", "lienthong", "molisa", "monre"]
+    # A plugin's scenario alone: its mock started, seeded and faulted, its connector
+    # configured against it, its events routed, synced, retried after the 503, checked.
+    lost, out = _run_posta(tmp_path / "ok", PostaDemo())
+    assert lost == 0, out
+    assert re.search(r"Sự kiện đã nhận\s*│\s*8\s*│", out), out
+    assert re.search(r"Đã đồng bộ\s*│\s*8\s*│", out), out
+    assert re.search(r"Đã gửi lại sau lỗi tạm thời\s*│\s*1\s*│", out), out
+    assert re.search(r"Bưu chính.*Hồ sơ gửi Bộ\s*│\s*3\s*│", out, re.S), out
+    assert "một dòng\nmột dòng nữa" in out
+    # A ministry that applies each call twice: every job counts as lost, and the run fails.
+    lost, out = _run_posta(tmp_path / "twice", PostaDemo(apply_twice=True))
+    assert lost == 8 and re.search(r"Bị mất\s*│\s*8\s*│", out), out
+
+
+def test_hook_register_demo_scenarios_refuses_duplicate_names() -> None:
+    with pytest.raises(ConfigError, match="two plugins add a demo scenario named 'posta'"):
+        demo_scenarios(_pm(PostaDemo(), PostaDemo()))

@@ -27,10 +27,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PENDING: dict[tuple[str, str], str] = {
     # The lienthong search reads the hub's tables; it is being rewritten to go through the
     # store (issue #13), after which it needs no private hub module.
-    # Mocks are found through the tthc_hub.mocks entry points; these read them directly.
-    ("hub/demo.py", "mocks.hotich.app"): "demo mocks found through a hookspec",
-    ("hub/demo.py", "mocks.lienthong.app"): "demo mocks found through a hookspec",
-    ("hub/demo.py", "mocks.monre.app"): "demo mocks found through a hookspec",
 }
 
 MOCK_MAY_IMPORT = ("hub.sdk", "hub.testing.mock")
