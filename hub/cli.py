@@ -293,7 +293,7 @@ def demo(
         Path | None, typer.Option(help="keep the SQLite file here instead of a temp dir")
     ] = None,
 ) -> None:
-    """Run the whole flow against the bundled MOLISA mock and print what happened."""
+    """Run the whole flow against the installed connectors' mocks; print what happened."""
     from hub.demo import run_demo
 
     lost = run_demo(
