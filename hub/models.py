@@ -344,7 +344,7 @@ class Party(_Model):
 
 
 class Attachment(_Model):
-    """A component file of the dossier (thành phần hồ sơ) or of its result."""
+    """A component file (thành phần hồ sơ) or result file; ``duoc_*``: DVCQG's flags."""
 
     ten_thanh_phan: Text = Field(min_length=1, max_length=500)
     ma_thanh_phan: Text | None = Field(default=None, max_length=100)
@@ -353,6 +353,9 @@ class Attachment(_Model):
     sha256: Sha256
     mime: Text = Field(default="application/pdf", max_length=100)
     size: Amount
+    duoc_so_hoa: bool | None = None
+    duoc_tai_su_dung: bool | None = None
+    duoc_lay_tu_kho_dmqg: bool | None = None
 
 
 class Fee(_Model):

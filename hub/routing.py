@@ -5,6 +5,7 @@ Rules come from ``[[routes]]`` in the TOML settings::
     [[routes]]
     connector = "molisa"
     ma_tthc = ["1.001776", "1.001731"]      # national codes; local codes match too
+    exclude_ma_tthc = []                    # never these (e.g. all but a few: ma_tthc = [])
     event_types = []                        # empty = every event type
     channels = []                           # empty = every channel
     sectors = ["Đất đai"]                   # catalog ngành or lĩnh vực (accents optional)
@@ -61,16 +62,20 @@ class Router:
                 raise ConfigError(f"{where}.levels: unknown level(s) {bad}; use tinh, huyen, xa")
         self._sectors = [frozenset(fold(s) for s in r.sectors) for r in self.rules]
         self._codes = [frozenset(national_ma_tthc(c) for c in r.ma_tthc) for r in self.rules]
+        self._excluded = [
+            frozenset(national_ma_tthc(c) for c in r.exclude_ma_tthc) for r in self.rules
+        ]
 
     def targets(self, event: DossierEvent) -> list[str]:
         """The connectors this event must be sent to, in rule order."""
         dossier = event.snapshot
         code = national_ma_tthc(dossier.ma_tthc)
         out: list[str] = []
-        for rule, codes, sectors in zip(self.rules, self._codes, self._sectors, strict=True):
+        rows = zip(self.rules, self._codes, self._excluded, self._sectors, strict=True)
+        for rule, codes, excluded, sectors in rows:
             if rule.connector in out:
                 continue
-            if codes and code not in codes:
+            if (codes and code not in codes) or code in excluded:
                 continue
             if rule.event_types and event.type.value not in rule.event_types:
                 continue

@@ -260,6 +260,17 @@ class Hub:
             connector, ma_ho_so=ma_ho_so, ma_tthc=ma_tthc, pulled_since=pulled_since
         )
 
+    def mirror_procedures(self) -> set[str]:
+        """Every mã TTHC the mirror's dossiers carry (local codes as stored)."""
+        return self.store.mirror_procedures()
+
+    def reconciler(self) -> Any:
+        """Reconciliation runs and their repair through the outbox (:class:`hub.reconcile.
+        Reconciler`): what a plugin's command uses to re-sync what a ministry lacks."""
+        from hub.reconcile import Reconciler
+
+        return Reconciler(self)
+
     def describe_connectors(self) -> list[dict[str, Any]]:
         return [
             {

@@ -134,6 +134,8 @@ class RouteRule(BaseModel):
 
     connector: str
     ma_tthc: list[str] = Field(default_factory=list)
+    #: Procedures this rule never sends (national codes; local ones match too).
+    exclude_ma_tthc: list[str] = Field(default_factory=list)
     event_types: list[str] = Field(default_factory=list)
     channels: list[str] = Field(default_factory=list)
     with_fees: bool | None = Field(default=None, description="only dossiers with (or without) fees")

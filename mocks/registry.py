@@ -21,6 +21,7 @@ BUNDLED = {
     "hotich": "mocks.hotich.app",
     "lienthong": "mocks.lienthong.app",
     "molisa": "mocks.molisa.app",
+    "dvcqg": "mocks.dvcqg.app",
     "monre": "mocks.monre.app",
 }
 

@@ -187,6 +187,11 @@ class ReconcileQueries(StoreBase):
                 return
             after = rows[-1].ma_ho_so
 
+    def mirror_procedures(self) -> set[str]:
+        """Every mã TTHC of the dossier mirror, as stored."""
+        with self.read() as conn:
+            return {str(r[0]) for r in conn.execute(select(dossiers.c.ma_tthc).distinct())}
+
     def province_rows(self, connector: str, codes: Sequence[str]) -> list[Row[Any]]:
         """The mirror rows of these dossiers, routed to ``connector`` or not."""
         if not codes:

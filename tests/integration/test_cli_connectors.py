@@ -37,9 +37,9 @@ def test_connectors_list_with_no_settings_lists_every_connector_and_leaves_nothi
 ) -> None:
     result = run("--lang", "en", "connectors", "list", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    for name in ("hotich", "lienthong", "molisa", "monre"):
+    for name in ("dvcqg", "hotich", "lienthong", "molisa", "monre"):
         assert name in result.stdout
-    assert result.stdout.count("not configured") == 4
+    assert result.stdout.count("not configured") == 5
     assert "add a [connectors.<name>] section" in result.stdout
     assert list(tmp_path.iterdir()) == []  # no tthc-hub.db, nothing
 
@@ -78,8 +78,8 @@ def test_a_misspelt_section_names_the_nearest_connector(tmp_path: Path) -> None:
         assert result.returncode == 2
         assert result.stderr.strip().splitlines() == [
             "configuration error: the settings section [connectors.molisaa] matches no "
-            "installed connector; did you mean [connectors.molisa]? installed: hotich, "
-            "lienthong, molisa, monre"
+            "installed connector; did you mean [connectors.molisa]? installed: dvcqg, "
+            "hotich, lienthong, molisa, monre"
         ]
         # Refused before the hub opens its database: no file is left behind.
         assert sorted(p.name for p in tmp_path.iterdir()) == ["tthc-hub.toml"]

@@ -1,0 +1,1 @@
+"""Mock of the national public-service portal (DVCQG) adapter."""
