@@ -22,6 +22,8 @@ BUNDLED = {
     "lienthong": "mocks.lienthong.app",
     "molisa": "mocks.molisa.app",
     "monre": "mocks.monre.app",
+    "xaydung_capphep": "mocks.xaydung.capphep",
+    "xaydung_quyhoach": "mocks.xaydung.quyhoach",
 }
 
 
