@@ -475,6 +475,9 @@ class EventType(StrEnum):
     RESULT = "dossier.result"  #: processed: the result is ready (Đã xử lý xong)
     RETURNED = "dossier.returned"  #: the result was returned (Đã trả kết quả)
     UPDATED = "dossier.updated"  #: data corrected without a status change
+    #: a permit (giấy phép xây dựng) was recorded or corrected: its data and signed file
+    #: ride in ``extra["giay_phep"]`` ("Đồng bộ giấy phép BXD")
+    PERMIT_RECORDED = "dossier.permit_recorded"
 
 
 class DossierEvent(_Model):

@@ -23,6 +23,8 @@ BUNDLED = {
     "molisa": "mocks.molisa.app",
     "dvcqg": "mocks.dvcqg.app",
     "monre": "mocks.monre.app",
+    "xaydung_capphep": "mocks.xaydung.capphep",
+    "xaydung_quyhoach": "mocks.xaydung.quyhoach",
 }
 
 

@@ -1,0 +1,1 @@
+"""Mocks of the two Bộ Xây dựng systems (permits and planning information)."""
