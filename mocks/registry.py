@@ -22,6 +22,7 @@ BUNDLED = {
     "lienthong": "mocks.lienthong.app",
     "molisa": "mocks.molisa.app",
     "monre": "mocks.monre.app",
+    "vantai": "mocks.vantai.app",
 }
 
 
