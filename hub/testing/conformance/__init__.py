@@ -35,13 +35,7 @@ import pytest
 
 from hub.testing.conformance.checks_faults import FaultCheck, HealthCheck, WrongCredentials
 from hub.testing.conformance.checks_logs import ContractCheck, LogsCheck
-from hub.testing.conformance.checks_lookups import (
-    LookupCase,
-    LookupCredentials,
-    LookupFaults,
-    LookupNotFoundCheck,
-    LookupSeeded,
-)
+from hub.testing.conformance.checks_lookups import LookupCase, LookupNotFoundCheck, LookupSeeded
 from hub.testing.conformance.checks_read import FetchSeeded, ListPeriod, PullAndAcknowledge
 from hub.testing.conformance.checks_write import (
     FetchAfterPush,
@@ -96,7 +90,8 @@ def build_checks(config: SuiteConfig) -> list[Check]:
         HealthCheck(),
         ContractCheck(),
         LogsCheck(),
-        *(LookupSeeded(), LookupNotFoundCheck(), LookupFaults(), LookupCredentials()),
+        LookupSeeded(),
+        LookupNotFoundCheck(),
     ]
 
 

@@ -1,6 +1,7 @@
 """Checks of LOOKUP (:mod:`hub.lookups`): every declared query answers the mock's
-seeded data, an unknown code is "not found", faults and a refused key map to the
-hub's errors.
+seeded data and an unknown code is "not found". Faults, a refused key and the search
+for personal data in logs run a look-up like every other capability
+(:func:`lookup_operation` in :func:`~hub.testing.conformance.operations.prepare_operations`).
 
 What to ask and what to expect is per connector: :class:`LookupCase` items in
 ``SuiteConfig.lookup_cases``, one at least per declared query. The mock holds its
@@ -10,7 +11,6 @@ records of that seed.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,17 +19,10 @@ from pydantic import BaseModel
 
 from hub.connector import Capability, Connector
 from hub.lookups import LookupNotFound, LookupPage, Query, parse_params
-from hub.testing.conformance.checks_faults import FaultCheck
 from hub.testing.conformance.context import Check, SuiteContext, check_error
 from hub.testing.conformance.operations import Operation
 
-__all__ = [
-    "LookupCase",
-    "LookupCredentials",
-    "LookupFaults",
-    "LookupNotFoundCheck",
-    "LookupSeeded",
-]
+__all__ = ["LookupCase", "LookupNotFoundCheck", "LookupSeeded", "lookup_operation"]
 
 
 @dataclass(frozen=True)
@@ -136,7 +129,9 @@ class LookupNotFoundCheck(Check):
             check_error(ctx, got, f"lookup {query.name} of an unknown code")
 
 
-def _operation(ctx: SuiteContext) -> Operation:
+def lookup_operation(ctx: SuiteContext) -> Operation:
+    """The first of ``SuiteConfig.lookup_cases`` as an operation: the fault, credential
+    and log checks run it like every other declared capability."""
     queries = _queries(ctx)
     cases = list(ctx.config.lookup_cases)
     assert cases, "SuiteConfig.lookup_cases is empty"
@@ -147,41 +142,3 @@ def _operation(ctx: SuiteContext) -> Operation:
         _ask(query, case.params, case.page_size),
         lambda page: check_answer(query, case, page),
     )
-
-
-class LookupFaults(Check):
-    """Every configured fault raises its error class through a look-up, masked and
-    naming the system; the connector answers again once it is over."""
-
-    name = "lookup_faults"
-    requires = frozenset({Capability.LOOKUP})
-
-    def check(self, ctx: SuiteContext) -> None:
-        op = _operation(ctx)
-        for case in ctx.config.faults:
-            FaultCheck._through(ctx, case, op)
-
-
-class LookupCredentials(Check):
-    """A look-up with a key the ministry refuses raises ``SuiteConfig.credentials_error``."""
-
-    name = "lookup_wrong_credentials"
-    requires = frozenset({Capability.LOOKUP})
-
-    def check(self, ctx: SuiteContext) -> None:
-        op = _operation(ctx)
-        ctx.set_credentials(f"wrong-{uuid.uuid4().hex[:12]}")
-
-        async def scenario(c: Connector) -> BaseException | None:
-            try:
-                await op.call(c)
-            except Exception as exc:
-                return exc
-            return None
-
-        error = ctx.run(scenario)
-        expected = ctx.config.credentials_error
-        assert isinstance(error, expected), (
-            f"{op.label} with a wrong key gave {error!r}, expected {expected.__name__}"
-        )
-        check_error(ctx, error, f"{op.label} with a wrong key")
