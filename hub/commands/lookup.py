@@ -128,6 +128,17 @@ def _print(answer: LookupAnswer) -> None:
     console = Console()
     columns = answer.query.columns()
     title = f"{answer.query.title_vi} ({answer.connector})"
+    query = answer.query
+    if not query.paged and not query.statistics and len(answer.page.items) == 1:
+        table = Table(title=title)  # one record: a line per field reads better
+        table.add_column("Thông tin")
+        table.add_column("Giá trị")
+        row = answer.rows()[0]
+        for name, header in columns:
+            table.add_row(header, _cell(row.get(name)))
+        console.print(table)
+        _notice(console, answer)
+        return
     table = Table(title=title, show_footer=answer.page.totals is not None)
     totals = answer.page.totals or {}
     for n, (name, header) in enumerate(columns):
@@ -140,6 +151,10 @@ def _print(answer: LookupAnswer) -> None:
     if answer.query.paged:
         total = f" / {page.total}" if page.total is not None else ""
         console.print(f"Trang {page.page}, {len(page.items)} dòng{total}")
+    _notice(console, answer)
+
+
+def _notice(console: Any, answer: LookupAnswer) -> None:
     if answer.notice_vi:
         console.print(f"[yellow]{answer.notice_vi}[/yellow]")
     elif answer.cached:
