@@ -23,6 +23,7 @@ BUNDLED = {
     "lienthong": "mocks.lienthong.app",
     "molisa": "mocks.molisa.app",
     "monre": "mocks.monre.app",
+    "ngansach": "mocks.ngansach.app",
     "vantai": "mocks.vantai.app",
 }
 

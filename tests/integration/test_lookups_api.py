@@ -1,4 +1,4 @@
-"""Look-ups over the API against the dkdn and vantai mocks on loopback: every query of
+"""Look-ups over the API against the dkdn, ngansach and vantai mocks on loopback: every query of
 the guide answers, a second identical query within the cache time does not reach the
 ministry, parameters are validated before calling (the error names the parameter), a
 wrong ApiKey gives -302's meaning in Vietnamese, and a failing ministry serves the last
@@ -15,11 +15,14 @@ import pytest
 
 from connectors.dkdn.connector import DkdnConnector
 from connectors.dkdn.settings import DkdnSettings
+from connectors.ngansach.connector import NgansachConnector
+from connectors.ngansach.settings import NgansachSettings
 from connectors.vantai.connector import VantaiConnector
 from connectors.vantai.settings import VantaiSettings
 from hub.lookups import LookupSettings
 from hub.testing.mock import MockConfig
 from mocks.dkdn.app import create_app as dkdn_mock
+from mocks.ngansach.app import create_app as ngansach_mock
 from mocks.vantai.app import PASSWORD
 from mocks.vantai.app import create_app as vantai_mock
 
@@ -35,6 +38,11 @@ QUERIES: dict[str, dict[str, dict[str, str]]] = {
         "ho_so_tiep_nhan": {"tu_ngay": "2025-09-01", "den_ngay": "2025-09-30"},
         "ho_so_xu_ly_trong_ngay": {},
     },
+    "ngansach": {
+        "ho_so_theo_ngay": {"ngay": "2025-09-16"},
+        "chi_tiet_ho_so": {"ma_ho_so": "000.00.14.H34-250915-0001"},
+        "thong_ke_theo_ky": {"tu_ngay": "2025-09-01", "den_ngay": "2025-09-30"},
+    },
     "vantai": {
         "danh_sach_ho_so": {"don_vi_xu_ly": "SXD-QNG", "tu_ngay": "2025-08-01",
                             "den_ngay": "2025-10-31"},
@@ -49,6 +57,7 @@ class Ministries:
     def __init__(self, serve_app: Callable[[Any], Any]) -> None:
         self.dkdn = serve_app(dkdn_mock(MockConfig(accept_key=KEY)))
         self.vantai = serve_app(vantai_mock(MockConfig(accept_key=KEY)))
+        self.ngansach = serve_app(ngansach_mock(MockConfig(accept_key=KEY)))
 
     def connectors(
         self, *, api_key: str = KEY, lookups: LookupSettings | None = None
@@ -56,6 +65,9 @@ class Ministries:
         extra = {"lookups": lookups} if lookups else {}
         return {
             "dkdn": DkdnConnector(DkdnSettings(base_url=self.dkdn.url, api_key=KEY, **extra)),
+            "ngansach": NgansachConnector(
+                NgansachSettings(base_url=self.ngansach.url, access_key=KEY, **extra)
+            ),
             "vantai": VantaiConnector(
                 VantaiSettings(
                     base_url=self.vantai.url, username="kontum", password=PASSWORD,
@@ -116,10 +128,16 @@ def test_every_query_answers_and_is_cached(
 
 
 def test_statistics_have_a_totals_row(api: Callable[..., httpx.Client]) -> None:
-    body = api().get("/api/v1/lookups/vantai/thong_ke_theo_thang", params={"nam": 2025}).json()
+    client = api()
+    body = client.get("/api/v1/lookups/vantai/thong_ke_theo_thang", params={"nam": 2025}).json()
     assert [r["thang"] for r in body["items"]] == [8, 9, 10]
     assert body["totals"]["tiep_nhan"] == 18 == sum(r["tiep_nhan"] for r in body["items"])
     assert body["totals"]["thang"] == "Tổng cộng"
+    period = {"tu_ngay": "2025-09-01", "den_ngay": "2025-09-30"}
+    kinds = client.get("/api/v1/lookups/ngansach/thong_ke_theo_ky", params=period).json()
+    assert len(kinds["items"]) == 4 and kinds["totals"]["tiep_nhan"] == 15
+    t = kinds["totals"]
+    assert t["tiep_nhan"] == t["da_cap_ma"] + t["tu_choi"] + t["dang_xu_ly"]
 
 
 def test_paging(api: Callable[..., httpx.Client]) -> None:

@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 
 from hub.testing.mock import MockConfig
 from mocks.dkdn.app import create_app as dkdn_mock
+from mocks.ngansach.app import create_app as ngansach_mock
 from mocks.vantai.app import PASSWORD
 from mocks.vantai.app import create_app as vantai_mock
 
@@ -29,12 +30,14 @@ FIRST = "000.00.22.H34-250801-0001"
 def cli(serve_app: Callable[[Any], Any], tmp_path: Path) -> Callable[..., Any]:
     dkdn = serve_app(dkdn_mock(MockConfig(accept_key=KEY)))
     vantai = serve_app(vantai_mock(MockConfig(accept_key=KEY)))
+    ngansach = serve_app(ngansach_mock(MockConfig(accept_key=KEY)))
     config = tmp_path / "tthc-hub.toml"
     config.write_text(
         f'database_url = "sqlite:///{tmp_path / "hub.db"}"\n'
         f'[connectors.dkdn]\nbase_url = "{dkdn.url}"\napi_key = "{KEY}"\n'
         f'[connectors.vantai]\nbase_url = "{vantai.url}"\nusername = "kontum"\n'
-        f'password = "{PASSWORD}"\nma_don_vi = "000.00.22.H34"\napi_key = "{KEY}"\n',
+        f'password = "{PASSWORD}"\nma_don_vi = "000.00.22.H34"\napi_key = "{KEY}"\n'
+        f'[connectors.ngansach]\nbase_url = "{ngansach.url}"\naccess_key = "{KEY}"\n',
         encoding="utf-8",
     )
 
@@ -67,7 +70,7 @@ def test_lookup_alone_lists_every_lookup(cli: Callable[..., Any]) -> None:
         assert name in result.stdout
     listed = json.loads(cli("lookup", "--json").stdout)
     names = {(c["connector"], q["name"]) for c in listed["connectors"] for q in c["queries"]}
-    assert len(names) == 9
+    assert len(names) == 12
 
 
 @pytest.mark.parametrize(
@@ -79,6 +82,10 @@ def test_lookup_alone_lists_every_lookup(cli: Callable[..., Any]) -> None:
         ("dkdn", "ho_so_tiep_nhan", ["tu_ngay=2025-09-01", "den_ngay=2025-09-30"],
          "DKKD-250901-001"),
         ("dkdn", "ho_so_xu_ly_trong_ngay", [], "Đã cấp đăng ký"),
+        ("ngansach", "ho_so_theo_ngay", ["ngay=2025-09-16"], "7110311"),
+        ("ngansach", "chi_tiet_ho_so", ["ma_ho_so=000.00.14.H34-250915-0001"], "Lê Lợi"),
+        ("ngansach", "thong_ke_theo_ky", ["tu_ngay=2025-09-01", "den_ngay=2025-09-30"],
+         "Dự án đầu tư"),
         ("vantai", "danh_sach_ho_so",
          ["don_vi_xu_ly=SXD-QNG", "tu_ngay=2025-08-01", "den_ngay=2025-10-31"], FIRST),
         ("vantai", "tra_cuu_ho_so", [f"ma_ho_so={FIRST}"], "Tiếp nhận hồ sơ"),
