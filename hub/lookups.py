@@ -35,7 +35,7 @@ import json
 import re
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Annotated, Any, ClassVar, Protocol, runtime_checkable
@@ -269,7 +269,7 @@ class Query:
 class LookupPage:
     """A connector's answer: rows of ``Query.result``, with paging and totals."""
 
-    items: list[BaseModel]
+    items: Sequence[BaseModel]
     total: int | None = None  #: rows over all pages, when the ministry says
     page: int = 1
     page_size: int | None = None

@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 from hub.sdk import hookimpl
 
 if TYPE_CHECKING:
-    from hub.sdk import Connector, ConnectorInfo, HubSettings
+    from hub.sdk import ConnectorInfo, HubSettings
+
+    from .connector import DkdnConnector
 
 __all__ = ["DkdnConnector", "DkdnSettings", "describe_connectors", "register_connectors"]
 
@@ -35,7 +37,7 @@ def describe_connectors() -> list[ConnectorInfo]:
 
 
 @hookimpl
-def register_connectors(settings: HubSettings) -> list[Connector]:
+def register_connectors(settings: HubSettings) -> list[DkdnConnector]:
     from hub.sdk import connector_settings
 
     from .settings import DkdnSettings

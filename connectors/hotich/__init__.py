@@ -44,6 +44,7 @@ def register_connectors(settings: HubSettings) -> list[Connector]:
     if hotich is None:
         return []
     from .connector import HotichConnector
+
     return [HotichConnector(hotich)]
 
 

@@ -50,6 +50,7 @@ def register_connectors(settings: HubSettings) -> list[Connector]:
     if lienthong is None:
         return []
     from .connector import LienthongConnector
+
     return [LienthongConnector(lienthong)]
 
 

@@ -43,6 +43,7 @@ def register_connectors(settings: HubSettings) -> list[Connector]:
     if molisa is None:
         return []
     from .connector import MolisaConnector
+
     return [MolisaConnector(molisa)]
 
 

@@ -43,6 +43,7 @@ def register_connectors(settings: HubSettings) -> list[Connector]:
     if monre is None:
         return []
     from .connector import MonreConnector
+
     files = list(getattr(settings, "catalog_files", []) or [])
 
     def catalog() -> Catalog:  # loaded on the first progress that needs a planned step

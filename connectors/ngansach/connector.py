@@ -37,9 +37,9 @@ class NgansachConnector:
         if query == "ho_so_theo_ngay":
             body = {"Ngay": p.ngay.isoformat(), "Trang": page, "SoDong": page_size}
             answer = await self._client.call("DanhSachHoSoTheoNgay", body)
-            rows = [queries.ho_so_row(item) for item in answer.get("HoSo") or []]
+            listed = [queries.ho_so_row(item) for item in answer.get("HoSo") or []]
             return LookupPage(
-                list(rows), total=int(answer.get("TongSo") or 0), page=page, page_size=page_size
+                listed, total=int(answer.get("TongSo") or 0), page=page, page_size=page_size
             )
         if query == "chi_tiet_ho_so":
             found = await self._client.find("ChiTietHoSo", {"MaHoSo": p.ma_ho_so})

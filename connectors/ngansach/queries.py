@@ -95,7 +95,7 @@ def ho_so_row(item: Any, steps: list[Any] | None = None) -> HoSoRow:
     """A dossier row; with ``steps`` (ChiTietHoSo) the detailed one."""
     if not isinstance(item, dict) or not item.get("MaHoSo") or not item.get("TenDonVi"):
         raise ContractError(f"a {SYSTEM} HoSo lacks MaHoSo or TenDonVi", system=SYSTEM)
-    fields = {
+    fields: dict[str, Any] = {
         "ma_ho_so": item["MaHoSo"],
         "ten_don_vi": item["TenDonVi"],
         "loai_hinh": _kind(item.get("LoaiHinh")),

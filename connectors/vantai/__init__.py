@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, Any
 from hub.sdk import hookimpl
 
 if TYPE_CHECKING:
-    from hub.sdk import Connector, ConnectorInfo, HubSettings
+    from hub.sdk import ConnectorInfo, HubSettings
+
+    from .connector import VantaiConnector
 
 __all__ = ["VantaiConnector", "VantaiSettings", "describe_connectors", "register_connectors"]
 
@@ -38,7 +40,7 @@ def describe_connectors() -> list[ConnectorInfo]:
 
 
 @hookimpl
-def register_connectors(settings: HubSettings) -> list[Connector]:
+def register_connectors(settings: HubSettings) -> list[VantaiConnector]:
     from hub.sdk import connector_settings
 
     from .settings import VantaiSettings

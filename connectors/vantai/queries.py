@@ -134,7 +134,7 @@ def _day(value: Any, field: str) -> date | None:
 def ho_so_row(item: dict[str, Any], *, detail: bool = False) -> HoSoRow:
     if not isinstance(item, dict) or not item.get("mahoso"):
         raise ContractError(f"a {SYSTEM} dossier has no mahoso", system=SYSTEM)
-    fields = {
+    fields: dict[str, Any] = {
         "ma_ho_so": str(item["mahoso"]),
         "ma_tthc": item.get("maTTHC"),
         "ten_tthc": item.get("tenTTHC"),
