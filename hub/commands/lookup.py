@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 if TYPE_CHECKING:
-    from hub.lookups import LookupAnswer, LookupService
+    from hub.lookup_service import LookupAnswer, LookupService
 
 __all__ = ["lookup_command", "write_xlsx"]
 

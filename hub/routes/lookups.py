@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, Depends, Request
 
 from hub.auth import requires
-from hub.lookups import LookupService
+from hub.lookup_service import LookupService
 
 if TYPE_CHECKING:
     from hub.service import Hub
