@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from hub.errors import RequestRefused, TransientError
 from hub.logging import get_logger
@@ -25,15 +25,76 @@ from hub.lookups import (
     LookupBusy,
     LookupConnector,
     LookupInvalid,
+    LookupNotFound,
     LookupPage,
+    LookupParams,
+    LookupRow,
     LookupSettings,
     Query,
     parse_params,
 )
+from hub.models import MaHoSo
 
-__all__ = ["LookupAnswer", "LookupService", "cache_key"]
+__all__ = ["FETCH_QUERY", "FetchLookup", "LookupAnswer", "LookupService", "cache_key"]
 
 log = get_logger("hub.lookups")
+
+
+class DossierParams(LookupParams):
+    ma_ho_so: MaHoSo = Field(title="Mã hồ sơ")
+
+
+class ProcessRow(LookupRow):
+    ma_ho_so: str = Field(title="Mã hồ sơ")
+    trang_thai: str | None = Field(default=None, title="Trạng thái")
+    buoc: str | None = Field(default=None, title="Bước xử lý")
+    trang_thai_buoc: str | None = Field(default=None, title="Trạng thái bước")
+    bat_dau: datetime | None = Field(default=None, title="Bắt đầu")
+    noi_dung: str | None = Field(default=None, title="Nội dung")
+
+
+#: The look-up every connector with FETCH (or TRACK) and no look-ups of its own answers.
+FETCH_QUERY = Query(
+    "tra_cuu_ho_so",
+    "Tra cứu hồ sơ (quy trình xử lý)",
+    "Look a dossier up (process history)",
+    params=DossierParams,
+    result=ProcessRow,
+    cache_seconds=60,
+)
+
+
+class FetchLookup:
+    """A connector's ``fetch`` as the one look-up :data:`FETCH_QUERY`: a row per step."""
+
+    lookups: tuple[Query, ...] = (FETCH_QUERY,)
+
+    def __init__(self, connector: Any) -> None:
+        self.connector = connector
+        self.name: str = connector.name
+        self.title: str = getattr(connector, "title", connector.name)
+        self.capabilities = frozenset({"lookup"})
+
+    async def lookup(
+        self, query: str, params: BaseModel, *, page: int, page_size: int
+    ) -> LookupPage:
+        code = str(getattr(params, "ma_ho_so", ""))
+        remote = await self.connector.fetch(code)
+        if remote is None:
+            raise LookupNotFound(f"{self.name} does not know this mã hồ sơ", system=self.name)
+        status = remote.trang_thai.label_vi if remote.trang_thai else remote.raw_status
+        rows = [
+            ProcessRow(
+                ma_ho_so=remote.ma_ho_so,
+                trang_thai=status,
+                buoc=step.buoc,
+                trang_thai_buoc=step.trang_thai.label_vi,
+                bat_dau=step.bat_dau,
+                noi_dung=step.noi_dung,
+            )
+            for step in remote.history
+        ]
+        return LookupPage(rows or [ProcessRow(ma_ho_so=remote.ma_ho_so, trang_thai=status)])
 
 
 @dataclass
@@ -118,12 +179,13 @@ class LookupService:
         connectors: Mapping[str, Any],
         circuits: Mapping[str, Circuitlike] | None = None,
     ) -> None:
-        self.connectors: dict[str, LookupConnector] = {
-            name: c
-            for name, c in connectors.items()
-            if "lookup" in {str(cap) for cap in getattr(c, "capabilities", ())}
-            and isinstance(c, LookupConnector)
-        }
+        self.connectors: dict[str, LookupConnector] = {}
+        for name, c in connectors.items():
+            caps = {str(cap) for cap in getattr(c, "capabilities", ())}
+            if "lookup" in caps and isinstance(c, LookupConnector):
+                self.connectors[name] = c
+            elif caps & {"fetch", "track"}:  # hộ tịch, MOLISA, MONRE: their FETCH as a look-up
+                self.connectors[name] = FetchLookup(c)
         self.circuits = circuits or {}
         self._cache: OrderedDict[str, tuple[float, datetime, LookupPage]] = OrderedDict()
         self._buckets: dict[str, _Bucket] = {}

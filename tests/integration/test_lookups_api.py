@@ -263,3 +263,33 @@ def test_rate_limit_per_connector(api: Callable[..., httpx.Client]) -> None:
     assert again.status_code == 200 and again.json()["cached"] is True  # the cache still answers
     other = client.get("/api/v1/lookups/dkdn/chi_tiet_doanh_nghiep", params={"msdn": "6100234563"})
     assert other.status_code == 200  # another ministry has its own limit
+
+
+def test_a_connector_with_fetch_answers_tra_cuu_ho_so(
+    build_hub: Any, hub_api: Any, serve_app: Callable[[Any], Any]
+) -> None:
+    from connectors.molisa.connector import MolisaConnector
+    from connectors.molisa.settings import MolisaSettings
+    from mocks.molisa.app import create_app as molisa_mock
+
+    mock = serve_app(molisa_mock(MockConfig(accept_key=KEY)))
+    code = "000.00.22.H34-250915-0042"
+    record = {
+        "ma_ho_so": code, "trang_thai": 4, "updated_at": "2025-09-16T09:00:00+07:00",
+        "history": [
+            {"buoc": "Tiếp nhận", "trang_thai": 2, "bat_dau": "2025-09-15T08:00:00"},
+            {"buoc": "Thẩm định", "trang_thai": 4, "bat_dau": "2025-09-16T09:00:00"},
+        ],
+    }  # fmt: skip
+    httpx.post(f"{mock.url}/_mock/records", json={"records": [record]}).raise_for_status()
+    molisa = MolisaConnector(MolisaSettings(base_url=mock.url, accept_key=KEY))
+    client = hub_api(build_hub(connectors={"molisa": molisa}))
+    listed = client.get("/api/v1/lookups").json()["connectors"]
+    assert [q["name"] for q in listed[0]["queries"]] == ["tra_cuu_ho_so"]
+    body = client.get("/api/v1/lookups/molisa/tra_cuu_ho_so", params={"ma_ho_so": code}).json()
+    assert [r["buoc"] for r in body["items"]] == ["Tiếp nhận", "Thẩm định"]
+    assert body["items"][0]["trang_thai"] == "Đang xử lý"
+    missing = client.get(
+        "/api/v1/lookups/molisa/tra_cuu_ho_so", params={"ma_ho_so": "000.00.22.H34-250101-9999"}
+    )
+    assert missing.status_code == 404
