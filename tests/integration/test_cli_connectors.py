@@ -37,9 +37,10 @@ def test_connectors_list_with_no_settings_lists_every_connector_and_leaves_nothi
 ) -> None:
     result = run("--lang", "en", "connectors", "list", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    for name in ("hotich", "lienthong", "molisa", "monre"):
+    names = ("dkdn", "hotich", "lienthong", "molisa", "monre", "ngansach", "vantai")
+    for name in names:
         assert name in result.stdout
-    assert result.stdout.count("not configured") == 4
+    assert result.stdout.count("not configured") == len(names)
     assert "add a [connectors.<name>] section" in result.stdout
     assert list(tmp_path.iterdir()) == []  # no tthc-hub.db, nothing
 
