@@ -79,8 +79,8 @@ def test_a_misspelt_section_names_the_nearest_connector(tmp_path: Path) -> None:
         assert result.returncode == 2
         assert result.stderr.strip().splitlines() == [
             "configuration error: the settings section [connectors.molisaa] matches no "
-            "installed connector; did you mean [connectors.molisa]? installed: hotich, "
-            "lienthong, molisa, monre"
+            "installed connector; did you mean [connectors.molisa]? installed: dkdn, hotich, "
+            "lienthong, molisa, monre, ngansach, vantai"
         ]
 
 
