@@ -44,4 +44,4 @@ def test_tutorial_runs(tmp_path: Path) -> None:
     states = re.findall(r"^\W*gtvt\W.*fetch, list\W+(not configured|enabled)\W*$", output, re.M)
     assert states == ["not configured", "enabled"], output[-3000:]
     left = sorted(p.name for p in work.iterdir())
-    assert left == ["tthc-hub.toml", "tthc-gtvt"], f"the tutorial left {left} behind"
+    assert left == ["tthc-gtvt", "tthc-hub.toml"], f"the tutorial left {left} behind"
