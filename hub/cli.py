@@ -318,10 +318,12 @@ def _mount_command_groups() -> None:
         app.add_typer(import_module(module).app, name=name)
     from hub.commands.audit import audit_command
     from hub.commands.keys import app as keys_app
+    from hub.commands.lookup import lookup_command
     from hub.commands.status import status_command
 
     app.command("status")(status_command)
     app.command("audit")(audit_command)
+    app.command("lookup")(lookup_command)
     app.add_typer(keys_app, name="keys")
     from hub.scaffold.command import new_connector
 

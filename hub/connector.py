@@ -15,6 +15,7 @@ capability         methods
 ``FETCH``          :meth:`Connector.fetch`
 ``LIST``           :meth:`Connector.list_remote`
 ``TRACK``          :meth:`Connector.fetch` (polled for pushed dossiers until final)
+``LOOKUP``         ``lookups`` (named queries) and ``lookup()``: see :mod:`hub.lookups`
 (always)           :meth:`Connector.health`, :meth:`Connector.aclose`
 =================  ============================================================
 
@@ -64,6 +65,8 @@ class Capability(StrEnum):
     #: :meth:`Connector.fetch` for dossiers it pushed until their status is final, and
     #: tells the province of each change (result ready, supplement required, refused).
     TRACK = "track"
+    #: Named queries for staff (business registration, statistics): :mod:`hub.lookups`.
+    LOOKUP = "lookup"
 
 
 @dataclass(frozen=True, slots=True)

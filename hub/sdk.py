@@ -36,6 +36,11 @@ procedures and deadlines   :class:`Catalog`, :func:`load_catalog`, :func:`fold`;
                            :func:`deadline_plan`, :class:`StepDeadline`,
                            :class:`DeadlineError`
 the running hub            :class:`Hub` (what CLI commands and routes get), :func:`requires`
+look-ups                   :class:`Query`, :class:`LookupPage`, :class:`LookupParams`,
+                           :class:`LookupRow`, :class:`DateRangeParams`, :class:`LookupSettings`,
+                           :class:`LookupNotFound`, :class:`LookupBusy`; validators
+                           :data:`MaSoThue`, :data:`MaSoDoanhNghiep`, :func:`check_mst`,
+                           :data:`MaHoSo`
 plugin description         :class:`ConnectorInfo` (what ``describe_connectors`` returns)
                            (API-key roles for a route)
 the demo                   :class:`DemoScenario` (what ``register_demo_scenarios`` returns),
@@ -94,6 +99,19 @@ if _typing.TYPE_CHECKING:
         ministry_errors,
     )
     from hub.http import ConnectorHttp, read_capped
+    from hub.lookups import (
+        DateRangeParams,
+        LookupBusy,
+        LookupNotFound,
+        LookupPage,
+        LookupParams,
+        LookupRow,
+        LookupSettings,
+        MaSoDoanhNghiep,
+        MaSoThue,
+        Query,
+        check_mst,
+    )
     from hub.masking import (
         PERSONAL_KEYS,
         mask_excerpt,
@@ -113,6 +131,7 @@ if _typing.TYPE_CHECKING:
         EventType,
         Fee,
         IdType,
+        MaHoSo,
         Origin,
         Party,
         ProcessStep,
@@ -170,6 +189,19 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     "hub.http": ("ConnectorHttp", "read_capped"),
     "hub.plugins": ("ConnectorInfo",),
     "hub.xmllimits": ("XmlLimitError", "XmlLimits", "check_xml"),
+    "hub.lookups": (
+        "DateRangeParams",
+        "LookupBusy",
+        "LookupNotFound",
+        "LookupPage",
+        "LookupParams",
+        "LookupRow",
+        "LookupSettings",
+        "MaSoDoanhNghiep",
+        "MaSoThue",
+        "Query",
+        "check_mst",
+    ),
     "hub.masking": (
         "PERSONAL_KEYS",
         "mask_excerpt",
@@ -181,6 +213,7 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     "hub.models": (
         "FINAL_STATUSES",
         "Address",
+        "MaHoSo",
         "Attachment",
         "Channel",
         "DeliveryMethod",
@@ -219,6 +252,7 @@ __all__ = [
     "ConnectorInfo",
     "ConnectorSettings",
     "ContractError",
+    "DateRangeParams",
     "DeadlineError",
     "DeliveryMethod",
     "DemoContext",
@@ -236,6 +270,15 @@ __all__ = [
     "HubSettings",
     "IdType",
     "IngestError",
+    "LookupBusy",
+    "LookupNotFound",
+    "LookupPage",
+    "LookupParams",
+    "LookupRow",
+    "LookupSettings",
+    "MaHoSo",
+    "MaSoDoanhNghiep",
+    "MaSoThue",
     "MappingError",
     "Origin",
     "Party",
@@ -245,6 +288,7 @@ __all__ = [
     "PullBatch",
     "PulledDossier",
     "PushResult",
+    "Query",
     "RejectedError",
     "RemoteDossier",
     "RemoteRecord",
@@ -255,6 +299,7 @@ __all__ = [
     "TransientError",
     "XmlLimitError",
     "XmlLimits",
+    "check_mst",
     "check_xml",
     "connector_settings",
     "deadline_plan",

@@ -18,6 +18,7 @@ __all__ = ["BUNDLED", "register_mocks"]
 
 #: mock name -> the module whose ``create_app`` builds it.
 BUNDLED = {
+    "dkdn": "mocks.dkdn.app",
     "hotich": "mocks.hotich.app",
     "lienthong": "mocks.lienthong.app",
     "molisa": "mocks.molisa.app",
@@ -25,6 +26,8 @@ BUNDLED = {
     "monre": "mocks.monre.app",
     "xaydung_capphep": "mocks.xaydung.capphep",
     "xaydung_quyhoach": "mocks.xaydung.quyhoach",
+    "ngansach": "mocks.ngansach.app",
+    "vantai": "mocks.vantai.app",
 }
 
 

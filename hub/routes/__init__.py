@@ -28,6 +28,7 @@ ROUTERS: list[str] = [
     "hub.routes.catalog",
     "hub.routes.dossiers",
     "hub.routes.reconcile",
+    "hub.routes.lookups",
 ]
 
 

@@ -17,7 +17,7 @@ BLOCK = re.compile(r"^```sh tutorial\n(.*?)^```", re.S | re.M)
 def test_tutorial_blocks_exist() -> None:
     blocks = BLOCK.findall(TUTORIAL.read_text(encoding="utf-8"))
     assert len(blocks) >= 3, "the tutorial's commands are in ```sh tutorial blocks"
-    assert "new-connector vantai" in blocks[0]
+    assert "new-connector gtvt" in blocks[0]
 
 
 def test_tutorial_runs(tmp_path: Path) -> None:
@@ -41,7 +41,7 @@ def test_tutorial_runs(tmp_path: Path) -> None:
     assert done.returncode == 0, f"the tutorial failed:\n{output[-6000:]}"
     assert re.search(r"\d+ passed", output), output[-2000:]
     # `connectors list` before the settings file: known, not configured; then enabled.
-    states = re.findall(r"^\W*vantai\W.*fetch, list\W+(not configured|enabled)\W*$", output, re.M)
+    states = re.findall(r"^\W*gtvt\W.*fetch, list\W+(not configured|enabled)\W*$", output, re.M)
     assert states == ["not configured", "enabled"], output[-3000:]
     left = sorted(p.name for p in work.iterdir())
-    assert left == ["tthc-hub.toml", "tthc-vantai"], f"the tutorial left {left} behind"
+    assert left == ["tthc-gtvt", "tthc-hub.toml"], f"the tutorial left {left} behind"

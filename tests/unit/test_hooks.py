@@ -69,19 +69,19 @@ def test_every_hook_has_a_test(hook: str) -> None:
     assert re.search(rf"^def test_hook_{hook}\b", source, re.M)
 
 
-# --- a small third-party connector, "vantai", used by the plugins below -------------
+# --- a small third-party connector, "duongthuy", used by the plugins below -------------
 
 
-class VantaiSettings(ConnectorSettings):
+class DuongthuySettings(ConnectorSettings):
     api_key: SecretStr
 
 
-class VantaiConnector:
-    name = "vantai"
+class DuongthuyConnector:
+    name = "duongthuy"
     title = "Quản lý vận tải (Bộ GTVT)"
     capabilities = frozenset({Capability.FETCH})
 
-    def __init__(self, settings: VantaiSettings) -> None:
+    def __init__(self, settings: DuongthuySettings) -> None:
         self.settings = settings
 
     async def fetch(self, ma_ho_so: str) -> None:
@@ -94,17 +94,17 @@ class VantaiConnector:
         return None
 
 
-class VantaiPlugin:
+class DuongthuyPlugin:
     @hookimpl
     def describe_connectors(self) -> list[ConnectorInfo]:
-        return [ConnectorInfo.of(VantaiConnector, VantaiSettings)]
+        return [ConnectorInfo.of(DuongthuyConnector, DuongthuySettings)]
 
     @hookimpl
     def register_connectors(self, settings: HubSettings) -> list[Any]:
         from hub.connector_settings import connector_settings
 
-        mine = connector_settings(settings, "vantai", VantaiSettings)
-        return [VantaiConnector(mine)] if mine else []
+        mine = connector_settings(settings, "duongthuy", DuongthuySettings)
+        return [DuongthuyConnector(mine)] if mine else []
 
 
 def _pm(*plugins: object) -> Any:
@@ -133,10 +133,10 @@ def test_hook_register_connectors() -> None:
             HubSettings(connectors={"molisa": {"base_url": "ftp://x", "accept_key": "k"}})
         )
     # A plugin registered on the manager: its connector is built from its section.
-    pm = _pm(VantaiPlugin())
-    vantai = {"vantai": {"base_url": "http://127.0.0.1:9", "api_key": "k"}}
+    pm = _pm(DuongthuyPlugin())
+    duongthuy = {"duongthuy": {"base_url": "http://127.0.0.1:9", "api_key": "k"}}
     assert isinstance(
-        load_connectors(HubSettings(connectors=vantai), pm)["vantai"], VantaiConnector
+        load_connectors(HubSettings(connectors=duongthuy), pm)["duongthuy"], DuongthuyConnector
     )
 
 
@@ -157,43 +157,43 @@ def test_hook_register_connectors_refuses_duplicate_names() -> None:
 
 
 def test_hook_describe_connectors() -> None:
-    pm = _pm(VantaiPlugin())
+    pm = _pm(DuongthuyPlugin())
     infos = describe_connectors(pm)
     # The built-in ones and the plugin's, with no settings at all.
-    assert {"hotich", "lienthong", "molisa", "monre", "vantai"} <= set(infos)
-    assert infos["vantai"].capabilities == frozenset({Capability.FETCH})
+    assert {"hotich", "lienthong", "molisa", "monre", "duongthuy"} <= set(infos)
+    assert infos["duongthuy"].capabilities == frozenset({Capability.FETCH})
     assert infos["molisa"].title == "Trợ giúp xã hội (Bộ LĐTBXH)"
 
     def state(connectors: dict[str, Any]) -> tuple[str, str]:
         [s] = [
             s
             for s in connector_states(HubSettings(connectors=connectors), pm)
-            if s.name == "vantai"
+            if s.name == "duongthuy"
         ]
         return s.state, s.reason
 
     assert state({}) == ("not_configured", "")
-    assert state({"vantai": {"enabled": False}}) == ("disabled", "")
-    assert state({"vantai": {"base_url": "http://x", "api_key": "k"}}) == ("enabled", "")
-    status, reason = state({"vantai": {"base_url": "ftp://x"}})
+    assert state({"duongthuy": {"enabled": False}}) == ("disabled", "")
+    assert state({"duongthuy": {"base_url": "http://x", "api_key": "k"}}) == ("enabled", "")
+    status, reason = state({"duongthuy": {"base_url": "ftp://x"}})
     assert status == "misconfigured"
     assert "base_url must start with http://" in reason
     # The missing secret names the environment variable that sets it.
     assert "api_key: Field required" in reason
-    assert "TTHC_HUB_CONNECTORS__VANTAI__API_KEY" in reason
+    assert "TTHC_HUB_CONNECTORS__DUONGTHUY__API_KEY" in reason
     # A misspelt section is an error naming the nearest installed connector.
     with pytest.raises(
-        ConfigError, match=r"\[connectors\.vantaii\].*did you mean \[connectors\.vantai\]"
+        ConfigError, match=r"\[connectors\.duongthuyy\].*did you mean \[connectors\.duongthuy\]"
     ):
-        connector_states(HubSettings(connectors={"vantaii": {}}), pm)
+        connector_states(HubSettings(connectors={"duongthuyy": {}}), pm)
     with pytest.raises(ConfigError, match="did you mean"):
-        load_connectors(HubSettings(connectors={"vantaii": {}}), pm)
+        load_connectors(HubSettings(connectors={"duongthuyy": {}}), pm)
 
 
 # --- command line --------------------------------------------------------------------
 
 
-class VantaiCommands:
+class DuongthuyCommands:
     @hookimpl
     def register_commands(self) -> dict[str, typer.Typer]:
         group = typer.Typer()
@@ -206,42 +206,42 @@ class VantaiCommands:
         def other() -> None:
             typer.echo("other")
 
-        return {"vantai": group}
+        return {"duongthuy": group}
 
 
 def test_hook_register_commands() -> None:
-    groups = command_groups(_pm(VantaiCommands()), taken={"jobs"})
+    groups = command_groups(_pm(DuongthuyCommands()), taken={"jobs"})
     assert "lienthong" in groups  # the built-in plugin's group, through the same hook
     cli = typer.Typer()
-    cli.add_typer(groups["vantai"], name="vantai")
-    result = CliRunner().invoke(cli, ["vantai", "ping", "x"])
+    cli.add_typer(groups["duongthuy"], name="duongthuy")
+    result = CliRunner().invoke(cli, ["duongthuy", "ping", "x"])
     assert result.exit_code == 0 and result.output == "pong x\n"
     # A name the hub (or another plugin) already uses is refused.
-    with pytest.raises(ConfigError, match="two command groups are named 'vantai'"):
-        command_groups(_pm(VantaiCommands()), taken={"vantai"})
+    with pytest.raises(ConfigError, match="two command groups are named 'duongthuy'"):
+        command_groups(_pm(DuongthuyCommands()), taken={"duongthuy"})
 
 
 # --- API -----------------------------------------------------------------------------
 
 
-class VantaiRoutes:
+class DuongthuyRoutes:
     @hookimpl
     def register_routes(self, hub: Any) -> dict[str, APIRouter]:
-        router = APIRouter(prefix="/api/v1/vantai")
+        router = APIRouter(prefix="/api/v1/duongthuy")
 
         @router.get("/ping")
         def ping() -> dict[str, str]:
-            return {"pong": hub.connectors["vantai"].title}
+            return {"pong": hub.connectors["duongthuy"].title}
 
-        return {"vantai": router}
+        return {"duongthuy": router}
 
 
 def test_hook_register_routes(tmp_path: Path, serve_app: Callable[[Any], Any]) -> None:
     from hub.api import create_app
     from hub.service import Hub
 
-    pm = _pm(VantaiPlugin(), VantaiRoutes())
-    enabled = {"vantai": {"base_url": "http://127.0.0.1:9", "api_key": "k"}}
+    pm = _pm(DuongthuyPlugin(), DuongthuyRoutes())
+    enabled = {"duongthuy": {"base_url": "http://127.0.0.1:9", "api_key": "k"}}
     on = Hub(
         HubSettings(database_url=f"sqlite:///{tmp_path / 'on.db'}", connectors=enabled),
         connectors=load_connectors(HubSettings(connectors=enabled), pm),
@@ -250,7 +250,7 @@ def test_hook_register_routes(tmp_path: Path, serve_app: Callable[[Any], Any]) -
     app = FastAPI()
     app.include_router(router)
     server = serve_app(app)
-    answer = httpx.get(f"{server.url}/api/v1/vantai/ping", timeout=10)
+    answer = httpx.get(f"{server.url}/api/v1/duongthuy/ping", timeout=10)
     assert answer.json() == {"pong": "Quản lý vận tải (Bộ GTVT)"}
     # Disabled: its routes are not mounted.
     off = Hub(HubSettings(database_url=f"sqlite:///{tmp_path / 'off.db'}"), connectors={})
@@ -268,7 +268,7 @@ def test_hook_register_routes(tmp_path: Path, serve_app: Callable[[Any], Any]) -
 # --- mocks ---------------------------------------------------------------------------
 
 
-class VantaiMock:
+class DuongthuyMock:
     @hookimpl
     def register_mocks(self) -> dict[str, Callable[[], Any]]:
         def create_app() -> FastAPI:
@@ -276,23 +276,23 @@ class VantaiMock:
 
             @app.get("/_mock/stats")
             def stats() -> dict[str, str]:
-                return {"mock": "vantai"}
+                return {"mock": "duongthuy"}
 
             return app
 
-        return {"vantai": create_app}
+        return {"duongthuy": create_app}
 
 
 def test_hook_register_mocks(serve_app: Callable[[Any], Any]) -> None:
-    factories = mock_factories(_pm(VantaiMock()))
+    factories = mock_factories(_pm(DuongthuyMock()))
     # The bundled mocks come through the same hook (mocks/registry.py).
-    assert {"hotich", "lienthong", "molisa", "monre", "vantai"} <= set(factories)
-    server = serve_app(factories["vantai"]())
-    assert httpx.get(f"{server.url}/_mock/stats", timeout=10).json() == {"mock": "vantai"}
+    assert {"hotich", "lienthong", "molisa", "monre", "duongthuy"} <= set(factories)
+    server = serve_app(factories["duongthuy"]())
+    assert httpx.get(f"{server.url}/_mock/stats", timeout=10).json() == {"mock": "duongthuy"}
     molisa = serve_app(factories["molisa"]())
     assert httpx.get(f"{molisa.url}/_mock/stats", timeout=10).status_code == 200
-    with pytest.raises(ConfigError, match="two plugins register a mock named 'vantai'"):
-        mock_factories(_pm(VantaiMock(), VantaiMock()))
+    with pytest.raises(ConfigError, match="two plugins register a mock named 'duongthuy'"):
+        mock_factories(_pm(DuongthuyMock(), DuongthuyMock()))
 
 
 # --- demo ----------------------------------------------------------------------------
@@ -305,7 +305,7 @@ class PostaConnector:
     title = "Bưu chính (thử)"
     capabilities = frozenset({Capability.PUSH})
 
-    def __init__(self, settings: VantaiSettings) -> None:
+    def __init__(self, settings: DuongthuySettings) -> None:
         self.http = httpx.AsyncClient(base_url=str(settings.base_url), timeout=5)
 
     async def push(self, event: Any, dossier: Any) -> Any:
@@ -382,7 +382,7 @@ class PostaDemo:
     def register_connectors(self, settings: HubSettings) -> list[Any]:
         from hub.connector_settings import connector_settings
 
-        mine = connector_settings(settings, "posta", VantaiSettings)
+        mine = connector_settings(settings, "posta", DuongthuySettings)
         return [PostaConnector(mine)] if mine else []
 
     @hookimpl

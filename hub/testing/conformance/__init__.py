@@ -35,6 +35,7 @@ import pytest
 
 from hub.testing.conformance.checks_faults import FaultCheck, HealthCheck, WrongCredentials
 from hub.testing.conformance.checks_logs import ContractCheck, LogsCheck
+from hub.testing.conformance.checks_lookups import LookupCase, LookupNotFoundCheck, LookupSeeded
 from hub.testing.conformance.checks_read import FetchSeeded, ListPeriod, PullAndAcknowledge
 from hub.testing.conformance.checks_write import (
     FetchAfterPush,
@@ -63,6 +64,7 @@ __all__ = [
     "Check",
     "Coverage",
     "FaultCase",
+    "LookupCase",
     "SuiteConfig",
     "SuiteContext",
     "build_checks",
@@ -88,6 +90,8 @@ def build_checks(config: SuiteConfig) -> list[Check]:
         HealthCheck(),
         ContractCheck(),
         LogsCheck(),
+        LookupSeeded(),
+        LookupNotFoundCheck(),
     ]
 
 

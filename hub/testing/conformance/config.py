@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from hub.connector import Connector, Period
 from hub.errors import HubError, MappingError, PermanentError, TransientError
 from hub.models import Dossier, DossierEvent, Status
 from hub.testing.mock.admin import SeedRecord, SeedStep
 from hub.testing.samples import AGENCY_CODE, VN_TZ, sample_lifecycle
+
+if TYPE_CHECKING:
+    from hub.testing.conformance.checks_lookups import LookupCase
 
 __all__ = [
     "DEFAULT_FAULTS",
@@ -106,6 +110,8 @@ class SuiteConfig:
     list_page_size: int | None = None
     #: The error class every capability must raise when the mock refuses the key.
     credentials_error: type[HubError] = PermanentError
+    #: LOOKUP: what to ask each declared query and what its mock must answer.
+    lookup_cases: tuple[LookupCase, ...] = ()
     #: Above this share of skipped checks the run says it checks little (0.5: half).
     max_skipped_share: float = 0.5
 

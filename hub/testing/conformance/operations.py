@@ -48,7 +48,7 @@ def _pushed(result: Any) -> str | None:
 
 def prepare_operations(ctx: SuiteContext) -> list[Operation]:
     """Seed the mock for every declared capability; one operation each, in the order
-    PUSH, FETCH, LIST, PULL."""
+    PUSH, FETCH, LIST, PULL, LOOKUP."""
     caps = ctx.effective_capabilities
     ops: list[Operation] = []
     if Capability.PUSH in caps:
@@ -64,4 +64,8 @@ def prepare_operations(ctx: SuiteContext) -> list[Operation]:
     if Capability.PULL in caps:
         ctx.seed(ctx.config.pull_count, ctx.config.pull_seed)
         ops.append(Operation("pull", lambda c: c.pull(None), _pulled))
+    if Capability.LOOKUP in caps:
+        from hub.testing.conformance.checks_lookups import lookup_operation
+
+        ops.append(lookup_operation(ctx))
     return ops

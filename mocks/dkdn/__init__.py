@@ -1,0 +1,1 @@
+"""Mock of the business registration gateway (dkdn)."""

@@ -1,0 +1,1 @@
+"""Mock of the budget-unit code system (ngansach, SOAP)."""

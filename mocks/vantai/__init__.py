@@ -1,0 +1,1 @@
+"""Mock of Bộ GTVT's transport dossier system (vantai)."""
