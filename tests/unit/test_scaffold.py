@@ -20,14 +20,14 @@ from hub.scaffold import ScaffoldError, generate, parse_caps
 @pytest.mark.parametrize(
     ("name", "style", "caps", "message"),
     [
-        ("Vantai", "rest-key", "fetch", "not valid"),  # upper case
+        ("Gtvt", "rest-key", "fetch", "not valid"),  # upper case
         ("van-tai", "rest-key", "fetch", "not valid"),  # not an identifier
         ("class", "rest-key", "fetch", "not valid"),  # a keyword
         ("molisa", "rest-key", "fetch", "already installed"),  # a built-in connector
-        ("vantai", "grpc", "fetch", "unknown style 'grpc'"),
-        ("vantai", "rest-key", "fetch,lookup", "unknown capability 'lookup'"),
-        ("vantai", "rest-key", " , ", "--caps is empty"),
-        ("vantai", "rest-key", "track", "'track' needs 'push'"),  # tracking follows pushes
+        ("gtvt", "grpc", "fetch", "unknown style 'grpc'"),
+        ("gtvt", "rest-key", "fetch,lookup", "unknown capability 'lookup'"),
+        ("gtvt", "rest-key", " , ", "--caps is empty"),
+        ("gtvt", "rest-key", "track", "'track' needs 'push'"),  # tracking follows pushes
     ],
     ids=["upper", "dash", "keyword", "clash", "style", "cap", "empty-caps", "track-alone"],
 )
@@ -42,7 +42,7 @@ def test_bad_request_is_refused(
 def test_non_empty_folder_is_not_overwritten(tmp_path: Path) -> None:
     (tmp_path / "keep.txt").write_text("mine", encoding="utf-8")
     with pytest.raises(ScaffoldError, match="not an empty folder"):
-        generate("vantai", "rest-key", "fetch", tmp_path)
+        generate("gtvt", "rest-key", "fetch", tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
 
 
@@ -55,15 +55,15 @@ def test_caps_are_parsed_case_and_space_insensitively() -> None:
     [
         ("rest-key", ["openapi.yaml"]),
         ("rest-session", ["openapi.yaml"]),
-        ("soap", ["vantai.wsdl", "vantai.xsd"]),
+        ("soap", ["gtvt.wsdl", "gtvt.xsd"]),
     ],
     ids=["rest-key", "rest-session", "soap"],
 )
 def test_rendered_package_is_python_importing_only_the_public_api(
     tmp_path: Path, style: str, contract: list[str]
 ) -> None:
-    files = generate("vantai", style, "fetch,list", tmp_path)
-    pkg = tmp_path / "tthc_vantai"
+    files = generate("gtvt", style, "fetch,list", tmp_path)
+    pkg = tmp_path / "tthc_gtvt"
     assert sorted(p.name for p in (pkg / "contract").iterdir()) == contract
     for path in files:
         if path.suffix != ".py":
@@ -84,14 +84,14 @@ def test_rendered_package_is_python_importing_only_the_public_api(
 
 def test_cli_new_connector(tmp_path: Path) -> None:
     runner = CliRunner()
-    out = tmp_path / "vantai"
+    out = tmp_path / "gtvt"
     result = runner.invoke(
-        app, ["new-connector", "vantai", "--style", "rest-session", "--caps", "fetch,list",
+        app, ["new-connector", "gtvt", "--style", "rest-session", "--caps", "fetch,list",
               "--out", str(out)],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert (out / "pyproject.toml").is_file() and (out / "tests" / "test_conformance.py").is_file()
-    again = runner.invoke(app, ["new-connector", "vantai", "--caps", "fetch", "--out", str(out)])
+    again = runner.invoke(app, ["new-connector", "gtvt", "--caps", "fetch", "--out", str(out)])
     assert again.exit_code == 2
     assert "not an empty folder" in again.output
 
@@ -99,10 +99,10 @@ def test_cli_new_connector(tmp_path: Path) -> None:
 def test_plugin_registers_everything_through_the_hooks(tmp_path: Path) -> None:
     """One ``tthc_hub`` entry point naming a plugin module whose hooks are hookspecs,
     and that imports nothing heavy at its top (it is imported on every start)."""
-    generate("vantai", "soap", "push,fetch", tmp_path)
+    generate("gtvt", "soap", "push,fetch", tmp_path)
     project = tomllib.loads((tmp_path / "pyproject.toml").read_text(encoding="utf-8"))
-    assert project["project"]["entry-points"] == {"tthc_hub": {"vantai": "tthc_vantai.plugin"}}
-    tree = ast.parse((tmp_path / "tthc_vantai" / "plugin.py").read_text(encoding="utf-8"))
+    assert project["project"]["entry-points"] == {"tthc_hub": {"gtvt": "tthc_gtvt.plugin"}}
+    tree = ast.parse((tmp_path / "tthc_gtvt" / "plugin.py").read_text(encoding="utf-8"))
     hooks = {
         node.name
         for node in tree.body
