@@ -240,6 +240,11 @@ def create_app(
         raw = await request.body()
         try:
             data = json.loads(raw)
+        except RecursionError:
+            return JSONResponse(
+                {"errors": [_error("body", "body_too_deep", "the body is nested too deeply")]},
+                status_code=400,
+            )
         except (ValueError, UnicodeDecodeError) as exc:
             return JSONResponse(
                 {
