@@ -143,7 +143,7 @@ def create_app(
         scheduler = None
         tasks_runner = None
         if run_worker:
-            worker_task = asyncio.create_task(hub.worker.run(stop))
+            worker_task = asyncio.create_task(hub.worker.supervise(stop))
             tasks_runner = asyncio.create_task(hub.run_tasks(stop))
         if run_scheduler and hub.settings.scheduler.enabled:
             from hub.scheduler import build_scheduler
@@ -232,8 +232,12 @@ def create_app(
         return JSONResponse(result.reply or {"ok": True})
 
     @app.get("/api/v1/health")
-    async def health() -> dict[str, Any]:
-        return {"status": "ok", "connectors": sorted(hub.connectors)}
+    async def health() -> JSONResponse:
+        # 503 while the worker this process runs is down (restarting after a failure).
+        worker = hub.worker.health() if run_worker else {"state": "not_run_here"}
+        ok = not run_worker or worker["state"] in ("running", "not_started")
+        body = {"status": "ok" if ok else "failing", "connectors": sorted(hub.connectors)}
+        return JSONResponse(body | {"worker": worker}, status_code=200 if ok else 503)
 
     @app.post("/api/v1/events", status_code=202, dependencies=[ingest_role])
     async def ingest(request: Request) -> JSONResponse:

@@ -47,6 +47,11 @@ class HubMetrics:
             "Events accepted from the province (duplicates excluded)",
             registry=self.registry,
         )
+        self.worker_failures = Counter(
+            "tthc_hub_worker_failures",
+            "Times the worker loop stopped on an error (not a job's: those end dead)",
+            registry=self.registry,
+        )
 
     def observe_attempt(self, connector: str, outcome: str, seconds: float) -> None:
         self.attempts.labels(connector, outcome).inc()
@@ -88,3 +93,10 @@ class _HubCollector(Collector):
         for connector, created in self.hub.store.oldest_waiting().items():
             oldest.add_metric([connector], max(0.0, now - created.timestamp()))
         yield oldest
+        state = self.hub.worker.state
+        if state != "not_started":  # the worker runs in this process
+            up = GaugeMetricFamily(
+                "tthc_hub_worker_up", "1 while this process's worker is running, else 0"
+            )
+            up.add_metric([], 1 if state == "running" else 0)
+            yield up

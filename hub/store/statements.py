@@ -128,7 +128,9 @@ class Statements:
         self.events = select(
             events.c.id,
             events.c.type,
-            events.c.occurred_at,
+            # As text, parsed per row (hub.store.readback): a time PostgreSQL holds and
+            # Python cannot (year 1 BC) would fail the whole result in the driver.
+            cast(events.c.occurred_at, Text).label("occurred_at"),
             events.c.ma_ho_so,
             events.c.sequence,
             cast(events.c.snapshot, Text).label("snapshot"),
