@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.auth import requires
-from hub.errors import HubError, IngestError
+from hub.errors import EventConflict, HubError, IngestError
 from hub.i18n import error_messages
 from hub.logging import get_logger
 from hub.models import DossierEvent
@@ -298,12 +298,20 @@ def create_app(
         ]
         if errors:
             return JSONResponse({"errors": errors}, status_code=422)
-        if hub.store.dialect == "sqlite":
-            # A local transaction of a few ms: cheaper in the loop than handed to a thread
-            # whose Python then competes with the loop for the GIL (make bench, issue #9).
-            outcomes = hub.store.ingest(batch, hub.router.targets)
-        else:
-            outcomes = await asyncio.to_thread(hub.store.ingest, batch, hub.router.targets)
+        try:
+            if hub.store.dialect == "sqlite":
+                # A local transaction of a few ms: cheaper in the loop than handed to a
+                # thread whose Python then competes with the loop for the GIL (issue #9).
+                outcomes = hub.store.ingest(batch, hub.router.targets)
+            else:
+                outcomes = await asyncio.to_thread(hub.store.ingest, batch, hub.router.targets)
+        except EventConflict as exc:
+            conflicts = [
+                _error(f"events[{i}].id", exc.code, f"event id {event_id} was received "
+                       "before with a different body: a new event needs a new id")
+                for i, event_id in exc.conflicts
+            ]  # fmt: skip
+            return JSONResponse({"errors": conflicts}, status_code=409)
         hub.worker.notify()
         hub.metrics.events.inc(sum(1 for o in outcomes if not o.duplicate))
         accepted = [

@@ -104,7 +104,7 @@ class Statements:
             },
         )
         # Ingest's statements.
-        self.existing = select(events.c.id, events.c.sequence).where(
+        self.existing = select(events.c.id, events.c.sequence, events.c.body_hash).where(
             events.c.id.in_(bindparam("b_ids", expanding=True))
         )
         mirror = (

@@ -148,6 +148,9 @@ events = Table(
     Column("occurred_at", Utc, nullable=False),
     Column("received_at", Utc, nullable=False),
     Column("snapshot", Json, nullable=False),
+    #: sha256 of the event's canonical JSON (hub.store.ingest.body_hash): a repeated id
+    #: with another body is refused. NULL for events stored before migration 0007.
+    Column("body_hash", String(64)),
     UniqueConstraint("ma_ho_so", "sequence", name="uq_events_dossier_sequence"),
 )
 
