@@ -173,7 +173,7 @@ def test_a_worker_stopped_by_the_store_fails_health_and_is_started_again(
     server, admin = lienthong
     hub = make_hub(db_url, server.url)
     try:
-        app = serve_app(create_api(hub, run_worker=True, close_hub=False))
+        app = serve_app(create_api(hub, run_worker=True))
         with httpx.Client(base_url=app.url, timeout=30) as client:
             wait_for(lambda: client.get("/api/v1/health").status_code == 200, "healthy")
             # The outbox disappears under the worker: not one job's fault.
