@@ -152,6 +152,7 @@ def test_poison_jobs_end_dead_and_the_others_are_delivered(db_url, lienthong, se
             updates = client.get("/api/v1/updates", params={"limit": 100}).json()["items"]
             failed = [u for u in updates if u["kind"] == "sync_failed"]
             assert len(failed) == 2 * len(poison)
+        api.stop()  # before the engine is disposed: no connection of it left checked out
     finally:
         hub.engine.dispose()
 
@@ -206,6 +207,7 @@ def test_a_worker_stopped_by_the_store_fails_health_and_is_started_again(
                 lambda: admin.get(f"/_mock/records/{event.ma_ho_so}").status_code == 200,
                 "delivered after the restart",
             )
+        app.stop()  # the app closes the hub (and its engine) as it stops
         logged = capsys.readouterr()
         assert "worker_crashed" in logged.out + logged.err
     finally:

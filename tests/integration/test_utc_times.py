@@ -68,6 +68,7 @@ def test_event_time_is_the_same_instant_and_pushed_in_vietnam_time(
             job_id = client.get("/api/v1/jobs").json()["items"][0]["id"]
             shown = client.get(f"/api/v1/jobs/{job_id}").json()["event"]["occurred_at"]
             assert datetime.fromisoformat(shown) == INSTANT
+        api.stop()  # before the engine is disposed: no connection of it left checked out
         stats = asyncio.run(send_all(hub))
         assert stats.succeeded == 1, stats
         pushed = admin.get(f"/_mock/records/{event.ma_ho_so}").json()["history"][-1]
