@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.auth import requires
-from hub.errors import HubError, IngestError, RequestRefused, error_body, error_entry
+from hub.errors import EventConflict, HubError, IngestError, RequestRefused, error_body, error_entry
 from hub.logging import get_logger
 from hub.models import DossierEvent
 from hub.routes import error_response, json_response
@@ -145,7 +145,7 @@ def create_app(
         scheduler = None
         tasks_runner = None
         if run_worker:
-            worker_task = asyncio.create_task(hub.worker.run(stop))
+            worker_task = asyncio.create_task(hub.worker.supervise(stop))
             tasks_runner = asyncio.create_task(hub.run_tasks(stop))
         if run_scheduler and hub.settings.scheduler.enabled:
             from hub.scheduler import build_scheduler
@@ -224,14 +224,22 @@ def create_app(
         return JSONResponse(result.reply or {"ok": True})
 
     @app.get("/api/v1/health")
-    async def health() -> dict[str, Any]:
-        return {"status": "ok", "connectors": sorted(hub.connectors)}
+    async def health() -> JSONResponse:
+        # 503 while the worker this process runs is down (restarting after a failure).
+        worker = hub.worker.health() if run_worker else {"state": "not_run_here"}
+        ok = not run_worker or worker["state"] in ("running", "not_started")
+        body = {"status": "ok" if ok else "failing", "connectors": sorted(hub.connectors)}
+        return JSONResponse(body | {"worker": worker}, status_code=200 if ok else 503)
 
     @app.post("/api/v1/events", status_code=202, dependencies=[ingest_role])
     async def ingest(request: Request) -> JSONResponse:
         raw = await request.body()
         try:
             data = json.loads(raw)
+        except RecursionError:
+            raise IngestError(
+                "the body is nested too deeply", code="body_too_deep", status=400, loc="body"
+            ) from None
         except (ValueError, UnicodeDecodeError) as exc:
             raise IngestError(
                 f"the body is not valid JSON: {type(exc).__name__}",
@@ -265,12 +273,20 @@ def create_app(
         ]
         if unknown:
             return error_response(*unknown)
-        if hub.store.dialect == "sqlite":
-            # A local transaction of a few ms: cheaper in the loop than handed to a thread
-            # whose Python then competes with the loop for the GIL (make bench, issue #9).
-            outcomes = hub.store.ingest(batch, hub.router.targets)
-        else:
-            outcomes = await asyncio.to_thread(hub.store.ingest, batch, hub.router.targets)
+        try:
+            if hub.store.dialect == "sqlite":
+                # A local transaction of a few ms: cheaper in the loop than handed to a
+                # thread whose Python then competes with the loop for the GIL (issue #9).
+                outcomes = hub.store.ingest(batch, hub.router.targets)
+            else:
+                outcomes = await asyncio.to_thread(hub.store.ingest, batch, hub.router.targets)
+        except EventConflict as exc:
+            conflicts = [
+                error_entry(f"events[{i}].id", exc.code, f"event id {event_id} was received "
+                            "before with a different body: a new event needs a new id")
+                for i, event_id in exc.conflicts
+            ]  # fmt: skip
+            return error_response(*conflicts, status=409)
         hub.worker.notify()
         hub.metrics.events.inc(sum(1 for o in outcomes if not o.duplicate))
         accepted = [

@@ -46,6 +46,7 @@ __all__ = [
     "ActionRefused",
     "ConfigError",
     "ContractError",
+    "EventConflict",
     "HubError",
     "IngestError",
     "MappingError",
@@ -169,6 +170,20 @@ class IngestError(HubError):
         self, reason: str, *, code: str, status: int = 422, loc: str | None = None
     ) -> None:
         super().__init__(reason, code=code, status=status, loc=loc)
+
+
+class EventConflict(IngestError):
+    """Event ids received before (or twice in the batch) with a different body: nothing
+    of the batch is kept. ``conflicts``: (index in the batch, event id)."""
+
+    def __init__(self, conflicts: list[tuple[int, str]]) -> None:
+        ids = ", ".join(event_id for _, event_id in conflicts)
+        super().__init__(
+            f"event ids received before with a different body: {ids}",
+            code="event_id_conflict",
+            status=409,
+        )
+        self.conflicts = conflicts
 
 
 class ActionRefused(HubError):

@@ -189,6 +189,8 @@ _ERRORS_VI: dict[str, str] = {
     "dict_type": "phải là một đối tượng JSON",
     "bool_parsing": "phải là true hoặc false",
     "json_invalid": "nội dung không phải JSON hợp lệ",
+    "body_too_deep": "nội dung JSON lồng nhau quá sâu",
+    "event_id_conflict": "mã sự kiện này đã được nhận trước đó với nội dung khác",
     "union_tag_invalid": "sai loại",
     "ma_ho_so_format": (
         "mã hồ sơ phải có dạng <mã cơ quan>-<YYMMDD>-<NNNN>, ví dụ 000.00.22.H34-231125-0001"

@@ -18,8 +18,12 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from hub.logging import get_logger
+
 if TYPE_CHECKING:
     from hub.service import Hub
+
+log = get_logger("hub.metrics")
 
 __all__ = ["CONTENT_TYPE", "HubMetrics"]
 
@@ -47,6 +51,11 @@ class HubMetrics:
             "Events accepted from the province (duplicates excluded)",
             registry=self.registry,
         )
+        self.worker_failures = Counter(
+            "tthc_hub_worker_failures",
+            "Times the worker loop stopped on an error (not a job's: those end dead)",
+            registry=self.registry,
+        )
 
     def observe_attempt(self, connector: str, outcome: str, seconds: float) -> None:
         self.attempts.labels(connector, outcome).inc()
@@ -65,12 +74,14 @@ class _HubCollector(Collector):
         self.hub = hub
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        jobs = GaugeMetricFamily(
-            "tthc_hub_jobs", "Jobs in the outbox, by state", labels=["connector", "state"]
-        )
-        for (connector, state), n in self.hub.store.job_counts().items():
-            jobs.add_metric([connector, state], n)
-        yield jobs
+        # The worker's own state first: it must be told even when the store cannot be read.
+        state = self.hub.worker.state
+        if state != "not_started":  # the worker runs in this process
+            up = GaugeMetricFamily(
+                "tthc_hub_worker_up", "1 while this process's worker is running, else 0"
+            )
+            up.add_metric([], 1 if state == "running" else 0)
+            yield up
         circuits = GaugeMetricFamily(
             "tthc_hub_circuit_state",
             "Circuit breaker: 0 closed, 1 probing, 2 open",
@@ -79,12 +90,24 @@ class _HubCollector(Collector):
         for name, circuit in self.hub.worker.circuits.items():
             circuits.add_metric([name], _CIRCUIT[circuit.state])
         yield circuits
+        try:
+            counts = self.hub.store.job_counts()
+            waiting = self.hub.store.oldest_waiting()
+        except Exception as exc:  # the store is down: the gauges above still say so
+            log.error("metrics_store_unreadable", error=type(exc).__name__)
+            return
+        jobs = GaugeMetricFamily(
+            "tthc_hub_jobs", "Jobs in the outbox, by state", labels=["connector", "state"]
+        )
+        for (connector, job_state), n in counts.items():
+            jobs.add_metric([connector, job_state], n)
+        yield jobs
         oldest = GaugeMetricFamily(
             "tthc_hub_oldest_waiting_seconds",
             "Age of the oldest job waiting to be sent",
             labels=["connector"],
         )
         now = time.time()
-        for connector, created in self.hub.store.oldest_waiting().items():
+        for connector, created in waiting.items():
             oldest.add_metric([connector], max(0.0, now - created.timestamp()))
         yield oldest

@@ -8,12 +8,18 @@ to give up, and the job goes to ``dead`` with a reason a person can act on.
 Delivery is at least once: a worker killed after the ministry answered but
 before the outcome was stored leaves a lease that expires; another worker
 reclaims the job and sends it again with the same idempotency key.
+
+No job stops the worker: a job whose stored event cannot be read back, mapped or
+sent, or whose outcome cannot be written, ends dead with the reason, and the
+others go on. Anything else that stops the loop (the database gone, a bug) is an
+error-level ``worker_crashed`` log and the ``tthc_hub_worker_failures`` metric;
+under ``serve`` (:meth:`Worker.supervise`) the worker is started again with a
+growing pause, and ``/api/v1/health`` answers 503 until it runs again.
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import os
 import socket
 import time
@@ -21,17 +27,16 @@ import uuid
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import Any
-
-import tenacity
 
 from hub.connector import Connector
 from hub.errors import HubError, PermanentError, TransientError
 from hub.logging import get_logger
 from hub.masking import mask_text
 from hub.metrics import HubMetrics
-from hub.settings import CircuitSettings, RetrySettings, WorkerSettings
+from hub.retry import Circuit, RetryDecision, RetryPolicy
+from hub.settings import WorkerSettings
+from hub.store.outbox import dead_outcome, unreadable_outcome
 from hub.store.store import (
     ClaimedJob,
     JobOutcome,
@@ -44,106 +49,13 @@ from hub.store.store import (
 
 __all__ = ["RetryDecision", "RetryPolicy", "Worker", "WorkerStats"]
 
+#: Pauses before the supervisor starts a failed worker again: doubling, at most this.
+RESTART_FIRST_SECONDS = 1.0
+RESTART_MAX_SECONDS = 60.0
+#: remote_refs.remote_id and jobs.remote_id are VARCHAR(200).
+REMOTE_ID_MAX = 200
+
 log = get_logger("hub.worker")
-
-
-@dataclass(frozen=True, slots=True)
-class RetryDecision:
-    """What to do after a transient error: retry at ``retry_at``, or give up (None)."""
-
-    retry_at: datetime | None
-    reason: str = ""
-
-
-class RetryPolicy:
-    """tenacity's wait and stop strategies, applied to a job's stored attempt count."""
-
-    def __init__(self, settings: RetrySettings) -> None:
-        # tenacity renamed ``initial`` to ``multiplier`` (the old name warns).
-        first = (
-            {"multiplier": settings.initial_seconds}
-            if "multiplier" in inspect.signature(tenacity.wait_exponential_jitter).parameters
-            else {"initial": settings.initial_seconds}
-        )
-        self.wait = tenacity.wait_exponential_jitter(
-            **first,
-            max=settings.max_seconds,
-            exp_base=settings.exp_base,
-            jitter=settings.jitter_seconds,
-        )
-        self.stop = tenacity.stop_after_attempt(settings.max_attempts) | tenacity.stop_after_delay(
-            settings.max_age_seconds
-        )
-        self.max_attempts = settings.max_attempts
-
-    def decide(self, job: ClaimedJob, error: TransientError, now: datetime) -> RetryDecision:
-        state = tenacity.RetryCallState(retry_object=None, fn=None, args=(), kwargs={})  # type: ignore[arg-type]
-        # An operator's re-run starts the count and the clock afresh.
-        state.attempt_number = job.attempts_since_rerun
-        age = (now - job.retrying_since).total_seconds()
-        state.start_time = time.monotonic() - age
-        state.outcome_timestamp = time.monotonic()
-        if self.stop(state):
-            return RetryDecision(
-                None,
-                f"gave up after {job.attempts_since_rerun} attempts over {age / 60:.0f} min; "
-                f"last error: {error.reason}",
-            )
-        delay = self.wait(state)
-        if error.retry_after is not None:
-            delay = max(delay, error.retry_after)
-        return RetryDecision(now + timedelta(seconds=delay))
-
-
-class Circuit:
-    """One connector's breaker. Closed: calls flow. Open: no job is claimed for the
-    connector until ``open_until``, so waiting jobs keep their attempts. Half-open: one
-    job is claimed as a probe; its success closes the circuit, its failure opens it again
-    for twice as long (up to the maximum). Only transient failures count."""
-
-    def __init__(self, settings: CircuitSettings) -> None:
-        self.settings = settings
-        self.state = "closed"
-        self.failures = 0
-        self.open_until = 0.0
-        self.opened_times = 0
-
-    def allowed_slots(self, free: int, now: float) -> int:
-        if self.state == "open":
-            if now < self.open_until:
-                return 0
-            self.state = "half_open"
-        return 1 if self.state == "half_open" else free
-
-    def record(self, ok: bool, now: float) -> str | None:
-        """Count an outcome; returns "opened" or "closed" when the state changes."""
-        if ok:
-            self.failures = 0
-            if self.state != "closed":
-                self.state, self.opened_times = "closed", 0
-                return "closed"
-            return None
-        if self.state == "open":
-            return None  # calls that were in flight when it opened: already counted
-        self.failures += 1
-        if self.state == "half_open" or self.failures >= self.settings.failure_threshold:
-            pause = min(
-                self.settings.max_open_seconds, self.settings.open_seconds * (2**self.opened_times)
-            )
-            self.state, self.open_until = "open", now + pause
-            self.opened_times += 1
-            self.failures = 0
-            return "opened"
-        return None
-
-    def describe(self, now: float) -> dict[str, object]:
-        return {
-            "state": self.state,
-            "consecutive_failures": self.failures,
-            "reopens_in_seconds": round(max(0.0, self.open_until - now), 1)
-            if self.state == "open"
-            else None,
-        }
 
 
 @dataclass
@@ -203,6 +115,11 @@ class Worker:
         self._db: ThreadPoolExecutor | None = None
         mode = settings.store_calls
         self._inline = mode == "inline" or (mode == "auto" and store.dialect == "sqlite")
+        #: not_started | running | restarting | failed | stopped (``/api/v1/health``)
+        self.state = "not_started"
+        self.last_error: str | None = None
+        self.failures = 0
+        self._round_trips = 0
 
     def set_concurrency(self, concurrency: int) -> None:
         """Calls in flight per connector (``tthc-hub worker --concurrency``)."""
@@ -212,15 +129,73 @@ class Worker:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Claim and run jobs until ``stop`` is set; then finish what is in flight, record
-        it, and hand back the jobs claimed but not started."""
+        it, and hand back the jobs claimed but not started.
+
+        No job's data stops it (see the module's docstring); anything else that does is
+        logged at error level, counted, and raised."""
         log.info("worker_started", worker=self.worker_id, connectors=sorted(self.connectors))
+        self.state, self._round_trips = "running", 0
+        crashed = False
         try:
             while not stop.is_set():
                 if not await self._round_trip():
                     await self._idle(stop)
+        except Exception as exc:
+            crashed = True
+            self._failed(exc)
+            raise
         finally:
-            await self._drain()
-            log.info("worker_stopped", worker=self.worker_id)
+            try:
+                await self._drain()
+            except Exception as exc:
+                if not crashed:
+                    self._failed(exc)
+                    raise
+                log.error("worker_drain_failed", worker=self.worker_id, error=_describe(exc))
+        self.state = "stopped"
+        log.info("worker_stopped", worker=self.worker_id)
+
+    async def supervise(self, stop: asyncio.Event) -> None:
+        """:meth:`run` until ``stop`` is set, started again after a failure with a pause
+        that doubles from 1 s to 60 s (reset once a run has made a round trip). ``serve``
+        runs the worker so: the API keeps answering, ``/api/v1/health`` says 503 while
+        the worker is down, and each failure is an error-level log and a metric."""
+        pause = RESTART_FIRST_SECONDS
+        while not stop.is_set():
+            try:
+                await self.run(stop)
+                return
+            except Exception:
+                if self._round_trips:
+                    pause = RESTART_FIRST_SECONDS
+                self.state = "restarting"
+                log.error(
+                    "worker_restarting",
+                    worker=self.worker_id,
+                    in_seconds=pause,
+                    failures=self.failures,
+                )
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=pause)
+                except TimeoutError:
+                    pass
+                pause = min(RESTART_MAX_SECONDS, pause * 2)
+        self.state = "stopped"
+
+    def health(self) -> dict[str, object]:
+        """The worker's state for ``/api/v1/health``: healthy only while running."""
+        return {
+            "state": self.state,
+            "failures": self.failures,
+            "last_error": self.last_error,
+        }
+
+    def _failed(self, exc: BaseException) -> None:
+        self.state, self.failures = "failed", self.failures + 1
+        self.last_error = _describe(exc)
+        if self.metrics is not None:
+            self.metrics.worker_failures.inc()
+        log.error("worker_crashed", worker=self.worker_id, error=self.last_error, exc_info=exc)
 
     async def run_until_idle(self, *, timeout: float = 300.0) -> WorkerStats:
         """Run until no job can make progress (every one succeeded, dead, or held back by a
@@ -312,27 +287,82 @@ class Worker:
             return 0
         limit = min(self.settings.batch_size, sum(want.values()))
         try:
-            settled, current = await self._in_db(self._exchange, done, release, limit, list(want))
+            settled, (current, unreadable) = await self._in_db(
+                self._exchange, done, release, limit, list(want)
+            )
+        except Exception as exc:
+            if not done:
+                self._release[:0] = release
+                raise
+            # Perhaps one outcome cannot be written (its data): write them one by one.
+            log.warning("settle_failed_one_by_one", worker=self.worker_id, error=_describe(exc))
+            return await self._settle_one_by_one(done, release)
         except BaseException:
             # Nothing of it was written: keep the outcomes for the next try (the leases
             # expire if this worker never manages to write them).
             self._done[:0] = done
             self._release[:0] = release
             raise
+        self._round_trips += 1
         for outcome, kept in zip(done, settled.kept, strict=True):
             self._count(outcome, kept)
+        for outcome in settled.dead:
+            self._count(outcome, True)
         for job in settled.claimed:
             event = settled.events.get(job.event_id)
+            if job.use_current_state and job.ma_ho_so in unreadable:
+                self._done.append(unreadable_outcome(job, unreadable[job.ma_ho_so], utcnow()))
+                self._wake.set()
+                continue
             if event is not None and job.use_current_state and job.ma_ho_so in current:
                 # The operator asked to send the dossier as it is now, not as it was.
                 event = event.model_copy(update={"snapshot": current[job.ma_ho_so]})
             self._ready[job.connector].append((job, event))
         self._start_ready()
-        return len(done) + len(release) + len(settled.claimed)
+        return len(done) + len(release) + len(settled.claimed) + len(settled.dead)
+
+    async def _settle_one_by_one(self, done: list[JobOutcome], release: list[ClaimedJob]) -> int:
+        """Write each outcome in its own transaction; one that cannot be written is
+        written again as dead, with why, and without its excerpts. When even that
+        fails, the store itself is failing: the rest is kept for later and it raises."""
+        for n, outcome in enumerate(done):
+            try:
+                kept = await self._in_db(self._settle_only, outcome)
+            except Exception as exc:
+                if _store_unavailable(exc):
+                    self._done[:0] = done[n:]
+                    self._release[:0] = release
+                    raise
+                outcome = self._unrecordable(outcome, exc)
+                try:
+                    kept = await self._in_db(self._settle_only, outcome)
+                except BaseException:
+                    self._done[:0] = done[n:]
+                    self._release[:0] = release
+                    raise
+            self._count(outcome, kept)
+        if release:
+            await self._in_db(self.store.release, self.worker_id, release)
+        self._round_trips += 1
+        return len(done) + len(release)
+
+    def _settle_only(self, outcome: JobOutcome) -> bool:
+        return self.store.settle(self.worker_id, [outcome]).kept[0]
+
+    def _unrecordable(self, o: JobOutcome, exc: Exception) -> JobOutcome:
+        reason = f"the outcome of this attempt could not be recorded: {_describe(exc)}"
+        return dead_outcome(
+            o.job,
+            reason,
+            "unrecordable_outcome",
+            o.now or utcnow(),
+            started_at=o.attempt["started_at"],
+            duration_ms=o.attempt["duration_ms"],
+        )
 
     def _exchange(
         self, done: list[JobOutcome], release: list[ClaimedJob], limit: int, names: list[str]
-    ) -> tuple[Settled, dict[str, Any]]:
+    ) -> tuple[Settled, tuple[dict[str, Any], dict[str, str]]]:
         """The round trip's store calls (in the loop or the worker's thread, see above):
         settle, and the current state of dossiers an operator asked to re-send as is."""
         settled = self.store.settle(
@@ -373,8 +403,10 @@ class Worker:
             outcome = await self._attempt(job, event)
             # Appended after the await: the list is swapped at each round trip.
             self._done.append(outcome)
-        except Exception:  # never let one job take the loop down
+        except Exception as exc:  # never let one job take the loop down
             log.exception("job_crashed", job_id=job.id, connector=job.connector)
+            reason = f"the hub failed on this job: {_describe(exc)}"
+            self._done.append(dead_outcome(job, reason, "hub_bug", utcnow()))
         finally:
             self._in_flight[job.connector] -= 1
             self._start_ready()
@@ -406,6 +438,7 @@ class Worker:
                 )
             async with asyncio.timeout(self.settings.call_timeout_seconds):
                 result = await connector.push(event, event.snapshot)
+            _check_remote_id(getattr(result, "remote_id", None), job.connector)
             outcome = JobState.SUCCEEDED
         except TransientError as exc:
             error, outcome = exc, JobState.FAILED
@@ -459,7 +492,7 @@ class Worker:
             next_run_at=next_run_at,
             error=reason,
             error_class=error.code if error else None,
-            remote_id=getattr(result, "remote_id", None),
+            remote_id=getattr(result, "remote_id", None) if error is None else None,
             status=event.snapshot.trang_thai if event is not None else None,
             now=now,
         )
@@ -524,3 +557,30 @@ class Worker:
                 reason=o.error,
                 **fields,
             )
+
+
+def _describe(exc: BaseException) -> str:
+    """An error for a log or a job's reason: its class and masked message, bounded."""
+    text = mask_text(str(exc)).replace("\x00", "")[:300]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _check_remote_id(remote_id: object, connector: str) -> None:
+    """The ministry's id must fit the store (VARCHAR(200), no NUL on PostgreSQL)."""
+    if remote_id is None:
+        return
+    text = str(remote_id)
+    if len(text) > REMOTE_ID_MAX or "\x00" in text:
+        raise PermanentError(
+            f"the ministry answered with an id for this dossier that the hub cannot keep "
+            f"(longer than {REMOTE_ID_MAX} characters or with a NUL character)",
+            system=connector,
+            code="bad_remote_id",
+        )
+
+
+def _store_unavailable(exc: Exception) -> bool:
+    """The database is gone or busy (not one row's data): the outcome is kept for later."""
+    from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+
+    return isinstance(exc, OperationalError | InterfaceError | DisconnectionError | TimeoutError)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -16,7 +18,7 @@ from sqlalchemy import (
 )
 
 from hub.connector import idempotency_key
-from hub.errors import IngestError
+from hub.errors import EventConflict, IngestError
 from hub.models import Dossier, DossierEvent, EventType, Origin, Status, transition_allowed
 from hub.store.base import DeadlineFor, StoreBase, as_utc, utcnow
 from hub.store.tables import (
@@ -27,7 +29,7 @@ from hub.store.tables import (
     jobs,
 )
 
-__all__ = ["IngestOutcome", "IngestQueries", "MirrorRace"]
+__all__ = ["IngestOutcome", "IngestQueries", "MirrorRace", "body_hash"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,11 +86,20 @@ class IngestQueries(StoreBase):
         now: datetime,
         deadline_for: DeadlineFor | None,
     ) -> list[IngestOutcome]:
-        seen = self._existing_events(conn, [e.id for e in batch])
+        seen, hashes = self._existing_events(conn, [e.id for e in batch])
         fresh: dict[str, tuple[int, DossierEvent]] = {}
+        bodies = [body_hash(e) for e in batch]
+        conflicts = []
         for index, event in enumerate(batch):
-            if event.id not in seen and event.id not in fresh:
+            known = hashes.get(event.id) or (
+                bodies[fresh[event.id][0]] if event.id in fresh else None
+            )
+            if known is not None and known != bodies[index]:
+                conflicts.append((index, event.id))
+            elif event.id not in seen and event.id not in fresh:
                 fresh[event.id] = (index, event)
+        if conflicts:
+            raise EventConflict(conflicts)
         mirror = self._mirror_rows(conn, {e.ma_ho_so for _, e in fresh.values()})
         created: dict[str, dict[str, Any]] = {}  # new dossiers: their row as it ends up
         changed: dict[str, dict[str, Any]] = {}  # known dossiers: the columns to set
@@ -110,6 +121,7 @@ class IngestQueries(StoreBase):
                     "occurred_at": event.occurred_at,
                     "received_at": now,
                     "snapshot": snapshot,
+                    "body_hash": bodies[index],
                 }
             )
             targets = tuple(route(event))
@@ -234,11 +246,14 @@ class IngestQueries(StoreBase):
         conn.execute(insert(jobs), rows)
         return key
 
-    def _existing_events(self, conn: Connection, ids: list[str]) -> dict[str, int]:
+    def _existing_events(
+        self, conn: Connection, ids: list[str]
+    ) -> tuple[dict[str, int], dict[str, str]]:
+        """Of these ids, those stored: their sequence, and their body's hash if known."""
         if not ids:
-            return {}
-        rows = conn.execute(self._sql.existing, {"b_ids": ids})
-        return {r.id: r.sequence for r in rows}
+            return {}, {}
+        rows = conn.execute(self._sql.existing, {"b_ids": ids}).all()
+        return {r.id: r.sequence for r in rows}, {r.id: r.body_hash for r in rows if r.body_hash}
 
     def _mirror_rows(self, conn: Connection, codes: set[str]) -> dict[str, dict[str, Any]]:
         """The mirror rows of these dossiers (locked on PostgreSQL, see Statements)."""
@@ -309,6 +324,15 @@ def new_jobs(
         }
         for name in connectors
     ]
+
+
+def body_hash(event: DossierEvent) -> str:
+    """sha256 of the event's canonical JSON: as validated (key order, spacing, defaults
+    and the offset of ``occurred_at`` do not count), without the hub's ``sequence``."""
+    data = event.model_dump(mode="json", exclude={"sequence"})
+    data["occurred_at"] = event.occurred_at.astimezone(UTC).isoformat()
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class MirrorRace(Exception):

@@ -8,10 +8,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import Text, and_, cast, func, insert, select, update
 
 from hub.errors import ActionRefused
 from hub.store.base import StoreBase, row_dict, utcnow
+from hub.store.readback import shown_event
 from hub.store.tables import (
     DONE_STATES,
     JobState,
@@ -124,7 +125,7 @@ class OperationQueries(StoreBase):
                 select(
                     events.c.id,
                     events.c.type,
-                    events.c.occurred_at,
+                    cast(events.c.occurred_at, Text).label("occurred_at"),  # see readback
                     events.c.received_at,
                     events.c.sequence,
                 ).where(events.c.id == job.event_id)
@@ -146,7 +147,7 @@ class OperationQueries(StoreBase):
             shown.append(item)
         return {
             "job": row_dict(job),
-            "event": row_dict(event) if event else None,
+            "event": shown_event(event) if event else None,
             "attempts": shown,
             "waits_for": [
                 row_dict(c) for c in chain if c.id < job_id and c.state not in DONE_STATES

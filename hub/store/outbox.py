@@ -10,14 +10,18 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Text,
+    cast,
     func,
     insert,
     select,
     update,
 )
 
-from hub.models import Dossier, DossierEvent, EventType, Status
+from hub.errors import PermanentError
+from hub.models import Dossier, DossierEvent, Status
 from hub.store.base import StoreBase, as_utc, excerpt, row_dict, utcnow
+from hub.store.readback import UNREADABLE_EVENT, Unreadable, read_dossier, read_event
 from hub.store.statements import earlier_sibling
 from hub.store.tables import (
     CLAIMABLE_STATES,
@@ -76,6 +80,8 @@ class Settled:
     kept: list[bool] = field(default_factory=list)  #: per outcome: False = lease lost
     claimed: list[ClaimedJob] = field(default_factory=list)
     events: dict[str, DossierEvent] = field(default_factory=dict)  #: of the claimed jobs
+    #: Jobs claimed and at once recorded dead: their stored event cannot be read back.
+    dead: list[JobOutcome] = field(default_factory=list)
 
 
 class OutboxQueries(StoreBase):
@@ -189,10 +195,19 @@ class OutboxQueries(StoreBase):
             claimed = self._claim(
                 conn, worker, claim, lease_seconds, connectors, now, expired_too=expired_too
             )
-            loaded = self._load_events(conn, [j.event_id for j in claimed])
+            loaded, unreadable = self._load_events(conn, [j.event_id for j in claimed])
+            dead = [
+                unreadable_outcome(job, unreadable[job.event_id], now)
+                for job in claimed
+                if job.event_id in unreadable
+            ]
+            if dead:
+                # One row's data: that job ends dead with the reason, the others go on.
+                self._finish(conn, worker, dead, now)
+                claimed = [job for job in claimed if job.event_id not in unreadable]
         if expired_too and claim > 0:
             self._expired_looked_at = tick
-        return Settled(kept, claimed, loaded)
+        return Settled(kept, claimed, loaded, dead)
 
     def _due(self, connectors: Iterable[str] | None, now: datetime) -> bool:
         """Whether a claim could find anything (a read: the same index walks, limit 1)."""
@@ -241,41 +256,50 @@ class OutboxQueries(StoreBase):
             )
 
     def load_events(self, event_ids: Iterable[str]) -> dict[str, DossierEvent]:
-        """The stored events (with their snapshots) of claimed jobs, by id."""
+        """The stored events (with their snapshots) of claimed jobs, by id; those that
+        cannot be read back are left out (the worker records why, see :meth:`settle`)."""
         with self.read() as conn:
-            return self._load_events(conn, event_ids)
+            return self._load_events(conn, event_ids)[0]
 
-    def _load_events(self, conn: Connection, event_ids: Iterable[str]) -> dict[str, DossierEvent]:
+    def _load_events(
+        self, conn: Connection, event_ids: Iterable[str]
+    ) -> tuple[dict[str, DossierEvent], dict[str, str]]:
+        """The events read back, and for each one that cannot be, the reason (per row:
+        one poison row must not stop the others, see hub.store.readback)."""
         ids = list(set(event_ids))
         if not ids:
-            return {}
-        rows = conn.execute(self._sql.events, {"b_ids": ids}).all()
-        # Validated when they were accepted: the snapshot is parsed from its JSON text by
-        # pydantic (in Rust), the event's own columns are taken as the store typed them.
-        return {
-            r.id: DossierEvent.model_construct(
-                id=r.id,
-                type=EventType(r.type),
-                occurred_at=as_utc(r.occurred_at),
-                ma_ho_so=r.ma_ho_so,
-                sequence=r.sequence,
-                snapshot=Dossier.model_validate_json(r.snapshot),
-            )
-            for r in rows
-        }
+            return {}, {}
+        loaded: dict[str, DossierEvent] = {}
+        unreadable: dict[str, str] = {}
+        for r in conn.execute(self._sql.events, {"b_ids": ids}):
+            try:
+                loaded[r.id] = read_event(r)
+            except Unreadable as exc:
+                unreadable[r.id] = exc.reason
+        return loaded, unreadable
 
-    def current_snapshots(self, ma_ho_so: Iterable[str]) -> dict[str, Dossier]:
-        """The mirror's current state of these dossiers (for re-runs with current state)."""
+    def current_snapshots(
+        self, ma_ho_so: Iterable[str]
+    ) -> tuple[dict[str, Dossier], dict[str, str]]:
+        """The mirror's current state of these dossiers (for re-runs with current state),
+        and the reason for each one that cannot be read back."""
         codes = list(set(ma_ho_so))
+        found: dict[str, Dossier] = {}
+        unreadable: dict[str, str] = {}
         if not codes:
-            return {}
+            return found, unreadable
         with self.read() as conn:
             rows = conn.execute(
-                select(dossiers.c.ma_ho_so, dossiers.c.snapshot).where(
-                    dossiers.c.ma_ho_so.in_(codes)
-                )
+                select(
+                    dossiers.c.ma_ho_so, cast(dossiers.c.snapshot, Text).label("snapshot")
+                ).where(dossiers.c.ma_ho_so.in_(codes))
             )
-            return {r.ma_ho_so: Dossier.model_validate(r.snapshot) for r in rows}
+            for r in rows:
+                try:
+                    found[r.ma_ho_so] = read_dossier(r.snapshot)
+                except Unreadable as exc:
+                    unreadable[r.ma_ho_so] = exc.reason
+        return found, unreadable
 
     def finish_job(
         self,
@@ -439,3 +463,28 @@ class OutboxQueries(StoreBase):
         )
         with self.read() as conn:
             return bool(conn.execute(query).scalar())
+
+
+def dead_outcome(
+    job: ClaimedJob,
+    reason: str,
+    code: str,
+    now: datetime,
+    *,
+    started_at: datetime | None = None,
+    duration_ms: float = 0.0,
+) -> JobOutcome:
+    """A job that ends dead for a reason of its own data, with the reason (no excerpts)."""
+    error = PermanentError(reason, system=job.connector, code=code)
+    attempt = {
+        "started_at": started_at or now,
+        "duration_ms": duration_ms,
+        "outcome": "permanent",
+        "error": error,
+    }
+    return JobOutcome(job, JobState.DEAD, attempt, error=reason, error_class=code, now=now)
+
+
+def unreadable_outcome(job: ClaimedJob, reason: str, now: datetime) -> JobOutcome:
+    """A claimed job whose stored data cannot be read back: dead, with the reason."""
+    return dead_outcome(job, reason, UNREADABLE_EVENT, now)

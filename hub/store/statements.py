@@ -105,7 +105,7 @@ class Statements:
             },
         )
         # Ingest's statements.
-        self.existing = select(events.c.id, events.c.sequence).where(
+        self.existing = select(events.c.id, events.c.sequence, events.c.body_hash).where(
             events.c.id.in_(bindparam("b_ids", expanding=True))
         )
         mirror = (
@@ -129,7 +129,9 @@ class Statements:
         self.events = select(
             events.c.id,
             events.c.type,
-            events.c.occurred_at,
+            # As text, parsed per row (hub.store.readback): a time PostgreSQL holds and
+            # Python cannot (year 1 BC) would fail the whole result in the driver.
+            cast(events.c.occurred_at, Text).label("occurred_at"),
             events.c.ma_ho_so,
             events.c.sequence,
             cast(events.c.snapshot, Text).label("snapshot"),

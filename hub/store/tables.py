@@ -9,12 +9,14 @@
 * ``pull_cursors``: where each connector's pull left off;
 * ``province_updates``: what the hub has to tell the province, in order.
 
-Times are stored in UTC.
+Times are stored in UTC on every database (:class:`UtcDateTime`).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -31,6 +33,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     text,
 )
@@ -49,7 +52,32 @@ metadata = MetaData(
 # BIGINT ids on PostgreSQL; SQLite only auto-increments INTEGER PRIMARY KEY.
 Id = BigInteger().with_variant(Integer(), "sqlite")
 Json = JSON().with_variant(JSONB(), "postgresql")
-Utc = DateTime(timezone=True)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A point in time, stored as UTC and read back as an aware UTC datetime.
+
+    PostgreSQL's ``timestamptz`` keeps the instant whatever the offset; SQLite has no
+    time type, and SQLAlchemy writes an aware value's wall time with its offset dropped
+    (08:27+07:00 became 08:27, read back as 08:27 UTC: seven hours late). So every value
+    is converted to UTC before it is written; a naive value is taken as UTC already.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            return value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        if isinstance(value, datetime) and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+Utc = UtcDateTime()
 
 
 class JobState(StrEnum):
@@ -120,6 +148,9 @@ events = Table(
     Column("occurred_at", Utc, nullable=False),
     Column("received_at", Utc, nullable=False),
     Column("snapshot", Json, nullable=False),
+    #: sha256 of the event's canonical JSON (hub.store.ingest.body_hash): a repeated id
+    #: with another body is refused. NULL for events stored before migration 0007.
+    Column("body_hash", String(64)),
     UniqueConstraint("ma_ho_so", "sequence", name="uq_events_dossier_sequence"),
 )
 
