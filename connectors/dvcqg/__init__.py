@@ -12,7 +12,8 @@ Named in the ``tthc_hub`` entry-point group; configured by ``[connectors.dvcqg]`
 Every dossier the province ingests is synced (``DongBoHoSoMC``) with each processing
 step (``CapNhatTienDoHoSoMC``); see contract/README.md. Also adds ``tthc-hub dvcqg
 check-catalog`` and ``tthc-hub dvcqg backfill`` (``commands.py``, hook
-``register_commands``). Every ``tthc-hub`` start loads this module, so the connector,
+``register_commands``) and its part of ``tthc-hub demo`` (``demo.py``, hook
+``register_demo_scenarios``). Every ``tthc-hub`` start loads this module, so the connector,
 httpx and pydantic are imported inside the hooks only.
 """
 
@@ -25,7 +26,7 @@ from hub.sdk import hookimpl
 if TYPE_CHECKING:
     import typer
 
-    from hub.sdk import Connector, ConnectorInfo, HubSettings
+    from hub.sdk import Connector, ConnectorInfo, DemoScenario, HubSettings
 
 __all__ = [
     "DvcqgConnector",
@@ -33,6 +34,7 @@ __all__ = [
     "describe_connectors",
     "register_commands",
     "register_connectors",
+    "register_demo_scenarios",
 ]
 
 
@@ -66,6 +68,13 @@ def register_commands() -> dict[str, typer.Typer]:
     from .commands import app
 
     return {"dvcqg": app}
+
+
+@hookimpl
+def register_demo_scenarios() -> list[DemoScenario]:
+    from .demo import DvcqgDemo
+
+    return [DvcqgDemo()]
 
 
 def __getattr__(name: str) -> Any:  # the classes, imported on first use
