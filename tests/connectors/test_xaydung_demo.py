@@ -11,6 +11,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import structlog
+
 import connectors.xaydung
 import mocks.registry
 from connectors.xaydung.demo import CAPPHEP, XaydungDemo
@@ -26,7 +28,12 @@ def _run(tmp_path: Path, plugin: object, *, dossiers: int = 20) -> tuple[int, st
     pm.register(mocks.registry)
     pm.register(plugin)
     console = Console(record=True, width=140)
-    lost = run_demo(dossiers=dossiers, seed=7, keep=tmp_path / "demo.db", console=console, pm=pm)
+    try:
+        lost = run_demo(
+            dossiers=dossiers, seed=7, keep=tmp_path / "demo.db", console=console, pm=pm
+        )
+    finally:
+        structlog.reset_defaults()  # the demo logs at CRITICAL only; later tests read logs
     return lost, console.export_text()
 
 
