@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from hub.sdk import hookimpl
 
 if TYPE_CHECKING:
-    from hub.sdk import ConnectorInfo, HubSettings
+    from hub.sdk import ConnectorInfo, DemoScenario, HubSettings
 
     from .connector import CapPhepConnector, QuyHoachConnector
 
@@ -39,6 +39,7 @@ __all__ = [
     "QuyHoachSettings",
     "describe_connectors",
     "register_connectors",
+    "register_demo_scenarios",
 ]
 
 
@@ -70,6 +71,13 @@ def register_connectors(settings: HubSettings) -> list[CapPhepConnector | QuyHoa
     if quyhoach is not None:
         out.append(QuyHoachConnector(quyhoach))
     return out
+
+
+@hookimpl
+def register_demo_scenarios() -> list[DemoScenario]:
+    from .demo import XaydungDemo
+
+    return [XaydungDemo()]
 
 
 _LAZY = {

@@ -10,13 +10,13 @@ from __future__ import annotations
 from functools import partial
 
 from connectors.xaydung.connector import CapPhepConnector, QuyHoachConnector
+from connectors.xaydung.samples import construction_lifecycle
 from connectors.xaydung.settings import CapPhepSettings, QuyHoachSettings
 from hub.errors import TransientError
 from hub.testing import FaultCase, SuiteConfig, conformance_tests
 from hub.testing.conformance import DEFAULT_FAULTS
 from hub.testing.mock.admin import MockConfig
 from mocks.xaydung.app import create_app
-from mocks.xaydung.samples import construction_lifecycle
 
 API_KEY = "conformance-key"
 

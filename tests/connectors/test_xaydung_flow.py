@@ -10,8 +10,6 @@ against both systems.
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,18 +17,19 @@ from typing import Any
 import httpx
 import pytest
 
+from connectors.xaydung.samples import (
+    CAPPHEP_CODES,
+    QUYHOACH_CODES,
+    construction_lifecycle,
+    corrected_permit,
+    without_permit_field,
+)
 from hub.models import DossierEvent, EventType, Status
 from hub.reconcile import Reconciler
 from hub.service import Hub
 from hub.settings import HubSettings, RetrySettings, RouteRule, WorkerSettings
 from hub.testing.mock.admin import MockConfig
 from mocks.xaydung.app import create_app
-from mocks.xaydung.samples import (
-    CAPPHEP_CODES,
-    QUYHOACH_CODES,
-    construction_lifecycle,
-    permit_file,
-)
 
 KEY = "hub-key"
 Mocks = dict[str, tuple[str, httpx.Client]]
@@ -70,35 +69,6 @@ def hub_for(tmp_path: Path, mocks: Mocks) -> Hub:
     )
 
 
-def corrected(event: DossierEvent, so_tang: int) -> DossierEvent:
-    """Staff correct the permit of a returned dossier (số tầng) and attach the re-signed
-    file: the permit is recorded again."""
-    snapshot = event.snapshot
-    permit = dict(snapshot.extra["giay_phep"])
-    content = permit_file(permit["so_giay_phep"], version=2)
-    permit["so_tang"] = so_tang
-    permit["tep"] = {
-        "ten_tep": "giay-phep-xay-dung-dieu-chinh.pdf",
-        "sha256": hashlib.sha256(content).hexdigest(),
-        "noi_dung": base64.b64encode(content).decode(),
-    }
-    extra = {**snapshot.extra, "giay_phep": permit}
-    return event.model_copy(
-        update={
-            "id": f"{event.id}-sua",
-            "type": EventType.PERMIT_RECORDED,
-            "sequence": None,
-            "snapshot": snapshot.model_copy(update={"extra": extra}),
-        }
-    )
-
-
-def without(event: DossierEvent, field: str) -> DossierEvent:
-    permit = {k: v for k, v in event.snapshot.extra["giay_phep"].items() if k != field}
-    snapshot = event.snapshot.model_copy(update={"extra": {"giay_phep": permit}})
-    return event.model_copy(update={"snapshot": snapshot})
-
-
 def permit_event(events: list[DossierEvent]) -> DossierEvent:
     return next(e for e in events if e.type is EventType.PERMIT_RECORDED)
 
@@ -120,8 +90,9 @@ def test_permits_and_planning_dossiers_through_the_hub(tmp_path: Path, mocks: Mo
     hub = hub_for(tmp_path, mocks)
     permits = [construction_lifecycle(s, "capphep", seq=s) for s in (1, 2)]
     planning = construction_lifecycle(3, "quyhoach", seq=3)
-    refused = without(permit_event(construction_lifecycle(4, "capphep", seq=4)), "so_tang")
-    fix = corrected(permits[0][-1], so_tang=7)
+    recorded = permit_event(construction_lifecycle(4, "capphep", seq=4))
+    refused = without_permit_field(recorded, "so_tang")
+    fix = corrected_permit(permits[0][-1], so_tang=7)
     rec = Reconciler(hub)
 
     async def afterwards() -> dict[str, Any]:

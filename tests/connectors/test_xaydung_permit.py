@@ -16,6 +16,7 @@ import pytest
 
 from connectors.xaydung.connector import CapPhepConnector
 from connectors.xaydung.permit import PROVINCES_2025
+from connectors.xaydung.samples import construction_lifecycle
 from connectors.xaydung.settings import CapPhepSettings
 from hub.calendar import deadline_plan
 from hub.catalog import load_catalog
@@ -24,7 +25,6 @@ from hub.models import DossierEvent, EventType
 from hub.testing.mock.admin import MockConfig
 from hub.testing.samples import VN_TZ
 from mocks.xaydung.app import create_app
-from mocks.xaydung.samples import construction_lifecycle
 
 KEY = "k"
 

@@ -1,10 +1,14 @@
-"""Sample construction-permit and planning-information dossiers (tests, demo).
+"""Sample construction-permit and planning-information dossiers (the demo, tests).
 
-Built on the hub's sample dossiers (:mod:`hub.testing.samples`): the same party,
+Built on the hub's sample dossiers (``hub.sdk.sample_lifecycle``): the same party,
 dates and files, turned into a procedure of the construction catalog
 (``hub/data/catalog/xay_dung.json``) with ngày hẹn trả from the catalog and the
 working-day calendar. A permit dossier's lifecycle is received, processing,
 processed (with the permit), ``dossier.permit_recorded``, returned.
+
+They live in the connector package, which imports the hub from ``hub.sdk`` only, so
+that ``tthc-hub demo`` (connectors/xaydung/demo.py) runs from ``pip install .`` and the
+tests draw the same dossiers.
 """
 
 from __future__ import annotations
@@ -15,16 +19,28 @@ import random
 from datetime import timedelta
 from typing import Any
 
-from hub.sdk import Dossier, DossierEvent, EventType, deadline_plan, load_catalog
-from hub.testing.samples import PROVINCE_CODE, sample_attachment, sample_event, sample_lifecycle
+from hub.sdk import (
+    Dossier,
+    DossierEvent,
+    EventType,
+    Result,
+    deadline_plan,
+    load_catalog,
+    sample_lifecycle,
+)
 
 __all__ = [
     "CAPPHEP_CODES",
     "QUYHOACH_CODES",
     "construction_lifecycle",
+    "corrected_permit",
     "permit_file",
     "sample_permit",
+    "without_permit_field",
 ]
+
+#: Where the sample party lives when its address names no unit (Quảng Ngãi, Phường Kon Tum).
+_PROVINCE, _COMMUNE = "51", "23293"
 
 #: nhà ở riêng lẻ (15 days), công trình (20 days).
 CAPPHEP_CODES = ("1.009999", "1.009994")
@@ -69,8 +85,8 @@ def sample_permit(dossier: Dossier, rng: random.Random, *, version: int = 1) -> 
         "loai_cong_trinh": "dan_dung",
         "cap_cong_trinh": "III" if house else "II",
         "dia_diem": {
-            "ma_tinh": PROVINCE_CODE,
-            "ma_xa": (address.ma_xa if address and address.ma_xa else "23293"),
+            "ma_tinh": (address.ma_tinh if address and address.ma_tinh else _PROVINCE),
+            "ma_xa": (address.ma_xa if address and address.ma_xa else _COMMUNE),
             "chi_tiet": f"Thửa đất số {rng.randint(10, 400)}, tờ bản đồ số {rng.randint(1, 60)}",
         },
         "dien_tich_xay_dung": area,
@@ -93,7 +109,8 @@ def sample_permit(dossier: Dossier, rng: random.Random, *, version: int = 1) -> 
 def construction_lifecycle(
     seed: int | str, system: str = "capphep", *, seq: int | None = None
 ) -> list[DossierEvent]:
-    """The events of one construction (``capphep``) or planning (``quyhoach``) dossier."""
+    """The events of one construction (``capphep``) or planning (``quyhoach``) dossier;
+    ``seq`` is the NNNN of its mã hồ sơ (default: drawn)."""
     rng = random.Random(f"xaydung:{system}:{seed}")
     codes = CAPPHEP_CODES if system == "capphep" else QUYHOACH_CODES
     procedure = load_catalog().get(rng.choice(codes))
@@ -104,7 +121,7 @@ def construction_lifecycle(
     hen_tra = deadline_plan(procedure, first.ngay_tiep_nhan).ngay_hen_tra
     buoc, phong_ban, noi_dung = _STEPS[system]
     permit: dict[str, Any] | None = None
-    out: list[tuple[EventType, Dossier]] = []
+    out: list[DossierEvent] = []
     for event in base:
         dossier = event.snapshot
         steps = [
@@ -130,25 +147,32 @@ def construction_lifecycle(
             interim = dossier.model_copy(update=update)
             permit = permit or sample_permit(interim, rng)
             update["extra"] = {"giay_phep": permit}
-            update["ket_qua"] = _permit_result(dossier, permit)
-        out.append((event.type, dossier.model_copy(update=update)))
+            update["ket_qua"] = _permit_result(dossier.ket_qua, permit)
+        out.append(event.model_copy(update={"snapshot": dossier.model_copy(update=update)}))
         if event.type is EventType.RESULT and permit is not None:
-            out.append((EventType.PERMIT_RECORDED, out[-1][1]))
-    return [sample_event(d, t, seq=n) for n, (t, d) in enumerate(out, 1)]
+            # Staff record the permit at "Chờ trả kết quả", as the result is signed.
+            out.append(out[-1].model_copy(update={"type": EventType.PERMIT_RECORDED}))
+    # Numbered again: the n-th event of the dossier is evt-<mã hồ sơ>-00n, sequence n.
+    return [
+        e.model_copy(update={"id": f"evt-{e.ma_ho_so}-{n:03d}", "sequence": n})
+        for n, e in enumerate(out, 1)
+    ]
 
 
-def _permit_result(dossier: Dossier, permit: dict[str, Any]) -> Any:
+def _permit_result(result: Result, permit: dict[str, Any]) -> Result:
     """The result document is the permit: its number, date, issuer and file."""
-    assert dossier.ket_qua is not None
-    files = [sample_attachment(dossier.ma_ho_so, "Giấy phép xây dựng", 1, kind="kq")]
-    files[0] = files[0].model_copy(
-        update={
-            "sha256": permit["tep"]["sha256"],
-            "size": len(base64.b64decode(permit["tep"]["noi_dung"])),
-            "ten_tep": permit["tep"]["ten_tep"],
-        }
-    )
-    return dossier.ket_qua.model_copy(
+    content = base64.b64decode(permit["tep"]["noi_dung"])
+    files = [
+        result.files[0].model_copy(
+            update={
+                "ten_thanh_phan": "Giấy phép xây dựng",
+                "sha256": permit["tep"]["sha256"],
+                "size": len(content),
+                "ten_tep": permit["tep"]["ten_tep"],
+            }
+        )
+    ]
+    return result.model_copy(
         update={
             "so": permit["so_giay_phep"],
             "loai_giay_to": "Giấy phép xây dựng",
@@ -157,3 +181,38 @@ def _permit_result(dossier: Dossier, permit: dict[str, Any]) -> Any:
             "files": files,
         }
     )
+
+
+def corrected_permit(event: DossierEvent, so_tang: int) -> DossierEvent:
+    """Staff correct the permit of ``event``'s dossier (số tầng) and attach the re-signed
+    file: the permit is recorded again (``dossier.permit_recorded``), an update at the
+    ministry, not a second permit."""
+    snapshot = event.snapshot
+    permit = dict(snapshot.extra["giay_phep"])
+    content = permit_file(permit["so_giay_phep"], version=2)
+    permit["so_tang"] = so_tang
+    permit["tep"] = {
+        "ten_tep": "giay-phep-xay-dung-dieu-chinh.pdf",
+        "sha256": hashlib.sha256(content).hexdigest(),
+        "noi_dung": base64.b64encode(content).decode(),
+    }
+    extra = {**snapshot.extra, "giay_phep": permit}
+    return event.model_copy(
+        update={
+            "id": f"{event.id}-sua",
+            "type": EventType.PERMIT_RECORDED,
+            "sequence": None,
+            "snapshot": snapshot.model_copy(update={"extra": extra}),
+        }
+    )
+
+
+def without_permit_field(event: DossierEvent, field: str) -> DossierEvent:
+    """``event`` with its permit lacking ``field`` (a top-level key of ``giay_phep``);
+    an event without a permit is returned as it is."""
+    extra = event.snapshot.extra
+    if "giay_phep" not in extra:
+        return event
+    permit = {k: v for k, v in extra["giay_phep"].items() if k != field}
+    snapshot = event.snapshot.model_copy(update={"extra": {**extra, "giay_phep": permit}})
+    return event.model_copy(update={"snapshot": snapshot})
