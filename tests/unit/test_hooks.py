@@ -438,7 +438,8 @@ def _run_posta(tmp_path: Path, plugin: PostaDemo) -> tuple[int, str]:
 
 def test_hook_register_demo_scenarios(tmp_path: Path) -> None:
     # The built-in connectors add their parts through the same hook.
-    assert [s.name for s in demo_scenarios()] == ["hotich", "lienthong", "molisa", "monre"]
+    names = [s.name for s in demo_scenarios()]
+    assert names == ["dkdn", "hotich", "lienthong", "molisa", "monre", "ngansach", "vantai"]
     # A plugin's scenario alone: its mock started, seeded and faulted, its connector
     # configured against it, its events routed, synced, retried after the 503, checked.
     lost, out = _run_posta(tmp_path / "ok", PostaDemo())
