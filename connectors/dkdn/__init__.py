@@ -19,11 +19,17 @@ from typing import TYPE_CHECKING, Any
 from hub.sdk import hookimpl
 
 if TYPE_CHECKING:
-    from hub.sdk import ConnectorInfo, HubSettings
+    from hub.sdk import ConnectorInfo, DemoScenario, HubSettings
 
     from .connector import DkdnConnector
 
-__all__ = ["DkdnConnector", "DkdnSettings", "describe_connectors", "register_connectors"]
+__all__ = [
+    "DkdnConnector",
+    "DkdnSettings",
+    "describe_connectors",
+    "register_connectors",
+    "register_demo_scenarios",
+]
 
 
 @hookimpl
@@ -48,6 +54,13 @@ def register_connectors(settings: HubSettings) -> list[DkdnConnector]:
     from .connector import DkdnConnector
 
     return [DkdnConnector(mine)]
+
+
+@hookimpl
+def register_demo_scenarios() -> list[DemoScenario]:
+    from .demo import DkdnDemo
+
+    return [DkdnDemo()]
 
 
 def __getattr__(name: str) -> Any:  # the classes, imported on first use

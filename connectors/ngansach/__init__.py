@@ -19,11 +19,17 @@ from typing import TYPE_CHECKING, Any
 from hub.sdk import hookimpl
 
 if TYPE_CHECKING:
-    from hub.sdk import ConnectorInfo, HubSettings
+    from hub.sdk import ConnectorInfo, DemoScenario, HubSettings
 
     from .connector import NgansachConnector
 
-__all__ = ["NgansachConnector", "NgansachSettings", "describe_connectors", "register_connectors"]
+__all__ = [
+    "NgansachConnector",
+    "NgansachSettings",
+    "describe_connectors",
+    "register_connectors",
+    "register_demo_scenarios",
+]
 
 
 @hookimpl
@@ -48,6 +54,13 @@ def register_connectors(settings: HubSettings) -> list[NgansachConnector]:
     from .connector import NgansachConnector
 
     return [NgansachConnector(mine)]
+
+
+@hookimpl
+def register_demo_scenarios() -> list[DemoScenario]:
+    from .demo import NgansachDemo
+
+    return [NgansachDemo()]
 
 
 def __getattr__(name: str) -> Any:  # the classes, imported on first use

@@ -22,11 +22,17 @@ from typing import TYPE_CHECKING, Any
 from hub.sdk import hookimpl
 
 if TYPE_CHECKING:
-    from hub.sdk import ConnectorInfo, HubSettings
+    from hub.sdk import ConnectorInfo, DemoScenario, HubSettings
 
     from .connector import VantaiConnector
 
-__all__ = ["VantaiConnector", "VantaiSettings", "describe_connectors", "register_connectors"]
+__all__ = [
+    "VantaiConnector",
+    "VantaiSettings",
+    "describe_connectors",
+    "register_connectors",
+    "register_demo_scenarios",
+]
 
 
 @hookimpl
@@ -51,6 +57,13 @@ def register_connectors(settings: HubSettings) -> list[VantaiConnector]:
     from .connector import VantaiConnector
 
     return [VantaiConnector(mine)]
+
+
+@hookimpl
+def register_demo_scenarios() -> list[DemoScenario]:
+    from .demo import VantaiDemo
+
+    return [VantaiDemo()]
 
 
 def __getattr__(name: str) -> Any:  # the classes, imported on first use
