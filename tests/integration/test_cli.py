@@ -119,7 +119,9 @@ def test_mocks_serve_prints_urls_and_stops() -> None:
         assert proc.stdout is not None
         while url is None and time.monotonic() < deadline:
             line = proc.stdout.readline()
-            if "http://127.0.0.1:" in line:
+            # MOLISA's mock makes --seed N ministry-filed dossiers; look-up mocks carry
+            # their own seeded records whatever --seed says.
+            if "http://127.0.0.1:" in line and "molisa" in line:
                 url = line.split("http://")[1].split()[0].rstrip("│ ")
         assert url, "no URL printed"
         stats = httpx.get(f"http://{url}/_mock/stats", timeout=5).json()
