@@ -23,6 +23,11 @@ Scenarios run in the order of their names. Every step gets the :class:`DemoConte
 a scenario object is built for one run, so it keeps what it needs between its steps
 in its own attributes. Labels are :class:`Bilingual` (Vietnamese, English): the demo
 prints the language of ``--lang``.
+
+A connector that declares look-ups shows them with a :class:`LookupTour`: given its
+example parameters per query, it asks each through ``GET /api/v1/lookups/{name}/{query}``,
+then each again (answered from the hub's cache), and gives the problems and the rows of
+the shared look-up table "Tra cứu (menu Hỗ trợ)".
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ __all__ = [
     "DemoOptions",
     "DemoScenario",
     "DemoTable",
+    "LookupTour",
 ]
 
 
@@ -179,3 +185,126 @@ class DemoScenario:
         """What to print after the hub's summary: tables and lines (servers stopped;
         read ``ctx.hub.store`` and what the earlier steps kept)."""
         return []
+
+
+#: The title of the summary table every look-up connector adds its rows to.
+LOOKUPS_TITLE = Bilingual("Tra cứu (menu Hỗ trợ)", "Look-ups (the Support menu)")
+
+
+class LookupTour:
+    """A look-up connector's part of the demo: each query once through the hub's API, then
+    each again: what came back, and the requests the mock counted (``GET /_mock/stats``)
+    for each round. ``queries`` maps each query to example parameters the mock's seeded
+    records answer. Call :meth:`run` in ``after_drain``, return :meth:`problems` from
+    ``check`` and :meth:`table` (and :meth:`statistics`) from ``summary``."""
+
+    def __init__(self, name: str, queries: Mapping[str, Mapping[str, str]]) -> None:
+        self.name, self.queries = name, queries
+        self.answers: dict[str, dict[str, Any]] = {}  #: query -> the API's answer
+        self.failed: list[str] = []
+        self.calls = 0  #: requests the mock counted for the first round
+        self.cached = 0  #: answers to the second round from the hub's cache
+        self.repeat_calls = 0  #: requests the mock counted for the second round
+
+    def url(self, ctx: DemoContext) -> str:
+        """The connector's look-ups in the hub's API (``{url}/{query}``)."""
+        return f"{ctx.api_url}/api/v1/lookups/{self.name}"
+
+    async def run(self, ctx: DemoContext) -> None:
+        before = await self._requests(ctx)
+        for query, params in self.queries.items():
+            answer = await ctx.http.get(f"{self.url(ctx)}/{query}", params=params)
+            if answer.status_code == 200 and answer.json()["items"]:
+                self.answers[query] = answer.json()
+            else:
+                why = f"HTTP {answer.status_code} {_reason(answer)}".strip()
+                self.failed.append(f"{self.name} {query}: {why}")
+        middle = await self._requests(ctx)
+        self.calls = middle - before
+        for query in self.answers:
+            again = await ctx.http.get(f"{self.url(ctx)}/{query}", params=self.queries[query])
+            self.cached += again.status_code == 200 and again.json()["cached"] is True
+        self.repeat_calls = await self._requests(ctx) - middle
+
+    async def _requests(self, ctx: DemoContext) -> int:
+        answer = await ctx.http.get(f"{ctx.mock_url(self.name)}/_mock/stats")
+        return int(answer.json()["requests"])
+
+    def problems(self) -> list[str]:
+        """What went wrong: a query that failed, a query asked again that reached the
+        ministry or was not answered from the cache."""
+        lines = list(self.failed)
+        name, missed = self.name, len(self.answers) - self.cached
+        if missed:
+            vi = f"{name}: {missed} truy vấn hỏi lại không được trả từ bộ nhớ đệm"
+            lines.append(
+                str(Bilingual(vi, f"{name}: {missed} queries asked again missed the cache"))
+            )
+        if n := self.repeat_calls:
+            vi = f"{name}: hỏi lại trong thời gian lưu đệm vẫn gửi {n} yêu cầu tới Bộ"
+            en = f"{name}: asking again within the cache time sent {n} requests"
+            lines.append(str(Bilingual(vi, en)))
+        return lines
+
+    def table(self) -> DemoTable:
+        """Rows for the shared look-up table; the rows each query gave under it."""
+        name = self.name
+        rows: list[tuple[Bilingual, int | str]] = [
+            (
+                Bilingual(f"{name}: truy vấn có kết quả", f"{name}: queries answered"),
+                f"{len(self.answers)}/{len(self.queries)}",
+            ),
+            (Bilingual(f"{name}: yêu cầu tới Bộ", f"{name}: requests to the ministry"), self.calls),
+            (
+                Bilingual(
+                    f"{name}: hỏi lại, trả từ bộ nhớ đệm", f"{name}: asked again, from the cache"
+                ),
+                f"{self.cached}/{len(self.answers)}",
+            ),
+            (
+                Bilingual(
+                    f"{name}: yêu cầu tới Bộ khi hỏi lại", f"{name}: requests when asked again"
+                ),
+                self.repeat_calls,
+            ),
+        ]
+        counts = " · ".join(f"{q} {len(a['items'])}" for q, a in self.answers.items())
+        return DemoTable(LOOKUPS_TITLE, rows, [f"  {name}: {counts}"])
+
+    def statistics(self, query: str, period: Bilingual) -> list[DemoTable | str]:
+        """The answer to the statistics ``query`` as a table for the summary (the
+        Vietnamese column headers, a row per item, then the totals row), titled with
+        ``period``; nothing if the query had no answer."""
+        from io import StringIO
+
+        from rich.console import Console
+        from rich.markup import escape
+        from rich.table import Table
+
+        if query not in self.answers:
+            return []
+        answer = self.answers[query]
+        title = Bilingual(
+            f"{answer['title_vi']}, {period.vi}", f"{answer['title_en']}, {period.en}"
+        )
+        table = Table(title=f"{self.name}: {title}")
+        columns = answer["columns"]
+        for n, column in enumerate(columns):
+            table.add_column(column["title_vi"], justify="left" if n == 0 else "right")
+        for item in answer["items"]:
+            table.add_row(*(str(item.get(c["name"], "")) for c in columns))
+        if answer.get("totals"):
+            table.add_section()
+            totals = answer["totals"]
+            table.add_row(*(str(totals.get(c["name"], "")) for c in columns), style="bold")
+        out = StringIO()
+        Console(file=out, width=80, color_system=None).print(table)
+        return [escape(out.getvalue().rstrip("\n"))]
+
+
+def _reason(answer: httpx.Response) -> str:
+    try:
+        error = (answer.json().get("errors") or [{}])[0]
+    except ValueError:
+        return ""
+    return str(error.get("message_en") or error.get("type") or "")

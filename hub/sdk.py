@@ -45,7 +45,8 @@ plugin description         :class:`ConnectorInfo` (what ``describe_connectors`` 
                            (API-key roles for a route)
 the demo                   :class:`DemoScenario` (what ``register_demo_scenarios`` returns),
                            :class:`DemoMock`, :class:`DemoContext`, :class:`DemoOptions`,
-                           :class:`DemoTable`, :class:`Bilingual` (a label in vi and en)
+                           :class:`DemoTable`, :class:`Bilingual` (a label in vi and en),
+                           :class:`LookupTour` (a look-up connector's queries, twice)
 sample data                :func:`sample_dossier`, :func:`sample_lifecycle`,
                            :func:`sample_batch`, :func:`sample_ho_tich_lifecycle`,
                            :func:`sample_ho_tich_batch` (seeded, realistic, for demos)
@@ -86,6 +87,7 @@ if _typing.TYPE_CHECKING:
         DemoOptions,
         DemoScenario,
         DemoTable,
+        LookupTour,
     )
     from hub.errors import (
         ConfigError,
@@ -174,6 +176,7 @@ _SOURCES: dict[str, tuple[str, ...]] = {
         "DemoOptions",
         "DemoScenario",
         "DemoTable",
+        "LookupTour",
     ),
     "hub.errors": (
         "ConfigError",
@@ -276,6 +279,7 @@ __all__ = [
     "LookupParams",
     "LookupRow",
     "LookupSettings",
+    "LookupTour",
     "MaHoSo",
     "MaSoDoanhNghiep",
     "MaSoThue",
