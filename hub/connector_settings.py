@@ -36,7 +36,7 @@ class ConnectorSettings(BaseModel):
     #: The ministry's base URL.
     base_url: str = Field(min_length=1)
     timeout_seconds: float = Field(default=30.0, gt=0)
-    #: Connections per client: httpx's pool degrades above ~8 in flight (PERF-NOTES.md).
+    #: Connections per client: httpx's pool degrades above ~8 in flight (measured).
     max_connections: int = Field(default=8, ge=1, le=64)
     #: Largest reply accepted from the ministry, in bytes: a larger one is refused as it
     #: streams in, never read whole (issue #23). 16 MiB is far above any page of records.

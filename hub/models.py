@@ -5,7 +5,8 @@ store keeps it as JSON snapshots; the ingest API accepts it. Field names are the
 Vietnamese domain terms in ASCII snake_case where those are the real names
 (``ma_ho_so``, ``ngay_hen_tra``), English otherwise.
 
-Formats follow the national rules (CONTRACTS.md):
+Formats follow the national rules (the observed interfaces, see each connector's
+contract/README.md):
 
 * mã hồ sơ (Thông tư 01/2018/TT-VPCP art. 19): ``<agency code>-<YYMMDD>-<NNNN>``,
   the agency code in the QCVN 102:2016/BTTTT form ``V1V2V3.Z1Z2.Y1Y2.MX1X2``,

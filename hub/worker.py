@@ -71,7 +71,8 @@ class Worker:
     """Runs the outbox for a set of connectors in one asyncio loop.
 
     Concurrency is bounded per connector (``worker.concurrency``): the HTTP pool of
-    each connector is sized for it (PERF-NOTES.md: more in flight per client is slower).
+    each connector is sized for it (measured on a 2-core machine: httpx's AsyncClient
+    answers about 1,250 calls/s at 1-8 in flight and about 500 at 32).
 
     Each round trip to the store (:meth:`Store.settle`) writes every outcome gathered
     since the last one and claims jobs for the free capacity plus ``worker.prefetch``

@@ -10,7 +10,7 @@ differences.
 
 Re-run after the source data changes::
 
-    .venv/bin/python scripts/convert_monre_catalog.py /work/shared/data/monre_procedures.json
+    .venv/bin/python scripts/convert_monre_catalog.py PATH/TO/monre_procedures.json
 
 The output is deterministic (stable order, fixed formatting), so a re-run with the
 same input leaves the committed file unchanged.

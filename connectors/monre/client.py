@@ -253,7 +253,7 @@ class MonreClient:
         service = self._bind()
         headers = self._headers(idempotency_key)
         with ministry_errors(SYSTEM), _soap_errors(operation):
-            # A connection dropped mid-answer is re-sent at once, twice at most (STYLE.md):
+            # A connection dropped mid-answer is re-sent at once, twice at most:
             # writes carry KhoaYeuCau, so MONRE applies them once however often they come.
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(3),
