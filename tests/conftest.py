@@ -33,6 +33,17 @@ if TYPE_CHECKING:
 PG_URL = os.environ.get("TTHC_HUB_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
+@pytest.fixture(autouse=True)
+def _hub_environment_restored() -> Iterator[None]:
+    """The CLI sets ``TTHC_HUB_LANG`` and ``TTHC_HUB_CONFIG`` for its whole process
+    (hub/cli.py); a test that invokes it in-process must not leave them to the next."""
+    saved = {k: v for k, v in os.environ.items() if k.startswith("TTHC_HUB_")}
+    yield
+    for name in [k for k in os.environ if k.startswith("TTHC_HUB_") and k not in saved]:
+        del os.environ[name]
+    os.environ.update(saved)
+
+
 def _pg_available() -> str | None:
     """None when PostgreSQL answers, else why not."""
     from hub.store.engine import make_engine

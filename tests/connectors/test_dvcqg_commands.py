@@ -20,7 +20,7 @@ KEY = "cli-key"
 
 
 @pytest.fixture
-def config(tmp_path, serve_app, monkeypatch):  # type: ignore[no-untyped-def]
+def config(tmp_path, serve_app):  # type: ignore[no-untyped-def]
     server = serve_app(create_app(MockConfig(accept_key=KEY)))
     path = tmp_path / "tthc-hub.toml"
     path.write_text(
@@ -30,8 +30,6 @@ def config(tmp_path, serve_app, monkeypatch):  # type: ignore[no-untyped-def]
         'dstcode = "H34"\nmadonvi = "000.00.00.H34"\n'
     )
     saved = structlog.get_config()
-    # `--config` sets TTHC_HUB_CONFIG for the whole process: undone after the test.
-    monkeypatch.setenv("TTHC_HUB_CONFIG", str(path))
     yield path
     structlog.configure(**saved)
 

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 import structlog
 
 import connectors.xaydung
@@ -49,7 +50,10 @@ def test_the_hook_adds_the_xaydung_scenario() -> None:
     assert [type(s) for s in demo_scenarios(pm)] == [XaydungDemo]
 
 
-def test_demo_syncs_permits_and_planning_and_loses_nothing(tmp_path: Path) -> None:
+def test_demo_syncs_permits_and_planning_and_loses_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TTHC_HUB_LANG", "vi")  # the summary's labels, in Vietnamese
     lost, out = _run(tmp_path, connectors.xaydung)
     assert lost == 0, out
     assert _row(out, "Bị mất") == "0", out
@@ -100,7 +104,10 @@ class _ForgetfulPlugin:
         return connectors.xaydung.register_connectors(settings)
 
 
-def test_demo_counts_permits_missing_at_the_ministry_as_lost(tmp_path: Path) -> None:
+def test_demo_counts_permits_missing_at_the_ministry_as_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TTHC_HUB_LANG", "vi")
     lost, out = _run(tmp_path, _ForgetfulPlugin(), dossiers=10)
     # Per permit dossier: its permit missing, and reconciliation finding it only here.
     assert re.search(r"Bị mất: xaydung_capphep: the permit of \S+ is missing", out), out
