@@ -25,12 +25,28 @@ from urllib.parse import quote
 import httpx
 import pytest
 import sqlalchemy as sa
+import structlog
 
 if TYPE_CHECKING:
     from hub.service import Hub
     from hub.settings import HubSettings
 
 PG_URL = os.environ.get("TTHC_HUB_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(autouse=True)
+def _process_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test starts without ``TTHC_HUB_LANG`` and ``TTHC_HUB_CONFIG`` and leaves
+    logging as it found it. ``tthc-hub --lang en`` / ``--config X`` run in-process
+    (CliRunner) set those in ``os.environ``, and ``run_demo`` configures structlog
+    (CRITICAL only) for its run: either would otherwise outlive its test (a later test
+    in English, a later hub with the CLI test's connectors, a ``capture_logs`` seeing
+    nothing)."""
+    monkeypatch.delenv("TTHC_HUB_LANG", raising=False)
+    monkeypatch.delenv("TTHC_HUB_CONFIG", raising=False)
+    logging_config = structlog.get_config()
+    yield
+    structlog.configure(**logging_config)
 
 
 def _pg_available() -> str | None:
