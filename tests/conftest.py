@@ -25,6 +25,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 import sqlalchemy as sa
+import structlog
 
 if TYPE_CHECKING:
     from hub.service import Hub
@@ -34,14 +35,19 @@ PG_URL = os.environ.get("TTHC_HUB_TEST_PG_URL", "postgresql://postgres@127.0.0.1
 
 
 @pytest.fixture(autouse=True)
-def _hub_environment_restored() -> Iterator[None]:
-    """The CLI sets ``TTHC_HUB_LANG`` and ``TTHC_HUB_CONFIG`` for its whole process
-    (hub/cli.py); a test that invokes it in-process must not leave them to the next."""
+def _process_state_restored() -> Iterator[None]:
+    """Every test leaves the process as it found it. The CLI sets ``TTHC_HUB_LANG`` and
+    ``TTHC_HUB_CONFIG`` for its whole process (hub/cli.py), and ``run_demo`` configures
+    structlog (CRITICAL only) for its run: run in-process, either would otherwise outlive
+    its test (a later test in English, a later hub with the CLI test's connectors, a
+    ``capture_logs`` seeing nothing)."""
     saved = {k: v for k, v in os.environ.items() if k.startswith("TTHC_HUB_")}
+    logging_config = structlog.get_config()
     yield
     for name in [k for k in os.environ if k.startswith("TTHC_HUB_") and k not in saved]:
         del os.environ[name]
     os.environ.update(saved)
+    structlog.configure(**logging_config)
 
 
 def _pg_available() -> str | None:
