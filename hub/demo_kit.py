@@ -49,6 +49,7 @@ __all__ = [
     "DemoOptions",
     "DemoScenario",
     "DemoTable",
+    "LookupDemo",
     "LookupTour",
 ]
 
@@ -308,3 +309,28 @@ def _reason(answer: httpx.Response) -> str:
     except ValueError:
         return ""
     return str(error.get("message_en") or error.get("type") or "")
+
+
+class LookupDemo(DemoScenario):
+    """The whole demo part of a connector that only answers look-ups: its mock (nothing is
+    synced to it, so no audit), a :class:`LookupTour` of ``queries`` after the drain, its
+    problems as lost lines and its rows in the shared look-up table. A subclass sets
+    ``name`` and ``queries`` and returns its settings; it extends a step with ``super()``."""
+
+    #: Query name -> example parameters the mock's seeded records answer.
+    queries: Mapping[str, Mapping[str, str]] = {}
+
+    def __init__(self) -> None:
+        self.tour = LookupTour(self.name, self.queries)
+
+    def mocks(self, options: DemoOptions) -> list[DemoMock]:
+        return [DemoMock(self.name, audit=False)]
+
+    async def after_drain(self, ctx: DemoContext) -> None:
+        await self.tour.run(ctx)
+
+    async def check(self, ctx: DemoContext) -> list[str]:
+        return self.tour.problems()
+
+    def summary(self, ctx: DemoContext) -> list[DemoTable | str]:
+        return [self.tour.table()]

@@ -46,7 +46,8 @@ plugin description         :class:`ConnectorInfo` (what ``describe_connectors`` 
 the demo                   :class:`DemoScenario` (what ``register_demo_scenarios`` returns),
                            :class:`DemoMock`, :class:`DemoContext`, :class:`DemoOptions`,
                            :class:`DemoTable`, :class:`Bilingual` (a label in vi and en),
-                           :class:`LookupTour` (a look-up connector's queries, twice)
+                           :class:`LookupTour` (a look-up connector's queries, twice),
+                           :class:`LookupDemo` (the scenario built on it)
 sample data                :func:`sample_dossier`, :func:`sample_lifecycle`,
                            :func:`sample_batch`, :func:`sample_ho_tich_lifecycle`,
                            :func:`sample_ho_tich_batch` (seeded, realistic, for demos)
@@ -87,6 +88,7 @@ if _typing.TYPE_CHECKING:
         DemoOptions,
         DemoScenario,
         DemoTable,
+        LookupDemo,
         LookupTour,
     )
     from hub.errors import (
@@ -176,6 +178,7 @@ _SOURCES: dict[str, tuple[str, ...]] = {
         "DemoOptions",
         "DemoScenario",
         "DemoTable",
+        "LookupDemo",
         "LookupTour",
     ),
     "hub.errors": (
@@ -274,6 +277,7 @@ __all__ = [
     "IdType",
     "IngestError",
     "LookupBusy",
+    "LookupDemo",
     "LookupNotFound",
     "LookupPage",
     "LookupParams",

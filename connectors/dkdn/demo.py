@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hub.sdk import DemoContext, DemoMock, DemoOptions, DemoScenario, DemoTable, LookupTour
+from hub.sdk import LookupDemo
 
 __all__ = ["QUERIES", "DkdnDemo"]
 
@@ -31,23 +31,9 @@ QUERIES: dict[str, dict[str, str]] = {
 }
 
 
-class DkdnDemo(DemoScenario):
+class DkdnDemo(LookupDemo):
     name = NAME
-
-    def __init__(self) -> None:
-        self.tour = LookupTour(NAME, QUERIES)
-
-    def mocks(self, options: DemoOptions) -> list[DemoMock]:
-        return [DemoMock(NAME, audit=False)]  # looked up only: nothing is synced to it
+    queries = QUERIES
 
     def settings(self, mock_urls: Mapping[str, str]) -> dict[str, dict[str, Any]]:
         return {NAME: {"base_url": mock_urls[NAME], "api_key": "test-key"}}
-
-    async def after_drain(self, ctx: DemoContext) -> None:
-        await self.tour.run(ctx)
-
-    async def check(self, ctx: DemoContext) -> list[str]:
-        return self.tour.problems()
-
-    def summary(self, ctx: DemoContext) -> list[DemoTable | str]:
-        return [self.tour.table()]

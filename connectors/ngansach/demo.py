@@ -18,15 +18,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from hub.sdk import (
-    Bilingual,
-    DemoContext,
-    DemoMock,
-    DemoOptions,
-    DemoScenario,
-    DemoTable,
-    LookupTour,
-)
+from hub.sdk import Bilingual, DemoContext, DemoTable, LookupDemo
 
 __all__ = ["QUERIES", "NgansachDemo"]
 
@@ -40,23 +32,12 @@ QUERIES: dict[str, dict[str, str]] = {
 STATISTICS = "thong_ke_theo_ky"
 
 
-class NgansachDemo(DemoScenario):
+class NgansachDemo(LookupDemo):
     name = NAME
-
-    def __init__(self) -> None:
-        self.tour = LookupTour(NAME, QUERIES)
-
-    def mocks(self, options: DemoOptions) -> list[DemoMock]:
-        return [DemoMock(NAME, audit=False)]  # looked up only: nothing is synced to it
+    queries = QUERIES
 
     def settings(self, mock_urls: Mapping[str, str]) -> dict[str, dict[str, Any]]:
         return {NAME: {"base_url": mock_urls[NAME], "access_key": "test-key"}}
-
-    async def after_drain(self, ctx: DemoContext) -> None:
-        await self.tour.run(ctx)
-
-    async def check(self, ctx: DemoContext) -> list[str]:
-        return self.tour.problems()
 
     def summary(self, ctx: DemoContext) -> list[DemoTable | str]:
         period = QUERIES[STATISTICS]

@@ -19,15 +19,7 @@ from typing import Any
 
 from rich.markup import escape
 
-from hub.sdk import (
-    Bilingual,
-    DemoContext,
-    DemoMock,
-    DemoOptions,
-    DemoScenario,
-    DemoTable,
-    LookupTour,
-)
+from hub.sdk import Bilingual, DemoContext, DemoTable, LookupDemo
 
 __all__ = ["QUERIES", "VantaiDemo"]
 
@@ -46,15 +38,13 @@ STATISTICS = "thong_ke_theo_thang"
 UNCACHED = {"ma_ho_so": "000.00.22.H34-250904-0002"}
 
 
-class VantaiDemo(DemoScenario):
+class VantaiDemo(LookupDemo):
     name = NAME
+    queries = QUERIES
 
     def __init__(self) -> None:
-        self.tour = LookupTour(NAME, QUERIES)
+        super().__init__()
         self.refusal: Bilingual | None = None  #: the −302 answer
-
-    def mocks(self, options: DemoOptions) -> list[DemoMock]:
-        return [DemoMock(NAME, audit=False)]  # looked up only: nothing is synced to it
 
     def settings(self, mock_urls: Mapping[str, str]) -> dict[str, dict[str, Any]]:
         return {
@@ -68,7 +58,7 @@ class VantaiDemo(DemoScenario):
         }
 
     async def after_drain(self, ctx: DemoContext) -> None:
-        await self.tour.run(ctx)
+        await super().after_drain(ctx)
         admin = f"{ctx.mock_url(NAME)}/_mock/credentials"
         (await ctx.http.post(admin, json={"accept_key": "khoa-moi-cap"})).raise_for_status()
         try:
@@ -82,7 +72,7 @@ class VantaiDemo(DemoScenario):
             self.refusal = Bilingual(vi.split(" / ")[0], en)
 
     async def check(self, ctx: DemoContext) -> list[str]:
-        lines = self.tour.problems()
+        lines = await super().check(ctx)
         if self.refusal is None:
             lines.append(
                 str(
