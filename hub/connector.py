@@ -16,6 +16,8 @@ capability         methods
 ``LIST``           :meth:`Connector.list_remote`
 ``TRACK``          :meth:`Connector.fetch` (polled for pushed dossiers until final)
 ``LOOKUP``         ``lookups`` (named queries) and ``lookup()``: see :mod:`hub.lookups`
+(optional)         ``track_events(since) -> TrackingPage``: a carrier's tracking feed,
+                   polled on a schedule (:meth:`hub.service.Hub.feed_once`)
 (always)           :meth:`Connector.health`, :meth:`Connector.aclose`
 =================  ============================================================
 
@@ -49,6 +51,8 @@ __all__ = [
     "PushResult",
     "RemoteDossier",
     "RemoteRecord",
+    "TrackedEvent",
+    "TrackingPage",
     "idempotency_key",
     "probe",
 ]
@@ -123,6 +127,36 @@ class RemoteRecord:
     updated_at: datetime | None = None
     result_number: str | None = None  #: số of the result, where there is one
     result_sha256: str | None = None  #: hash of the result file, where known
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedEvent:
+    """One change of a shipment (a parcel carrying a dossier or a result), read from a
+    carrier's tracking feed; the hub stores it and tells the province
+    (``GET /api/v1/updates``)."""
+
+    ma_ho_so: str
+    direction: str  #: which order of the dossier: ``pickup`` or ``delivery``
+    kind: str  #: the province update kind: ``collected``, ``delivered``, ``returned`` ...
+    payload: dict[str, Any]  #: what the province is told (status, labels, post office, time)
+    event_id: str  #: the carrier's id of the event (the feed's cursor moves past it)
+    item_code: str | None = None  #: the carrier's parcel number
+    status_code: str | None = None  #: the carrier's own status code
+    post_office: str | None = None
+    event_time: datetime | None = None
+    #: A national status this change gives the dossier: DA_TRA_KET_QUA when the result
+    #: was delivered (the return step closes, ``payload["ngay_tra"]`` = delivery time).
+    status: Status | None = None
+    attention: str | None = None  #: a reason operators must act on (delivery failed for good)
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingPage:
+    """A page of a carrier's tracking feed, paged by the last event id seen."""
+
+    events: list[TrackedEvent]
+    cursor: str | None  #: the last event id seen; stored durably and passed back
+    more: bool = False
 
 
 @dataclass(frozen=True, slots=True)

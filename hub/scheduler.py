@@ -80,6 +80,18 @@ def build_scheduler(hub: Hub) -> AsyncIOScheduler:
             coalesce=True,
             misfire_grace_time=max(1, math.ceil(track_every)),
         )
+    # Carriers' tracking feeds (VNPost), paged by the last event id seen.
+    for name in hub.feed_connectors():
+        scheduler.add_job(
+            once_per_slot,
+            "interval",
+            args=[hub, f"feed:{name}", track_every, hub.feed_once, name],
+            seconds=track_every,
+            id=f"feed:{name}",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=max(1, math.ceil(track_every)),
+        )
     # The deadline watch: at-risk and overdue dossiers, each move told to the province once.
     watch_every = hub.settings.scheduler.deadline_watch_seconds
     scheduler.add_job(

@@ -11,7 +11,10 @@ plugin                     :data:`hookimpl` (mark ``register_connectors`` and th
 connector interface        :class:`Connector` (the protocol), :class:`Capability`,
                            :class:`PushResult`, :class:`PullBatch`, :class:`PulledDossier`,
                            :class:`RemoteDossier`, :class:`RemoteRecord`, :class:`Period`,
-                           :class:`Health`, :func:`probe`, :func:`idempotency_key`
+                           :class:`Health`, :func:`probe`, :func:`idempotency_key`,
+                           :class:`TrackedEvent`, :class:`TrackingPage` (a tracking feed)
+callbacks                  :class:`Callback`, :class:`CallbackRejected`, :func:`verify_hmac`,
+                           :func:`sign_hmac` (signed notices from a ministry)
 errors                     :class:`HubError` > :class:`TransientError`, :class:`PermanentError`
                            (> :class:`MappingError`, :class:`RejectedError`,
                            :class:`ContractError`), :class:`ConfigError`, :class:`IngestError`;
@@ -66,6 +69,7 @@ from hub import hookimpl
 if _typing.TYPE_CHECKING:
     from hub.auth import requires
     from hub.calendar import DeadlineError, StepDeadline, deadline_plan
+    from hub.callbacks import Callback, CallbackRejected, sign_hmac, verify_hmac
     from hub.catalog import Catalog, fold, load_catalog
     from hub.connector import (
         Capability,
@@ -77,6 +81,8 @@ if _typing.TYPE_CHECKING:
         PushResult,
         RemoteDossier,
         RemoteRecord,
+        TrackedEvent,
+        TrackingPage,
         idempotency_key,
         probe,
     )
@@ -167,9 +173,12 @@ _SOURCES: dict[str, tuple[str, ...]] = {
         "PushResult",
         "RemoteDossier",
         "RemoteRecord",
+        "TrackedEvent",
+        "TrackingPage",
         "idempotency_key",
         "probe",
     ),
+    "hub.callbacks": ("Callback", "CallbackRejected", "sign_hmac", "verify_hmac"),
     "hub.connector_settings": ("ConnectorSettings", "connector_settings", "non_empty_secret"),
     "hub.demo_kit": (
         "Bilingual",
@@ -249,6 +258,8 @@ __all__ = [
     "Address",
     "Attachment",
     "Bilingual",
+    "Callback",
+    "CallbackRejected",
     "Capability",
     "Catalog",
     "Channel",
@@ -304,6 +315,8 @@ __all__ = [
     "ResultDelivery",
     "Status",
     "StepDeadline",
+    "TrackedEvent",
+    "TrackingPage",
     "TransientError",
     "XmlLimitError",
     "XmlLimits",
@@ -331,6 +344,8 @@ __all__ = [
     "sample_ho_tich_batch",
     "sample_ho_tich_lifecycle",
     "sample_lifecycle",
+    "sign_hmac",
+    "verify_hmac",
 ]
 
 

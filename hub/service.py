@@ -243,6 +243,34 @@ class Hub:
                 )
         return TrackOutcome(name, len(refs), changed)
 
+    # --- tracking feeds (carriers: connectors with ``track_events``) ----------------
+
+    def feed_connectors(self) -> list[str]:
+        return [n for n, c in self.connectors.items() if hasattr(c, "track_events")]
+
+    async def feed_once(self, name: str, *, max_pages: int = 50) -> int:
+        """Read a carrier's tracking feed from the last event id seen; each page's
+        shipment states, province updates and cursor are stored in one transaction.
+        Returns how many events were stored."""
+        connector: Any = self.connectors[name]
+        stored = 0
+        try:
+            cursor = await asyncio.to_thread(self.store.tracking_cursor, name)
+            for _ in range(max_pages):
+                page = await connector.track_events(cursor)
+                stored += await asyncio.to_thread(
+                    self.store.store_tracking_page, name, page.events, page.cursor
+                )
+                cursor = page.cursor
+                if not page.more or not page.events:
+                    break
+        except HubError as exc:
+            await asyncio.to_thread(self.store.record_tracking_error, name, str(exc))
+            log.warning("feed_failed", connector=name, error_class=exc.code, reason=exc.reason)
+        if stored:
+            log.info("feed_done", connector=name, events=stored)
+        return stored
+
     # --- for plugins: reading what the hub holds (connectors never open the store) ---
 
     def inbox_snapshots(

@@ -28,6 +28,7 @@ BUNDLED = {
     "xaydung_quyhoach": "mocks.xaydung.quyhoach",
     "ngansach": "mocks.ngansach.app",
     "vantai": "mocks.vantai.app",
+    "bcci": "mocks.bcci.app",
 }
 
 

@@ -405,3 +405,38 @@ callback_nonces = Table(
     Column("nonce", String(200), primary_key=True),
     Column("received_at", Utc, nullable=False, index=True),
 )
+
+
+# --- shipments (0008_bcci) -----------------------------------------------------------------
+
+#: Parcels a carrier (VNPost, connectors/bcci) moves for a dossier: one row per
+#: (connector, mã hồ sơ, direction), ``pickup`` (the citizen's dossier to the office) or
+#: ``delivery`` (the result to the citizen), at its last tracked state. Written only from
+#: the carrier's tracking feed (:meth:`hub.store.shipments.ShipmentQueries.store_tracking_page`).
+shipments = Table(
+    "shipments",
+    metadata,
+    Column("connector", String(50), primary_key=True),
+    Column("ma_ho_so", String(64), primary_key=True),
+    Column("direction", String(16), primary_key=True),
+    Column("item_code", String(64)),
+    Column("status_code", String(20)),
+    Column("kind", String(40), nullable=False),
+    Column("post_office", String(100)),
+    Column("event_time", Utc),
+    Column("events", Integer, nullable=False, server_default=text("0")),
+    #: why an operator must act (a delivery that failed for good), until someone does
+    Column("attention", Text),
+    Column("updated_at", Utc, nullable=False, index=True),
+)
+
+#: Where each carrier's tracking feed left off: the last event id seen.
+tracking_cursors = Table(
+    "tracking_cursors",
+    metadata,
+    Column("connector", String(50), primary_key=True),
+    Column("cursor", Text),
+    Column("last_success_at", Utc),
+    Column("last_error", Text),
+    Column("updated_at", Utc, nullable=False),
+)

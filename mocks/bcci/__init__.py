@@ -1,0 +1,1 @@
+"""Mock of VNPost's public postal service API (connectors/bcci)."""
