@@ -288,6 +288,21 @@ class Hub:
             connector, ma_ho_so=ma_ho_so, ma_tthc=ma_tthc, pulled_since=pulled_since
         )
 
+    def shipments(
+        self, connector: str, *, ma_ho_so: str | None = None, attention_only: bool = False,
+        limit: int = 100, offset: int = 0,
+    ) -> list[dict[str, Any]]:  # fmt: skip
+        """A carrier's shipments at their last tracked state, most recently changed first;
+        ``attention_only``: those an operator must act on (a delivery failed for good)."""
+        return self.store.list_shipments(
+            connector, ma_ho_so=ma_ho_so, attention_only=attention_only, limit=limit,
+            offset=offset,
+        )  # fmt: skip
+
+    def shipment_history(self, connector: str, ma_ho_so: str) -> list[dict[str, Any]]:
+        """Every change of a dossier's shipments told to the province, oldest first."""
+        return self.store.shipment_history(connector, ma_ho_so)
+
     def mirror_procedures(self) -> set[str]:
         """Every mã TTHC the mirror's dossiers carry (local codes as stored)."""
         return self.store.mirror_procedures()

@@ -45,8 +45,8 @@ def _event(dossier: Dossier, type_: EventType, n: int) -> DossierEvent:
 
 
 def postal_lifecycle(seed: int | str, *, seq: int | None = None) -> list[DossierEvent]:
-    """Filed by post (1: a pickup), received (2: nothing for VNPost), processed with the
-    result to be sent by post (9: a delivery, with COD for every other seed)."""
+    """Filed by post (1: a pickup), received and processed (2, 4: nothing for VNPost),
+    processed with the result to be sent by post (9: a delivery, COD for about half)."""
     owed = FEE if random.Random(f"owed:{seed}").random() < 0.5 else 0
 
     def at(status: Status) -> Dossier:
@@ -54,10 +54,12 @@ def postal_lifecycle(seed: int | str, *, seq: int | None = None) -> list[Dossier
 
     filed = at(Status.MOI_DANG_KY).model_copy(update={"kenh": Channel.BUU_CHINH})
     received = at(Status.DUOC_TIEP_NHAN).model_copy(update={"kenh": Channel.BUU_CHINH})
+    progress = at(Status.DANG_XU_LY).model_copy(update={"kenh": Channel.BUU_CHINH})
     done = result_by_post(at(Status.DA_XU_LY_XONG), owed=owed)
     done = done.model_copy(update={"kenh": Channel.BUU_CHINH})
     return [
         _event(filed, EventType.CREATED, 1),
         _event(received, EventType.RECEIVED, 2),
-        _event(done, EventType.RESULT, 3),
+        _event(progress, EventType.PROGRESS, 3),
+        _event(done, EventType.RESULT, 4),
     ]

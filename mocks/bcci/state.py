@@ -133,10 +133,7 @@ class BcciState(MockState):
                 self.journal.duplicates += 1
                 return {"Status": "2", "Message": "Đơn hàng đã tồn tại", "ItemCode": held.item_code}
             return {"Status": "3", "Message": "Đơn hàng đã tồn tại với thông tin khác"}
-        if kind == "PICKUP":
-            path = PICKUP_PATH
-        else:
-            path = RETURN_PATH if self.plans.get(number) == "return" else DELIVERY_PATH
+        path = PICKUP_PATH if kind == "PICKUP" else DELIVERY_PATH
         order = Order(
             body=dict(body),
             item_code=f"E{secrets.randbelow(10**8):08d}VN",
@@ -170,14 +167,21 @@ class BcciState(MockState):
 
     # --- the clock ---
 
+    def _step(self, order: Order) -> None:
+        number = order.body["OrderNumber"]
+        planned = self.plans.get(number) == "return" and order.body["OrderType"] == "DELIVERY"
+        if planned and order.path == DELIVERY_PATH and order.pos == 0:
+            order.path = list(RETURN_PATH)  # nobody home, three times: back to the sender
+        order.pos += 1
+        self._event(order)
+
     def advance(self, ma_ho_so: str | None = None, steps: int = 1) -> int:
         """Move open orders (of one dossier, or all) ``steps`` steps; returns the moves."""
         moved = 0
         for _ in range(steps):
             for (number, _kind), order in list(self.orders.items()):
                 if (ma_ho_so is None or number == ma_ho_so) and order.open:
-                    order.pos += 1
-                    self._event(order)
+                    self._step(order)
                     moved += 1
         return moved
 
@@ -189,9 +193,8 @@ class BcciState(MockState):
         moved = 0
         for order in self.orders.values():
             while order.open and order.next_at <= now:
-                order.pos += 1
                 order.next_at += self.step_seconds
-                self._event(order)
+                self._step(order)
                 moved += 1
         return moved
 

@@ -1,0 +1,145 @@
+"""``tthc-hub bcci ...``: VNPost shipments for officials and operators.
+
+``track MA_HO_SO`` prints the dossier's shipments and their history as the hub heard
+it (``--refresh`` reads VNPost's tracking feed first); ``orders`` lists shipments
+(``--attention``: deliveries that failed for good, for an operator to act on);
+``poll`` reads the tracking feed once. Labels in Vietnamese, English with
+``tthc-hub --lang en``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from .views import history_row, shipment_row
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Bưu chính công ích (VNPost): hành trình bưu gửi, đơn hàng.")
+
+_TEXT = {
+    "not_configured": ("Chưa cấu hình connectors.bcci", "connectors.bcci is not configured"),
+    "history": ("Hành trình bưu gửi hồ sơ {}", "Shipment history of dossier {}"),
+    "orders": ("Bưu gửi", "Shipments"),
+    "none": ("Không có bưu gửi nào cho hồ sơ {}", "No shipment for dossier {}"),
+    "polled": ("Đã đọc {} sự kiện hành trình", "{} tracking events read"),
+    "time": ("Thời gian", "Time"),
+    "direction": ("Chiều", "Direction"),
+    "status": ("Trạng thái", "Status"),
+    "office": ("Bưu cục", "Post office"),
+    "item": ("Số hiệu", "Item code"),
+    "attention": ("Cần xử lý", "Needs action"),
+}
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="settings file (TOML)")]
+
+
+def _lang() -> str:
+    return "en" if os.environ.get("TTHC_HUB_LANG", "vi").lower().startswith("en") else "vi"
+
+
+def _t(key: str) -> str:
+    vi, en = _TEXT[key]
+    return en if _lang() == "en" else vi
+
+
+def _hub(config: Path | None) -> Any:
+    from hub.sdk import Hub, HubSettings
+
+    if config is not None:
+        os.environ["TTHC_HUB_CONFIG"] = str(config)
+    hub = Hub(HubSettings())
+    if "bcci" not in hub.connectors:
+        asyncio.run(hub.aclose())
+        typer.echo(_t("not_configured"), err=True)
+        raise typer.Exit(2)
+    return hub
+
+
+def history_table(hub: Any, ma_ho_so: str) -> Any:
+    """The Rich table of one dossier's shipment history (None when it has none)."""
+    from rich.table import Table
+
+    rows = [history_row(u, _lang()) for u in hub.shipment_history("bcci", ma_ho_so)]
+    if not rows:
+        return None
+    table = Table(title=_t("history").format(ma_ho_so))
+    for key in ("time", "direction", "status", "office", "item"):
+        table.add_column(_t(key))
+    for row in rows:
+        table.add_row(
+            (row["event_time"] or "")[:19].replace("T", " "),
+            row["direction_label"],
+            row["status_label"] or "",
+            row["post_office"] or "",
+            row["item_code"] or "",
+        )
+    return table
+
+
+@app.command()
+def track(
+    ma_ho_so: Annotated[str, typer.Argument(help="mã hồ sơ")],
+    refresh: Annotated[bool, typer.Option(help="read VNPost's tracking feed first")] = False,
+    config: ConfigOpt = None,
+) -> None:
+    """The shipments of one dossier and their history (hành trình bưu gửi)."""
+    from rich.console import Console
+
+    hub = _hub(config)
+    try:
+        if refresh:
+            asyncio.run(hub.feed_once("bcci"))
+        table = history_table(hub, ma_ho_so)
+        if table is None:
+            typer.echo(_t("none").format(ma_ho_so))
+            raise typer.Exit(1)
+        Console().print(table)
+    finally:
+        asyncio.run(hub.aclose())
+
+
+@app.command()
+def orders(
+    attention: Annotated[bool, typer.Option(help="only those an operator must act on")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+    config: ConfigOpt = None,
+) -> None:
+    """Shipments at their last tracked state, most recent first."""
+    from rich.console import Console
+    from rich.table import Table
+
+    hub = _hub(config)
+    try:
+        rows = hub.shipments("bcci", attention_only=attention, limit=limit)
+        table = Table(title=_t("orders"))
+        for key in ("time", "direction", "status", "office", "item", "attention"):
+            table.add_column(_t(key))
+        table.add_column("mã hồ sơ")
+        for row in (shipment_row(r, _lang()) for r in rows):
+            table.add_row(
+                (row["event_time"] or "")[:19].replace("T", " "),
+                row["direction_label"],
+                row["status_label"] or "",
+                row["post_office"] or "",
+                row["item_code"] or "",
+                row["attention"] or "",
+                row["ma_ho_so"],
+            )
+        Console().print(table)
+    finally:
+        asyncio.run(hub.aclose())
+
+
+@app.command()
+def poll(config: ConfigOpt = None) -> None:
+    """Read VNPost's tracking feed once, from the last event seen."""
+    hub = _hub(config)
+    try:
+        typer.echo(_t("polled").format(asyncio.run(hub.feed_once("bcci"))))
+    finally:
+        asyncio.run(hub.aclose())
