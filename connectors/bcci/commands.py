@@ -60,6 +60,14 @@ def _hub(config: Path | None) -> Any:
     return hub
 
 
+async def _then_close(hub: Any, work: Any) -> Any:
+    """Run ``work`` and close the hub in the same event loop (its HTTP pools live there)."""
+    try:
+        return await work if work is not None else None
+    finally:
+        await hub.aclose()
+
+
 def history_table(hub: Any, ma_ho_so: str) -> Any:
     """The Rich table of one dossier's shipment history (None when it has none)."""
     from rich.table import Table
@@ -91,16 +99,12 @@ def track(
     from rich.console import Console
 
     hub = _hub(config)
-    try:
-        if refresh:
-            asyncio.run(hub.feed_once("bcci"))
-        table = history_table(hub, ma_ho_so)
-        if table is None:
-            typer.echo(_t("none").format(ma_ho_so))
-            raise typer.Exit(1)
-        Console().print(table)
-    finally:
-        asyncio.run(hub.aclose())
+    asyncio.run(_then_close(hub, hub.feed_once("bcci") if refresh else None))
+    table = history_table(hub, ma_ho_so)
+    if table is None:
+        typer.echo(_t("none").format(ma_ho_so))
+        raise typer.Exit(1)
+    Console().print(table)
 
 
 @app.command()
@@ -132,14 +136,11 @@ def orders(
             )
         Console().print(table)
     finally:
-        asyncio.run(hub.aclose())
+        asyncio.run(_then_close(hub, None))
 
 
 @app.command()
 def poll(config: ConfigOpt = None) -> None:
     """Read VNPost's tracking feed once, from the last event seen."""
     hub = _hub(config)
-    try:
-        typer.echo(_t("polled").format(asyncio.run(hub.feed_once("bcci"))))
-    finally:
-        asyncio.run(hub.aclose())
+    typer.echo(_t("polled").format(asyncio.run(_then_close(hub, hub.feed_once("bcci")))))
