@@ -15,6 +15,7 @@ anything is sent (contract/README.md).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -75,7 +76,15 @@ STATES: dict[str, State] = {
     "14": State("returned", "Đã chuyển hoàn", "returned to sender"),
 }
 DELIVERED = "12"
+FAILED = "13"
 RETURNED = "14"
+_ATTEMPT = re.compile(r"(\d+)\s*/\s*(\d+)")
+
+
+def _last_attempt(notes: Any) -> bool:
+    """VNPost's note on a failed attempt says which of how many ("Lần phát 3/3")."""
+    found = _ATTEMPT.search(str(notes or ""))
+    return found is not None and int(found[1]) >= int(found[2]) > 0
 
 
 def _check_units(province: str | None, commune: str | None, field: str) -> tuple[str, str]:
@@ -246,6 +255,8 @@ def tracked_event(row: dict[str, Any]) -> TrackedEvent | None:
         status = Status.DA_TRA_KET_QUA  # the return step closes at the delivery time
         payload["trang_thai"] = int(status)
         payload["ngay_tra"] = when.isoformat()
+    if direction == DELIVERY and code == FAILED and _last_attempt(row.get("Notes")):
+        attention = "Phát không thành công ở lần phát cuối"
     if direction == DELIVERY and code == RETURNED:
         attention = "Phát không thành công sau lần phát cuối, bưu gửi đã chuyển hoàn"
     return TrackedEvent(
