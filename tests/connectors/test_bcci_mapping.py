@@ -81,3 +81,14 @@ def test_the_last_failed_attempt_and_a_return_need_an_operator() -> None:
     assert mapping.tracked_event(row("13", Notes="Lần phát 3/3")).attention  # type: ignore[union-attr]
     assert mapping.tracked_event(row("14")).attention  # type: ignore[union-attr]
     assert mapping.tracked_event(row("99")) is None  # a code the hub does not know
+
+
+def test_the_contract_is_valid_openapi() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    from mocks.bcci.app import CONTRACT_PATH
+
+    validator = pytest.importorskip("openapi_spec_validator")
+    validator.validate(yaml.safe_load(Path(CONTRACT_PATH).read_text(encoding="utf-8")))
