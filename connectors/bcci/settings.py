@@ -6,7 +6,7 @@ environment (the secret: ``TTHC_HUB_CONNECTORS__BCCI__CONSUMER_SECRET``).
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from hub.sdk import ConnectorSettings, non_empty_secret
 
@@ -41,3 +41,21 @@ class BcciSettings(ConnectorSettings):
     @classmethod
     def _secret_set(cls, value: SecretStr) -> SecretStr:
         return non_empty_secret(value)
+
+    @model_validator(mode="after")
+    def _office_units(self) -> BcciSettings:
+        """The office's province and commune exist in the 2025 list and belong together."""
+        from vietnam_provinces import Province, ProvinceCode, Ward, WardCode
+
+        try:
+            Province.from_code(ProvinceCode(int(self.office_province)))
+            ward = Ward.from_code(WardCode(int(self.office_commune)))
+        except (ValueError, KeyError):
+            raise ValueError(
+                "office_province / office_commune: not a province and commune of the 2025 unit list"
+            ) from None
+        if int(ward.province_code) != int(self.office_province):
+            raise ValueError(
+                f"office_commune {self.office_commune} is not in province {self.office_province}"
+            )
+        return self

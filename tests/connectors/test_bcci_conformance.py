@@ -21,7 +21,7 @@ SECRET = "conformance-secret"
 
 
 def settings(base_url: str, **extra: Any) -> BcciSettings:
-    return BcciSettings(
+    fields: dict[str, Any] = dict(
         base_url=base_url,
         consumer_key="ubnd-quang-ngai",
         consumer_secret=SECRET,
@@ -31,8 +31,8 @@ def settings(base_url: str, **extra: Any) -> BcciSettings:
         office_tel="02553822555",
         office_province="51",
         office_commune="23293",
-        **extra,
     )
+    return BcciSettings(**(fields | extra))
 
 
 def make_connector(base_url: str, timeout_seconds: float = 10.0) -> BcciConnector:

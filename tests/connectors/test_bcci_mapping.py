@@ -53,6 +53,8 @@ def test_a_wrong_office_commune_is_named() -> None:
     bad = CONF.model_copy(update={"office_commune": "00070"})  # a Hà Nội ward
     with pytest.raises(MappingError, match="office_commune"):
         mapping.pickup_order(postal_lifecycle(5, seq=8700)[0].snapshot, bad)
+    with pytest.raises(ValueError, match="not in province 51"):  # refused when loaded
+        settings("http://127.0.0.1:9", office_commune="00070")
 
 
 @pytest.mark.parametrize(
