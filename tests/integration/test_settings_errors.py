@@ -13,9 +13,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
+from hub.errors import ConfigError
 from hub.service import Hub
 from hub.settings import HubSettings
+from hub.store.engine import check_writable, make_engine, schema_is_current
 
 TTHC_HUB = str(Path(sys.executable).with_name("tthc-hub"))
 
@@ -124,3 +127,27 @@ def test_serve_and_worker_refuse_a_read_only_database(tmp_path, command) -> None
     # Reading is still allowed: a read-only copy serves `jobs list`.
     listed = run("jobs", "list", url=read_only, cwd=tmp_path)
     assert listed.returncode == 0, listed.stderr
+
+
+def _read_only(url: str) -> str:
+    """The same database, opened read-only: SQLite ``mode=ro``, PostgreSQL with every
+    transaction read-only (as on a replica or for a read-only role)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"sqlite:///file:{parsed.database}?mode=ro&uri=true"
+    options = f"{parsed.query.get('options', '')} -cdefault_transaction_read_only=on".strip()
+    return parsed.update_query_dict({"options": options}).render_as_string(hide_password=False)
+
+
+def test_the_write_probe_on_both_databases(build_hub, db_url) -> None:  # type: ignore[no-untyped-def]
+    hub = build_hub(db_url, connectors={})
+    check_writable(hub.engine)  # writable: passes, and changes nothing
+    assert schema_is_current(hub.engine)
+    engine = make_engine(_read_only(db_url))
+    try:
+        assert schema_is_current(engine)  # it can be read
+        with pytest.raises(ConfigError, match="cannot be written") as refused:
+            check_writable(engine)
+        assert "\n" not in str(refused.value)
+    finally:
+        engine.dispose()
