@@ -144,12 +144,14 @@ def build(hub: Hub) -> APIRouter:
         return _json(ops.task(op_id), 202)
 
     @router.get("/operations", dependencies=[viewer])
-    async def list_tasks(limit: int = Query(20, ge=1, le=200)) -> JSONResponse:
-        return _json({"items": ops.list_tasks(limit)})
+    async def list_tasks(
+        limit: int = Query(20, ge=1, le=200), who: Principal = viewer
+    ) -> JSONResponse:
+        return person_response({"items": ops.list_tasks(limit)}, who)  # reasons are free text
 
     @router.get("/operations/{op_id}", dependencies=[viewer])
-    async def show_task(op_id: int) -> JSONResponse:
-        return _json(ops.task(op_id))
+    async def show_task(op_id: int, who: Principal = viewer) -> JSONResponse:
+        return person_response(ops.task(op_id), who)
 
     @router.post("/operations/{op_id}/{action}")
     async def pause_resume(

@@ -1,8 +1,8 @@
 """Personal data in API answers follows the caller's role (docs/personal-data.md): the
 CCCD, phone number, birth date and name of a citizen are masked for viewer,
 province-ingest and operator keys and whole for payload-viewer and admin keys, on every
-answer that carries a person — the dossier, the inbox, the updates feed, the jobs and
-the audit log. The province's own ingest answer carries no personal data at all."""
+answer that carries a person — the dossier, the inbox, the updates feed, the jobs, the
+tasks and the audit log. The province's own ingest answer carries no personal data at all."""
 
 from __future__ import annotations
 
@@ -108,9 +108,17 @@ def test_jobs_and_audit_by_role(keyed) -> None:  # type: ignore[no-untyped-def]
         f"/api/v1/jobs/{job['id']}/cancel", json={"reason": reason}, headers=auth("operator")
     )
     assert done.status_code == 200
+    task = api.post(
+        "/api/v1/operations",
+        json={"kind": "skip", "state": "dead", "ma_ho_so": dossier.ma_ho_so, "reason": reason},
+        headers=auth("operator"),
+    )
+    assert task.status_code == 202
+    paths = ["/api/v1/audit", f"/api/v1/jobs/{job['id']}", "/api/v1/jobs", "/api/v1/operations"]
+    paths.append(f"/api/v1/operations/{task.json()['id']}")
     for role in ("viewer", "operator", "payload-viewer", "admin"):
         masked = MASKED.get(role, False)
-        for path in ("/api/v1/audit", f"/api/v1/jobs/{job['id']}", "/api/v1/jobs"):
+        for path in paths:
             answer = api.get(path, headers=auth(role))
             assert answer.status_code == 200, path
             assert (phone in answer.text) is not masked, (role, path)
