@@ -21,11 +21,11 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hub.auth import requires
+from hub.auth import Principal, requires
 from hub.errors import EventConflict, HubError, IngestError, RequestRefused, error_body, error_entry
 from hub.logging import get_logger
 from hub.models import DossierEvent
-from hub.routes import error_response, json_response
+from hub.routes import error_response, person_response
 from hub.service import Hub
 
 __all__ = ["create_app"]
@@ -309,7 +309,8 @@ def create_app(
         connector: str | None = None,
         after_id: int = Query(0, ge=0),
         limit: int = Query(100, ge=1, le=1000),
-    ) -> dict[str, Any]:
+        who: Principal = read_role,
+    ) -> JSONResponse:
         rows = hub.store.list_inbox(
             state=state, connector=connector, after_id=after_id, limit=limit
         )
@@ -326,33 +327,36 @@ def create_app(
             }
             for r in rows
         ]
-        return {"items": items, "next_after_id": items[-1]["id"] if items else after_id}
+        next_after_id = items[-1]["id"] if items else after_id
+        return person_response({"items": items, "next_after_id": next_after_id}, who)
 
     @app.get("/api/v1/updates", dependencies=[read_role])
     async def list_updates(
         after_id: int = Query(0, ge=0),
         limit: int = Query(100, ge=1, le=1000),
         ma_ho_so: str | None = None,
+        who: Principal = read_role,
     ) -> JSONResponse:
         """What the province must hear about, in order: results, refusals, supplements.
         Keep the last ``id`` seen and pass it as ``after_id``."""
         rows = hub.store.list_province_updates(after_id=after_id, limit=limit, ma_ho_so=ma_ho_so)
-        return json_response({"items": rows, "next_after_id": rows[-1]["id"] if rows else after_id})
+        next_after_id = rows[-1]["id"] if rows else after_id
+        return person_response({"items": rows, "next_after_id": next_after_id}, who)
 
     @app.get("/api/v1/dossiers/{ma_ho_so}", dependencies=[read_role])
-    async def get_dossier(ma_ho_so: str) -> JSONResponse:
+    async def get_dossier(ma_ho_so: str, who: Principal = read_role) -> JSONResponse:
         row = hub.store.get_dossier(ma_ho_so)
         if row is None:
             raise RequestRefused("unknown dossier", code="not_found", loc="ma_ho_so")
         jobs_ = hub.store.list_jobs(ma_ho_so=ma_ho_so, limit=1000)
-        return json_response({"dossier": row, "jobs": jobs_})
+        return person_response({"dossier": row, "jobs": jobs_}, who)
 
     @app.get("/api/v1/connectors", dependencies=[view_role])
     async def connectors() -> dict[str, Any]:
         return {"items": hub.describe_connectors()}
 
     @app.get("/api/v1/lookup/{connector}/{ma_ho_so}", dependencies=[read_role])
-    async def lookup(connector: str, ma_ho_so: str) -> JSONResponse:
+    async def lookup(connector: str, ma_ho_so: str, who: Principal = read_role) -> JSONResponse:
         """Look a dossier up at the ministry, with its process history ("Quy trình")."""
         conn = hub.connectors.get(connector)
         if conn is None:
@@ -362,12 +366,13 @@ def create_app(
             raise RequestRefused(
                 "the ministry does not know this dossier", code="not_found", loc="ma_ho_so"
             )
-        return JSONResponse(
+        return person_response(
             {
                 "ma_ho_so": remote.ma_ho_so,
                 "trang_thai": int(remote.trang_thai) if remote.trang_thai else None,
                 "history": [s.model_dump(mode="json") for s in remote.history],
-            }
+            },
+            who,
         )
 
     from importlib import import_module

@@ -11,6 +11,8 @@ itself is shown once, by ``tthc-hub keys new``, and never stored::
 Roles: ``viewer`` (jobs, status, audit), ``payload-viewer`` (the masked request and
 response excerpts of attempts), ``operator`` (re-run, skip, cancel; implies viewer),
 ``province-ingest`` (send events, read the inbox and updates), ``admin`` (all).
+Personal data in answers (:func:`mask_for`) is shown whole to ``payload-viewer`` and
+``admin`` only; every other role reads it masked (docs/personal-data.md).
 With no key configured the API is open, for a developer on loopback; ``serve``
 refuses to bind elsewhere then.
 """
@@ -22,12 +24,15 @@ import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast
 
 from fastapi import HTTPException, Request
 
-__all__ = ["ROLES", "Principal", "hash_key", "new_key", "principal_for"]
+from hub.masking import mask_record
 
+__all__ = ["ROLES", "Principal", "hash_key", "mask_for", "new_key", "principal_for"]
+
+_T = TypeVar("_T")
 Role = Literal["viewer", "payload-viewer", "operator", "province-ingest", "admin"]
 ROLES: tuple[str, ...] = ("viewer", "payload-viewer", "operator", "province-ingest", "admin")
 _IMPLIED = {
@@ -46,6 +51,18 @@ class Principal:
 
     def has(self, role: str) -> bool:
         return role in self.roles
+
+
+#: The role that reads personal data unmasked (admin holds it too).
+UNMASKED_ROLE = "payload-viewer"
+
+
+def mask_for(who: Principal, data: _T) -> _T:
+    """``data`` (JSON-ready: dicts, lists, strings, numbers) as ``who`` may read it: whole
+    for a holder of ``payload-viewer`` (and so ``admin``), else with every personal value
+    masked (:func:`hub.masking.mask_record`: CCCD/CMND, phone, birth date, name, address).
+    The one rule for every API answer that carries a person."""
+    return data if who.has(UNMASKED_ROLE) else cast("_T", mask_record(data))
 
 
 def hash_key(key: str) -> str:

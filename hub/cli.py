@@ -88,10 +88,22 @@ def _settings(config: Path | None) -> HubSettings:
     try:
         settings = HubSettings()
     except (ConfigError, ValueError) as exc:
-        typer.echo(f"configuration error: {exc}", err=True)
+        typer.echo(f"configuration error: {_one_line(exc)}", err=True)
         raise typer.Exit(2) from None
     setup_logging(settings.log_format, settings.log_level)
     return settings
+
+
+def _one_line(exc: Exception) -> str:
+    """A settings error on one line: each field at fault and why, never its value."""
+    from pydantic import ValidationError
+
+    if not isinstance(exc, ValidationError):
+        return " ".join(str(exc).split())
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}"
+        for e in exc.errors(include_url=False, include_input=False)
+    )
 
 
 def _hub(config: Path | None) -> Hub:
@@ -115,8 +127,10 @@ def serve(
     import uvicorn
 
     from hub.api import create_app
+    from hub.store.engine import check_writable
 
     hub = _hub(config)
+    check_writable(hub.engine)  # not answer 202s and then fail every write
     bind = host or hub.settings.api.host
     if not hub.settings.api_keys and bind not in ("127.0.0.1", "localhost", "::1"):
         typer.echo(
@@ -136,7 +150,10 @@ def run_worker(
     import asyncio
     import signal
 
+    from hub.store.engine import check_writable
+
     hub = _hub(config)
+    check_writable(hub.engine)
     if concurrency is not None:
         hub.worker.set_concurrency(concurrency)
 
@@ -159,10 +176,11 @@ def run_worker(
 @db_app.command("upgrade")
 def db_upgrade(config: ConfigOpt = None) -> None:
     """Apply the schema migrations (also done on first start)."""
-    from hub.store.engine import make_engine, upgrade_schema
+    from hub.store.engine import database_errors, make_engine, upgrade_schema
 
-    settings = _settings(config)
-    upgrade_schema(make_engine(settings.database_url))
+    engine = make_engine(_settings(config).database_url)
+    with database_errors(engine):
+        upgrade_schema(engine)
     typer.echo("schema up to date")
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "mask_excerpt",
     "mask_name",
     "mask_number",
+    "mask_record",
     "mask_text",
     "mask_value",
     "structlog_processor",
@@ -74,6 +75,9 @@ PERSONAL_KEYS = frozenset(
         "phone",
         "birth_date",
         "id_number",
+        # the person who represents a business (look-ups of the business register)
+        "dai_dien",
+        "NguoiDaiDien",
         # free-text summaries name the citizen ("... - Nguyễn Văn An")
         "trich_yeu",
         "TrichYeuHoSo",
@@ -92,6 +96,8 @@ _NAME_KEYS = frozenset(
         "ReceiverName",
         "NguoiXuLy",
         "full_name",
+        "dai_dien",
+        "NguoiDaiDien",
     )
 )
 
@@ -206,6 +212,54 @@ def mask_value(value: Any, key: str | None = None) -> Any:
     if isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) in (9, 12):
         return mask_number(str(value))
     return value
+
+
+#: Keys whose values are references or digests, never personal: kept as they are by
+#: :func:`mask_record` (nine digits in a row inside a sha256 are not a CMND).
+_REFERENCE_KEYS = frozenset(
+    {"sha256", "file_ref", "url", "idempotency_key", "remote_id", "ma_ho_so", "ma_tthc"}
+)
+#: A value that is a date and nothing else: its key says whether it is personal.
+_BARE_DATE_RE = re.compile(
+    r"\d{1,2}[/\-.]\d{1,2}[/\-.]\d{4}|\d{4}-\d{2}-\d{2}|(?:19|20)\d{2}[01]\d[0-3]\d"
+)
+
+
+def mask_record(value: Any, key: str | None = None) -> Any:
+    """Mask a structured record (an API answer: a dossier, an inbox item, an update).
+
+    As :func:`mask_value` — personal keys by key, other strings by shape — except
+    that a value which is only a date is judged by its key alone (``ngay_hen_tra``
+    is shown, ``ngay_sinh`` and ``meNgaySinh`` are not) and references and digests
+    (``sha256``, ``file_ref``, ``ma_ho_so`` ...) are kept: a record's dates and
+    references are what its reader needs, and its birth dates are always named.
+    """
+    if key is not None:
+        if _personal_key(key) is not None:
+            return _mask_person(value) if isinstance(value, Mapping) else mask_value(value, key)
+        if key.lower() in _REFERENCE_KEYS and isinstance(value, str):
+            return value
+    if isinstance(value, Mapping):
+        return {k: mask_record(v, str(k)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [mask_record(v) for v in value]
+    if isinstance(value, str) and _BARE_DATE_RE.fullmatch(value.strip()):
+        return value
+    return mask_value(value)
+
+
+def _mask_person(person: Mapping[str, Any]) -> dict[str, Any]:
+    """A record under a personal key (``chu_ho_so``: a party): each field by its own key;
+    a field no key names is masked whole, but for small codes (``gioi_tinh``: 1)."""
+    out: dict[str, Any] = {}
+    for k, v in person.items():
+        if _personal_key(str(k)) is not None:
+            out[k] = mask_record(v, str(k))
+        elif isinstance(v, (bool, int)) and len(str(abs(int(v)))) < 6:
+            out[k] = v
+        else:
+            out[k] = _mask_all(v)
+    return out
 
 
 def mask_excerpt(payload: Any, limit: int = 2000, names: Iterable[str] = ()) -> str:

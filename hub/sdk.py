@@ -38,7 +38,8 @@ canonical model            :class:`Dossier`, :class:`DossierEvent`, :class:`Even
 procedures and deadlines   :class:`Catalog`, :func:`load_catalog`, :func:`fold`;
                            :func:`deadline_plan`, :class:`StepDeadline`,
                            :class:`DeadlineError`
-the running hub            :class:`Hub` (what CLI commands and routes get), :func:`requires`
+the running hub            :class:`Hub` (what CLI commands and routes get), :func:`requires`,
+                           :class:`Principal`, :func:`mask_for` (an answer masked by role)
 look-ups                   :class:`Query`, :class:`LookupPage`, :class:`LookupParams`,
                            :class:`LookupRow`, :class:`DateRangeParams`, :class:`LookupSettings`,
                            :class:`LookupNotFound`, :class:`LookupBusy`; validators
@@ -67,7 +68,7 @@ from importlib import import_module as _import_module
 from hub import hookimpl
 
 if _typing.TYPE_CHECKING:
-    from hub.auth import requires
+    from hub.auth import Principal, mask_for, requires
     from hub.calendar import DeadlineError, StepDeadline, deadline_plan
     from hub.callbacks import Callback, CallbackRejected, sign_hmac, verify_hmac
     from hub.catalog import Catalog, fold, load_catalog
@@ -160,7 +161,7 @@ if _typing.TYPE_CHECKING:
 # Where each name lives; the names imported under TYPE_CHECKING above are the same
 # (tests/unit/test_sdk.py checks both against __all__).
 _SOURCES: dict[str, tuple[str, ...]] = {
-    "hub.auth": ("requires",),
+    "hub.auth": ("Principal", "mask_for", "requires"),
     "hub.calendar": ("DeadlineError", "StepDeadline", "deadline_plan"),
     "hub.catalog": ("Catalog", "fold", "load_catalog"),
     "hub.connector": (
@@ -303,6 +304,7 @@ __all__ = [
     "Party",
     "Period",
     "PermanentError",
+    "Principal",
     "ProcessStep",
     "PullBatch",
     "PulledDossier",
@@ -329,6 +331,7 @@ __all__ = [
     "idempotency_key",
     "load_catalog",
     "mask_excerpt",
+    "mask_for",
     "mask_name",
     "mask_number",
     "mask_text",

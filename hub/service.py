@@ -23,7 +23,7 @@ from hub.models import FINAL_STATUSES, Status
 from hub.plugins import load_connectors
 from hub.routing import Router
 from hub.settings import HubSettings
-from hub.store.engine import make_engine, schema_is_current, upgrade_schema
+from hub.store.engine import database_errors, make_engine, schema_is_current, upgrade_schema
 from hub.store.store import Store
 from hub.worker import Worker
 
@@ -76,8 +76,10 @@ class Hub:
         # database file is created or migrated.
         self.connectors = connectors if connectors is not None else load_connectors(settings)
         self.engine = make_engine(settings.database_url)
-        if migrate and not schema_is_current(self.engine):
-            upgrade_schema(self.engine)
+        if migrate:
+            with database_errors(self.engine):  # unreachable, unopenable: one line, exit 2
+                if not schema_is_current(self.engine):
+                    upgrade_schema(self.engine)
         self.store = Store(self.engine)
         self.catalog: Catalog = load_catalog(settings.catalog_files)
         self.calendar = (

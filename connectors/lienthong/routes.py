@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import Response
 
-from hub.sdk import requires
+from hub.sdk import Principal, mask_for, requires
 
 from .files import download
 from .search import Filters, row_view, search, stats
@@ -17,11 +17,8 @@ __all__ = ["build"]
 
 
 def build(hub: Any) -> APIRouter:
-    router = APIRouter(
-        prefix="/api/v1/lienthong",
-        tags=["lienthong"],
-        dependencies=[Depends(requires(hub.settings.api_keys, "viewer"))],
-    )
+    viewer = Depends(requires(hub.settings.api_keys, "viewer"))
+    router = APIRouter(prefix="/api/v1/lienthong", tags=["lienthong"], dependencies=[viewer])
 
     def filters(
         tu_ngay: date | None = None,
@@ -40,19 +37,21 @@ def build(hub: Any) -> APIRouter:
     def search_route(
         f: Filters = Depends(filters),  # noqa: B008 - FastAPI's dependency idiom
         limit: int = Query(default=200, ge=1, le=1000),
+        who: Principal = viewer,
     ) -> dict[str, Any]:
-        return {"items": [row_view(d) for d in search(hub, f, limit=limit)]}
+        rows = [row_view(d, mask_id=False) for d in search(hub, f, limit=limit)]
+        return mask_for(who, {"items": rows})
 
     @router.get("/stats")
     def stats_route(f: Filters = Depends(filters)) -> dict[str, Any]:  # noqa: B008
         return stats(hub, f)
 
     @router.get("/{ma_ho_so}")
-    def detail(ma_ho_so: str) -> dict[str, Any]:
+    def detail(ma_ho_so: str, who: Principal = viewer) -> dict[str, Any]:
         found = list(search(hub, Filters(ma_ho_so=ma_ho_so), limit=1))
         if not found:
             raise HTTPException(status_code=404, detail="no such interlinked dossier")
-        return row_view(found[0])
+        return mask_for(who, row_view(found[0], mask_id=False))
 
     @router.get("/{ma_ho_so}/files/{n}")
     async def file(ma_ho_so: str, n: int) -> Response:

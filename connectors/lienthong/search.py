@@ -122,8 +122,9 @@ def stats(hub: InboxSource, f: Filters) -> dict[str, Any]:
     }
 
 
-def row_view(d: Dossier) -> dict[str, Any]:
-    """One result line, with the CCCD masked (an official sees the match, not the number)."""
+def row_view(d: Dossier, *, mask_id: bool = True) -> dict[str, Any]:
+    """One result line, with the CCCD masked (an official sees the match, not the number);
+    the API asks for it whole (``mask_id=False``) and masks by the caller's role."""
 
     lt = d.extra.get("lien_thong") or {}
     return {
@@ -132,7 +133,9 @@ def row_view(d: Dossier) -> dict[str, Any]:
         "ma_tthc": d.ma_tthc,
         "module": lt.get("module"),
         "chu_ho_so": d.chu_ho_so.ho_ten,
-        "so_giay_to": mask_number(d.chu_ho_so.so_giay_to) if d.chu_ho_so.so_giay_to else None,
+        "so_giay_to": (mask_number(d.chu_ho_so.so_giay_to) if mask_id else d.chu_ho_so.so_giay_to)
+        if d.chu_ho_so.so_giay_to
+        else None,
         "ngay_tiep_nhan": d.ngay_tiep_nhan.isoformat() if d.ngay_tiep_nhan else None,
         "trang_thai": int(d.trang_thai),
         "files": [

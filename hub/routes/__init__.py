@@ -18,9 +18,10 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
+from hub.auth import Principal, mask_for
 from hub.errors import HubError, error_body
 
-__all__ = ["ROUTERS", "error_response", "json_response"]
+__all__ = ["ROUTERS", "error_response", "json_response", "person_response"]
 
 #: Modules whose ``build(hub)`` router the API includes, in order.
 ROUTERS: list[str] = [
@@ -35,6 +36,13 @@ ROUTERS: list[str] = [
 def json_response(data: Any, status: int = 200) -> JSONResponse:
     """``data`` as JSON; datetimes and other values JSON lacks as their ``str``."""
     return JSONResponse(json.loads(json.dumps(data, default=str)), status_code=status)
+
+
+def person_response(data: Any, who: Principal, status: int = 200) -> JSONResponse:
+    """An answer that carries personal data (a dossier, an inbox item, an update, a job's
+    or an audit entry's free text): as :func:`json_response`, masked for ``who`` unless it
+    holds ``payload-viewer`` (:func:`hub.auth.mask_for`; docs/personal-data.md)."""
+    return JSONResponse(mask_for(who, json.loads(json.dumps(data, default=str))), status)
 
 
 def error_response(

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, Request
 
-from hub.auth import requires
+from hub.auth import Principal, mask_for, requires
 from hub.lookup_service import LookupService
 
 if TYPE_CHECKING:
@@ -46,10 +46,12 @@ def build(hub: Hub) -> APIRouter:
 
     @router.get("/{connector}/{query}", dependencies=[viewer])
     async def run_lookup(
-        connector: str, query: str, request: Request, page: int = 1, page_size: int = 50
-    ) -> dict[str, Any]:
+        connector: str, query: str, request: Request, page: int = 1, page_size: int = 50,
+        who: Principal = viewer,
+    ) -> dict[str, Any]:  # fmt: skip
         raw = {k: v for k, v in request.query_params.items() if k not in PAGING}
         answer = await service.run(connector, query, raw, page=page, page_size=page_size)
-        return answer.to_json()
+        # Rows can name a person (the owner of a dossier, a business's representative).
+        return mask_for(who, answer.to_json())
 
     return router

@@ -20,6 +20,7 @@ from hub.errors import RequestRefused
 from hub.health import HealthChecker, with_health
 from hub.ops import JobFilter, Operations
 from hub.routes import json_response as _json
+from hub.routes import person_response
 from hub.service import Hub
 
 __all__ = ["build"]
@@ -80,6 +81,7 @@ def build(hub: Hub) -> APIRouter:
         sort: str = "-id",
         limit: int = Query(50, ge=1, le=1000),
         offset: int = Query(0, ge=0),
+        who: Principal = viewer,
     ) -> JSONResponse:
         flt = JobFilter(
             state=state,
@@ -93,7 +95,9 @@ def build(hub: Hub) -> APIRouter:
         rows, total = await asyncio.to_thread(
             ops.list_jobs, flt, sort=sort, limit=limit, offset=offset
         )
-        return _json({"items": rows, "total": total, "limit": limit, "offset": offset})
+        return person_response(
+            {"items": rows, "total": total, "limit": limit, "offset": offset}, who
+        )
 
     @router.get("/jobs/{job_id}")
     async def show_job(
@@ -103,7 +107,8 @@ def build(hub: Hub) -> APIRouter:
             raise RequestRefused(
                 "viewing payloads needs the payload-viewer role", code="forbidden", loc="payloads"
             )
-        return _json(await asyncio.to_thread(ops.show_job, job_id, with_payloads=payloads))
+        job = await asyncio.to_thread(ops.show_job, job_id, with_payloads=payloads)
+        return person_response(job, who)
 
     @router.post("/jobs/{job_id}/{kind}")
     async def act(
@@ -139,12 +144,14 @@ def build(hub: Hub) -> APIRouter:
         return _json(ops.task(op_id), 202)
 
     @router.get("/operations", dependencies=[viewer])
-    async def list_tasks(limit: int = Query(20, ge=1, le=200)) -> JSONResponse:
-        return _json({"items": ops.list_tasks(limit)})
+    async def list_tasks(
+        limit: int = Query(20, ge=1, le=200), who: Principal = viewer
+    ) -> JSONResponse:
+        return person_response({"items": ops.list_tasks(limit)}, who)  # reasons are free text
 
     @router.get("/operations/{op_id}", dependencies=[viewer])
-    async def show_task(op_id: int) -> JSONResponse:
-        return _json(ops.task(op_id))
+    async def show_task(op_id: int, who: Principal = viewer) -> JSONResponse:
+        return person_response(ops.task(op_id), who)
 
     @router.post("/operations/{op_id}/{action}")
     async def pause_resume(
@@ -165,8 +172,9 @@ def build(hub: Hub) -> APIRouter:
 
     @router.get("/audit", dependencies=[viewer])
     async def audit(
-        limit: int = Query(50, ge=1, le=1000), actor: str | None = None, action: str | None = None
-    ) -> JSONResponse:
-        return _json({"items": ops.audit(limit=limit, actor=actor, action=action)})
+        limit: int = Query(50, ge=1, le=1000), actor: str | None = None, action: str | None = None,
+        who: Principal = viewer,
+    ) -> JSONResponse:  # fmt: skip
+        return person_response({"items": ops.audit(limit=limit, actor=actor, action=action)}, who)
 
     return router

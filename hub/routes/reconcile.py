@@ -14,6 +14,7 @@ from hub.errors import RequestRefused
 from hub.reconcile import FULL_START, Reconciler, default_period
 from hub.reconcile_report import FORMATS, MEDIA_TYPES, render
 from hub.routes import json_response as _json
+from hub.routes import person_response
 from hub.service import Hub
 
 __all__ = ["build"]
@@ -62,11 +63,12 @@ def build(hub: Hub) -> APIRouter:
         kind: str | None = None,
         after_id: int = Query(0, ge=0),
         limit: int = Query(500, ge=1, le=5000),
+        who: Principal = viewer,
     ) -> JSONResponse:
         rec = Reconciler(hub)
         run = rec.get_run(run_id)
         findings = list(rec.findings(run_id, kind=kind, after_id=after_id, limit=limit))
-        return _json({"run": run, "findings": findings})
+        return person_response({"run": run, "findings": findings}, who)
 
     @router.get("/{run_id}/report.{fmt}", dependencies=[viewer])
     async def report(

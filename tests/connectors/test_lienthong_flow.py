@@ -15,11 +15,12 @@ from connectors.lienthong.connector import LienthongConnector
 from connectors.lienthong.search import Filters, fold, search, stats
 from connectors.lienthong.settings import LienthongSettings
 from hub.api import create_app as create_api
+from hub.auth import hash_key
 from hub.cli import app as cli
 from hub.errors import ContractError
 from hub.masking import mask_number
 from hub.service import Hub
-from hub.settings import HubSettings
+from hub.settings import ApiKeySetting, HubSettings
 from hub.testing.mock.admin import MockConfig
 from mocks.lienthong.app import create_app
 
@@ -73,9 +74,7 @@ def test_search_by_unaccented_name_and_cccd_masks_the_number(pulled) -> None:  #
     owner = target.chu_ho_so
     unaccented = fold(owner.ho_ten).title()
     assert unaccented != owner.ho_ten or owner.ho_ten.isascii()
-    assert [d.ma_ho_so for d in search(hub, Filters(ten=unaccented))][:1] == [
-        target.ma_ho_so
-    ]
+    assert [d.ma_ho_so for d in search(hub, Filters(ten=unaccented))][:1] == [target.ma_ho_so]
     by_cccd = list(search(hub, Filters(so_giay_to=owner.so_giay_to)))
     assert [d.ma_ho_so for d in by_cccd] == [target.ma_ho_so]
     result = CliRunner().invoke(
@@ -93,19 +92,31 @@ def test_search_by_unaccented_name_and_cccd_masks_the_number(pulled) -> None:  #
 
 
 def test_stats_and_api(pulled, serve_app) -> None:  # type: ignore[no-untyped-def]
-    hub, _db, _section = pulled
+    hub, db, section = pulled
     counted = stats(hub, Filters())
     assert counted["tong"] == 6
     assert sum(p["so"] for p in counted["theo_thu_tuc"]) == 6
-    server = serve_app(create_api(hub))
-    with httpx.Client(base_url=server.url, timeout=10) as api:
+    keys = [
+        ApiKeySetting(name="view", sha256=hash_key("k-view"), roles=["viewer"]),
+        ApiKeySetting(name="pay", sha256=hash_key("k-pay"), roles=["payload-viewer"]),
+    ]
+    settings = HubSettings(database_url=db, connectors={"lienthong": section}, api_keys=keys)
+    server = serve_app(create_api(Hub(settings)))
+    viewer = {"Authorization": "Bearer k-view"}
+    with httpx.Client(base_url=server.url, timeout=10, headers=viewer) as api:
         target = next(iter(search(hub, Filters())))
         found = api.get("/api/v1/lienthong/search", params={"ten": fold(target.chu_ho_so.ho_ten)})
         assert found.status_code == 200
         assert target.ma_ho_so in [i["ma_ho_so"] for i in found.json()["items"]]
         assert api.get("/api/v1/lienthong/stats").json()["tong"] == 6
         detail = api.get(f"/api/v1/lienthong/{target.ma_ho_so}").json()
-        assert target.chu_ho_so.so_giay_to not in json.dumps(detail)
+        owner = target.chu_ho_so
+        assert owner.so_giay_to not in json.dumps(detail) and owner.ho_ten not in json.dumps(detail)
+        assert detail["so_giay_to"] == mask_number(owner.so_giay_to)
+        whole = api.get(
+            f"/api/v1/lienthong/{target.ma_ho_so}", headers={"Authorization": "Bearer k-pay"}
+        ).json()
+        assert (whole["so_giay_to"], whole["chu_ho_so"]) == (owner.so_giay_to, owner.ho_ten)
         pdf = api.get(f"/api/v1/lienthong/{target.ma_ho_so}/files/1")
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
         import hashlib

@@ -293,3 +293,38 @@ def test_a_connector_with_fetch_answers_tra_cuu_ho_so(
         "/api/v1/lookups/molisa/tra_cuu_ho_so", params={"ma_ho_so": "000.00.22.H34-250101-9999"}
     )
     assert missing.status_code == 404
+
+
+def test_people_in_answers_are_masked_for_a_viewer(
+    build_hub: Any, hub_api: Any, ministries: Ministries, tmp_path: Any
+) -> None:
+    """The owner of a dossier and a business's representative are personal data: a viewer
+    reads their initials, a payload-viewer the whole name (docs/personal-data.md)."""
+    from hub.auth import hash_key
+    from hub.masking import mask_name
+    from hub.settings import ApiKeySetting, HubSettings
+
+    keys = [
+        ApiKeySetting(name=role, sha256=hash_key(f"k-{role}"), roles=[role])
+        for role in ("viewer", "payload-viewer")
+    ]
+    hub = build_hub(
+        HubSettings(database_url=f"sqlite:///{tmp_path / 'hub.db'}", api_keys=keys),
+        connectors=ministries.connectors(),
+    )
+    client = hub_api(hub)
+    asked = {
+        ("vantai", "tra_cuu_ho_so"): "chu_ho_so",
+        ("dkdn", "chi_tiet_doanh_nghiep"): "dai_dien",
+    }
+    for (connector, query), column in asked.items():
+        url = f"/api/v1/lookups/{connector}/{query}"
+        params = QUERIES[connector][query]
+        whole = client.get(url, params=params, headers={"Authorization": "Bearer k-payload-viewer"})
+        name = whole.json()["items"][0][column]
+        assert name and len(name.split()) > 1, whole.text
+        seen = client.get(url, params=params, headers={"Authorization": "Bearer k-viewer"})
+        assert seen.status_code == 200
+        row = seen.json()["items"][0]
+        assert row[column] == mask_name(name) and name not in seen.text
+        assert row["ma_so" if connector == "dkdn" else "ma_ho_so"] == params.get("msdn", FIRST)

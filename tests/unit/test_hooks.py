@@ -432,6 +432,7 @@ def _run_posta(tmp_path: Path, plugin: PostaDemo) -> tuple[int, str]:
     pm = get_plugin_manager(load_entry_points=False)
     pm.register(plugin)
     console = Console(record=True, width=100)
+    tmp_path.mkdir()  # the hub creates no folder for its database
     lost = run_demo(ministry_filed=3, seed=7, keep=tmp_path / "demo.db", console=console, pm=pm)
     return lost, console.export_text()
 

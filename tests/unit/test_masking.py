@@ -172,3 +172,41 @@ def test_plugin_fixture(assert_no_personal_data: object) -> None:
     assert_no_personal_data(mask_text(f"id {CCCD}"), [DOSSIER])
     with pytest.raises(AssertionError, match="CCCD of chủ hồ sơ"):
         assert_no_personal_data(f"id {CCCD}", [DOSSIER], where="a line")
+
+
+def test_mask_record_keeps_what_a_reader_needs_and_masks_the_person() -> None:
+    from hub.masking import mask_record
+
+    digest = "ac07fd2376e2bc9c468a2ec144f35a6618df6480d357674b2599234782b3dfa5"
+    record = {
+        "ma_ho_so": "000.00.22.H34-250710-3623",
+        "ngay_hen_tra": "2025-07-31",
+        "ket_qua": {"so": "2541/QĐ-UBND", "ngay_ky": "2025-07-30"},
+        "thanh_phan": [{"sha256": digest + "123456789", "file_ref": "https://x/079031017272"}],
+        "chu_ho_so": {
+            "ho_ten": "Võ Hữu Toàn",
+            "so_giay_to": "079031017272",
+            "gioi_tinh": 1,
+            "ngay_sinh": "1931-09-22",
+            "dia_chi": {"ma_tinh": "51", "chi_tiet": "Làng Rắc"},
+            "ghi_chu": "anything else",
+        },
+        "extra": {"me": {"meNgaySinh": "1960-01-02", "meHoTen": "Lê Thị Hoa"}},
+        "ghi_chu": "gọi 0851618279, CCCD 079031017272, sinh 22/09/1931 tại xã",
+    }
+    masked = mask_record(record)
+    assert masked["ma_ho_so"] == record["ma_ho_so"]
+    assert masked["ngay_hen_tra"] == "2025-07-31"  # a bare date: its key says it is not personal
+    assert masked["ket_qua"] == record["ket_qua"]
+    assert masked["thanh_phan"] == record["thanh_phan"]  # references and digests kept
+    assert masked["chu_ho_so"] == {
+        "ho_ten": "V* H** T***",
+        "so_giay_to": "*********272",
+        "gioi_tinh": 1,
+        "ngay_sinh": "**/**/****",
+        "dia_chi": {"ma_tinh": "***", "chi_tiet": "***"},
+        "ghi_chu": "***",
+    }
+    assert masked["extra"] == {"me": {"meNgaySinh": "**/**/****", "meHoTen": "L* T** H**"}}
+    text = masked["ghi_chu"]
+    assert "0851618279" not in text and "079031017272" not in text and "22/09/1931" not in text
