@@ -19,6 +19,7 @@ module                 concern
 ``maintenance``        queue status, retention, the audit trail
 ``reconciliation``     reconciliation runs, findings and repairs
 ``deadlines``          the deadline watch and the apology
+``console``            the operator console's reads (keyset job pages, charts)
 =====================  =====================================================
 
 Every method is one transaction. On PostgreSQL, claims use ``FOR UPDATE SKIP
@@ -31,6 +32,7 @@ mutex (:meth:`Store.begin`) rather than in SQLite's busy handler, which sleeps
 from __future__ import annotations
 
 from hub.store.base import DeadlineFor, StoreBase, as_utc, party_names, row_dict, utcnow
+from hub.store.console import ConsoleQueries
 from hub.store.deadlines import DeadlineQueries
 from hub.store.inbox import InboxQueries
 from hub.store.ingest import IngestOutcome, IngestQueries
@@ -65,6 +67,7 @@ class Store(
     MaintenanceQueries,
     ReconcileQueries,
     DeadlineQueries,
+    ConsoleQueries,
     StoreBase,
 ):
     """The hub's database. One instance per process; thread-safe as the engine is."""
