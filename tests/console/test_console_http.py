@@ -1,0 +1,163 @@
+"""The console over HTTP (no browser): sign-in and cookie flags, CSRF refusals, role
+checks on the server, the language switch, and an action audited with who and why."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from hub.ops import JobFilter, Operations
+from hub.service import Hub
+
+from .conftest import KEYS, csrf_of, make_dead_jobs, sign_in
+
+
+def _cookie_header(response: httpx.Response, name: str) -> str:
+    found = [v for v in response.headers.get_list("set-cookie") if v.startswith(name + "=")]
+    assert found, f"no {name} cookie set"
+    return found[0].lower()
+
+
+def test_sign_in_sets_a_strict_httponly_cookie_secure_only_over_https(
+    console_hub: Hub, hub_api
+) -> None:  # type: ignore[no-untyped-def]
+    base = str(hub_api(console_hub).base_url).rstrip("/")
+    with httpx.Client(base_url=base) as plain:
+        cookie = _cookie_header(sign_in(plain, KEYS["viewer"]), "thub_session")
+        assert "httponly" in cookie and "samesite=strict" in cookie and "path=/console" in cookie
+        assert "secure" not in cookie.replace("samesite", "")
+    # Behind a TLS proxy that says so (uvicorn trusts loopback's X-Forwarded-Proto).
+    # httpx keeps a Secure cookie from a plain-http client: carry the pre-session one by hand.
+    tls = {"X-Forwarded-Proto": "https"}
+    form = httpx.get(base + "/console/signin", headers=tls)
+    pre = _cookie_header(form, "thub_pre")
+    assert "; secure" in pre and "httponly" in pre
+    response = httpx.post(
+        base + "/console/signin",
+        data={"csrf": csrf_of(form.text), "key": KEYS["viewer"]},
+        headers=tls | {"Cookie": "thub_pre=" + form.cookies["thub_pre"]},
+    )
+    assert response.status_code == 303
+    assert "; secure" in _cookie_header(response, "thub_session")
+
+
+def test_unknown_key_is_refused_and_pages_need_a_session(console_hub: Hub, hub_api) -> None:  # type: ignore[no-untyped-def]
+    base = hub_api(console_hub).base_url
+    with httpx.Client(base_url=base) as client:
+        page = client.get("/console/jobs?state=dead")
+        assert page.status_code == 303
+        assert page.headers["location"].startswith("/console/signin?next=%2Fconsole%2Fjobs")
+        refused = sign_in(client, "thub_not-a-key")
+        assert refused.status_code == 303 and "error=1" in refused.headers["location"]
+        assert "thub_session" not in client.cookies
+        # A forged session cookie (any signature but ours) is no session.
+        client.cookies.set("thub_session", "eyJuIjoiYWRtaW4tcGVyc29uIn0.00", path="/console")
+        assert client.get("/console/overview").status_code == 303
+
+
+def test_sign_in_without_its_form_token_is_refused(console_hub: Hub, hub_api) -> None:  # type: ignore[no-untyped-def]
+    base = hub_api(console_hub).base_url
+    with httpx.Client(base_url=base) as client:
+        client.get("/console/signin")
+        response = client.post("/console/signin", data={"key": KEYS["admin"], "csrf": "x" * 40})
+        assert response.status_code == 403
+        assert "thub_session" not in client.cookies
+
+
+def test_every_form_post_needs_the_sessions_csrf_token(console_hub: Hub, signed_in) -> None:  # type: ignore[no-untyped-def]
+    (code,) = make_dead_jobs(console_hub, ["csrf"])
+    (dead,), _ = Operations(console_hub.store).list_jobs(JobFilter(state="dead"))
+    operator = signed_in("operator")
+    other = signed_in("operator")  # another session of the same key: its token is not ours
+    form = {"kind": "retry", "reason": "Bộ đã sửa", "mode": "as_was"}
+    for token in (None, "", csrf_of(other.get("/console/overview").text)):
+        data = form | ({"csrf": token} if token is not None else {})
+        response = operator.post(f"/console/jobs/{dead['id']}/act", data=data)
+        assert response.status_code == 403, token
+    for path in ("/console/jobs/preview", "/console/tasks", "/console/signout"):
+        assert operator.post(path, data={"kind": "retry", "reason": "x"}).status_code == 403
+    assert Operations(console_hub.store).show_job(dead["id"])["job"]["state"] == "dead"
+    assert code
+
+
+def test_roles_are_checked_on_the_server(console_hub: Hub, signed_in) -> None:  # type: ignore[no-untyped-def]
+    make_dead_jobs(console_hub, ["roles"])
+    (dead,), _ = Operations(console_hub.store).list_jobs(JobFilter(state="dead"))
+    viewer = signed_in("viewer")
+    page = viewer.get(f"/console/jobs/{dead['id']}")
+    assert page.status_code == 200 and 'id="act"' not in page.text
+    assert 'name="job_id"' not in viewer.get("/console/jobs").text  # no selection either
+    token = csrf_of(page.text)  # the sign-out form's: a valid token of this session
+    forged = viewer.post(
+        f"/console/jobs/{dead['id']}/act",
+        data={"csrf": token, "kind": "retry", "reason": "forged", "mode": "as_was"},
+    )
+    assert forged.status_code == 403
+    bulk = viewer.post(
+        "/console/tasks", data={"csrf": token, "kind": "retry", "reason": "forged", "state": "dead"}
+    )
+    assert bulk.status_code == 403
+    assert Operations(console_hub.store).list_tasks() == []
+    assert viewer.get("/console/keys").status_code == 403
+    assert signed_in("operator").get("/console/keys").status_code == 403
+    admin_keys = signed_in("admin").get("/console/keys")
+    assert admin_keys.status_code == 200 and "operator-person" in admin_keys.text
+    assert KEYS["admin"] not in admin_keys.text  # only names and hash prefixes
+
+
+def test_an_operator_rerun_is_audited_with_who_and_why(console_hub: Hub, signed_in) -> None:  # type: ignore[no-untyped-def]
+    (code,) = make_dead_jobs(console_hub, ["audited"])
+    operator = signed_in("operator")
+    found = operator.get("/console/jobs", params={"ma_ho_so": code, "state": "dead"})
+    (job_id,) = set(re.findall(r'href="/console/jobs/(\d+)"', found.text))
+    page = operator.get(f"/console/jobs/{job_id}")
+    assert 'id="why"' in page.text and "Bộ, ngành đã từ chối" in page.text
+    no_reason = operator.post(
+        f"/console/jobs/{job_id}/act",
+        data={"csrf": csrf_of(page.text), "kind": "retry", "reason": " ", "mode": "as_was"},
+    )
+    assert no_reason.status_code == 422 and "Cần nhập lý do" in no_reason.text
+    done = operator.post(
+        f"/console/jobs/{job_id}/act",
+        data={"csrf": csrf_of(page.text), "kind": "retry", "reason": "Bộ đã sửa", "mode": "current"},
+    )
+    assert done.status_code == 303
+    job = Operations(console_hub.store).show_job(int(job_id))["job"]
+    assert job["state"] == "pending" and job["use_current_state"]
+    (entry, *_) = Operations(console_hub.store).audit(action="retry")
+    assert (entry["actor"], entry["reason"], entry["count"]) == ("operator-person", "Bộ đã sửa", 1)
+    assert Operations(console_hub.store).audit(action="console_signin")[0]["actor"] == "operator-person"
+
+
+def test_vietnamese_by_default_english_by_the_switch(console_hub: Hub, signed_in) -> None:  # type: ignore[no-untyped-def]
+    viewer = signed_in("viewer")
+    page = viewer.get("/console/overview")
+    assert 'lang="vi"' in page.text and "Tổng quan" in page.text and "Đăng xuất" in page.text
+    switched = viewer.get("/console/lang", params={"to": "en", "next": "/console/jobs"})
+    assert switched.status_code == 303 and switched.headers["location"] == "/console/jobs"
+    page = viewer.get("/console/jobs")
+    assert 'lang="en"' in page.text and "Sync jobs" in page.text and "Sign out" in page.text
+    # Only console paths are followed after a switch or a sign-in (no open redirect).
+    away = viewer.get("/console/lang", params={"to": "vi", "next": "https://evil.example/"})
+    assert away.headers["location"] == "/console/overview"
+
+
+def test_sign_out_ends_the_session_even_if_the_cookie_is_replayed(console_hub: Hub, signed_in) -> None:  # type: ignore[no-untyped-def]
+    viewer = signed_in("viewer")
+    stolen = viewer.cookies.get("thub_session")
+    page = viewer.get("/console/overview")
+    out = viewer.post("/console/signout", data={"csrf": csrf_of(page.text)})
+    assert out.status_code == 303
+    viewer.cookies.set("thub_session", stolen, path="/console")
+    assert viewer.get("/console/overview").status_code == 303
+
+
+def test_dates_are_province_time_dd_mm_yyyy() -> None:
+    from datetime import UTC, datetime
+
+    from hub.console.views import fmt_dt
+
+    assert fmt_dt(datetime(2025, 12, 31, 17, 30, tzinfo=UTC)) == "01/01/2026 00:30"
+    assert fmt_dt(datetime(2025, 3, 4, 1, 2)) == "04/03/2025 08:02"  # naive = UTC
+    assert fmt_dt(None) == "—"
