@@ -4,16 +4,18 @@ with a dry run first), the inbox, dossiers at risk or overdue, the audit log, AP
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
+from hub.calendar import TZ
 from hub.console.text import t
 from hub.console.views import Console, first, page
 from hub.errors import HubError
-from hub.reconcile import KINDS, Reconciler
+from hub.reconcile import KINDS, Reconciler, default_period
 from hub.reconcile_report import FORMATS, MEDIA_TYPES, chart, render
 
 __all__ = ["add_routes"]
@@ -29,7 +31,11 @@ def add_routes(router: APIRouter, console: Console) -> None:
     async def runs(request: Request) -> Response:
         session = console.user(request, "viewer")
         rows = await asyncio.to_thread(Reconciler(hub).list_runs, limit=100)
-        return console.render(request, "reconcile.html", session, runs=rows)
+        return console.render(
+            request, "reconcile.html", session, runs=rows,
+            listable=Reconciler(hub).list_connectors(),
+            can_act=session.who.has("operator"),
+        )  # fmt: skip
 
     @router.get("/reconcile/{run_id}")
     @page
@@ -117,7 +123,51 @@ def add_routes(router: APIRouter, console: Console) -> None:
         rows = await asyncio.to_thread(
             hub.deadlines.list_dossiers, overdue_only=bool(overdue), limit=500
         )
-        return console.render(request, "deadlines.html", session, rows=rows, overdue=overdue)
+        return console.render(
+            request, "deadlines.html", session, rows=rows, overdue=overdue,
+            can_act=session.who.has("operator"), done=request.query_params.get("done", ""),
+        )  # fmt: skip
+
+    @router.post("/reconcile")
+    @page
+    async def run_now(request: Request) -> Response:
+        """Reconcile one connector now over the default period, as ``POST /api/v1/reconcile``."""
+        session = console.user(request, "operator")
+        data = await console.form(request, session)
+        rec = Reconciler(hub)
+        connector = first(data, "connector")
+        if connector not in rec.list_connectors():
+            return console.problem(request, session, 422, t("not_found", console.language(request)))
+        try:
+            run_id = await rec.run(connector, default_period(), actor=session.who.name)
+        except HubError as exc:
+            return console.problem(request, session, exc.status, exc.reason)
+        return RedirectResponse(f"/console/reconcile/{run_id}", status_code=303)
+
+    @router.post("/dossiers/{ma_ho_so}/apology")
+    @page
+    async def apology(request: Request, ma_ho_so: str) -> Response:
+        """The apology letter's new appointment date, as the API's apology route records it."""
+        session = console.user(request, "operator")
+        data = await console.form(request, session)
+        language = console.language(request)
+        reason = first(data, "reason")
+        try:
+            new_date = datetime.fromisoformat(first(data, "new_date"))
+        except ValueError:
+            return console.problem(request, session, 422, t("dl.new_date", language))
+        if not reason:
+            return console.problem(request, session, 422, t("act.reason_required", language))
+        if new_date.tzinfo is None:
+            new_date = new_date.replace(tzinfo=TZ)
+        try:
+            await asyncio.to_thread(
+                hub.deadlines.record_apology, ma_ho_so, new_date, actor=session.who.name,
+                reason=reason,
+            )  # fmt: skip
+        except HubError as exc:
+            return console.problem(request, session, exc.status, exc.reason)
+        return RedirectResponse("/console/deadlines?done=1", status_code=303)
 
     @router.get("/audit")
     @page

@@ -217,3 +217,18 @@ def test_a_reconciliation_runs_chart_and_table_render(molisa, page, shot, consol
     page.select_option("#kind-filter select", "only_province")
     page.click("#kind-filter button")
     expect(page.locator("#findings tr")).to_have_count(2)
+    # An operator repairs: a dry run first (nothing changes), then the real one.
+    page.click("#signout")
+    sign_in(page, base, OPERATOR)
+    page.goto(f"{base}/console/reconcile/{run_id}")
+    expect(page.locator("#repair-apply")).to_have_count(0)  # only after a dry run
+    page.click("#repair-dry")
+    expect(page.locator("#repair-result")).to_contain_text("would_")
+    page.click("#repair-apply")
+    expect(page.locator("#repair-result")).to_contain_text("enqueued")
+    shot(page, "reconciliation-repaired")
+    page.goto(f"{base}/console/reconcile")
+    page.click("#run-now button")
+    page.wait_for_url(re.compile(r".*/console/reconcile/\d+$"))
+    assert not page.url.endswith(f"/reconcile/{run_id}")
+    expect(page.locator("#rec-chart svg")).to_be_visible()

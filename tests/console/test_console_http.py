@@ -163,3 +163,72 @@ def test_dates_are_province_time_dd_mm_yyyy() -> None:
     assert fmt_dt(datetime(2025, 12, 31, 17, 30, tzinfo=UTC)) == "01/01/2026 00:30"
     assert fmt_dt(datetime(2025, 3, 4, 1, 2)) == "04/03/2025 08:02"  # naive = UTC
     assert fmt_dt(None) == "—"
+
+
+_RAW_KEY = re.compile(
+    r"\b(?:nav|ov|jobs|act|preview|task|detail|rec|inbox|dl|keys|signin|state|reconcile|audit"
+    r"|status|job)\.[a-z_]+(?:\.[a-z_]+)?\b"
+)
+
+
+def test_every_page_renders_in_both_languages_without_a_raw_key(
+    console_hub: Hub, signed_in
+) -> None:  # type: ignore[no-untyped-def]
+    make_dead_jobs(console_hub, ["pages-1", "pages-2"])
+    ops = Operations(console_hub.store)
+    (dead, *_), _ = ops.list_jobs(JobFilter(state="dead"))
+    op_id = ops.create_task("retry", JobFilter(state="dead"), actor="t", reason="r")
+    admin = signed_in("admin")
+    pages = [
+        "/console/overview",
+        "/console/jobs",
+        "/console/jobs?state=dead",
+        f"/console/jobs/{dead['id']}",
+        "/console/tasks",
+        f"/console/tasks/{op_id}",
+        "/console/reconcile",
+        "/console/inbox",
+        "/console/deadlines",
+        "/console/audit",
+        "/console/keys",
+    ]
+    for language in ("vi", "en"):
+        admin.get("/console/lang", params={"to": language})
+        for path in pages:
+            page = admin.get(path)
+            assert page.status_code == 200, (language, path)
+            assert f'lang="{language}"' in page.text
+            text = re.sub(r"<[^>]+>", " ", page.text)  # the words shown, not attributes
+            assert not _RAW_KEY.findall(text), (language, path, _RAW_KEY.findall(text))
+    progress = admin.get(f"/console/tasks/{op_id}/progress").json()
+    assert progress["state"] == "queued" and progress["processed"] == 0
+
+
+def test_a_bulk_action_by_filter_is_previewed_then_queued_as_a_task(
+    console_hub: Hub, signed_in
+) -> None:  # type: ignore[no-untyped-def]
+    make_dead_jobs(console_hub, [f"bulk-{i}" for i in range(7)])
+    operator = signed_in("operator")
+    token = csrf_of(operator.get("/console/jobs?state=dead").text)
+    form = {"csrf": token, "state": "dead", "scope": "filter", "kind": "retry"}
+    preview = operator.post("/console/jobs/preview", data=form)
+    assert preview.status_code == 200 and 'id="preview-count">7<' in preview.text
+    assert Operations(console_hub.store).list_tasks() == []  # a preview changes nothing
+    # A criterion typed wrong is refused, never dropped (which would widen the action).
+    bad = operator.post("/console/jobs/preview", data=form | {"since": "31/12/2025"})
+    assert bad.status_code == 422
+    no_reason = operator.post("/console/tasks", data=form | {"reason": ""})
+    assert no_reason.status_code == 422
+    queued = operator.post("/console/tasks", data=form | {"reason": "Bộ đã hoạt động lại"})
+    assert queued.status_code == 303
+    (task,) = Operations(console_hub.store).list_tasks()
+    assert queued.headers["location"] == f"/console/tasks/{task['id']}"
+    assert (task["kind"], task["actor"], task["reason"]) == (
+        "retry",
+        "operator-person",
+        "Bộ đã hoạt động lại",
+    )
+    assert task["filter"] == {"state": "dead"}
+    paused = operator.post(f"/console/tasks/{task['id']}/pause", data={"csrf": token})
+    assert paused.status_code == 303
+    assert Operations(console_hub.store).task(task["id"])["state"] == "paused"
