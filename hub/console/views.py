@@ -18,6 +18,7 @@ from hub.auth import Principal
 from hub.console.session import LANG_COOKIE, Session, Sessions
 from hub.console.text import t
 from hub.masking import mask_text
+from hub.reconcile import status_label
 
 __all__ = ["VN", "Console", "Stop", "fmt_dt", "page"]
 
@@ -87,6 +88,7 @@ class Console:
         self.env.filters["dt"] = fmt_dt
         self.env.filters["mask"] = lambda v: mask_text(str(v)) if v else ""
         self.env.globals["urlencode"] = urlencode
+        self.env.globals["status_label"] = status_label
 
     @staticmethod
     def language(request: Request) -> str:
