@@ -232,3 +232,35 @@ def test_a_bulk_action_by_filter_is_previewed_then_queued_as_a_task(
     paused = operator.post(f"/console/tasks/{task['id']}/pause", data={"csrf": token})
     assert paused.status_code == 303
     assert Operations(console_hub.store).task(task["id"])["state"] == "paused"
+
+
+def test_excerpts_only_for_the_payload_viewer_and_always_masked(
+    console_hub: Hub, signed_in
+) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    make_dead_jobs(console_hub, ["excerpts"])
+    ops = Operations(console_hub.store)
+    (dead,), _ = ops.list_jobs(JobFilter(state="dead"))
+    ops.act("retry", dead["id"], actor="t", reason="again")
+    asyncio.run(console_hub.worker.run_until_idle(timeout=60))
+    shown = ops.show_job(dead["id"], with_payloads=True)
+    excerpt = next(a["request_excerpt"] for a in shown["attempts"] if a["request_excerpt"])
+    event_id = shown["event"]["id"]
+    assert event_id in excerpt  # the recording connector's excerpt: {"id": <event id>}
+    path = f"/console/jobs/{dead['id']}"
+    pre = re.findall(r"<pre>(.*?)</pre>", signed_in("payload-viewer").get(path).text, re.S)
+    assert any(event_id in block for block in pre)
+    viewer_page = signed_in("viewer").get(path).text
+    assert "<pre>" not in viewer_page and event_id not in viewer_page
+    assert "payload-viewer" in viewer_page  # it says who may see them
+
+
+def test_removing_a_key_from_the_settings_ends_its_sessions(console_hub: Hub, signed_in) -> None:  # type: ignore[no-untyped-def]
+    operator = signed_in("operator")
+    assert operator.get("/console/overview").status_code == 200
+    console_hub.settings.api_keys[:] = [
+        k for k in console_hub.settings.api_keys if k.name != "operator-person"
+    ]
+    assert operator.get("/console/overview").status_code == 303
+    assert signed_in("viewer").get("/console/overview").status_code == 200
