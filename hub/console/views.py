@@ -25,6 +25,17 @@ __all__ = ["VN", "Console", "Stop", "fmt_dt", "page"]
 #: Asia/Ho_Chi_Minh: UTC+7 all year (Vietnam keeps no daylight saving time).
 VN = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
 _MAX_FORM = 512 * 1024
+#: Every page: no framing (an action form cannot be clicked through another site), only
+#: this origin's scripts and styles, no caching of pages that show dossiers.
+HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
+    ),
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+}
 
 
 class Stop(Exception):
@@ -112,7 +123,7 @@ class Console:
             who=session.who if session else None,
             **context,
         )
-        return HTMLResponse(html, status_code=status)
+        return HTMLResponse(html, status_code=status, headers=HEADERS)
 
     def user(self, request: Request, role: str | None = None) -> Session:
         """The signed-in session, holding ``role`` if given; else to sign-in, or 403."""

@@ -75,8 +75,14 @@ def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(locale="vi-VN", accept_downloads=True)
     context.set_default_timeout(20_000)
     opened = context.new_page()
+    errors: list[str] = []  # script errors and Content-Security-Policy refusals
+    opened.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    opened.on("pageerror", lambda e: errors.append(str(e)))
     yield opened
     context.close()
+    # A refused POST (the viewer's forged one) logs its 403 as a resource error.
+    unexpected = [e for e in errors if "status of 403" not in e]
+    assert not unexpected, f"the browser reported errors: {unexpected}"
 
 
 @pytest.fixture

@@ -135,6 +135,8 @@ def test_an_operator_rerun_is_audited_with_who_and_why(console_hub: Hub, signed_
 def test_vietnamese_by_default_english_by_the_switch(console_hub: Hub, signed_in) -> None:  # type: ignore[no-untyped-def]
     viewer = signed_in("viewer")
     page = viewer.get("/console/overview")
+    assert page.headers["x-frame-options"] == "DENY" and page.headers["cache-control"] == "no-store"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     assert 'lang="vi"' in page.text and "Tổng quan" in page.text and "Đăng xuất" in page.text
     switched = viewer.get("/console/lang", params={"to": "en", "next": "/console/jobs"})
     assert switched.status_code == 303 and switched.headers["location"] == "/console/jobs"
