@@ -44,3 +44,23 @@ def test_keyset_pages_walk_every_matching_job_once(build_hub, db_url) -> None:  
     assert [j["state"] for j in timeline["jobs"]] == ["dead"]
     rate = hub.store.delivery_per_minute()
     assert len(rate["rec"]) == 60 and sum(bad for _ok, bad in rate["rec"]) == 23
+
+
+def test_the_dossier_index_migrates_up_and_down(db_url: str) -> None:
+    import sqlalchemy as sa
+    from alembic import command
+
+    from hub.store.engine import _alembic_config, make_engine, upgrade_schema
+
+    engine = make_engine(db_url)
+
+    def indexes() -> set[str]:
+        return {i["name"] for i in sa.inspect(engine).get_indexes("jobs")}
+
+    upgrade_schema(engine)
+    assert {"ix_jobs_dossier", "ix_jobs_chain"} <= indexes()
+    command.downgrade(_alembic_config(engine), "0008_console-1")
+    assert "ix_jobs_dossier" not in indexes() and "ix_jobs_chain" in indexes()
+    upgrade_schema(engine)
+    assert "ix_jobs_dossier" in indexes()
+    engine.dispose()
