@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv dev demo test test-fast lint check-install bench bench-delivery bench-reconcile serve mocks clean
+.PHONY: venv dev demo test test-fast lint check-install bench bench-delivery bench-reconcile bench-console serve mocks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,9 @@ bench-delivery: bench  ## the same as `make bench`
 
 bench-reconcile: $(STAMP)  ## reconciliation at 10k, 100k and 1M dossiers vs a one-query SQL baseline, and ingest latency during it (SIZES=10000,100000)
 	$(BIN)/python bench/reconcile_bench.py $(if $(SIZES),--sizes $(SIZES),)
+
+bench-console: $(STAMP)  ## the console's jobs and job-detail pages at JOBS jobs (default 1,000,000), server p95 vs 150 ms
+	$(BIN)/python bench/console_bench.py $(if $(JOBS),--jobs $(JOBS),)
 
 serve: $(STAMP)
 	$(BIN)/tthc-hub serve

@@ -30,7 +30,9 @@ from fastapi import HTTPException, Request
 
 from hub.masking import mask_record
 
-__all__ = ["ROLES", "Principal", "hash_key", "mask_for", "new_key", "principal_for"]
+__all__ = [
+    "ROLES", "Principal", "granted", "hash_key", "key_for", "mask_for", "new_key", "principal_for",
+]
 
 _T = TypeVar("_T")
 Role = Literal["viewer", "payload-viewer", "operator", "province-ingest", "admin"]
@@ -85,14 +87,27 @@ def principal_for(request: Request, keys: list[Any], *roles: str) -> Principal:
             detail="an API key is required: Authorization: Bearer <key>",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    digest = hash_key(token.strip())
+    key = key_for(token.strip(), keys)
+    if key is None:
+        raise HTTPException(401, detail="unknown API key", headers={"WWW-Authenticate": "Bearer"})
+    who = Principal(key.name, granted(key.roles))
+    if roles and not who.roles.intersection(roles):
+        raise HTTPException(403, detail=f"this key lacks the role {' or '.join(roles)}")
+    return who
+
+
+def key_for(token: str, keys: list[Any]) -> Any | None:
+    """The configured key whose hash is the token's (compared in constant time), or None."""
+    digest = hash_key(token)
     for key in keys:
         if hmac.compare_digest(digest, key.sha256):
-            granted = frozenset(r for role in key.roles for r in _IMPLIED[role])
-            if roles and not granted.intersection(roles):
-                raise HTTPException(403, detail=f"this key lacks the role {' or '.join(roles)}")
-            return Principal(key.name, granted)
-    raise HTTPException(401, detail="unknown API key", headers={"WWW-Authenticate": "Bearer"})
+            return key
+    return None
+
+
+def granted(roles: list[str] | tuple[str, ...]) -> frozenset[str]:
+    """Every role ``roles`` imply (``operator`` implies ``viewer``; ``admin`` all)."""
+    return frozenset(r for role in roles for r in _IMPLIED[role])
 
 
 def requires(keys: list[Any], *roles: str) -> Callable[..., Any]:

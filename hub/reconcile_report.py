@@ -19,7 +19,7 @@ from typing import Any
 from hub.i18n import t
 from hub.reconcile import KINDS, Reconciler, status_label
 
-__all__ = ["COLUMNS", "FORMATS", "MEDIA_TYPES", "render"]
+__all__ = ["COLUMNS", "FORMATS", "MEDIA_TYPES", "chart", "render"]
 
 FORMATS = ("json", "csv", "xlsx", "html")
 MEDIA_TYPES = {
@@ -234,6 +234,11 @@ def _html(rec: Reconciler, runs: list[dict[str, Any]], language: str) -> bytes:
         parts.append("</table>")
     parts.append("</body></html>")
     return "\n".join(parts).encode()
+
+
+def chart(runs: list[dict[str, Any]], language: str = "vi") -> str:
+    """The report's chart alone (inline SVG), for a page of the console."""
+    return _chart(runs, language)
 
 
 def _chart(runs: list[dict[str, Any]], language: str) -> str:

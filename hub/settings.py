@@ -120,6 +120,18 @@ class ApiKeySetting(BaseModel):
     )
 
 
+class ConsoleSettings(BaseModel):
+    """The operator console (``/console``, docs/console.md): its session cookie."""
+
+    #: Signs session cookies and CSRF tokens. Empty: a random secret per process, so
+    #: sessions end when the process restarts (set one when several processes serve).
+    secret: str = Field(default="", max_length=200)
+    #: ``auto``: the cookie is ``Secure`` when the request came over https (uvicorn's
+    #: proxy headers count); ``always`` when TLS ends at a proxy that does not say so.
+    secure_cookie: Literal["auto", "always", "never"] = "auto"
+    session_hours: float = Field(default=8.0, gt=0, le=24 * 7)
+
+
 class RetentionSettings(BaseModel):
     excerpt_days: float = Field(default=30, gt=0, description="masked request/response excerpts")
     finished_job_days: float = Field(default=90, gt=0, description="succeeded, skipped, cancelled")
@@ -167,6 +179,7 @@ class HubSettings(BaseSettings):
     #: Retention: attempt excerpts and finished jobs older than this are culled
     #: (never failed or dead jobs).
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     #: Extra procedure catalog files (JSON) beside the ones shipped in the package.
     catalog_files: list[Path] = Field(default_factory=list)
     #: Office hours and extra yearly day-off files (``[calendar]``): ngày hẹn trả, step

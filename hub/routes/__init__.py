@@ -30,6 +30,7 @@ ROUTERS: list[str] = [
     "hub.routes.dossiers",
     "hub.routes.reconcile",
     "hub.routes.lookups",
+    "hub.console.routes",  # the operator console's pages under /console
 ]
 
 

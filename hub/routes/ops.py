@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
@@ -23,7 +23,20 @@ from hub.routes import json_response as _json
 from hub.routes import person_response
 from hub.service import Hub
 
-__all__ = ["build"]
+__all__ = ["build", "connector_status"]
+
+
+async def connector_status(
+    hub: Hub, ops: Operations, health: HealthChecker
+) -> list[dict[str, Any]]:
+    """Per connector: queue by state, oldest waiting, error rate, its health probe and
+    the breaker of the worker running in this process (the API's and console's status)."""
+    rows = with_health(await asyncio.to_thread(ops.status), await health.check())
+    now = time.monotonic()
+    for row in rows:
+        circuit = hub.worker.circuits.get(row["connector"])
+        row["circuit"] = circuit.describe(now) if circuit else None
+    return rows
 
 
 class ActionBody(BaseModel):
@@ -162,13 +175,7 @@ def build(hub: Hub) -> APIRouter:
 
     @router.get("/status", dependencies=[viewer])
     async def status() -> JSONResponse:
-        rows = with_health(await asyncio.to_thread(ops.status), await health.check())
-        # The breakers of the worker running in this process, when there is one.
-        now = time.monotonic()
-        for row in rows:
-            circuit = hub.worker.circuits.get(row["connector"])
-            row["circuit"] = circuit.describe(now) if circuit else None
-        return _json({"connectors": rows})
+        return _json({"connectors": await connector_status(hub, ops, health)})
 
     @router.get("/audit", dependencies=[viewer])
     async def audit(

@@ -20,6 +20,7 @@ module                 concern
 ``reconciliation``     reconciliation runs, findings and repairs
 ``deadlines``          the deadline watch and the apology
 ``shipments``          parcels a carrier moves for dossiers, its tracking feed
+``console``            the operator console's reads (keyset job pages, charts)
 =====================  =====================================================
 
 Every method is one transaction. On PostgreSQL, claims use ``FOR UPDATE SKIP
@@ -32,6 +33,7 @@ mutex (:meth:`Store.begin`) rather than in SQLite's busy handler, which sleeps
 from __future__ import annotations
 
 from hub.store.base import DeadlineFor, StoreBase, as_utc, party_names, row_dict, utcnow
+from hub.store.console import ConsoleQueries
 from hub.store.deadlines import DeadlineQueries
 from hub.store.inbox import InboxQueries
 from hub.store.ingest import IngestOutcome, IngestQueries
@@ -68,6 +70,7 @@ class Store(
     ReconcileQueries,
     DeadlineQueries,
     ShipmentQueries,
+    ConsoleQueries,
     StoreBase,
 ):
     """The hub's database. One instance per process; thread-safe as the engine is."""

@@ -199,6 +199,7 @@ jobs = Table(
     ),
     # Ordering per (connector, dossier): "is an earlier job still unfinished?"
     Index("ix_jobs_chain", "connector", "ma_ho_so", "id"),
+    Index("ix_jobs_dossier", "ma_ho_so", "id"),  # the console: a dossier's jobs, any connector
     Index("ix_jobs_state_connector", "state", "connector"),
     Index("ix_jobs_error_class", "error_class"),
     Index("ix_jobs_updated_at", "updated_at"),
