@@ -73,12 +73,8 @@ __all__ = [
 
 # re.ASCII: \d is 0-9 only, never fullwidth or Arabic-Indic digits.
 _AGENCY = r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}"
-MA_HO_SO_RE = re.compile(
-    rf"^(?P<agency>{_AGENCY})-(?P<date>\d{{6}})-(?P<seq>\d{{4,6}})$", re.ASCII
-)
-MA_TTHC_RE = re.compile(
-    rf"^(?P<national>\d\.\d{{6}})(?:\.{_AGENCY}|\.[A-Z]\d{{2}})?$", re.ASCII
-)
+MA_HO_SO_RE = re.compile(rf"^(?P<agency>{_AGENCY})-(?P<date>\d{{6}})-(?P<seq>\d{{4,6}})$", re.ASCII)
+MA_TTHC_RE = re.compile(rf"^(?P<national>\d\.\d{{6}})(?:\.{_AGENCY}|\.[A-Z]\d{{2}})?$", re.ASCII)
 # Vietnamese mobile and landline numbers: 0 + 9 or 10 digits, or +84 for the 0.
 PHONE_RE = re.compile(r"^(?:0|\+84)\d{9,10}$", re.ASCII)
 
@@ -341,6 +337,17 @@ class Dossier(_Model):
     @property
     def ma_tthc_quoc_gia(self) -> str:
         return national_ma_tthc(self.ma_tthc)
+
+    # --- fees owed (online payment, connectors/payment) ---------------------------------
+    @property
+    def le_phi_con_no(self) -> list[Fee]:
+        """The fees not yet paid (``da_thanh_toan`` false): what a payment asks for."""
+        return [fee for fee in self.le_phi if not fee.da_thanh_toan]
+
+    @property
+    def so_tien_con_no(self) -> int:
+        """The sum of :attr:`le_phi_con_no`, in VND."""
+        return sum(fee.so_tien for fee in self.le_phi_con_no)
 
 
 class EventType(StrEnum):

@@ -56,6 +56,7 @@ __all__ = [
     "ACTIONS",
     "FULL_START",
     "KINDS",
+    "PAYMENT_KINDS",
     "Progress",
     "ReconcileError",
     "Reconciler",
@@ -67,7 +68,17 @@ log = get_logger("hub.reconcile")
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 #: The start of a period covering everything (the default).
 FULL_START = date(2000, 1, 1)
-KINDS = ("only_province", "only_ministry", "status_mismatch", "result_mismatch", "stale")
+#: The kinds of a payment reconciliation (connectors/payment: PayGov's transaction file
+#: against the hub's payment ledger); an official settles them, repair does not.
+PAYMENT_KINDS = ("paid_not_recorded", "recorded_not_paid", "amount_mismatch", "paid_twice")
+KINDS = (
+    "only_province",
+    "only_ministry",
+    "status_mismatch",
+    "result_mismatch",
+    "stale",
+    *PAYMENT_KINDS,
+)
 #: The suggested action per kind (a dead job ahead overrides it with ``rerun_dead_job``).
 ACTIONS = {
     "only_province": "resend",
@@ -75,6 +86,10 @@ ACTIONS = {
     "status_mismatch": "resend",
     "result_mismatch": "resend",
     "stale": "resend",
+    "paid_not_recorded": "record_payment",
+    "recorded_not_paid": "query_payment",
+    "amount_mismatch": "check_amount",
+    "paid_twice": "refund",
 }
 _CHUNK = 5000
 _FINDINGS_BATCH = 1000

@@ -49,6 +49,10 @@ _KIND_COLOURS = {
     "status_mismatch": "#5bc0de",
     "result_mismatch": "#9b59b6",
     "stale": "#7f8c8d",
+    "paid_not_recorded": "#e67e22",
+    "recorded_not_paid": "#c0392b",
+    "amount_mismatch": "#16a085",
+    "paid_twice": "#8e44ad",
 }
 
 

@@ -15,7 +15,8 @@ connector interface        :class:`Connector` (the protocol), :class:`Capability
 errors                     :class:`HubError` > :class:`TransientError`, :class:`PermanentError`
                            (> :class:`MappingError`, :class:`RejectedError`,
                            :class:`ContractError`), :class:`ConfigError`, :class:`IngestError`;
-                           :func:`ministry_errors` (httpx exceptions to the tree)
+                           :func:`ministry_errors` (httpx exceptions to the tree);
+                           :class:`RequestRefused`, :func:`error_body` (a route's refusal)
 settings                   :class:`ConnectorSettings` (base model), :func:`connector_settings`
                            (reads ``[connectors.NAME]``), :func:`non_empty_secret`,
                            :class:`HubSettings` (what the hooks receive)
@@ -99,7 +100,9 @@ if _typing.TYPE_CHECKING:
         MappingError,
         PermanentError,
         RejectedError,
+        RequestRefused,
         TransientError,
+        error_body,
         ministry_errors,
     )
     from hub.http import ConnectorHttp, read_capped
@@ -189,7 +192,9 @@ _SOURCES: dict[str, tuple[str, ...]] = {
         "MappingError",
         "PermanentError",
         "RejectedError",
+        "RequestRefused",
         "TransientError",
+        "error_body",
         "ministry_errors",
     ),
     "hub.http": ("ConnectorHttp", "read_capped"),
@@ -300,6 +305,7 @@ __all__ = [
     "RejectedError",
     "RemoteDossier",
     "RemoteRecord",
+    "RequestRefused",
     "Result",
     "ResultDelivery",
     "Status",
@@ -311,6 +317,7 @@ __all__ = [
     "check_xml",
     "connector_settings",
     "deadline_plan",
+    "error_body",
     "fold",
     "hookimpl",
     "idempotency_key",

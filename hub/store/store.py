@@ -19,6 +19,7 @@ module                 concern
 ``maintenance``        queue status, retention, the audit trail
 ``reconciliation``     reconciliation runs, findings and repairs
 ``deadlines``          the deadline watch and the apology
+``payments``           online payment: attempts, Confirm notices, receipts
 =====================  =====================================================
 
 Every method is one transaction. On PostgreSQL, claims use ``FOR UPDATE SKIP
@@ -37,6 +38,7 @@ from hub.store.ingest import IngestOutcome, IngestQueries
 from hub.store.maintenance import MaintenanceQueries
 from hub.store.operations import OperationQueries
 from hub.store.outbox import ClaimedJob, JobOutcome, OutboxQueries, Settled
+from hub.store.payments import PaymentQueries
 from hub.store.reconciliation import ReconcileQueries
 from hub.store.tables import JobState
 from hub.store.tracking import TrackingQueries
@@ -65,6 +67,7 @@ class Store(
     MaintenanceQueries,
     ReconcileQueries,
     DeadlineQueries,
+    PaymentQueries,
     StoreBase,
 ):
     """The hub's database. One instance per process; thread-safe as the engine is."""
