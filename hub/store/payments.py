@@ -11,6 +11,7 @@ from sqlalchemy import and_, exists, insert, select, update
 
 from hub.store.base import StoreBase, row_dict, utcnow
 from hub.store.tables import (
+    JobState,
     attempts,
     dossiers,
     events,
@@ -57,7 +58,7 @@ class PaymentQueries(StoreBase):
             .join(events, events.c.id == jobs.c.event_id)
             .where(
                 jobs.c.connector == connector,
-                jobs.c.state == "done",
+                jobs.c.state == JobState.SUCCEEDED.value,
                 jobs.c.remote_id.is_not(None),
                 ~exists().where(payment_transactions.c.ma_tham_chieu == jobs.c.remote_id),
             )

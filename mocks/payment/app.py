@@ -150,7 +150,7 @@ async def _send(state: PaymentState, body: dict[str, Any]) -> None:
             response = await client.post(state.callback_url, json=body)
         record["status"] = response.status_code
         record["reply"] = response.json()
-    except (httpx.HTTPError, ValueError) as exc:
+    except Exception as exc:  # a failed delivery is recorded, never a broken page
         record["status"] = f"{type(exc).__name__}"
 
 
