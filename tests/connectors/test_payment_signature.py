@@ -51,7 +51,8 @@ def test_any_changed_field_or_secret_is_refused(case: dict[str, Any]) -> None:
         assert not signature.verify(message, changed, SECRET), f"{name} changed, still verified"
     assert not signature.verify(message, signed, SECRET + "!")
     assert not signature.verify(message, {**signed, "MaXacThuc": ""}, SECRET)
-    assert not signature.verify(message, {k: v for k, v in signed.items() if k != "MaXacThuc"}, SECRET)
+    unsigned = {k: v for k, v in signed.items() if k != "MaXacThuc"}
+    assert not signature.verify(message, unsigned, SECRET)
 
 
 def test_fields_outside_the_order_are_not_signed_and_an_unknown_message_is_an_error() -> None:
@@ -60,5 +61,5 @@ def test_fields_outside_the_order_are_not_signed_and_an_unknown_message_is_an_er
     assert signature.sign("INIT", fields, SECRET) == case["MaXacThuc"]
     with pytest.raises(signature.SignatureError, match="REFUND"):
         signature.sign("REFUND", fields, SECRET)
-    with pytest.raises(signature.SignatureError, match="2.0"):
+    with pytest.raises(signature.SignatureError, match=r"2\.0"):
         signature.sign("INIT", fields, SECRET, version="2.0")
