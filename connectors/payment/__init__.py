@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     import typer
     from fastapi import APIRouter
 
-    from hub.sdk import Connector, ConnectorInfo, Hub, HubSettings
+    from hub.sdk import ConnectorInfo, Hub, HubSettings
+
+    from .connector import PaymentConnector
 
 __all__ = [
     "describe_connectors",
@@ -42,7 +44,7 @@ def describe_connectors() -> list[ConnectorInfo]:
 
 
 @hookimpl
-def register_connectors(settings: HubSettings) -> list[Connector]:
+def register_connectors(settings: HubSettings) -> list[PaymentConnector]:
     from hub.sdk import connector_settings
 
     from .settings import PaymentSettings

@@ -105,6 +105,14 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def _paid_on(tx: dict[str, Any]) -> date | None:
+    """The day (Vietnam time) the hub recorded the attempt as paid; None if not paid."""
+    paid_at = _aware(tx["paid_at"])
+    if tx["state"] != "paid" or paid_at is None:
+        return None
+    return paid_at.astimezone(mapping.VN_TZ).date()
+
+
 def _finding(kind: str, ma_ho_so: str, tx: dict[str, Any] | None, row: FileRow | None,
              note: str = "") -> dict[str, Any]:  # fmt: skip
     mine = f"{tx['ma_tham_chieu']} {tx.get('paid_amount') or tx['so_tien']} VND" if tx else None
@@ -133,9 +141,9 @@ def compare(
     findings: list[dict[str, Any]] = []
     matched = 0
     paid_refs: dict[str, set[str]] = defaultdict(set)  # mã hồ sơ -> refs paid (either side)
-    for tx in ledger.values():
-        if tx["state"] == "paid":
-            paid_refs[tx["ma_ho_so"]].add(tx["ma_tham_chieu"])
+    for held in ledger.values():
+        if held["state"] == "paid":
+            paid_refs[held["ma_ho_so"]].add(held["ma_tham_chieu"])
     seen: set[str] = set()
     for row in sorted(rows, key=lambda r: r.thoi_gian_gd):
         tx = ledger.get(row.ma_tham_chieu)
@@ -152,12 +160,9 @@ def compare(
         seen.add(row.ma_tham_chieu)
         paid_refs[row.ma_ho_so].add(row.ma_tham_chieu)
     in_file = {r.ma_tham_chieu for r in rows}
-    for tx in ledger.values():
-        paid_at = _aware(tx["paid_at"])
-        if tx["state"] != "paid" or paid_at is None or tx["ma_tham_chieu"] in in_file:
-            continue
-        if paid_at.astimezone(mapping.VN_TZ).date() == day:
-            findings.append(_finding("recorded_not_paid", tx["ma_ho_so"], tx, None))
+    for held in ledger.values():
+        if held["ma_tham_chieu"] not in in_file and _paid_on(held) == day:
+            findings.append(_finding("recorded_not_paid", held["ma_ho_so"], held, None))
     return findings, matched
 
 
@@ -185,13 +190,7 @@ def run(hub: Any, day: date, rows: list[FileRow], *, actor: str) -> dict[str, An
     counts: dict[str, int] = dict.fromkeys(ACTIONS, 0)
     for finding in findings:
         counts[finding["kind"]] += 1
-    paid_that_day = [
-        tx
-        for tx in ledger.values()
-        if tx["state"] == "paid"
-        and _aware(tx["paid_at"])
-        and _aware(tx["paid_at"]).astimezone(mapping.VN_TZ).date() == day
-    ]  # type: ignore[union-attr]
+    paid_that_day = [tx for tx in ledger.values() if _paid_on(tx) == day]
     totals = {"province_count": len(paid_that_day), "remote_count": len(rows),
               "matched": matched, "in_flight": 0, "counts": counts}  # fmt: skip
     store.finish_reconcile_run(run_id, totals)

@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from connectors.payment import ledger, signature
+from connectors.payment.connector import PaymentConnector
 from connectors.payment.samples import owing_event
 from hub.api import create_app as create_hub_app
 from hub.models import DossierEvent
@@ -212,3 +213,83 @@ def test_sweep_queries_a_silent_payment_and_reports_an_unpaid_one_once(env: Env)
     assert overdue["payload"]["thanh_toan"] == "pending"
     again = env.run(ledger.sweep(env.hub, now=later))
     assert again == {"recorded": 0, "paid": 0, "reported": 0, "receipts": 0}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_daily_reconciliation_finds_one_planted_difference_of_each_kind(env: Env, fmt: str) -> None:
+    from connectors.payment import reconcile
+    from hub.reconcile import Reconciler
+    from hub.reconcile_report import render
+
+    events = [owing_event(seed) for seed in (6, 7, 8, 9)]
+    env.drain(events)
+    ledger.sync(env.hub)
+    refs = {}
+    for event in events[:3]:
+        [tx] = env.hub.store.payments_of(event.ma_ho_so)
+        env.pay(tx["payment_url"])
+        refs[event.ma_ho_so] = tx["ma_tham_chieu"]
+    a, b = (refs[e.ma_ho_so] for e in events[:2])
+    now = (datetime.now(UTC) + timedelta(hours=7)).strftime("%Y%m%d%H%M%S")
+    today = datetime.strptime(now[:8], "%Y%m%d").date()
+    extra = {"MaGiaoDich": "PG-X", "SoTien": 70000, "ThoiGianGD": now}
+    env.mock.post(
+        "/_mock/paygov/file-edits",
+        json={
+            "drop": [a],
+            "amount": {b: 1},
+            "extra": [
+                {"MaThamChieu": "HUBUNKNOWNTOTHEHUB00", "MaHoSo": events[3].ma_ho_so, **extra},
+                {"MaThamChieu": "HUBSECONDPAYMENT0000", "MaHoSo": events[2].ma_ho_so, **extra},
+            ],
+        },
+    )
+    # A connector of its own: the hub's holds the API server's client (ConnectorHttp keeps
+    # one client, of the last event loop that used it).
+    own = PaymentConnector(env.hub.connectors["payment"].settings)
+
+    async def download() -> bytes:
+        try:
+            return await own.transaction_file(today, fmt)
+        finally:
+            await own.aclose()
+
+    content = asyncio.run(download())
+    rows = reconcile.parse_file(content, fmt)
+    assert len(rows) == 4  # b, c and the two planted rows; a was left out
+
+    outcome = reconcile.run(env.hub, today, rows, actor="test")
+    assert outcome["counts"] == {
+        "paid_not_recorded": 1,
+        "recorded_not_paid": 1,
+        "amount_mismatch": 1,
+        "paid_twice": 1,
+    }
+    assert outcome["matched"] == 1  # c
+    rec = Reconciler(env.hub)
+    found = {f["kind"]: f for f in rec.findings(outcome["run"])}
+    assert found["recorded_not_paid"]["ma_ho_so"] == events[0].ma_ho_so
+    assert found["amount_mismatch"]["ma_ho_so"] == events[1].ma_ho_so
+    assert found["paid_twice"]["ma_ho_so"] == events[2].ma_ho_so
+    assert "refund" in found["paid_twice"]["remote_result"]
+    assert found["paid_twice"]["action"] == "refund"
+    assert found["paid_not_recorded"]["ma_ho_so"] == events[3].ma_ho_so
+    html = render(rec, [rec.get_run(outcome["run"])], "html").decode()
+    assert "Thu hai lần" in html and "Đã thu nhưng chưa ghi nhận" in html
+    repaired = env.run(rec.repair(outcome["run"], actor="test"))
+    assert repaired["counts"] == {"blocked": 4}  # money is settled by an official
+
+
+def test_a_transaction_file_with_a_bad_row_names_it() -> None:
+    from connectors.payment import reconcile
+    from hub.sdk import ContractError
+
+    good = "MaThamChieu,MaGiaoDich,SoTien,ThoiGianGD,MaHoSo\nHUB1,PG1,1000,20251125090000,X\n"
+    assert reconcile.parse_file(good.encode(), "csv")[0].so_tien == 1000
+    with pytest.raises(ContractError, match=r"row 2 .*SoTien"):
+        reconcile.parse_file(good + "HUB2,PG2,abc,20251125090000,Y\n", "csv")
+    with pytest.raises(ContractError, match="lacks the columns MaHoSo"):
+        reconcile.parse_file("MaThamChieu,MaGiaoDich,SoTien,ThoiGianGD\n", "csv")
+    with pytest.raises(ContractError, match=r"row 1 .*ThoiGianGD"):
+        reconcile.parse_file('{"GiaoDich": [{"MaThamChieu": "H", "MaGiaoDich": "P", '
+                             '"SoTien": 1, "ThoiGianGD": "", "MaHoSo": "X"}]}', "json")  # fmt: skip
