@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import typer
     from fastapi import APIRouter
 
-    from hub.sdk import ConnectorInfo, Hub, HubSettings
+    from hub.sdk import ConnectorInfo, DemoScenario, Hub, HubSettings
 
     from .connector import PaymentConnector
 
@@ -29,6 +29,7 @@ __all__ = [
     "describe_connectors",
     "register_commands",
     "register_connectors",
+    "register_demo_scenarios",
     "register_routes",
 ]
 
@@ -69,3 +70,10 @@ def register_commands() -> dict[str, typer.Typer]:
     from .commands import app
 
     return {"payment": app}
+
+
+@hookimpl
+def register_demo_scenarios() -> list[DemoScenario]:
+    from .demo import PaymentDemo
+
+    return [PaymentDemo()]

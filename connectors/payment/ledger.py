@@ -27,7 +27,7 @@ from hub.sdk import Dossier, mask_excerpt
 
 from . import mapping
 
-__all__ = ["apply_paid", "fetch_receipt", "sweep", "sync"]
+__all__ = ["apply_paid", "fetch_receipt", "fetch_receipts", "sweep", "sync", "view"]
 
 CONNECTOR = mapping.SYSTEM
 log = structlog.get_logger("connectors.payment")
@@ -203,10 +203,28 @@ async def sweep(hub: Any, now: datetime | None = None) -> dict[str, int]:
             log.info(
                 "payment_overdue", ma_ho_so=tx["ma_ho_so"], ma_tham_chieu=reference, state=state
             )
-    for tx in await asyncio.to_thread(hub.store.paid_without_receipt):
-        await fetch_receipt(hub, tx["ma_tham_chieu"])
-        counts["receipts"] += 1
+    counts["receipts"] = await fetch_receipts(hub)
     return counts
+
+
+async def fetch_receipts(hub: Any) -> int:
+    """GET_BILL for every paid attempt without a receipt; how many were stored. One that
+    fails is logged and tried again next time."""
+    import asyncio
+
+    from hub.sdk import HubError
+
+    stored = 0
+    for tx in await asyncio.to_thread(hub.store.paid_without_receipt):
+        try:
+            await fetch_receipt(hub, tx["ma_tham_chieu"])
+        except HubError as exc:
+            log.warning(
+                "payment_receipt_failed", ma_tham_chieu=tx["ma_tham_chieu"], reason=exc.reason
+            )
+            continue
+        stored += 1
+    return stored
 
 
 def view(tx: dict[str, Any]) -> dict[str, Any]:

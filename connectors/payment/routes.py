@@ -16,7 +16,7 @@ import structlog
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
-from hub.sdk import HubError, RequestRefused, error_body, mask_excerpt, requires
+from hub.sdk import RequestRefused, error_body, mask_excerpt, requires
 
 from . import ledger, notice
 
@@ -75,7 +75,7 @@ async def _confirm(hub: Any, body: Any) -> JSONResponse:
     reference = str(reference)[:50] if reference else None
     try:
         checked = connector.read_notice(body)
-        outcome = await _apply(hub, checked, masked)
+        await _apply(hub, checked, masked)
     except notice.NoticeRefused as exc:
         await asyncio.to_thread(
             hub.store.log_payment_notice,
@@ -84,12 +84,8 @@ async def _confirm(hub: Any, body: Any) -> JSONResponse:
         log.warning("payment_notice_refused", ma_tham_chieu=reference, ma_loi=exc.ma_loi)
         reply = connector.reply(exc.ma_loi, notice.REPLY_TEXT[exc.ma_loi], exc.thoi_gian_gd)
         return JSONResponse({**reply, **error_body(exc)}, status_code=exc.status)
-    if outcome == "applied":
-        try:
-            await ledger.fetch_receipt(hub, checked.ma_tham_chieu)
-        except HubError as exc:  # the sweep fetches it later
-            log.warning("payment_receipt_failed", ma_tham_chieu=checked.ma_tham_chieu,
-                        reason=exc.reason)  # fmt: skip
+    # The receipt (GET_BILL) is fetched by the sweep (``ledger.fetch_receipts``), not
+    # here: PayGov waits for this reply, and a receipt's failure must not undo it.
     reply = connector.reply(notice.RECEIVED, notice.REPLY_TEXT[notice.RECEIVED],
                             checked.raw_thoi_gian_gd)  # fmt: skip
     return JSONResponse(reply)

@@ -19,10 +19,12 @@ FEES = (
 )
 
 
-def owing_event(seed: int, *, at: datetime | None = None, fee_count: int = 2) -> DossierEvent:
+def owing_event(
+    seed: int, *, at: datetime | None = None, fee_count: int = 2, ma_tthc: str | None = None
+) -> DossierEvent:
     """A status-6 event ("Yêu cầu thực hiện nghĩa vụ tài chính") of a received dossier
     that owes ``fee_count`` fees; the request is at ``at`` (default: an hour after
-    reception)."""
+    reception). ``ma_tthc`` replaces the sample procedure's code."""
     rng = random.Random(f"payment:{seed}")
     base = sample_dossier(rng, status=Status.DANG_XU_LY)
     asked = at or (base.ngay_tiep_nhan or base.ngay_nop) + timedelta(hours=1)
@@ -35,6 +37,7 @@ def owing_event(seed: int, *, at: datetime | None = None, fee_count: int = 2) ->
             "le_phi": fees,
             "qua_trinh": [*base.qua_trinh, step],
             "buoc_hien_tai": BUOC_NGHIA_VU,
+            **({"ma_tthc": ma_tthc} if ma_tthc else {}),
         }
     )
     return DossierEvent(

@@ -120,6 +120,10 @@ def test_paid_once_with_receipt_and_deadline_resumed(env: Env) -> None:
 
     paid = env.hub.store.get_payment(tx["ma_tham_chieu"])
     assert paid["state"] == "paid" and paid["paid_amount"] == tx["so_tien"]
+    assert paid["receipt_sha256"] is None  # fetched out of band, not while PayGov waits
+    assert env.run(ledger.fetch_receipts(env.hub)) == 1
+    assert env.run(ledger.fetch_receipts(env.hub)) == 0
+    paid = env.hub.store.get_payment(tx["ma_tham_chieu"])
     receipt = env.api.get(f"/api/v1/payment/receipts/{tx['ma_tham_chieu']}")
     assert receipt.status_code == 200 and receipt.content.startswith(b"%PDF-")
     digest = hashlib.sha256(receipt.content).hexdigest()
