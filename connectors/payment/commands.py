@@ -84,7 +84,8 @@ def status_cmd(ma_ho_so: str, as_json: JsonOpt = False, config: ConfigOpt = None
         raise typer.Exit(1)
     table = Table(title=_t("title", ma=ma_ho_so))
     for key in ("ma_tham_chieu", "state", "so_tien", "requested_at", "paid_at", "receipt"):
-        table.add_column(_t(key))
+        # The reference is copied into `payment query`: never wrapped.
+        table.add_column(_t(key), no_wrap=key == "ma_tham_chieu")
     for r in rows:
         table.add_row(r["ma_tham_chieu"], _state(r["state"]), f"{r['so_tien']:,}",
                       r["requested_at"] or "", r["paid_at"] or "",

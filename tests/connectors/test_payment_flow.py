@@ -297,3 +297,34 @@ def test_a_transaction_file_with_a_bad_row_names_it() -> None:
     with pytest.raises(ContractError, match=r"row 1 .*ThoiGianGD"):
         reconcile.parse_file('{"GiaoDich": [{"MaThamChieu": "H", "MaGiaoDich": "P", '
                              '"SoTien": 1, "ThoiGianGD": "", "MaHoSo": "X"}]}', "json")  # fmt: skip
+
+
+def test_notices_out_of_order_and_late_are_each_applied_once(env: Env) -> None:
+    import time
+
+    events = [owing_event(seed) for seed in (31, 32, 33)]
+    env.drain(events)
+    ledger.sync(env.hub)
+    txs = [env.hub.store.payments_of(e.ma_ho_so)[0] for e in events]
+    env.mock.post("/_mock/paygov/settings", json={"notice_mode": "held"})
+    for tx in txs[:2]:
+        env.pay(tx["payment_url"])
+    assert env.mock.post("/_mock/paygov/flush").json() == {"sent": 2}
+    sent = env.mock.get("/_mock/paygov/sent").json()
+    assert [s["body"]["MaThamChieu"] for s in sent] == [
+        txs[1]["ma_tham_chieu"],
+        txs[0]["ma_tham_chieu"],
+    ]
+    assert [s["status"] for s in sent] == [200, 200]
+
+    env.mock.post("/_mock/paygov/settings", json={"notice_mode": "late", "delay_seconds": 0.2})
+    env.pay(txs[2]["payment_url"])
+    for _ in range(100):  # wait for the late notice (not a timing assertion)
+        sent = env.mock.get("/_mock/paygov/sent").json()
+        if len(sent) == 3 and sent[2]["status"] is not None:
+            break
+        time.sleep(0.05)
+    assert sent[2]["status"] == 200
+    for event, tx in zip(events, txs, strict=True):
+        assert env.hub.store.get_payment(tx["ma_tham_chieu"])["state"] == "paid"
+        assert len(env.updates(event.ma_ho_so, "paid")) == 1
