@@ -438,7 +438,8 @@ def _run_posta(tmp_path: Path, plugin: PostaDemo) -> tuple[int, str]:
 
 def test_hook_register_demo_scenarios(tmp_path: Path) -> None:
     # The built-in connectors add their parts through the same hook.
-    names = ["dkdn", "dvcqg", "hotich", "lienthong", "molisa", "monre", "ngansach", "vantai"]
+    names = ["dkdn", "dvcqg", "hotich", "lienthong", "molisa", "monre", "ngansach", "payment"]
+    names.append("vantai")
     assert [s.name for s in demo_scenarios()] == [*names, "xaydung"]
     # A plugin's scenario alone: its mock started, seeded and faulted, its connector
     # configured against it, its events routed, synced, retried after the 503, checked.
