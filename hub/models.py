@@ -73,8 +73,12 @@ __all__ = [
 
 # re.ASCII: \d is 0-9 only, never fullwidth or Arabic-Indic digits.
 _AGENCY = r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}"
-MA_HO_SO_RE = re.compile(rf"^(?P<agency>{_AGENCY})-(?P<date>\d{{6}})-(?P<seq>\d{{4,6}})$", re.ASCII)
-MA_TTHC_RE = re.compile(rf"^(?P<national>\d\.\d{{6}})(?:\.{_AGENCY}|\.[A-Z]\d{{2}})?$", re.ASCII)
+MA_HO_SO_RE = re.compile(
+    rf"^(?P<agency>{_AGENCY})-(?P<date>\d{{6}})-(?P<seq>\d{{4,6}})$", re.ASCII
+)
+MA_TTHC_RE = re.compile(
+    rf"^(?P<national>\d\.\d{{6}})(?:\.{_AGENCY}|\.[A-Z]\d{{2}})?$", re.ASCII
+)
 # Vietnamese mobile and landline numbers: 0 + 9 or 10 digits, or +84 for the 0.
 PHONE_RE = re.compile(r"^(?:0|\+84)\d{9,10}$", re.ASCII)
 

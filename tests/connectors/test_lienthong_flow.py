@@ -73,7 +73,9 @@ def test_search_by_unaccented_name_and_cccd_masks_the_number(pulled) -> None:  #
     owner = target.chu_ho_so
     unaccented = fold(owner.ho_ten).title()
     assert unaccented != owner.ho_ten or owner.ho_ten.isascii()
-    assert [d.ma_ho_so for d in search(hub, Filters(ten=unaccented))][:1] == [target.ma_ho_so]
+    assert [d.ma_ho_so for d in search(hub, Filters(ten=unaccented))][:1] == [
+        target.ma_ho_so
+    ]
     by_cccd = list(search(hub, Filters(so_giay_to=owner.so_giay_to)))
     assert [d.ma_ho_so for d in by_cccd] == [target.ma_ho_so]
     result = CliRunner().invoke(
