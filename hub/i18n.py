@@ -95,6 +95,23 @@ _TEXT: dict[str, tuple[str, str]] = {
     "reconcile.kind.status_mismatch": ("Lệch trạng thái", "Status mismatch"),
     "reconcile.kind.result_mismatch": ("Lệch kết quả", "Result mismatch"),
     "reconcile.kind.stale": ("Bộ chậm cập nhật", "Ministry behind"),
+    "reconcile.kind.paid_not_recorded": ("Đã thu nhưng chưa ghi nhận", "Paid, not recorded"),
+    "reconcile.kind.recorded_not_paid": ("Ghi nhận nhưng chưa thu", "Recorded, not paid"),
+    "reconcile.kind.amount_mismatch": ("Lệch số tiền", "Amount differs"),
+    "reconcile.kind.paid_twice": ("Thu hai lần", "Paid twice"),
+    "reconcile.action.record_payment": (
+        "Tra cứu giao dịch và ghi nhận thanh toán",
+        "Query the transaction and record the payment",
+    ),
+    "reconcile.action.query_payment": (
+        "Tra cứu giao dịch với PayGov",
+        "Query the transaction at PayGov",
+    ),
+    "reconcile.action.check_amount": (
+        "Kiểm tra số tiền với PayGov",
+        "Check the amount with PayGov",
+    ),
+    "reconcile.action.refund": ("Hoàn trả khoản thu thừa", "Refund the second payment"),
     "reconcile.action.resend": ("Gửi lại hồ sơ cho Bộ", "Re-send the dossier to the ministry"),
     "reconcile.action.pull": ("Lấy hồ sơ về hộp thư đến", "Pull the dossier into the inbox"),
     "reconcile.action.rerun_dead_job": (

@@ -342,6 +342,17 @@ class Dossier(_Model):
     def ma_tthc_quoc_gia(self) -> str:
         return national_ma_tthc(self.ma_tthc)
 
+    # --- fees owed (online payment, connectors/payment) ---------------------------------
+    @property
+    def le_phi_con_no(self) -> list[Fee]:
+        """The fees not yet paid (``da_thanh_toan`` false): what a payment asks for."""
+        return [fee for fee in self.le_phi if not fee.da_thanh_toan]
+
+    @property
+    def so_tien_con_no(self) -> int:
+        """The sum of :attr:`le_phi_con_no`, in VND."""
+        return sum(fee.so_tien for fee in self.le_phi_con_no)
+
 
 class EventType(StrEnum):
     """What happened to a dossier at the province."""

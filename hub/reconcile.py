@@ -54,12 +54,16 @@ from hub.store.store import Store, as_utc
 
 __all__ = [
     "ACTIONS",
+    "ALL_KINDS",
     "FULL_START",
     "KINDS",
+    "PAYMENT_KINDS",
     "Progress",
     "ReconcileError",
     "Reconciler",
     "default_period",
+    "run_kinds",
+    "used_kinds",
 ]
 
 log = get_logger("hub.reconcile")
@@ -67,7 +71,11 @@ log = get_logger("hub.reconcile")
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 #: The start of a period covering everything (the default).
 FULL_START = date(2000, 1, 1)
+#: The kinds of a payment reconciliation (connectors/payment: PayGov's transaction file
+#: against the hub's payment ledger); an official settles them, repair does not.
+PAYMENT_KINDS = ("paid_not_recorded", "recorded_not_paid", "amount_mismatch", "paid_twice")
 KINDS = ("only_province", "only_ministry", "status_mismatch", "result_mismatch", "stale")
+ALL_KINDS = (*KINDS, *PAYMENT_KINDS)
 #: The suggested action per kind (a dead job ahead overrides it with ``rerun_dead_job``).
 ACTIONS = {
     "only_province": "resend",
@@ -75,6 +83,10 @@ ACTIONS = {
     "status_mismatch": "resend",
     "result_mismatch": "resend",
     "stale": "resend",
+    "paid_not_recorded": "record_payment",
+    "recorded_not_paid": "query_payment",
+    "amount_mismatch": "check_amount",
+    "paid_twice": "refund",
 }
 _CHUNK = 5000
 _FINDINGS_BATCH = 1000
@@ -90,6 +102,18 @@ class ReconcileError(HubError):
     default_code = "reconcile"
     http_status = 422
     status_by_code: ClassVar[dict[str, int]] = {"not_found": 404}
+
+
+def run_kinds(run: dict[str, Any]) -> tuple[str, ...]:
+    """The kinds a run counts: a payment reconciliation's, or a ministry one's."""
+    counts = run.get("counts") or {}
+    return PAYMENT_KINDS if any(k in counts for k in PAYMENT_KINDS) else KINDS
+
+
+def used_kinds(runs: list[dict[str, Any]]) -> tuple[str, ...]:
+    """The kinds of these runs, in :data:`ALL_KINDS` order (a report's columns)."""
+    used = {k for run in runs for k in run_kinds(run)} or set(KINDS)
+    return tuple(k for k in ALL_KINDS if k in used)
 
 
 def default_period(today: date | None = None) -> Period:

@@ -45,8 +45,16 @@ class Repairer:
         # A pull first brings most ministry-only dossiers at once; without PULL, each is
         # looked up (FETCH), or refused with the reason when the ministry has neither.
         pulled_first = Capability.PULL not in capabilities
+        from hub.reconcile import PAYMENT_KINDS
+
         for finding in list(self._unrepaired(run_id)):
-            if finding["kind"] == "only_ministry":
+            if finding["kind"] in PAYMENT_KINDS:  # money: an official settles it
+                outcome, detail = "blocked", {"detail": "settled by an official, not re-sent"}
+                if not dry_run:
+                    outcome, detail = await asyncio.to_thread(
+                        self._record_now, finding, "blocked", detail["detail"], actor
+                    )
+            elif finding["kind"] == "only_ministry":
                 if not dry_run and not pulled_first:
                     await self.rec.hub.pull_once(connector)
                     pulled_first = True

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from hub.i18n import t
-from hub.reconcile import KINDS, Reconciler, status_label
+from hub.reconcile import Reconciler, run_kinds, status_label, used_kinds
 
 __all__ = ["COLUMNS", "FORMATS", "MEDIA_TYPES", "chart", "render"]
 
@@ -49,6 +49,10 @@ _KIND_COLOURS = {
     "status_mismatch": "#5bc0de",
     "result_mismatch": "#9b59b6",
     "stale": "#7f8c8d",
+    "paid_not_recorded": "#e67e22",
+    "recorded_not_paid": "#c0392b",
+    "amount_mismatch": "#16a085",
+    "paid_twice": "#8e44ad",
 }
 
 
@@ -98,7 +102,7 @@ def _summary(run: dict[str, Any]) -> dict[str, Any]:
     return {
         **{k: run[k] for k in keys},
         **{k: run[k] for k in counts},
-        "counts": {k: int((run["counts"] or {}).get(k, 0)) for k in KINDS},
+        "counts": {k: int((run["counts"] or {}).get(k, 0)) for k in run_kinds(run)},
         "started_at": _when(run["started_at"]),
         "finished_at": _when(run["finished_at"]),
         "error": run["error"],
@@ -156,18 +160,19 @@ def _xlsx(rec: Reconciler, runs: list[dict[str, Any]], language: str) -> bytes:
             cells.append(cell)
         sheet.append(cells)
 
+    kinds = used_kinds(runs)
     summary = book.create_sheet(t("reconcile.summary", language))
     header(
         summary,
         [t(f"reconcile.{k}", language) for k in ("run", "connector", "period")]
-        + [t(f"reconcile.kind.{k}", language) for k in KINDS]
+        + [t(f"reconcile.kind.{k}", language) for k in kinds]
         + [t(f"reconcile.{k}", language) for k in ("province_count", "remote_count", "repaired")],
     )
     for run in runs:
         s = _summary(run)
         summary.append(
             [s["id"], s["connector"], f"{s['period_start']} – {s['period_end']}"]
-            + [s["counts"][k] for k in KINDS]
+            + [s["counts"].get(k, 0) for k in kinds]
             + [s["province_count"], s["remote_count"], s["repaired"]]
         )
     sheet = book.create_sheet(t("reconcile.findings", language))
@@ -202,7 +207,7 @@ def _html(rec: Reconciler, runs: list[dict[str, Any]], language: str) -> bytes:
         + "".join(
             f'<span><i style="background:{_KIND_COLOURS[k]}"></i>'
             f"{e(t(f'reconcile.kind.{k}', language))}</span>"
-            for k in KINDS
+            for k in used_kinds(runs)
         )
         + "</p>",
         _chart(runs, language),
@@ -216,7 +221,7 @@ def _html(rec: Reconciler, runs: list[dict[str, Any]], language: str) -> bytes:
         facts = [
             (t(f"reconcile.{k}", language), s[k])
             for k in ("province_count", "remote_count", "matched", "in_flight", "repaired")
-        ] + [(t(f"reconcile.kind.{k}", language), s["counts"][k]) for k in KINDS]
+        ] + [(t(f"reconcile.kind.{k}", language), n) for k, n in s["counts"].items()]
         parts.append(
             "<table>"
             + "".join(f'<tr><th>{e(k)}</th><td class="n">{v}</td></tr>' for k, v in facts)
@@ -246,9 +251,9 @@ def _chart(runs: list[dict[str, Any]], language: str) -> str:
     bar, gap, label_w, height = 14, 4, 170, 0
     totals: dict[str, dict[str, int]] = {}
     for run in runs:
-        mine = totals.setdefault(run["connector"], dict.fromkeys(KINDS, 0))
-        for k in KINDS:
-            mine[k] += int((run["counts"] or {}).get(k, 0))
+        mine = totals.setdefault(run["connector"], dict.fromkeys(run_kinds(run), 0))
+        for k in run_kinds(run):
+            mine[k] = mine.get(k, 0) + int((run["counts"] or {}).get(k, 0))
     top = max([1] + [v for c in totals.values() for v in c.values()])
     width = 420
     body = []
@@ -259,7 +264,7 @@ def _chart(runs: list[dict[str, Any]], language: str) -> str:
             f"{html.escape(connector)}</text>"
         )
         y += 18
-        for k in KINDS:
+        for k in counts:
             w = round(width * counts[k] / top)
             label = html.escape(t(f"reconcile.kind.{k}", language))
             body.append(

@@ -18,7 +18,8 @@ callbacks                  :class:`Callback`, :class:`CallbackRejected`, :func:`
 errors                     :class:`HubError` > :class:`TransientError`, :class:`PermanentError`
                            (> :class:`MappingError`, :class:`RejectedError`,
                            :class:`ContractError`), :class:`ConfigError`, :class:`IngestError`;
-                           :func:`ministry_errors` (httpx exceptions to the tree)
+                           :func:`ministry_errors` (httpx exceptions to the tree);
+                           :class:`RequestRefused`, :func:`error_body` (a route's refusal)
 settings                   :class:`ConnectorSettings` (base model), :func:`connector_settings`
                            (reads ``[connectors.NAME]``), :func:`non_empty_secret`,
                            :class:`HubSettings` (what the hooks receive)
@@ -106,7 +107,9 @@ if _typing.TYPE_CHECKING:
         MappingError,
         PermanentError,
         RejectedError,
+        RequestRefused,
         TransientError,
+        error_body,
         ministry_errors,
     )
     from hub.http import ConnectorHttp, read_capped
@@ -199,7 +202,9 @@ _SOURCES: dict[str, tuple[str, ...]] = {
         "MappingError",
         "PermanentError",
         "RejectedError",
+        "RequestRefused",
         "TransientError",
+        "error_body",
         "ministry_errors",
     ),
     "hub.http": ("ConnectorHttp", "read_capped"),
@@ -313,6 +318,7 @@ __all__ = [
     "RejectedError",
     "RemoteDossier",
     "RemoteRecord",
+    "RequestRefused",
     "Result",
     "ResultDelivery",
     "Status",
@@ -326,6 +332,7 @@ __all__ = [
     "check_xml",
     "connector_settings",
     "deadline_plan",
+    "error_body",
     "fold",
     "hookimpl",
     "idempotency_key",

@@ -27,6 +27,7 @@ BUNDLED = {
     "xaydung_capphep": "mocks.xaydung.capphep",
     "xaydung_quyhoach": "mocks.xaydung.quyhoach",
     "ngansach": "mocks.ngansach.app",
+    "payment": "mocks.payment.app",
     "vantai": "mocks.vantai.app",
     "bcci": "mocks.bcci.app",
 }

@@ -175,11 +175,12 @@ def list_runs(
 ) -> None:
     """The latest reconciliation runs."""
     from hub.cli import _hub
-    from hub.reconcile import KINDS, Reconciler
+    from hub.reconcile import Reconciler, used_kinds
 
     hub = _hub(config)
     try:
-        _print_runs(Reconciler(hub).list_runs(connector=connector, limit=limit), KINDS)
+        runs = Reconciler(hub).list_runs(connector=connector, limit=limit)
+        _print_runs(runs, used_kinds(runs))
     finally:
         hub.engine.dispose()
 
@@ -197,7 +198,7 @@ def show_run(
 
     from hub.cli import _hub
     from hub.i18n import t
-    from hub.reconcile import KINDS, ReconcileError, Reconciler, status_label
+    from hub.reconcile import ReconcileError, Reconciler, status_label, used_kinds
 
     hub = _hub(config)
     try:
@@ -206,7 +207,7 @@ def show_run(
             run = rec.get_run(run_id)
         except ReconcileError as exc:
             _fail(exc.reason)
-        _print_runs([run], KINDS)
+        _print_runs([run], used_kinds([run]))
         table = Table(title=t("reconcile.findings"))
         for col in (
             "ma_ho_so",

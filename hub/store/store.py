@@ -21,6 +21,7 @@ module                 concern
 ``deadlines``          the deadline watch and the apology
 ``shipments``          parcels a carrier moves for dossiers, its tracking feed
 ``console``            the operator console's reads (keyset job pages, charts)
+``payments``           online payment: attempts, Confirm notices, receipts
 =====================  =====================================================
 
 Every method is one transaction. On PostgreSQL, claims use ``FOR UPDATE SKIP
@@ -40,6 +41,7 @@ from hub.store.ingest import IngestOutcome, IngestQueries
 from hub.store.maintenance import MaintenanceQueries
 from hub.store.operations import OperationQueries
 from hub.store.outbox import ClaimedJob, JobOutcome, OutboxQueries, Settled
+from hub.store.payments import PaymentQueries
 from hub.store.reconciliation import ReconcileQueries
 from hub.store.shipments import ShipmentQueries
 from hub.store.tables import JobState
@@ -71,6 +73,7 @@ class Store(
     DeadlineQueries,
     ShipmentQueries,
     ConsoleQueries,
+    PaymentQueries,
     StoreBase,
 ):
     """The hub's database. One instance per process; thread-safe as the engine is."""

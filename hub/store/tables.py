@@ -28,6 +28,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -440,4 +441,45 @@ tracking_cursors = Table(
     Column("last_success_at", Utc),
     Column("last_error", Text),
     Column("updated_at", Utc, nullable=False),
+# --- online payment (PayGov, connectors/payment; migration 0008_payment) ---------------
+
+#: One payment attempt (MaThamChieu): the fees asked by INIT, and what PayGov said.
+payment_transactions = Table(
+    "payment_transactions",
+    metadata,
+    Column("ma_tham_chieu", String(50), primary_key=True),
+    Column("connector", String(50), nullable=False),
+    Column("ma_ho_so", String(64), nullable=False, index=True),
+    Column("job_id", Id),
+    Column("so_tien", BigInteger, nullable=False),  #: the amount asked, VND
+    Column("fees", Json, nullable=False),  #: [{ma, ten, so_tien}]
+    Column("payment_url", Text),
+    Column("state", String(16), nullable=False),  # pending | paid | cancelled | failed
+    Column("requested_at", Utc, nullable=False),  #: the clock is paused from here
+    Column("paid_at", Utc),
+    Column("paid_amount", BigInteger),
+    Column("ma_giao_dich", String(100)),
+    Column("ma_ngan_hang", String(50)),
+    Column("queried_at", Utc),
+    Column("reported_at", Utc),  #: pending too long, told to the province
+    Column("receipt", LargeBinary),
+    Column("receipt_sha256", String(64)),
+    Column("receipt_at", Utc),
+    Column("created_at", Utc, nullable=False),
+    Column("updated_at", Utc, nullable=False),
+    Index("ix_payment_transactions_state_requested", "state", "requested_at"),
+)
+
+#: Every Confirm notice received, masked: applied, duplicate or refused (and why).
+payment_notices = Table(
+    "payment_notices",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("connector", String(50), nullable=False),
+    Column("ma_tham_chieu", String(50), index=True),
+    Column("received_at", Utc, nullable=False),
+    Column("outcome", String(16), nullable=False),  # applied | duplicate | refused
+    Column("ma_loi", String(4), nullable=False),  #: the reply's MaLoi
+    Column("reason", Text),
+    Column("body", Text),  #: the notice, masked
 )

@@ -440,7 +440,7 @@ def _run_posta(tmp_path: Path, plugin: PostaDemo) -> tuple[int, str]:
 def test_hook_register_demo_scenarios(tmp_path: Path) -> None:
     # The built-in connectors add their parts through the same hook.
     names = ["bcci", "dkdn", "dvcqg", "hotich", "lienthong", "molisa", "monre", "ngansach"]
-    names += ["vantai"]
+    names += ["payment", "vantai"]
     assert [s.name for s in demo_scenarios()] == [*names, "xaydung"]
     # A plugin's scenario alone: its mock started, seeded and faulted, its connector
     # configured against it, its events routed, synced, retried after the 503, checked.

@@ -1,0 +1,1 @@
+"""The PayGov mock (Nền tảng thanh toán, Cổng DVCQG): ``app.create_app``."""
