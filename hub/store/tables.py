@@ -441,7 +441,10 @@ tracking_cursors = Table(
     Column("last_success_at", Utc),
     Column("last_error", Text),
     Column("updated_at", Utc, nullable=False),
-# --- online payment (PayGov, connectors/payment; migration 0008_payment) ---------------
+)
+
+
+# --- online payment (PayGov, connectors/payment; migration 0010_payment) ---------------
 
 #: One payment attempt (MaThamChieu): the fees asked by INIT, and what PayGov said.
 payment_transactions = Table(
