@@ -144,6 +144,7 @@ if _typing.TYPE_CHECKING:
         Status,
         national_ma_tthc,
     )
+    from hub.params import ApiDate, ApiDateTime, cursor_query, id_path, text_path, text_query
     from hub.plugins import ConnectorInfo
     from hub.service import Hub
     from hub.settings import HubSettings
@@ -194,6 +195,14 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     ),
     "hub.http": ("ConnectorHttp", "read_capped"),
     "hub.plugins": ("ConnectorInfo",),
+    "hub.params": (
+        "ApiDate",
+        "ApiDateTime",
+        "cursor_query",
+        "id_path",
+        "text_path",
+        "text_query",
+    ),
     "hub.xmllimits": ("XmlLimitError", "XmlLimits", "check_xml"),
     "hub.lookups": (
         "DateRangeParams",
@@ -247,6 +256,8 @@ __all__ = [
     "FINAL_STATUSES",
     "PERSONAL_KEYS",
     "Address",
+    "ApiDate",
+    "ApiDateTime",
     "Attachment",
     "Bilingual",
     "Capability",
@@ -310,9 +321,11 @@ __all__ = [
     "check_mst",
     "check_xml",
     "connector_settings",
+    "cursor_query",
     "deadline_plan",
     "fold",
     "hookimpl",
+    "id_path",
     "idempotency_key",
     "load_catalog",
     "mask_excerpt",
@@ -331,6 +344,8 @@ __all__ = [
     "sample_ho_tich_batch",
     "sample_ho_tich_lifecycle",
     "sample_lifecycle",
+    "text_path",
+    "text_query",
 ]
 
 
