@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from hub.errors import ActionRefused
+from hub.fields import MAX_DATE, MIN_DATE
 from hub.store.operations import ACTION_STATES, JOB_STATES, KINDS, SORTS, JobFilter
 from hub.store.store import Store, as_utc
 
@@ -59,6 +60,12 @@ class Operations:
                 raise ActionRefused(
                     f"unknown connector; use one of {', '.join(sorted(known)) or '(none)'}",
                     code="not_found",
+                )
+        for name, when in (("since", flt.since), ("until", flt.until)):
+            if when is not None and not MIN_DATE <= when.date() <= MAX_DATE:
+                raise ActionRefused(
+                    f"{name} must be within the years {MIN_DATE.year} to {MAX_DATE.year}",
+                    code="invalid",
                 )
         if flt.since and flt.until and as_utc(flt.since) > as_utc(flt.until):
             raise ActionRefused("since is after until: nothing can match", code="invalid")

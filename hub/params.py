@@ -26,6 +26,7 @@ from hub.fields import INT64_MAX, MAX_DATE, MIN_DATE
 __all__ = [
     "DATE_RANGE",
     "MAX_ID",
+    "MAX_JSON_ID",
     "TEXT_MAX",
     "TEXT_PATTERN",
     "ApiDate",
@@ -102,9 +103,13 @@ def _json_integer(value: Any) -> int:
     return value
 
 
+#: The largest id a JSON body may carry: the largest integer a JSON number holds
+#: exactly in every client (JavaScript's ``Number.MAX_SAFE_INTEGER``); past it, 2^63
+#: written as a float reads as valid to one validator and as 2^63 + 1 to another.
+MAX_JSON_ID = 2**53 - 1
 #: A row id in a JSON body, as JSON Schema reads an integer (for strict models); the
 #: bounds come before the validator, so that the JSON Schema carries them.
-JsonId = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_json_integer)]
+JsonId = Annotated[int, Field(ge=1, le=MAX_JSON_ID), BeforeValidator(_json_integer)]
 #: A time in a query or a body: ISO 8601 text within :data:`DATE_RANGE`.
 ApiDateTime = Annotated[datetime, BeforeValidator(_datetime)]
 #: A day in a query or a body: ISO 8601 text within :data:`DATE_RANGE`.

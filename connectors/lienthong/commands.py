@@ -69,9 +69,9 @@ def search_cmd(
     ten: Annotated[str | None, typer.Option("--ten", help="tên chủ hồ sơ, không dấu được")] = None,
     so_giay_to: Annotated[str | None, typer.Option("--so-giay-to")] = None,
     ma_tthc: Annotated[str | None, typer.Option("--ma-tthc")] = None,
-    trang_thai: Annotated[int | None, typer.Option("--trang-thai")] = None,
+    trang_thai: Annotated[int | None, typer.Option("--trang-thai", min=1, max=10)] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
-    limit: Annotated[int, typer.Option("--limit")] = 200,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 200,
     config: ConfigOpt = None,
 ) -> None:
     """Tra cứu hồ sơ liên thông."""
@@ -158,7 +158,7 @@ def show(ma_ho_so: str, config: ConfigOpt = None) -> None:
 @app.command("file")
 def file_cmd(
     ma_ho_so: str,
-    n: int,
+    n: Annotated[int, typer.Argument(min=1, max=10_000)],
     out: Annotated[Path, typer.Option("--out", help="where to write the file")],
     config: ConfigOpt = None,
 ) -> None:

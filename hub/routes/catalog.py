@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from hub.service import Hub
 
 __all__ = ["build", "procedure_json"]
+
+_RECEIVED = f"ISO 8601 within {DATE_RANGE}; without an offset, local time (UTC+7)"
 
 
 def _error(loc: str, type_: str, message_en: str, status: int) -> JSONResponse:
@@ -77,9 +79,8 @@ def build(hub: Hub) -> APIRouter:
 
     @router.get("/{ma_tthc}/deadline")
     async def deadline(
-        received: ApiDateTime = Query(
-            description=f"ISO 8601 within {DATE_RANGE}; without an offset, local time (UTC+7)"
-        ),
+        # In Annotated: FastAPI drops a type's validators when Query() is the default.
+        received: Annotated[ApiDateTime, Query(description=_RECEIVED)],
         ma_tthc: str = text_path(),
         variant: str | None = text_query(),
     ) -> JSONResponse:
