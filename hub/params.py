@@ -36,6 +36,7 @@ __all__ = [
     "date_query",
     "has_control_character",
     "id_path",
+    "one_of",
     "text_path",
     "text_query",
 ]
@@ -153,3 +154,20 @@ def date_query(**options: Any) -> Any:
 
     described = f"ISO 8601, within {DATE_RANGE}"
     return Query(None, description=options.pop("description", described), **options)
+
+
+def one_of(values: tuple[str, ...], *, code: str, what: str) -> Any:
+    """A text that is one of ``values``: an enum in the OpenAPI, and out of it an error
+    of type ``code`` listing them (a ``Literal`` would answer ``literal_error``)."""
+    from pydantic import WithJsonSchema
+
+    listed = ", ".join(values)
+
+    def check(value: Any) -> str:
+        if value not in values:
+            raise PydanticCustomError(code, f"unknown {what}; use one of {listed}")
+        return str(value)
+
+    return Annotated[
+        str, BeforeValidator(check), WithJsonSchema({"type": "string", "enum": list(values)})
+    ]

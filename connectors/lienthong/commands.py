@@ -49,6 +49,9 @@ def _hub(config: Path | None) -> Any:
 def _filters(**kw: Any) -> Any:
     from .search import Filters
 
+    if kw.get("tu_ngay") and kw.get("den_ngay") and kw["tu_ngay"] > kw["den_ngay"]:
+        raise typer.BadParameter("--from is after --to")
+
     return Filters(**kw)
 
 
@@ -57,7 +60,16 @@ ToOpt = Annotated[str | None, typer.Option("--to", help="đến ngày (YYYY-MM-D
 
 
 def _day(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
+    """A --from/--to day: YYYY-MM-DD within 1900..2100, else a usage error (exit 2)."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        raise typer.BadParameter("a day is YYYY-MM-DD") from None
+    if not date(1900, 1, 1) <= day <= date(2100, 12, 31):
+        raise typer.BadParameter("a day is within the years 1900 to 2100")
+    return day
 
 
 @app.command("search")

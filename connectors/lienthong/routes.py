@@ -32,6 +32,8 @@ def build(hub: Any) -> APIRouter:
         ma_tthc: str | None = text_query(),
         trang_thai: int | None = Query(default=None, ge=1, le=10),
     ) -> Filters:
+        if tu_ngay and den_ngay and tu_ngay > den_ngay:
+            raise HTTPException(status_code=422, detail="tu_ngay is after den_ngay")
         return Filters(tu_ngay, den_ngay, ma_ho_so, ma_lien_thong, ten, so_giay_to, ma_tthc,
                        trang_thai)  # fmt: skip
 

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from hub.auth import Principal, requires
 from hub.errors import RequestRefused
 from hub.health import HealthChecker, with_health
-from hub.ops import JobFilter, Operations
+from hub.ops import JOB_STATES, SORTS, JobFilter, Operations
 from hub.params import (
     DATE_RANGE,
     TEXT_MAX,
@@ -27,6 +28,7 @@ from hub.params import (
     cursor_query,
     date_query,
     id_path,
+    one_of,
     text_query,
 )
 from hub.routes import json_response as _json
@@ -36,8 +38,12 @@ __all__ = ["build"]
 
 
 #: The job states, connectors' filters and sorts a request may name (the schema lists them).
-StateName = Literal["pending", "running", "failed", "succeeded", "dead", "skipped", "cancelled"]
-SortName = Literal["id", "-id", "updated_at", "-updated_at", "attempts", "-attempts"]
+if TYPE_CHECKING:
+    StateName = str
+    SortName = str
+else:
+    StateName = one_of(JOB_STATES, code="invalid", what="job state")
+    SortName = one_of(tuple(SORTS), code="bad_sort", what="sort")
 #: Why an operator skips or cancels: required, not blank.
 Reason = Annotated[str, Field(min_length=1, max_length=2000, pattern=r"\S")]
 _STRICT = ConfigDict(strict=True)  # no "1" for a number, no 0.5 for a time, no false for an id
@@ -49,11 +55,24 @@ class RetryBody(BaseModel):
     current_state: bool = False
 
 
+def _reason_given(data: Any) -> Any:
+    # The schema requires the reason; this says why in the operator's words.
+    if isinstance(data, dict):
+        reason = data.get("reason")
+        if reason is None or (isinstance(reason, str) and not reason.strip()):
+            raise PydanticCustomError(
+                "reason_required", "a skip or a cancel needs a reason: say why this job is not sent"
+            )
+    return data
+
+
 class ReasonBody(BaseModel):
     """A skip or a cancel: the reason is required."""
 
     model_config = _STRICT
     reason: Reason
+
+    _given = model_validator(mode="before")(_reason_given)
 
 
 class _TaskFilter(BaseModel):
@@ -92,6 +111,8 @@ class DropTask(_TaskFilter):
 
     kind: Literal["skip", "cancel"]
     reason: Reason
+
+    _given = model_validator(mode="before")(_reason_given)
 
 
 TaskBody = Annotated[RetryTask | DropTask, Field(discriminator="kind")]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Literal
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
@@ -19,6 +19,7 @@ from hub.params import (
     ApiDate,
     cursor_query,
     id_path,
+    one_of,
     text_query,
 )
 from hub.reconcile import FULL_START, Reconciler, default_period
@@ -27,6 +28,11 @@ from hub.routes import json_response as _json
 from hub.service import Hub
 
 __all__ = ["build"]
+
+if TYPE_CHECKING:
+    ReportFormat = str
+else:
+    ReportFormat = one_of(FORMATS, code="invalid", what="report format")
 
 
 class ReconcileBody(BaseModel):
@@ -58,9 +64,10 @@ def build(hub: Hub) -> APIRouter:
         """Run now (the answer comes when the runs are done); repair if asked."""
         rec = Reconciler(hub, stale_after=timedelta(hours=body.stale_hours))
         listable = rec.list_connectors()
-        if body.connector and body.connector not in listable:
+        if body.connector and body.connector not in hub.connectors:
+            # A known one that cannot list is the reconciler's not_listable (422).
             raise RequestRefused(
-                f"no connector of that name can be reconciled; use one of "
+                f"unknown connector; those that can be reconciled: "
                 f"{', '.join(listable) or '(none)'}",
                 code="not_found",
                 loc="connector",
@@ -101,7 +108,7 @@ def build(hub: Hub) -> APIRouter:
         responses={200: {"content": {MEDIA_TYPES[f].split(";")[0]: {} for f in FORMATS}}},
     )
     async def report(
-        fmt: Literal["json", "csv", "xlsx", "html"],
+        fmt: ReportFormat,
         run_id: int = id_path(),
         lang: str = Query("vi", pattern="^(vi|en)$"),
     ) -> Response:
