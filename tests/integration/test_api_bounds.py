@@ -261,10 +261,19 @@ def test_every_operation_declares_every_error_status(api) -> None:  # type: igno
 
 
 @pytest.fixture
-def cli(api, db_url):  # type: ignore[no-untyped-def]
+def cli(build_hub, tmp_path):  # type: ignore[no-untyped-def]
+    """The CLI in-process, on SQLite: each command builds a hub it leaves to the process
+    exit to close, which a PostgreSQL connection would report as a ResourceWarning here
+    (the rules it applies are the API's, checked on both databases above)."""
     from typer.testing import CliRunner
 
     from hub.cli import app
+
+    db_url = f"sqlite:///{tmp_path / 'cli.db'}"
+    hub = build_hub(
+        db_url, connectors={"rec": RecordingConnector()}, routes=[RouteRule(connector="rec")]
+    )
+    hub.store.ingest(sample_lifecycle("bounds")[:2], hub.router.targets)
 
     def run(*args: str) -> Any:
         env = {"TTHC_HUB_DATABASE_URL": db_url, "TTHC_HUB_LANG": "en"}
