@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -22,10 +23,19 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.auth import Principal, requires
-from hub.errors import EventConflict, HubError, IngestError, RequestRefused, error_body, error_entry
+from hub.errors import (
+    EventConflict,
+    HubError,
+    IngestError,
+    RejectedError,
+    RequestRefused,
+    error_body,
+    error_entry,
+)
 from hub.logging import get_logger
 from hub.models import DossierEvent
-from hub.routes import error_response, person_response
+from hub.params import cursor_query, has_control_character, text_path, text_query
+from hub.routes import document_errors, error_response, person_response
 from hub.service import Hub
 
 __all__ = ["create_app"]
@@ -90,6 +100,9 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if _control_in_target(scope):
+            await self._refuse(send, _CONTROL)
+            return
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
@@ -111,15 +124,15 @@ class BodyLimit:
         except _TooLarge:
             await self._refuse(send)
 
-    async def _refuse(self, send: Send) -> None:
-        refused = RequestRefused(
+    async def _refuse(self, send: Send, refused: RequestRefused | None = None) -> None:
+        refused = refused or RequestRefused(
             f"the body exceeds {self.limit} bytes", code="body_too_large", loc="body"
         )
         body = json.dumps(error_body(refused)).encode()
         await send(
             {
                 "type": "http.response.start",
-                "status": 413,
+                "status": refused.status,
                 "headers": [(b"content-type", b"application/json")],
             }
         )
@@ -128,6 +141,23 @@ class BodyLimit:
 
 class _TooLarge(Exception):
     pass
+
+
+_CONTROL = RequestRefused(
+    "the path or query string holds a control character", code="bad_request", loc="path"
+)
+_ESCAPED_CONTROL = re.compile(rb"%(?:[01][0-9a-f]|7f)", re.IGNORECASE)
+
+
+def _control_in_target(scope: Scope) -> bool:
+    """A control character (NUL included) in the path or the query string: PostgreSQL
+    refuses NUL, SQLite stores it; every route (a connector's too) refuses both alike."""
+    query = scope.get("query_string") or b""
+    return (
+        has_control_character(scope.get("path", ""))
+        or _ESCAPED_CONTROL.search(query) is not None
+        or any(b < 0x20 or b == 0x7F for b in query)
+    )
 
 
 def create_app(
@@ -187,41 +217,13 @@ def create_app(
         return Response(body, media_type=CONTENT_TYPE)
 
     @app.post("/api/v1/callbacks/{connector}")
-    async def callback(connector: str, request: Request) -> JSONResponse:
+    async def callback(request: Request, connector: str = text_path()) -> JSONResponse:
         """A ministry's callback (payment confirmed, parcel delivered). No API key: the
         connector checks the ministry's signature; the hub refuses stale or replayed ones.
-        Refusals say nothing about why, to a caller that may be probing."""
-        from datetime import timedelta
-
-        from hub.callbacks import CallbackRejected
-        from hub.store.store import utcnow
-
-        conn = hub.connectors.get(connector)
-        handler = getattr(conn, "handle_callback", None)
-        if handler is None:
-            raise RequestRefused("no such callback", code="not_found", loc="connector")
-        body = await request.body()
-        max_age = timedelta(seconds=settings.api.callback_max_age_seconds)
-        try:
-            result = await handler(request.headers, body)
-            now = utcnow()
-            if abs(now - result.timestamp) > max_age:
-                raise CallbackRejected("the callback is not fresh", system=connector)
-        except CallbackRejected as exc:
-            log.warning("callback_rejected", connector=connector, reason=exc.reason)
-            raise RequestRefused("callback refused", code="unauthorized") from None
-        accepted = await asyncio.to_thread(
-            hub.store.accept_callback,
-            connector,
-            result.nonce,
-            result.updates,
-            forget_before=now - 2 * max_age,
-        )
-        if not accepted:
-            log.warning("callback_replayed", connector=connector)
-            raise RequestRefused("callback already received", code="replayed")
-        log.info("callback_accepted", connector=connector, updates=len(result.updates))
-        return JSONResponse(result.reply or {"ok": True})
+        Refusals say nothing about why, to a caller that may be probing. A connector
+        whose handler fails, or a store that cannot write, is a 503: the ministry sends
+        the callback again, and nothing it sent is lost."""
+        return await _receive_callback(hub, connector, request)
 
     @app.get("/api/v1/health")
     async def health() -> JSONResponse:
@@ -306,11 +308,12 @@ def create_app(
     @app.get("/api/v1/inbox", dependencies=[read_role])
     async def list_inbox(
         state: str | None = Query("new", pattern="^(new|taken)$"),
-        connector: str | None = None,
-        after_id: int = Query(0, ge=0),
+        connector: str | None = text_query(),
+        after_id: int = cursor_query(),
         limit: int = Query(100, ge=1, le=1000),
         who: Principal = read_role,
     ) -> JSONResponse:
+        _known_connector(hub, connector)
         rows = hub.store.list_inbox(
             state=state, connector=connector, after_id=after_id, limit=limit
         )
@@ -332,9 +335,9 @@ def create_app(
 
     @app.get("/api/v1/updates", dependencies=[read_role])
     async def list_updates(
-        after_id: int = Query(0, ge=0),
+        after_id: int = cursor_query(),
         limit: int = Query(100, ge=1, le=1000),
-        ma_ho_so: str | None = None,
+        ma_ho_so: str | None = text_query(),
         who: Principal = read_role,
     ) -> JSONResponse:
         """What the province must hear about, in order: results, refusals, supplements.
@@ -344,7 +347,7 @@ def create_app(
         return person_response({"items": rows, "next_after_id": next_after_id}, who)
 
     @app.get("/api/v1/dossiers/{ma_ho_so}", dependencies=[read_role])
-    async def get_dossier(ma_ho_so: str, who: Principal = read_role) -> JSONResponse:
+    async def get_dossier(ma_ho_so: str = text_path(), who: Principal = read_role) -> JSONResponse:
         row = hub.store.get_dossier(ma_ho_so)
         if row is None:
             raise RequestRefused("unknown dossier", code="not_found", loc="ma_ho_so")
@@ -356,12 +359,19 @@ def create_app(
         return {"items": hub.describe_connectors()}
 
     @app.get("/api/v1/lookup/{connector}/{ma_ho_so}", dependencies=[read_role])
-    async def lookup(connector: str, ma_ho_so: str, who: Principal = read_role) -> JSONResponse:
+    async def lookup(
+        connector: str = text_path(), ma_ho_so: str = text_path(), who: Principal = read_role
+    ) -> JSONResponse:
         """Look a dossier up at the ministry, with its process history ("Quy trình")."""
         conn = hub.connectors.get(connector)
         if conn is None:
             raise RequestRefused("unknown connector", code="not_found", loc="connector")
-        remote = await conn.fetch(ma_ho_so)
+        try:
+            remote = await conn.fetch(ma_ho_so)
+        except RejectedError as exc:  # the ministry refused what the caller asked: a 4xx
+            raise RequestRefused(
+                f"the ministry refused this look-up: {exc.reason}", code="invalid", loc="ma_ho_so"
+            ) from None
         if remote is None:
             raise RequestRefused(
                 "the ministry does not know this dossier", code="not_found", loc="ma_ho_so"
@@ -386,7 +396,80 @@ def create_app(
     for router in plugin_routers(hub):
         app.include_router(router)
 
+    document_errors(app, {("/api/v1/events", "post"): _events_schema()})
     return BodyLimit(app, settings.api.max_body_bytes)  # type: ignore[return-value]
+
+
+#: The longest callback nonce the store keeps (``callback_nonces.nonce``).
+NONCE_MAX = 200
+
+
+async def _receive_callback(hub: Hub, connector: str, request: Request) -> JSONResponse:
+    from datetime import timedelta
+
+    from hub.callbacks import CallbackRejected
+    from hub.masking import mask_text
+    from hub.store.store import utcnow
+
+    conn = hub.connectors.get(connector)
+    handler = getattr(conn, "handle_callback", None)
+    if handler is None:
+        raise RequestRefused("no such callback", code="not_found", loc="connector")
+    body = await request.body()
+    max_age = timedelta(seconds=hub.settings.api.callback_max_age_seconds)
+    unavailable = RequestRefused(
+        "the callback cannot be handled now; send it again later", code="unavailable"
+    )
+    try:
+        result = await handler(request.headers, body)
+        now = utcnow()
+        if abs(now - result.timestamp) > max_age:
+            raise CallbackRejected("the callback is not fresh", system=connector)
+    except CallbackRejected as exc:
+        log.warning("callback_rejected", connector=connector, reason=exc.reason)
+        raise RequestRefused("callback refused", code="unauthorized") from None
+    except Exception as exc:  # the connector's bug: the ministry retries, nothing is lost
+        log.error("callback_handler_failed", connector=connector, error=type(exc).__name__,
+                  reason=mask_text(str(exc))[:300])  # fmt: skip
+        raise unavailable from None
+    if len(result.nonce) > NONCE_MAX or has_control_character(result.nonce):
+        log.warning("callback_bad_nonce", connector=connector, length=len(result.nonce))
+        raise RequestRefused(
+            f"the callback's nonce must be at most {NONCE_MAX} printable characters",
+            code="invalid",
+            loc="nonce",
+        )
+    try:
+        accepted = await asyncio.to_thread(
+            hub.store.accept_callback,
+            connector,
+            result.nonce,
+            result.updates,
+            forget_before=now - 2 * max_age,
+        )
+    except Exception as exc:  # nothing was written (one transaction): the ministry retries
+        log.error("callback_not_recorded", connector=connector, error=type(exc).__name__)
+        raise unavailable from None
+    if not accepted:
+        log.warning("callback_replayed", connector=connector)
+        raise RequestRefused("callback already received", code="replayed")
+    log.info("callback_accepted", connector=connector, updates=len(result.updates))
+    return JSONResponse(result.reply or {"ok": True})
+
+
+def _events_schema() -> dict[str, Any]:
+    """``POST /api/v1/events`` takes one event, a list, or ``{"events": [...]}``."""
+    one = TypeAdapter(DossierEvent | list[DossierEvent] | _Batch)
+    return one.json_schema(ref_template="#/components/schemas/{model}")
+
+
+def _known_connector(hub: Hub, connector: str | None) -> None:
+    """Refuse a connector filter naming no connector of this hub (404, listing them)."""
+    if connector and connector not in hub.connectors:
+        names = ", ".join(sorted(hub.connectors)) or "(none)"
+        raise RequestRefused(
+            f"unknown connector; this hub has: {names}", code="not_found", loc="connector"
+        )
 
 
 def _error_handlers(app: FastAPI) -> None:

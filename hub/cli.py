@@ -119,7 +119,9 @@ def _hub(config: Path | None) -> Hub:
 def serve(
     config: ConfigOpt = None,
     host: Annotated[str | None, typer.Option(help="bind address (default from settings)")] = None,
-    port: Annotated[int | None, typer.Option(help="port (default from settings)")] = None,
+    port: Annotated[
+        int | None, typer.Option(help="port (default from settings)", min=0, max=65535)
+    ] = None,
     worker: Annotated[bool, typer.Option(help="run the worker in this process")] = True,
     scheduler: Annotated[bool, typer.Option(help="run the periodic pulls in this process")] = True,
 ) -> None:
@@ -144,7 +146,9 @@ def serve(
 @app.command("worker")
 def run_worker(
     config: ConfigOpt = None,
-    concurrency: Annotated[int | None, typer.Option(help="concurrent calls per connector")] = None,
+    concurrency: Annotated[
+        int | None, typer.Option(help="concurrent calls per connector", min=1, max=1000)
+    ] = None,
 ) -> None:
     """Run a worker alone: claim and send jobs until stopped (SIGINT/SIGTERM)."""
     import asyncio

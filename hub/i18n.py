@@ -245,6 +245,9 @@ _ERRORS_VI: dict[str, str] = {
     "batch_too_large": "lô sự kiện quá lớn",
     "empty_batch": "lô sự kiện rỗng",
     "deadline_unavailable": "không tính được thời hạn (thiếu quy trình hoặc thời gian giải quyết)",
+    "bad_request": "đường dẫn hoặc tham số chứa ký tự điều khiển",
+    "reason_required": "bỏ qua hoặc huỷ việc đồng bộ cần nêu lý do",
+    "int_from_float": "phải là số nguyên",
 }
 
 

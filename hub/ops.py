@@ -17,16 +17,18 @@ Rules every action follows, from the CLI, the API or a task:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from hub.errors import ActionRefused
-from hub.store.operations import ACTION_STATES, KINDS, SORTS, JobFilter
-from hub.store.store import Store
+from hub.fields import MAX_DATE, MIN_DATE
+from hub.store.operations import ACTION_STATES, JOB_STATES, KINDS, SORTS, JobFilter
+from hub.store.store import Store, as_utc
 
 __all__ = [
     "ACTION_STATES",
+    "JOB_STATES",
     "KINDS",
     "SORTS",
     "ActionRefused",
@@ -39,8 +41,34 @@ __all__ = [
 class Operations:
     """Operator actions over the store (its named queries); thread-safe as the store is."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, connectors: Iterable[str] | None = None) -> None:
         self.store = store
+        #: The hub's connectors, for :meth:`check_filter` (None: do not check names).
+        self.connectors = frozenset(connectors) if connectors is not None else None
+
+    def check_filter(self, flt: JobFilter) -> None:
+        """Refuse a filter that can only match nothing by mistake, saying what is valid:
+        an unknown state (422) or connector (404: neither configured nor in the outbox),
+        ``since`` after ``until`` (422)."""
+        if flt.state and flt.state not in JOB_STATES:
+            raise ActionRefused(
+                f"unknown job state; use one of {', '.join(JOB_STATES)}", code="invalid"
+            )
+        if flt.connector and self.connectors is not None:
+            known = self.connectors | set(self.store.job_connectors())
+            if flt.connector not in known:
+                raise ActionRefused(
+                    f"unknown connector; use one of {', '.join(sorted(known)) or '(none)'}",
+                    code="not_found",
+                )
+        for name, when in (("since", flt.since), ("until", flt.until)):
+            if when is not None and not MIN_DATE <= when.date() <= MAX_DATE:
+                raise ActionRefused(
+                    f"{name} must be within the years {MIN_DATE.year} to {MAX_DATE.year}",
+                    code="invalid",
+                )
+        if flt.since and flt.until and as_utc(flt.since) > as_utc(flt.until):
+            raise ActionRefused("since is after until: nothing can match", code="invalid")
 
     # --- finding -------------------------------------------------------------------
 
@@ -51,6 +79,7 @@ class Operations:
             raise ActionRefused(
                 f"unknown sort {sort!r}; use one of {', '.join(SORTS)}", code="bad_sort"
             )
+        self.check_filter(flt)
         return self.store.filter_jobs(flt, sort=sort, limit=limit, offset=offset)
 
     def show_job(self, job_id: int, *, with_payloads: bool = False) -> dict[str, Any]:
@@ -81,6 +110,7 @@ class Operations:
         """What an action by filter would touch: the count and a sample (a dry run)."""
         if kind not in KINDS:
             raise ActionRefused(f"unknown action {kind!r}", code="bad_action")
+        self.check_filter(flt)
         return self.store.preview_action(kind, flt, sample)
 
     def create_task(
@@ -93,6 +123,7 @@ class Operations:
         use_current_state: bool = False,
     ) -> int:
         check_action(kind, reason)
+        self.check_filter(flt)
         return self.store.create_task(
             kind, flt, actor=actor, reason=reason, use_current_state=use_current_state
         )

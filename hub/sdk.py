@@ -154,6 +154,7 @@ if _typing.TYPE_CHECKING:
         Status,
         national_ma_tthc,
     )
+    from hub.params import ApiDate, ApiDateTime, cursor_query, id_path, text_path, text_query
     from hub.plugins import ConnectorInfo
     from hub.service import Hub
     from hub.settings import HubSettings
@@ -209,6 +210,14 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     ),
     "hub.http": ("ConnectorHttp", "read_capped"),
     "hub.plugins": ("ConnectorInfo",),
+    "hub.params": (
+        "ApiDate",
+        "ApiDateTime",
+        "cursor_query",
+        "id_path",
+        "text_path",
+        "text_query",
+    ),
     "hub.xmllimits": ("XmlLimitError", "XmlLimits", "check_xml"),
     "hub.lookups": (
         "DateRangeParams",
@@ -262,6 +271,8 @@ __all__ = [
     "FINAL_STATUSES",
     "PERSONAL_KEYS",
     "Address",
+    "ApiDate",
+    "ApiDateTime",
     "Attachment",
     "Bilingual",
     "Callback",
@@ -331,10 +342,12 @@ __all__ = [
     "check_mst",
     "check_xml",
     "connector_settings",
+    "cursor_query",
     "deadline_plan",
     "error_body",
     "fold",
     "hookimpl",
+    "id_path",
     "idempotency_key",
     "load_catalog",
     "mask_excerpt",
@@ -355,6 +368,8 @@ __all__ = [
     "sample_ho_tich_lifecycle",
     "sample_lifecycle",
     "sign_hmac",
+    "text_path",
+    "text_query",
     "verify_hmac",
 ]
 

@@ -49,6 +49,9 @@ def _hub(config: Path | None) -> Any:
 def _filters(**kw: Any) -> Any:
     from .search import Filters
 
+    if kw.get("tu_ngay") and kw.get("den_ngay") and kw["tu_ngay"] > kw["den_ngay"]:
+        raise typer.BadParameter("--from is after --to")
+
     return Filters(**kw)
 
 
@@ -57,7 +60,16 @@ ToOpt = Annotated[str | None, typer.Option("--to", help="đến ngày (YYYY-MM-D
 
 
 def _day(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
+    """A --from/--to day: YYYY-MM-DD within 1900..2100, else a usage error (exit 2)."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        raise typer.BadParameter("a day is YYYY-MM-DD") from None
+    if not date(1900, 1, 1) <= day <= date(2100, 12, 31):
+        raise typer.BadParameter("a day is within the years 1900 to 2100")
+    return day
 
 
 @app.command("search")
@@ -69,9 +81,9 @@ def search_cmd(
     ten: Annotated[str | None, typer.Option("--ten", help="tên chủ hồ sơ, không dấu được")] = None,
     so_giay_to: Annotated[str | None, typer.Option("--so-giay-to")] = None,
     ma_tthc: Annotated[str | None, typer.Option("--ma-tthc")] = None,
-    trang_thai: Annotated[int | None, typer.Option("--trang-thai")] = None,
+    trang_thai: Annotated[int | None, typer.Option("--trang-thai", min=1, max=10)] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
-    limit: Annotated[int, typer.Option("--limit")] = 200,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 200,
     config: ConfigOpt = None,
 ) -> None:
     """Tra cứu hồ sơ liên thông."""
@@ -158,7 +170,7 @@ def show(ma_ho_so: str, config: ConfigOpt = None) -> None:
 @app.command("file")
 def file_cmd(
     ma_ho_so: str,
-    n: int,
+    n: Annotated[int, typer.Argument(min=1, max=10_000)],
     out: Annotated[Path, typer.Option("--out", help="where to write the file")],
     config: ConfigOpt = None,
 ) -> None:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 from fastapi.responses import Response
 
-from hub.sdk import Principal, mask_for, requires
+from hub.sdk import ApiDate, Principal, mask_for, requires, text_path, text_query
 
 from .files import download
 from .search import Filters, row_view, search, stats
@@ -21,15 +20,17 @@ def build(hub: Any) -> APIRouter:
     router = APIRouter(prefix="/api/v1/lienthong", tags=["lienthong"], dependencies=[viewer])
 
     def filters(
-        tu_ngay: date | None = None,
-        den_ngay: date | None = None,
-        ma_ho_so: str | None = None,
-        ma_lien_thong: str | None = None,
-        ten: str | None = None,
-        so_giay_to: str | None = None,
-        ma_tthc: str | None = None,
+        tu_ngay: ApiDate | None = Query(None, description="YYYY-MM-DD, 1900-01-01 .. 2100-12-31"),
+        den_ngay: ApiDate | None = Query(None, description="YYYY-MM-DD, 1900-01-01 .. 2100-12-31"),
+        ma_ho_so: str | None = text_query(),
+        ma_lien_thong: str | None = text_query(),
+        ten: str | None = text_query(),
+        so_giay_to: str | None = text_query(),
+        ma_tthc: str | None = text_query(),
         trang_thai: int | None = Query(default=None, ge=1, le=10),
     ) -> Filters:
+        if tu_ngay and den_ngay and tu_ngay > den_ngay:
+            raise HTTPException(status_code=422, detail="tu_ngay is after den_ngay")
         return Filters(tu_ngay, den_ngay, ma_ho_so, ma_lien_thong, ten, so_giay_to, ma_tthc,
                        trang_thai)  # fmt: skip
 
@@ -47,14 +48,14 @@ def build(hub: Any) -> APIRouter:
         return stats(hub, f)
 
     @router.get("/{ma_ho_so}")
-    def detail(ma_ho_so: str, who: Principal = viewer) -> dict[str, Any]:
+    def detail(ma_ho_so: str = text_path(), who: Principal = viewer) -> dict[str, Any]:
         found = list(search(hub, Filters(ma_ho_so=ma_ho_so), limit=1))
         if not found:
             raise HTTPException(status_code=404, detail="no such interlinked dossier")
         return mask_for(who, row_view(found[0], mask_id=False))
 
     @router.get("/{ma_ho_so}/files/{n}")
-    async def file(ma_ho_so: str, n: int) -> Response:
+    async def file(ma_ho_so: str = text_path(), n: int = Path(ge=1, le=10_000)) -> Response:
         connector = hub.connectors.get("lienthong")
         if connector is None:
             raise HTTPException(status_code=503, detail="connectors.lienthong is not configured")

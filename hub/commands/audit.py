@@ -19,7 +19,7 @@ def _when(value: Any) -> str:
 
 def audit_command(
     config: ConfigOpt = None,
-    limit: int = 50,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
     actor: Annotated[str | None, typer.Option("--by")] = None,
     action: str | None = None,
 ) -> None:

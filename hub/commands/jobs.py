@@ -36,6 +36,11 @@ By = Annotated[
     str | None, typer.Option("--by", help="who acts (default: $TTHC_HUB_OPERATOR or the login)")
 ]
 Reason = Annotated[str | None, typer.Option("--reason", help="why; required to skip or cancel")]
+MAX_ID = 2**63 - 1  # hub.params.MAX_ID (BIGINT), without loading pydantic at start-up
+#: An id on the command line: within the database's integers (an out-of-range one is a
+#: usage error, not a traceback).
+JobId = Annotated[int, typer.Argument(help="job id", min=1, max=MAX_ID)]
+TaskId = Annotated[int, typer.Argument(help="task id", min=1, max=MAX_ID)]
 
 
 def _ops(config: Path | None) -> tuple[Hub, Operations]:
@@ -43,7 +48,7 @@ def _ops(config: Path | None) -> tuple[Hub, Operations]:
     from hub.ops import Operations
 
     hub = _hub(config)
-    return hub, Operations(hub.store)
+    return hub, Operations(hub.store, connectors=hub.connectors)
 
 
 def _actor(by: str | None) -> str:
@@ -88,7 +93,7 @@ def list_jobs(
         str, typer.Option(help="id, -id, updated_at, -updated_at, attempts, -attempts")
     ] = "-id",
     limit: Annotated[int, typer.Option(min=1, max=10000)] = 50,
-    page: Annotated[int, typer.Option(min=1)] = 1,
+    page: Annotated[int, typer.Option(min=1, max=MAX_ID // 10000)] = 1,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """List sync jobs by state, connector, mã hồ sơ, mã TTHC, error class and time."""
@@ -133,7 +138,7 @@ def list_jobs(
 
 @app.command("show")
 def show_job(
-    job_id: int,
+    job_id: JobId,
     config: ConfigOpt = None,
     payloads: Annotated[
         bool, typer.Option(help="show the masked request/response excerpts")
@@ -276,7 +281,9 @@ def _act(
 
 def _action_command(kind: str, help_text: str):
     def command(
-        job_id: Annotated[int | None, typer.Argument(help="one job; or use filters")] = None,
+        job_id: Annotated[
+            int | None, typer.Argument(help="one job; or use filters", min=1, max=MAX_ID)
+        ] = None,
         config: ConfigOpt = None,
         state: State = None,
         connector: Connector = None,
@@ -333,7 +340,9 @@ app.command("cancel")(
 
 
 @app.command("tasks")
-def list_tasks(config: ConfigOpt = None, limit: int = 20) -> None:
+def list_tasks(
+    config: ConfigOpt = None, limit: Annotated[int, typer.Option(min=1, max=200)] = 20
+) -> None:
     """Re-run/skip/cancel tasks and their progress."""
     from rich.console import Console
     from rich.table import Table
@@ -368,13 +377,13 @@ def _set_task_state(op_id: int, state: str, config: Path | None, by: str | None)
 
 
 @app.command("pause")
-def pause_task(op_id: int, config: ConfigOpt = None, by: By = None) -> None:
+def pause_task(op_id: TaskId, config: ConfigOpt = None, by: By = None) -> None:
     """Pause a task between chunks."""
     _set_task_state(op_id, "paused", config, by)
 
 
 @app.command("resume")
-def resume_task(op_id: int, config: ConfigOpt = None, by: By = None) -> None:
+def resume_task(op_id: TaskId, config: ConfigOpt = None, by: By = None) -> None:
     """Queue a paused task again; the server (or `jobs retry --wait`) runs it on."""
     _set_task_state(op_id, "queued", config, by)
 

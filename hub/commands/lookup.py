@@ -44,8 +44,8 @@ def lookup_command(
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="NAME=VALUE, repeatable")
     ] = None,
-    page: Annotated[int, typer.Option(help="page of a paged query")] = 1,
-    page_size: Annotated[int, typer.Option(help="rows per page")] = 50,
+    page: Annotated[int, typer.Option(help="page of a paged query", min=1, max=1_000_000)] = 1,
+    page_size: Annotated[int, typer.Option(help="rows per page", min=1, max=500)] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
     xlsx: Annotated[Path | None, typer.Option("--xlsx", help="write an XLSX workbook")] = None,
     config: ConfigOpt = None,

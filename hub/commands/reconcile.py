@@ -187,10 +187,10 @@ def list_runs(
 
 @app.command("show")
 def show_run(
-    run_id: Annotated[int, typer.Argument(help="run id")],
+    run_id: Annotated[int, typer.Argument(help="run id", min=1, max=2**63 - 1)],
     config: ConfigOpt = None,
     kind: Annotated[str | None, typer.Option(help="only this kind of difference")] = None,
-    limit: Annotated[int, typer.Option(min=1)] = 200,
+    limit: Annotated[int, typer.Option(min=1, max=5000)] = 200,
 ) -> None:
     """One run: its counts and its differences."""
     from rich.console import Console

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from hub.errors import RequestRefused
+from hub.params import DATE_RANGE, ApiDateTime, text_path, text_query
 from hub.routes import error_response
 
 if TYPE_CHECKING:
@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from hub.service import Hub
 
 __all__ = ["build", "procedure_json"]
+
+_RECEIVED = f"ISO 8601 within {DATE_RANGE}; without an offset, local time (UTC+7)"
 
 
 def _error(loc: str, type_: str, message_en: str, status: int) -> JSONResponse:
@@ -58,7 +60,9 @@ def build(hub: Hub) -> APIRouter:
 
     @router.get("")
     async def list_procedures(
-        sector: str | None = None, search: str | None = None, level: str | None = None
+        sector: str | None = text_query(),
+        search: str | None = text_query(),
+        level: str | None = text_query(),
     ) -> dict[str, Any]:
         return {
             "items": [
@@ -67,7 +71,7 @@ def build(hub: Hub) -> APIRouter:
         }
 
     @router.get("/{ma_tthc}")
-    async def get_procedure(ma_tthc: str) -> JSONResponse:
+    async def get_procedure(ma_tthc: str = text_path()) -> JSONResponse:
         p = hub.catalog.get(ma_tthc)
         if p is None:
             return _error("ma_tthc", "ma_tthc_unknown", "mã TTHC is not in the catalog", 404)
@@ -75,9 +79,10 @@ def build(hub: Hub) -> APIRouter:
 
     @router.get("/{ma_tthc}/deadline")
     async def deadline(
-        ma_tthc: str,
-        received: str = Query(description="ISO 8601; without an offset, local time (UTC+7)"),
-        variant: str | None = None,
+        # In Annotated: FastAPI drops a type's validators when Query() is the default.
+        received: Annotated[ApiDateTime, Query(description=_RECEIVED)],
+        ma_tthc: str = text_path(),
+        variant: str | None = text_query(),
     ) -> JSONResponse:
         from hub.calendar import TZ, DeadlineError
         from hub.commands.catalog import plan_json
@@ -85,10 +90,7 @@ def build(hub: Hub) -> APIRouter:
         p = hub.catalog.get(ma_tthc)
         if p is None:
             return _error("ma_tthc", "ma_tthc_unknown", "mã TTHC is not in the catalog", 404)
-        try:
-            received_at = datetime.fromisoformat(received.strip())
-        except ValueError:
-            return _error("received", "datetime_parsing", "received is not an ISO 8601 time", 422)
+        received_at = received
         if received_at.tzinfo is None:
             received_at = received_at.replace(tzinfo=TZ)
         try:

@@ -6,15 +6,15 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from hub.auth import Principal, requires
 from hub.calendar import TZ
+from hub.params import DATE_RANGE, ApiDateTime, text_path, text_query
 from hub.routes import json_response as _json
 from hub.service import Hub
 
@@ -24,8 +24,10 @@ __all__ = ["build"]
 class ApologyBody(BaseModel):
     """The apology letter: the new appointment date (province time if no offset), why."""
 
-    new_date: datetime
-    reason: str = Field(min_length=1, max_length=2000)
+    model_config = ConfigDict(strict=True)
+
+    new_date: ApiDateTime = Field(description=f"within {DATE_RANGE}")
+    reason: str = Field(min_length=1, max_length=2000, pattern=r"\S")
 
 
 def build(hub: Hub) -> APIRouter:
@@ -37,8 +39,8 @@ def build(hub: Hub) -> APIRouter:
     @router.get("/dossiers", dependencies=[as_reader])
     async def list_dossiers(
         deadline: Literal["at-risk", "overdue"] = "at-risk",
-        connector: str | None = None,
-        ma_tthc: str | None = None,
+        connector: str | None = text_query(),
+        ma_tthc: str | None = text_query(),
         limit: int = Query(500, ge=1, le=5000),
     ) -> JSONResponse:
         """Dossiers at risk (within one working day of the deadline, or past it) or only
@@ -54,7 +56,7 @@ def build(hub: Hub) -> APIRouter:
 
     @router.post("/dossiers/{ma_ho_so}/apology", status_code=201)
     async def apology(
-        ma_ho_so: str, body: ApologyBody, who: Principal = as_operator
+        body: ApologyBody, ma_ho_so: str = text_path(), who: Principal = as_operator
     ) -> JSONResponse:
         """Record the new appointment date of the apology letter; a second is refused
         (:class:`hub.deadlines.ApologyRefused`, answered by the API's error handler)."""

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from hub.auth import Principal, mask_for, requires
 from hub.lookup_service import LookupService
+from hub.params import text_path
 
 if TYPE_CHECKING:
     from hub.service import Hub
@@ -46,9 +47,13 @@ def build(hub: Hub) -> APIRouter:
 
     @router.get("/{connector}/{query}", dependencies=[viewer])
     async def run_lookup(
-        connector: str, query: str, request: Request, page: int = 1, page_size: int = 50,
+        request: Request,
+        connector: str = text_path(),
+        query: str = text_path(),
+        page: int = Query(1, ge=1, le=1_000_000),
+        page_size: int = Query(50, ge=1, le=500),
         who: Principal = viewer,
-    ) -> dict[str, Any]:  # fmt: skip
+    ) -> dict[str, Any]:
         raw = {k: v for k, v in request.query_params.items() if k not in PAGING}
         answer = await service.run(connector, query, raw, page=page, page_size=page_size)
         # Rows can name a person (the owner of a dossier, a business's representative).

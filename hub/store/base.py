@@ -23,7 +23,17 @@ from hub.store.tables import audit_log
 if TYPE_CHECKING:
     from hub.deadlines import MirrorDeadline
 
-__all__ = ["DeadlineFor", "StoreBase", "as_utc", "excerpt", "party_names", "row_dict", "utcnow"]
+__all__ = [
+    "LIKE_ESCAPE",
+    "DeadlineFor",
+    "StoreBase",
+    "as_utc",
+    "excerpt",
+    "like_prefix",
+    "party_names",
+    "row_dict",
+    "utcnow",
+]
 
 #: ``deadline_for(dossier, at)``: the mirror's deadline columns for a snapshot received at ``at``.
 DeadlineFor = Callable[[Dossier, datetime], "MirrorDeadline"]
@@ -42,6 +52,21 @@ def as_utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+#: The escape character of :func:`like_prefix` patterns (``.like(p, escape=LIKE_ESCAPE)``).
+LIKE_ESCAPE = "\\"
+
+
+def like_prefix(prefix: str) -> str:
+    """A LIKE pattern matching values that start with ``prefix`` taken literally: its
+    ``%``, ``_`` and escape characters are escaped (a filter ``_`` matches ``_`` only)."""
+    escaped = (
+        prefix.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
+        .replace("%", LIKE_ESCAPE + "%")
+        .replace("_", LIKE_ESCAPE + "_")
+    )
+    return escaped + "%"
 
 
 def row_dict(row: Any) -> dict[str, Any]:

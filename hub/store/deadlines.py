@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import and_, exists, insert, or_, select, text, update
 
-from hub.store.base import StoreBase
+from hub.store.base import LIKE_ESCAPE, StoreBase, like_prefix
 from hub.store.tables import WATCHED_SQL, dossiers, jobs, province_updates
 
 __all__ = ["ApologyPlan", "DeadlineQueries"]
@@ -106,7 +106,9 @@ class DeadlineQueries(StoreBase):
             .limit(limit)
         )
         if ma_tthc_prefix:
-            query = query.where(dossiers.c.ma_tthc.like(ma_tthc_prefix + "%"))
+            query = query.where(
+                dossiers.c.ma_tthc.like(like_prefix(ma_tthc_prefix), escape=LIKE_ESCAPE)
+            )
         if connector:
             sent = exists().where(
                 jobs.c.ma_ho_so == dossiers.c.ma_ho_so, jobs.c.connector == connector

@@ -15,7 +15,16 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hub.models import Dossier
-from hub.store.base import DeadlineFor, StoreBase, excerpt, party_names, row_dict, utcnow
+from hub.store.base import (
+    LIKE_ESCAPE,
+    DeadlineFor,
+    StoreBase,
+    excerpt,
+    like_prefix,
+    party_names,
+    row_dict,
+    utcnow,
+)
 from hub.store.tables import (
     dossiers,
     inbox,
@@ -167,7 +176,10 @@ class InboxQueries(StoreBase):
             query = query.where(inbox.c.ma_ho_so == ma_ho_so)
         if ma_tthc:
             query = query.where(
-                or_(inbox.c.ma_tthc == ma_tthc, inbox.c.ma_tthc.like(ma_tthc + ".%"))
+                or_(
+                    inbox.c.ma_tthc == ma_tthc,
+                    inbox.c.ma_tthc.like(like_prefix(ma_tthc + "."), escape=LIKE_ESCAPE),
+                )
             )
         if pulled_since:
             query = query.where(inbox.c.pulled_at >= pulled_since)

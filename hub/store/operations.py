@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Text, and_, cast, func, insert, select, update
 
 from hub.errors import ActionRefused
-from hub.store.base import StoreBase, row_dict, utcnow
+from hub.store.base import LIKE_ESCAPE, StoreBase, like_prefix, row_dict, utcnow
 from hub.store.readback import shown_event
 from hub.store.tables import (
     DONE_STATES,
@@ -23,7 +23,7 @@ from hub.store.tables import (
     operations,
 )
 
-__all__ = ["ACTION_STATES", "KINDS", "SORTS", "JobFilter", "OperationQueries"]
+__all__ = ["ACTION_STATES", "JOB_STATES", "KINDS", "SORTS", "JobFilter", "OperationQueries"]
 
 SORTS = {
     "id": jobs.c.id.asc(),
@@ -34,6 +34,8 @@ SORTS = {
     "-attempts": jobs.c.attempts.desc(),
 }
 KINDS = ("retry", "skip", "cancel")
+#: Every state a job can be in, for filters.
+JOB_STATES: tuple[str, ...] = tuple(s.value for s in JobState)
 #: The states each action applies to.
 ACTION_STATES = {
     "retry": (JobState.DEAD.value, JobState.FAILED.value),
@@ -65,7 +67,7 @@ class JobFilter:
         if self.ma_ho_so:
             out.append(jobs.c.ma_ho_so == self.ma_ho_so)
         if self.ma_tthc:
-            out.append(jobs.c.ma_tthc.like(f"{self.ma_tthc}%"))
+            out.append(jobs.c.ma_tthc.like(like_prefix(self.ma_tthc), escape=LIKE_ESCAPE))
         if self.error_class:
             out.append(jobs.c.error_class == self.error_class)
         if self.since:
@@ -99,6 +101,11 @@ class OperationQueries(StoreBase):
     """Operator actions; each method is one transaction (a task: one per chunk)."""
 
     # --- finding -------------------------------------------------------------------
+
+    def job_connectors(self) -> list[str]:
+        """The connectors the outbox holds jobs of (one removed from settings included)."""
+        with self.read() as conn:
+            return [r[0] for r in conn.execute(select(jobs.c.connector).distinct())]
 
     def filter_jobs(
         self, flt: JobFilter, *, sort: str = "-id", limit: int = 50, offset: int = 0

@@ -161,3 +161,34 @@ def test_hostile_xml_is_refused() -> None:
 def test_fold_is_accent_insensitive() -> None:
     assert fold("Nguyễn  Văn An") == fold("nguyen van an") == "nguyen van an"
     assert fold("Đặng Thị Đào") == "dang thi dao"
+
+
+def test_search_dates_and_wildcards_are_bounded(pulled, serve_app) -> None:  # type: ignore[no-untyped-def]
+    """Issue #23: tu_ngay=0001-01-01 was a 500 (date arithmetic overflowed); a day out of
+    1900..2100, a reversed range or a file number out of range is a 4xx, and ``_`` in
+    mã TTHC matches only itself."""
+    hub, db, _section = pulled
+    server = serve_app(create_api(hub))
+    with httpx.Client(base_url=server.url, timeout=10) as api:
+        for query in (
+            {"tu_ngay": "0001-01-01"},
+            {"den_ngay": "9999-12-31"},
+            {"tu_ngay": "2026-02-01", "den_ngay": "2026-01-01"},
+            {"tu_ngay": "1700000000"},
+        ):
+            for path in ("/api/v1/lienthong/search", "/api/v1/lienthong/stats"):
+                answer = api.get(path, params=query)
+                assert answer.status_code == 422, (path, query, answer.text)
+                assert answer.json()["errors"]
+        target = next(iter(search(hub, Filters())))
+        n = api.get(f"/api/v1/lienthong/{target.ma_ho_so}/files/99999999999999999999")
+        assert n.status_code == 422
+        assert api.get("/api/v1/lienthong/search", params={"ma_tthc": "_"}).json()["items"] == []
+        everything = api.get("/api/v1/lienthong/search", params={"tu_ngay": "1900-01-01"})
+        assert len(everything.json()["items"]) == 6
+    for args in (["--from", "0001-01-01"], ["--from", "2026-02-01", "--to", "2026-01-01"],
+                 ["--to", "nope"]):  # fmt: skip
+        result = CliRunner().invoke(
+            cli, ["lienthong", "search", *args], env={"TTHC_HUB_DATABASE_URL": db}
+        )
+        assert result.exit_code == 2 and "Traceback" not in result.output, result.output

@@ -99,3 +99,21 @@ def test_monre_through_the_hub(tmp_path: Path, mock: tuple[str, httpx.Client]) -
         assert "MONRE found invalid data" in dead_invalid["last_error"]
     finally:
         hub.engine.dispose()
+
+
+@pytest.mark.parametrize("ma_ho_so", ["0", "x" * 200, "000.00.22.H34-231125-9999"])
+def test_a_lookup_the_ministry_refuses_or_lacks_is_a_4xx(
+    tmp_path: Path, mock: tuple[str, httpx.Client], hub_api: Any, ma_ho_so: str
+) -> None:
+    """``GET /api/v1/lookup/monre/0`` was a 502: the ministry refusing what the caller
+    asked (a mã hồ sơ its XSD refuses) is the caller's 422, an unknown one a 404."""
+    url, _admin = mock
+    hub = hub_for(tmp_path, url)
+    try:
+        answer = hub_api(hub).get(f"/api/v1/lookup/monre/{ma_ho_so}")
+        assert answer.status_code == (404 if ma_ho_so[0] == "0" and len(ma_ho_so) > 1 else 422), (
+            answer.text
+        )
+        assert answer.json()["errors"][0]["loc"] == "ma_ho_so"
+    finally:
+        asyncio.run(hub.aclose())

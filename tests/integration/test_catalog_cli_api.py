@@ -94,6 +94,6 @@ def test_api_deadline(client: httpx.Client) -> None:
     assert plan["bat_dau_tinh"] == "2026-02-13T10:00:00+07:00"
     assert plan["so_ngay_lam_viec"] == 40 and plan["buoc"][-1]["han"] == plan["ngay_hen_tra"]
     bad = client.get(url, params={"received": "yesterday", "variant": "15.2"})
-    assert bad.status_code == 422 and bad.json()["errors"][0]["loc"] == "received"
+    assert bad.status_code == 422 and bad.json()["errors"][0]["loc"] == "query.received"
     none = client.get(url, params={"received": "2026-02-13T10:00"})
     assert none.status_code == 422 and "15.1" in none.json()["errors"][0]["message_en"]
