@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
 
-from hub.sdk import requires
+from hub.sdk import RequestRefused, cursor_query, requires, text_path
 
 from .views import history_row, shipment_row
 
@@ -30,7 +30,7 @@ def router(hub: Any) -> APIRouter:
     async def orders(
         attention: bool = False,
         limit: int = Query(default=100, ge=1, le=1000),
-        offset: int = Query(default=0, ge=0),
+        offset: int = cursor_query(),
         lang: str = Query(default="vi", pattern="^(vi|en)$"),
     ) -> dict[str, Any]:
         rows = await asyncio.to_thread(
@@ -40,11 +40,11 @@ def router(hub: Any) -> APIRouter:
 
     @api.get("/orders/{ma_ho_so}")
     async def one(
-        ma_ho_so: str, lang: str = Query(default="vi", pattern="^(vi|en)$")
+        ma_ho_so: str = text_path(), lang: str = Query(default="vi", pattern="^(vi|en)$")
     ) -> dict[str, Any]:
         rows = await asyncio.to_thread(hub.shipments, "bcci", ma_ho_so=ma_ho_so)
         if not rows:
-            raise HTTPException(status_code=404, detail="no shipment for this dossier")
+            raise RequestRefused("no shipment for this dossier", code="not_found", loc="ma_ho_so")
         history = await asyncio.to_thread(hub.shipment_history, "bcci", ma_ho_so)
         return {
             "ma_ho_so": ma_ho_so,

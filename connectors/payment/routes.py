@@ -16,7 +16,7 @@ import structlog
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
-from hub.sdk import RequestRefused, error_body, mask_excerpt, requires
+from hub.sdk import RequestRefused, error_body, mask_excerpt, requires, text_path
 
 from . import ledger, notice
 
@@ -31,7 +31,24 @@ def build(hub: Any) -> APIRouter:
     viewer = [Depends(requires(keys, "viewer"))]
     payload_viewer = [Depends(requires(keys, "payload-viewer"))]
 
-    @router.post("/confirm")
+    # The body is read by hand (a malformed notice still gets PayGov's signed reply), so
+    # its shape is declared here for the OpenAPI; the signature is checked in notice.read.
+    confirm_body = {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": list(notice.REQUIRED),
+                        "properties": {name: {"type": "string"} for name in notice.REQUIRED},
+                    }
+                }
+            },
+        }
+    }
+
+    @router.post("/confirm", openapi_extra=confirm_body)
     async def confirm(request: Request) -> JSONResponse:
         """PayGov's Confirm notice: applied once, answered with the signed reply."""
         raw = await request.body()
@@ -42,7 +59,7 @@ def build(hub: Any) -> APIRouter:
         return await _confirm(hub, body)
 
     @router.get("/dossiers/{ma_ho_so}", dependencies=viewer)
-    async def payments(ma_ho_so: str) -> JSONResponse:
+    async def payments(ma_ho_so: str = text_path()) -> JSONResponse:
         """A dossier's payment attempts: state, amounts, receipt hash."""
         await asyncio.to_thread(ledger.sync, hub)
         rows = await asyncio.to_thread(hub.store.payments_of, ma_ho_so)
@@ -51,7 +68,7 @@ def build(hub: Any) -> APIRouter:
         return JSONResponse({"items": [ledger.view(r) for r in rows]})
 
     @router.get("/receipts/{ma_tham_chieu}", dependencies=payload_viewer)
-    async def receipt(ma_tham_chieu: str) -> Response:
+    async def receipt(ma_tham_chieu: str = text_path()) -> Response:
         """The receipt PDF (biên lai); its sha256 in ``X-Content-SHA256``."""
         found = await asyncio.to_thread(hub.store.get_receipt, ma_tham_chieu)
         if found is None:
