@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv dev demo test test-fast lint check-install bench bench-delivery bench-reconcile serve mocks clean
+.PHONY: venv dev demo test test-fast lint check-install bench bench-delivery bench-reconcile profile serve mocks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ bench: $(STAMP)  ## delivery vs raw, ingest, latency, start-up (EVENTS=1000, QUI
 	$(BIN)/python bench/delivery_bench.py $(if $(EVENTS),--events $(EVENTS),) $(if $(QUICK),--quick,) $(BENCH_ARGS)
 
 bench-delivery: bench  ## the same as `make bench`
+
+# Where the CPU of a delivered job goes: the raw and SQLite delivery rows profiled, one
+# file set per process in bench/profiles/<UTC time>/ (git-ignored). PROFILER=py-spy samples
+# from outside (the `bench` extra; needs ptrace) instead of cProfile.
+profile: $(STAMP)  ## cProfile (or PROFILER=py-spy) of the raw and delivery rows (EVENTS=500)
+	$(BIN)/python bench/delivery_bench.py --only raw,delivery --no-pg --events $(or $(EVENTS),500) --profile $(or $(PROFILER),cprofile) $(BENCH_ARGS)
 
 bench-reconcile: $(STAMP)  ## reconciliation at 10k, 100k and 1M dossiers vs a one-query SQL baseline, and ingest latency during it (SIZES=10000,100000)
 	$(BIN)/python bench/reconcile_bench.py $(if $(SIZES),--sizes $(SIZES),)

@@ -91,6 +91,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _bench_profile import PROFILES, Sampler, slug
 from _bench_util import (
     RESULTS,
     Child,
@@ -136,6 +137,11 @@ class Bench:
         self._stack = ExitStack()  # this run's PostgreSQL schema, dropped by close()
         self._pg_url: str | None = None
         self._sqlite_template: Path | None = None
+        self.profiles: Path | None = None
+        if args.profile:
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+            self.profiles = PROFILES / stamp
+            self.profiles.mkdir(parents=True, exist_ok=True)
 
     # --- plumbing --------------------------------------------------------------------
 
@@ -171,8 +177,13 @@ class Bench:
         finally:
             self._tmp.cleanup()
 
-    def row(self, section: str, name: str, run: Callable[[], dict[str, Any]]) -> None:
-        """Run one row; an exception or a failed check is a problem, not the end of the run."""
+    def row(
+        self, section: str, name: str, run: Callable[[], dict[str, Any]]
+    ) -> dict[str, Any] | None:
+        """Run one row; an exception or a failed check is a problem, not the end of the run.
+        A row of a section ``--only`` leaves out is not run (None)."""
+        if not self.wants(section):
+            return None
         print(f"  {section:9} {name} ...", end="", flush=True)
         started, before = time.perf_counter(), len(self._children)
         try:
@@ -190,6 +201,7 @@ class Bench:
         self.rows.append(row)
         status = "FAILED" if problems else "ok"
         print(f" {status} ({time.perf_counter() - started:.1f} s)", flush=True)
+        return row
 
     def skip(self, row: str, reason: str | None) -> bool:
         """False (and noted) when there is a reason to skip the row; True to run it."""
@@ -197,12 +209,28 @@ class Bench:
             self.skipped.append(f"{row} ({reason})")
         return not reason
 
+    def wants(self, section: str) -> bool:
+        """Whether ``--only`` (default: every section) includes ``section``."""
+        return not self.args.only or section in self.args.only
+
+    def profiled(self, spec: dict[str, Any], name: str) -> dict[str, Any]:
+        """``spec`` with the cProfile prefix of this process, under ``--profile cprofile``."""
+        if self.profiles is not None and self.args.profile == "cprofile":
+            return {**spec, "profile": str(self.profiles / slug(name))}
+        return spec
+
+    def samplers(self, children: list[Child], names: list[str]) -> list[Sampler]:
+        """py-spy attached to each child, under ``--profile py-spy``."""
+        if self.profiles is None or self.args.profile != "py-spy":
+            return []
+        return [Sampler(c.pid, self.profiles / slug(n)) for c, n in zip(children, names)]
+
     def find(self, section: str, name: str) -> dict[str, Any] | None:
         return next((r for r in self.rows if r["section"] == section and r["name"] == name), None)
 
-    def ratio(self, row: dict[str, Any], section: str, name: str) -> None:
+    def ratio(self, row: dict[str, Any] | None, section: str, name: str) -> None:
         ref = self.find(section, name)
-        if ref and ref.get("rate") and row.get("rate"):
+        if row and ref and ref.get("rate") and row.get("rate"):
             row["ratio"] = row["rate"] / ref["rate"]
             row["ratio_to"] = f"{section} {name}"
 
@@ -236,13 +264,17 @@ class Bench:
                 "concurrency": self.concurrency,
                 "clients": clients,
             }
-            child = self.child(role, spec, f"raw {connector}")
+            label = f"raw {role} {clients}x{self.concurrency}{' slow' if delay else ''}"
+            child = self.child(role, self.profiled(spec, label), f"raw {connector}")
             child.read()  # ready
+            samplers = self.samplers([child], [label])
             window, box = CpuWindow([mock.pid]).start(), MachineWindow().start()
             t0 = time.perf_counter()
             child.send("go")
             result = child.read()
             mock_wall = time.perf_counter() - t0
+            for s in samplers:
+                s.stop()
             window.stop()
             box.stop()
             child.close()
@@ -253,6 +285,7 @@ class Bench:
                 "elapsed_s": result["elapsed"],
                 "cpu_s": result["cpu_s"],
                 "cpu_pct": 100 * result["cpu_s"] / result["elapsed"],
+                "cpu_ms_per_job": 1000 * result["cpu_s"] / self.n,
                 "peak_rss_mb": result["peak_rss_mb"],
                 "mock_cpu_pct": 100 * window.used / mock_wall,
                 "box_pct": box.busy_pct,
@@ -271,9 +304,13 @@ class Bench:
             url = self.database(kind, f"delivery-{connector}-{workers}")
             settings = settings_json(url, connector, mock.url)
             with open_hub(settings) as hub:
-                children = [
-                    self.child("worker", {"settings": settings}, f"worker {i}")
+                labels = [
+                    f"delivery {connector} {kind} {'slow ' if delay else ''}w{i + 1}of{workers}"
                     for i in range(workers)
+                ]
+                children = [
+                    self.child("worker", self.profiled({"settings": settings}, label), label)
+                    for label in labels
                 ]  # they start up while we ingest; none claims before "go"
                 events = make_events(connector, self.n, "bench")
                 for i in range(0, len(events), 500):
@@ -281,12 +318,15 @@ class Bench:
             for c in children:
                 c.read()  # ready: hub built, connectors loaded, schema current
             db = Db(url)
+            samplers = self.samplers(children, labels)
             try:
                 window, box = CpuWindow([mock.pid]).start(), MachineWindow().start()
                 t0, go = time.perf_counter(), time.time()
                 for c in children:
                     c.send("go")
                 wait_for_jobs(db, self.n, timeout=STALL_SECONDS)
+                for s in samplers:
+                    s.stop()
                 mock_wall = time.perf_counter() - t0
                 window.stop()
                 box.stop()
@@ -310,6 +350,7 @@ class Bench:
                 "rate": self.n / elapsed,
                 "elapsed_s": elapsed,
                 "cpu_s": cpu,
+                "cpu_ms_per_job": 1000 * cpu / self.n,
                 "cpu_pct": 100 * sum(r["cpu_s"] / r["elapsed"] for r in results),
                 "peak_rss_mb": max(rss),
                 "peak_rss_mb_each": rss,
@@ -569,7 +610,8 @@ def _num(value: Any, fmt: str) -> str:
 def print_table(bench: Bench, header: str) -> None:
     cols = (
         f"{'':44} {'n':>5} {'rate/s':>8} {'x raw':>6} {'p50 ms':>7} {'p99 ms':>7} "
-        f"{'max ms':>7} {'CPU s':>6} {'% core':>6} {'RSS MB':>7} {'mock %':>6} {'box %':>5}"
+        f"{'max ms':>7} {'CPU s':>6} {'ms/job':>6} {'% core':>6} {'RSS MB':>7} {'mock %':>6} "
+        f"{'box %':>5}"
     )
     print(f"\n{header}\n{cols}\n{'-' * len(cols)}")
     section = None
@@ -591,7 +633,8 @@ def print_table(bench: Bench, header: str) -> None:
             f"  {r['name']:42} {_num(r.get('n'), 'd'):>5} {_num(r.get('rate'), '.0f'):>8} "
             f"{_num(r.get('ratio'), '.2f'):>6} {_num(r.get('p50_ms'), '.1f'):>7} "
             f"{_num(r.get('p99_ms'), '.1f'):>7} {_num(r.get('max_ms'), '.1f'):>7} "
-            f"{_num(r.get('cpu_s'), '.1f'):>6} {_num(r.get('cpu_pct'), '.0f'):>6} "
+            f"{_num(r.get('cpu_s'), '.1f'):>6} {_num(r.get('cpu_ms_per_job'), '.2f'):>6} "
+            f"{_num(r.get('cpu_pct'), '.0f'):>6} "
             f"{rss:>7} {_num(r.get('mock_cpu_pct'), '.0f'):>6} {_num(r.get('box_pct'), '.0f'):>5}"
             + ("  CHECK FAILED" if r.get("problems") else "")
         )
@@ -636,6 +679,17 @@ def parse_args() -> argparse.Namespace:
         "--seconds", type=float, help="latency rows: duration (default 10; quick 1)"
     )
     parser.add_argument("--no-pg", action="store_true", help="skip the PostgreSQL rows")
+    parser.add_argument(
+        "--only",
+        type=lambda v: {x.strip() for x in v.split(",") if x.strip()},
+        help="comma-separated sections to run: raw,delivery,peers,ingest,latency,start-up",
+    )
+    parser.add_argument(
+        "--profile",
+        choices=("cprofile", "py-spy"),
+        help="profile the raw and delivery processes into bench/profiles/<time>/ "
+        "(cprofile slows them: its rates are not comparable with unprofiled ones)",
+    )
     args = parser.parse_args()
     args.events = args.events or (50 if args.quick else 1000)
     args.seconds = args.seconds or (1.0 if args.quick else 10.0)
@@ -656,19 +710,19 @@ def run_rows(bench: Bench, pg_reason: str | None) -> None:
     bench.row("raw", raw_slow[1], bench.raw("raw-rest", "molisa", delay=SLOW))
     bench.row("raw", raw_slow[4], bench.raw("raw-rest", "molisa", clients=4, delay=SLOW))
 
-    bench.row("delivery", "SQLite, 1 worker, MOLISA", bench.delivery("molisa", "sqlite", 1))
-    bench.ratio(bench.rows[-1], "raw", "httpx -> MOLISA")
-    bench.row("delivery", "SQLite, 1 worker, MONRE", bench.delivery("monre", "sqlite", 1))
-    bench.ratio(bench.rows[-1], "raw", "zeep -> MONRE")
+    row = bench.row("delivery", "SQLite, 1 worker, MOLISA", bench.delivery("molisa", "sqlite", 1))
+    bench.ratio(row, "raw", "httpx -> MOLISA")
+    row = bench.row("delivery", "SQLite, 1 worker, MONRE", bench.delivery("monre", "sqlite", 1))
+    bench.ratio(row, "raw", "zeep -> MONRE")
     if not pg_reason:
         name = "PostgreSQL, 1 worker, MOLISA"
         if bench.skip(f"delivery {name}", quick):
-            bench.row("delivery", name, bench.delivery("molisa", "pg", 1))
-            bench.ratio(bench.rows[-1], "raw", "httpx -> MOLISA")
+            row = bench.row("delivery", name, bench.delivery("molisa", "pg", 1))
+            bench.ratio(row, "raw", "httpx -> MOLISA")
         for w in (1, 4):
             name = f"PostgreSQL, {w} worker{'s' if w > 1 else ''}, MOLISA +20 ms"
-            bench.row("delivery", name, bench.delivery("molisa", "pg", w, delay=SLOW))
-            bench.ratio(bench.rows[-1], "raw", raw_slow[w])
+            row = bench.row("delivery", name, bench.delivery("molisa", "pg", w, delay=SLOW))
+            bench.ratio(row, "raw", raw_slow[w])
 
     for kind, label in (("sqlite", "SQLite"), ("pg", "PostgreSQL")):
         if kind == "sqlite" or not pg_reason:
