@@ -223,7 +223,9 @@ class Bench:
         """py-spy attached to each child, under ``--profile py-spy``."""
         if self.profiles is None or self.args.profile != "py-spy":
             return []
-        return [Sampler(c.pid, self.profiles / slug(n)) for c, n in zip(children, names)]
+        return [
+            Sampler(c.pid, self.profiles / slug(n)) for c, n in zip(children, names, strict=True)
+        ]
 
     def find(self, section: str, name: str) -> dict[str, Any] | None:
         return next((r for r in self.rows if r["section"] == section and r["name"] == name), None)
