@@ -3,7 +3,8 @@
 Two profilers, chosen with ``--profile``:
 
 ``cprofile``
-    the measured child runs its timed part under :mod:`cProfile`; it writes
+    the measured child runs its timed part under :mod:`cProfile`, timed by the process's
+    CPU time (so time spent waiting for a core on a busy machine is not counted); it writes
     ``<row>.prof`` (pstats, snakeviz) and ``<row>.txt`` (the 40 functions with the most
     own time, then the 40 with the most time under them). Deterministic, complete for
     the main thread, but it slows Python code about 1.5-2x: compare profiles with
