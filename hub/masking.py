@@ -242,7 +242,12 @@ def mask_excerpt(payload: Any, limit: int = 2000, names: Iterable[str] = ()) -> 
     replaced by their initials wherever they appear. Cut to ``limit`` characters.
     """
     text = _mask_excerpt(payload)
-    wanted = {n.strip(): mask_name(n) for n in names if n and n.strip()}
+    # A name can match (case-insensitively) only where its case-folded form is in the
+    # case-folded text: most excerpts are masked by key already and skip the pattern.
+    folded = text.casefold()
+    wanted = {
+        n.strip(): mask_name(n) for n in names if n and n.strip() and n.strip().casefold() in folded
+    }
     if wanted:
         text = _names_re(tuple(wanted)).sub(lambda m: _name_mask(m, wanted), text)
     return _cut(text, limit)
