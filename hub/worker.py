@@ -109,7 +109,13 @@ class Worker:
         self._ready: dict[str, deque[tuple[ClaimedJob, Any]]] = {n: deque() for n in connectors}
         self._done: list[JobOutcome] = []
         self._release: list[ClaimedJob] = []
-        self._tasks: set[asyncio.Task[None]] = set()
+        #: One long-lived sender task per in-flight slot (:meth:`_sender`), made when a
+        #: run starts; an idle one waits on its future in ``_idle_senders`` for a job.
+        self._senders: list[asyncio.Task[None]] = []
+        self._idle_senders: dict[str, deque[asyncio.Future[tuple[ClaimedJob, Any]]]] = {
+            n: deque() for n in connectors
+        }
+        self._quiet = asyncio.Event()  # set while no call is in flight
         self._wake = asyncio.Event()
         self._linger: asyncio.TimerHandle | None = None
         self._draining = False
@@ -137,6 +143,7 @@ class Worker:
         log.info("worker_started", worker=self.worker_id, connectors=sorted(self.connectors))
         self.state, self._round_trips = "running", 0
         crashed = False
+        self._start_senders()
         try:
             while not stop.is_set():
                 if not await self._round_trip():
@@ -202,10 +209,11 @@ class Worker:
         """Run until no job can make progress (every one succeeded, dead, or held back by a
         dead one). For the demo and tests; retries waiting on ``next_run_at`` are awaited."""
         deadline = time.monotonic() + timeout
+        self._start_senders()
         try:
             while True:
                 if not await self._round_trip():
-                    if self._tasks or self._done:
+                    if not self._quiet.is_set() or self._done:
                         await self._idle(None)
                     elif not await self._in_db(self.store.has_unfinished_jobs):
                         return self.stats
@@ -244,10 +252,10 @@ class Worker:
         """Let the calls in flight finish, then record them and hand back the rest."""
         self._draining = True  # a finishing call must not start a claimed job now
         try:
-            while self._tasks:
-                await asyncio.gather(*self._tasks, return_exceptions=True)
+            await self._quiet.wait()
         finally:
             self._draining = False
+            self._stop_senders()
         for ready in self._ready.values():
             self._release.extend(job for job, _ in ready)
             ready.clear()
@@ -378,7 +386,8 @@ class Worker:
         return settled, self.store.current_snapshots(rerun)
 
     def _start_ready(self) -> None:
-        """Start claimed jobs while their connector has capacity and its breaker allows."""
+        """Hand claimed jobs to idle senders while their connector has capacity and its
+        breaker allows."""
         if self._draining:
             return
         for name, ready in self._ready.items():
@@ -390,14 +399,48 @@ class Worker:
                 self._wake.set()
                 continue
             cap = self.settings.concurrency if circuit.state == "closed" else 1
-            while ready and self._in_flight[name] < cap:
-                job, event = ready.popleft()
+            idle = self._idle_senders[name]
+            while ready and idle and self._in_flight[name] < cap:
                 self._in_flight[name] += 1
-                task = asyncio.create_task(self._run_job(job, event))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                self._quiet.clear()
+                idle.popleft().set_result(ready.popleft())
 
-    # --- one job ---------------------------------------------------------------
+    # --- the senders -----------------------------------------------------------
+
+    def _start_senders(self) -> None:
+        """``worker.concurrency`` sender tasks per connector, in the running loop: a
+        claimed job is handed to an idle one (no task made per job)."""
+        self._stop_senders()
+        self._quiet = asyncio.Event()  # of this run's loop
+        self._quiet.set()
+        for name in self.connectors:
+            for _ in range(self.settings.concurrency):
+                task = asyncio.create_task(self._sender(name), name=f"hub-sender-{name}")
+                self._senders.append(task)
+
+    def _stop_senders(self) -> None:
+        """End the senders; called when none has a call in flight (they are all idle)."""
+        for task in self._senders:
+            task.cancel()
+        self._senders.clear()
+        for idle in self._idle_senders.values():
+            idle.clear()
+
+    async def _sender(self, name: str) -> None:
+        """One in-flight slot of ``name``: wait for a job, run it, record its outcome,
+        over and over until the run ends."""
+        loop = asyncio.get_running_loop()
+        idle = self._idle_senders[name]
+        finished = False
+        while True:
+            slot: asyncio.Future[tuple[ClaimedJob, Any]] = loop.create_future()
+            idle.append(slot)
+            self._start_ready()  # a claimed job may be waiting for a free slot
+            if finished:
+                self._outcome_waiting(name)
+            job, event = await slot  # at once when _start_ready handed it one
+            await self._run_job(job, event)
+            finished = True
 
     async def _run_job(self, job: ClaimedJob, event: Any) -> None:
         try:
@@ -410,8 +453,8 @@ class Worker:
             self._done.append(dead_outcome(job, reason, "hub_bug", utcnow()))
         finally:
             self._in_flight[job.connector] -= 1
-            self._start_ready()
-            self._outcome_waiting(job.connector)
+            if not any(self._in_flight.values()):
+                self._quiet.set()
 
     def _outcome_waiting(self, connector: str) -> None:
         """Group commit: wake the loop for a round trip when half the connector's calls
