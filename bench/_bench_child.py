@@ -255,4 +255,8 @@ ROLES = {
 }
 
 if __name__ == "__main__":
+    if sys.argv[1].startswith("peer-"):  # the peers' packages only for their rows
+        from _bench_peers import ROLES as PEERS
+
+        ROLES.update(PEERS)
     ROLES[sys.argv[1]](json.loads(sys.argv[2]))

@@ -28,6 +28,11 @@ delivery (the hub draining N already-ingested events)
     (target: 4 workers >= 3.5x one worker, printed under the table). The p50/p99/max
     of a delivery row are the hub's call times (``attempts.duration_ms``); of a raw
     row, the call times the client saw.
+peers
+    The same MOLISA delivery by the task queues a province would otherwise use: a
+    Celery worker on Redis and procrastinate on PostgreSQL, posting with httpx (see
+    bench/_bench_peers.py: set-up, fairness, what they do not guarantee); ``x raw``
+    against raw httpx. Needs the ``bench`` extra; skipped, saying why, without it.
 ingest
     ``POST /api/v1/events`` (the API in its own process, no worker, no API keys:
     open on loopback), one event per request and batches of 100, on SQLite and
@@ -48,6 +53,14 @@ latency
 start-up
     ``tthc-hub --help`` and bare ``python -c pass`` (with this venv's site-packages),
     each the median of 5 runs (3 with --quick).
+
+Targets (issue #21): under the table, each target with its measured figure and
+"met" or the shortfall; in the JSON as ``targets``. ``scripts/bench_table.py`` turns a
+results file into the README's tables.
+
+Profiles: ``--profile cprofile|py-spy`` (``make profile``) writes one per raw and
+delivery process to bench/profiles/<time>/ (bench/_bench_profile.py); ``--only`` runs
+some sections (raw,delivery,peers,ingest,latency,start-up).
 
 Columns: ``rate`` events (or calls) per second; ``CPU s`` and ``% core`` of the
 measured process(es) during the timed window (4 workers: the sum); ``RSS MB`` peak
@@ -365,6 +378,48 @@ class Bench:
 
         return run
 
+    # --- peers (bench/_bench_peers.py) -----------------------------------------------------
+
+    def peer(self, role: str) -> Any:
+        def run() -> dict[str, Any]:
+            mock = self.mocks["molisa"]
+            mock.reset()
+            spec: dict[str, Any] = {
+                "url": mock.url,
+                "n": self.n,
+                "tag": "bench",
+                "concurrency": self.concurrency,
+            }
+            with ExitStack() as stack:
+                if role == "peer-procrastinate":
+                    spec["pg_url"] = stack.enter_context(pg_schema())
+                child = self.child(role, spec, role)
+                child.read()  # ready: tasks queued, worker started
+                window = CpuWindow([child.pid]).start()
+                mock_window, box = CpuWindow([mock.pid]).start(), MachineWindow().start()
+                t0 = time.perf_counter()
+                child.send("go")
+                elapsed = wait_for_mock(mock, self.n, t0)
+                window.stop()
+                mock_window.stop()
+                box.stop()
+                child.send("stop")
+                child.close()
+            return {
+                "n": self.n,
+                "in_flight": self.concurrency,
+                "rate": self.n / elapsed,
+                "elapsed_s": elapsed,
+                "cpu_s": window.used,
+                "cpu_ms_per_job": 1000 * window.used / self.n,
+                "cpu_pct": 100 * window.used / elapsed,
+                "mock_cpu_pct": 100 * mock_window.used / elapsed,
+                "box_pct": box.busy_pct,
+                "problems": mock.check(self.n),
+            }
+
+        return run
+
     # --- ingest --------------------------------------------------------------------------
 
     def ingest(self, kind: str, batch: int) -> Any:
@@ -511,6 +566,41 @@ class Bench:
         return run
 
 
+def wait_for_mock(mock: Any, n: int, t0: float, poll: float = 0.02) -> float:
+    """Seconds from ``t0`` until the mock has applied ``n`` writes (a stall is an error)."""
+    last, last_change = -1, time.perf_counter()
+    while True:
+        accepted = mock.stats()["accepted"]
+        now = time.perf_counter()
+        if accepted >= n:
+            return now - t0
+        if accepted != last:
+            last, last_change = accepted, now
+        elif now - last_change > STALL_SECONDS:
+            raise RuntimeError(f"the mock applied {accepted} of {n} writes, then nothing")
+        time.sleep(poll)
+
+
+def peers_unavailable(role: str, pg_reason: str | None) -> str | None:
+    """Why a peer row cannot run here (its package, its broker or database), or None."""
+    import importlib.util
+
+    package = {"peer-celery": "celery", "peer-procrastinate": "procrastinate"}[role]
+    if importlib.util.find_spec(package) is None:
+        return f"{package} is not installed: pip install -e '.[bench]'"
+    if role == "peer-procrastinate":
+        return pg_reason
+    from _bench_peers import REDIS_URL
+
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except Exception as exc:
+        return f"Redis at {REDIS_URL} does not answer: {type(exc).__name__}"
+    return None
+
+
 def with_worker(settings: str, **changes: Any) -> str:
     """``settings`` (JSON) with some worker settings changed."""
     from hub.settings import HubSettings
@@ -644,6 +734,77 @@ def print_table(bench: Bench, header: str) -> None:
         print(note)
 
 
+def targets(bench: Bench) -> list[dict[str, Any]]:
+    """Each target of issue #21 whose rows ran: what, the target, the figure, met or not."""
+    f = bench.find
+    out: list[dict[str, Any]] = []
+
+    def add(what: str, target: str, value: float | None, ok: bool | None, unit: str) -> None:
+        if value is None or ok is None:
+            return
+        out.append({"what": what, "target": target, "measured": f"{value:{unit}}", "met": ok})
+
+    for name in ("SQLite, 1 worker, MOLISA", "SQLite, 1 worker, MONRE"):
+        r = f("delivery", name)
+        if r and r.get("ratio"):
+            add(f"delivery {name} / raw", ">= 0.9", r["ratio"], r["ratio"] >= 0.9, ".2f")
+    for hub_name, peer_name in (
+        ("SQLite, 1 worker, MOLISA", "Celery + Redis, httpx -> MOLISA"),
+        ("PostgreSQL, 1 worker, MOLISA", "procrastinate + PostgreSQL, httpx -> MOLISA"),
+    ):
+        h, p = f("delivery", hub_name), f("peers", peer_name)
+        if h and p and h.get("rate") and p.get("rate"):
+            ratio = h["rate"] / p["rate"]
+            add(f"hub ({hub_name}) / {peer_name}", "rate >= 1", ratio, ratio >= 1, ".2f")
+            cpu = h["cpu_ms_per_job"] / p["cpu_ms_per_job"]
+            add(f"hub CPU per job / {peer_name}'s", "<= 1", cpu, cpu <= 1, ".2f")
+    for label, goal in (("SQLite", 5000), ("PostgreSQL", 3000)):
+        r = f("ingest", f"{label}, batches of 100")
+        if r and r.get("rate"):
+            add(
+                f"ingest {label}, batches of 100",
+                f">= {goal}/s",
+                r["rate"],
+                r["rate"] >= goal,
+                ".0f",
+            )
+    lat = [r for r in bench.rows if r["section"] == "latency" and r.get("p50_ms") is not None]
+    full = [r for r in lat if r["target_rate"] == bench.args.rate and "SQLite" in r["name"]]
+    for r in full:
+        add(f"latency {r['name']} p99", "<= 20 ms", r["p99_ms"], r["p99_ms"] <= 20, ".1f")
+    low = next(
+        (r for r in lat if r["target_rate"] < bench.args.rate and "SQLite" in r["name"]), None
+    )
+    full_molisa = next((r for r in full if "MOLISA" in r["name"]), None)
+    if low and full_molisa:
+        add(f"latency p50 at {low['target_rate']:g}/s (vs {full_molisa['p50_ms']:.1f} ms at "
+            f"{bench.args.rate:g}/s)", "<= the p50 at the full rate", low["p50_ms"],
+            low["p50_ms"] <= full_molisa["p50_ms"], ".1f")  # fmt: skip
+    split = next((r for r in lat if "worker process" in r["name"]), None)
+    if low and split:
+        ratio = split["p50_ms"] / low["p50_ms"]
+        add("latency p50, API + worker process (PostgreSQL) / in-process", "<= 2", ratio,
+            ratio <= 2, ".2f")  # fmt: skip
+    one = f("delivery", "PostgreSQL, 1 worker, MOLISA +20 ms")
+    four = f("delivery", "PostgreSQL, 4 workers, MOLISA +20 ms")
+    if one and four and one.get("rate") and four.get("rate"):
+        ratio = four["rate"] / one["rate"]
+        add("4 workers / 1 worker, PostgreSQL, +20 ms", ">= 3.5", ratio, ratio >= 3.5, ".2f")
+    helped = f("start-up", "tthc-hub --help")
+    if helped and helped.get("median_s"):
+        sec = helped["median_s"]
+        add("tthc-hub --help", "<= 0.3 s", sec, sec <= 0.3, ".3f")
+    return out
+
+
+def print_targets(rows: list[dict[str, Any]]) -> None:
+    if rows:
+        print("\ntargets (issue #21)")
+    for t in rows:
+        verdict = "met" if t["met"] else "NOT met"
+        print(f"  {t['what']:70} {t['target']:>28} {t['measured']:>9}  {verdict}")
+
+
 def notes(bench: Bench) -> list[str]:
     out = []
     one = bench.find("delivery", "PostgreSQL, 1 worker, MOLISA +20 ms")
@@ -726,6 +887,14 @@ def run_rows(bench: Bench, pg_reason: str | None) -> None:
             row = bench.row("delivery", name, bench.delivery("molisa", "pg", w, delay=SLOW))
             bench.ratio(row, "raw", raw_slow[w])
 
+    for role, name in (
+        ("peer-celery", "Celery + Redis, httpx -> MOLISA"),
+        ("peer-procrastinate", "procrastinate + PostgreSQL, httpx -> MOLISA"),
+    ):
+        if bench.wants("peers") and bench.skip(f"peers {name}", peers_unavailable(role, pg_reason)):
+            row = bench.row("peers", name, bench.peer(role))
+            bench.ratio(row, "raw", "httpx -> MOLISA")
+
     for kind, label in (("sqlite", "SQLite"), ("pg", "PostgreSQL")):
         if kind == "sqlite" or not pg_reason:
             bench.row("ingest", f"{label}, 1 event per request", bench.ingest(kind, 1))
@@ -778,6 +947,7 @@ def main() -> int:
         "args": {k: v for k, v in vars(args).items()},
         "worker_concurrency": c,
         "rows": bench.rows,
+        "targets": targets(bench),
         "problems": bench.problems,
         "skipped": bench.skipped,
     }
@@ -788,6 +958,7 @@ def main() -> int:
         f"tthc-hub delivery benchmark, {now:%Y-%m-%d %H:%M} UTC, commit {commit}; "
         f"{m['cores']} cores, Python {m['python']}",
     )
+    print_targets(record["targets"])
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"delivery-{now:%Y%m%dT%H%M%SZ}.json"
     out.write_text(json.dumps(record, indent=2, default=str))
