@@ -97,7 +97,7 @@ def worker_thread() -> Iterator[Callable[[Hub], None]]:
 
 
 @pytest.mark.postgres
-def test_a_worker_process_on_postgresql_wakes_on_notify(build_hub, pg_url: str, worker_thread) -> None:  # type: ignore[no-untyped-def]
+def test_a_worker_process_wakes_on_notify(build_hub, pg_url: str, worker_thread) -> None:  # type: ignore[no-untyped-def]
     worker_hub = build_hub(settings(pg_url), connectors={"rec": RecordingConnector("rec")})
     ingest_hub = build_hub(settings(pg_url), connectors={"rec": RecordingConnector("rec")})
     worker_thread(worker_hub)
