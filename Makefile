@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv dev demo test test-fast lint check-install bench bench-delivery bench-reconcile bench-console serve mocks clean
+.PHONY: venv dev demo test test-fast lint check-install bench bench-delivery bench-reconcile bench-console profile serve mocks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,11 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	touch $(STAMP)
+
+BENCH_STAMP := $(VENV)/.installed-bench
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,dev,bench]'
+	touch $(BENCH_STAMP)
 
 venv: $(STAMP)  ## only set up .venv (the hub editable, with the test and dev extras)
 
@@ -36,12 +41,19 @@ check-install:  ## runtime code needs no test-only package (fresh venv, 1-3 min)
 	PYTHON=$(PYTHON) scripts/check_runtime_install.sh
 
 # One run, one table: raw httpx/zeep vs hub delivery (SQLite; PostgreSQL with 1 and 4 worker
-# processes), ingest, ingest->ack latency, start-up. JSON in bench/results/. EVENTS=n per row
+# processes), the peers (Celery on Redis, procrastinate on PostgreSQL; the `bench` extra),
+# ingest, ingest->ack latency, start-up. JSON in bench/results/. EVENTS=n per row
 # (default 1000), QUICK=1 for a run under a minute, BENCH_ARGS for any other flag (--help).
-bench: $(STAMP)  ## delivery vs raw, ingest, latency, start-up (EVENTS=1000, QUICK=1)
+bench: $(BENCH_STAMP)  ## delivery vs raw, ingest, latency, start-up (EVENTS=1000, QUICK=1)
 	$(BIN)/python bench/delivery_bench.py $(if $(EVENTS),--events $(EVENTS),) $(if $(QUICK),--quick,) $(BENCH_ARGS)
 
 bench-delivery: bench  ## the same as `make bench`
+
+# Where the CPU of a delivered job goes: the raw and SQLite delivery rows profiled, one
+# file set per process in bench/profiles/<UTC time>/ (git-ignored). PROFILER=py-spy samples
+# from outside (the `bench` extra; needs ptrace) instead of cProfile.
+profile: $(BENCH_STAMP)  ## cProfile (or PROFILER=py-spy) of the raw and delivery rows (EVENTS=500)
+	$(BIN)/python bench/delivery_bench.py --only raw,delivery --no-pg --events $(or $(EVENTS),500) --profile $(or $(PROFILER),cprofile) $(BENCH_ARGS)
 
 bench-reconcile: $(STAMP)  ## reconciliation at 10k, 100k and 1M dossiers vs a one-query SQL baseline, and ingest latency during it (SIZES=10000,100000)
 	$(BIN)/python bench/reconcile_bench.py $(if $(SIZES),--sizes $(SIZES),)

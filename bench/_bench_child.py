@@ -76,14 +76,28 @@ async def _drive(calls: list[Any], concurrency: int) -> list[float]:
     return durations
 
 
-def _timed(run: Any) -> dict[str, Any]:
+def _timed(run: Any, profile: str | None = None) -> dict[str, Any]:
+    """Wait for ``go``, run, and measure. ``profile``: a path prefix; the run is then
+    profiled with cProfile (``<prefix>.prof`` and a text summary ``<prefix>.txt``), and
+    its figures are those of a profiled run (slower: compare profiles with profiles)."""
     say({"ready": True})
     wait_for("go")
+    profiler = None
+    if profile:
+        import cProfile
+
+        # CPU time, not wall time: on a busy machine waiting for a core is not cost.
+        profiler = cProfile.Profile(time.process_time)
     cpu0, _ = self_usage()
     t0 = time.perf_counter()
-    durations = run()
+    if profiler is not None:
+        durations = profiler.runcall(run)
+    else:
+        durations = run()
     elapsed = time.perf_counter() - t0
     cpu1, peak = self_usage()
+    if profiler is not None and profile:
+        write_profile(profiler, profile)
     return {
         "elapsed": elapsed,
         "calls": len(durations),
@@ -91,6 +105,23 @@ def _timed(run: Any) -> dict[str, Any]:
         "peak_rss_mb": peak,
         **percentiles_ms(durations),
     }
+
+
+def write_profile(profiler: Any, prefix: str) -> None:
+    """``<prefix>.prof`` (for snakeviz, pstats) and ``<prefix>.txt``: the 40 functions
+    with the most time of their own, then the 40 with the most time under them."""
+    import io
+    import pstats
+
+    profiler.dump_stats(prefix + ".prof")
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).strip_dirs()
+    out.write("# by own time (tottime)\n")
+    stats.sort_stats("tottime").print_stats(40)
+    out.write("\n# by time under (cumulative)\n")
+    stats.sort_stats("cumulative").print_stats(40)
+    with open(prefix + ".txt", "w", encoding="utf-8") as f:
+        f.write(out.getvalue())
 
 
 def role_raw_rest(spec: dict[str, Any]) -> None:
@@ -131,7 +162,7 @@ def role_raw_rest(spec: dict[str, Any]) -> None:
             for client in pool:
                 await client.aclose()
 
-    say(_timed(lambda: asyncio.run(main())))
+    say(_timed(lambda: asyncio.run(main()), spec.get("profile")))
 
 
 def role_raw_soap(spec: dict[str, Any]) -> None:
@@ -179,7 +210,7 @@ def role_raw_soap(spec: dict[str, Any]) -> None:
             await http.aclose()
             wsdl_http.close()
 
-    say(_timed(lambda: asyncio.run(main())))
+    say(_timed(lambda: asyncio.run(main()), spec.get("profile")))
 
 
 def role_worker(spec: dict[str, Any]) -> None:
@@ -211,7 +242,7 @@ def role_worker(spec: dict[str, Any]) -> None:
         stats.update(asyncio.run(main()))
         return []
 
-    result = _timed(run)
+    result = _timed(run, spec.get("profile"))
     say({**result, "stats": stats})
 
 
@@ -224,4 +255,8 @@ ROLES = {
 }
 
 if __name__ == "__main__":
+    if sys.argv[1].startswith("peer-"):  # the peers' packages only for their rows
+        from _bench_peers import ROLES as PEERS
+
+        ROLES.update(PEERS)
     ROLES[sys.argv[1]](json.loads(sys.argv[2]))

@@ -28,6 +28,11 @@ delivery (the hub draining N already-ingested events)
     (target: 4 workers >= 3.5x one worker, printed under the table). The p50/p99/max
     of a delivery row are the hub's call times (``attempts.duration_ms``); of a raw
     row, the call times the client saw.
+peers
+    The same MOLISA delivery by the task queues a province would otherwise use: a
+    Celery worker on Redis and procrastinate on PostgreSQL, posting with httpx (see
+    bench/_bench_peers.py: set-up, fairness, what they do not guarantee); ``x raw``
+    against raw httpx. Needs the ``bench`` extra; skipped, saying why, without it.
 ingest
     ``POST /api/v1/events`` (the API in its own process, no worker, no API keys:
     open on loopback), one event per request and batches of 100, on SQLite and
@@ -48,6 +53,14 @@ latency
 start-up
     ``tthc-hub --help`` and bare ``python -c pass`` (with this venv's site-packages),
     each the median of 5 runs (3 with --quick).
+
+Targets (issue #21): under the table, each target with its measured figure and
+"met" or the shortfall; in the JSON as ``targets``. ``scripts/bench_table.py`` turns a
+results file into the README's tables.
+
+Profiles: ``--profile cprofile|py-spy`` (``make profile``) writes one per raw and
+delivery process to bench/profiles/<time>/ (bench/_bench_profile.py); ``--only`` runs
+some sections (raw,delivery,peers,ingest,latency,start-up).
 
 Columns: ``rate`` events (or calls) per second; ``CPU s`` and ``% core`` of the
 measured process(es) during the timed window (4 workers: the sum); ``RSS MB`` peak
@@ -91,6 +104,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from _bench_profile import PROFILES, Sampler, slug
 from _bench_util import (
     RESULTS,
     Child,
@@ -136,6 +150,11 @@ class Bench:
         self._stack = ExitStack()  # this run's PostgreSQL schema, dropped by close()
         self._pg_url: str | None = None
         self._sqlite_template: Path | None = None
+        self.profiles: Path | None = None
+        if args.profile:
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+            self.profiles = PROFILES / stamp
+            self.profiles.mkdir(parents=True, exist_ok=True)
 
     # --- plumbing --------------------------------------------------------------------
 
@@ -171,8 +190,13 @@ class Bench:
         finally:
             self._tmp.cleanup()
 
-    def row(self, section: str, name: str, run: Callable[[], dict[str, Any]]) -> None:
-        """Run one row; an exception or a failed check is a problem, not the end of the run."""
+    def row(
+        self, section: str, name: str, run: Callable[[], dict[str, Any]]
+    ) -> dict[str, Any] | None:
+        """Run one row; an exception or a failed check is a problem, not the end of the run.
+        A row of a section ``--only`` leaves out is not run (None)."""
+        if not self.wants(section):
+            return None
         print(f"  {section:9} {name} ...", end="", flush=True)
         started, before = time.perf_counter(), len(self._children)
         try:
@@ -190,6 +214,7 @@ class Bench:
         self.rows.append(row)
         status = "FAILED" if problems else "ok"
         print(f" {status} ({time.perf_counter() - started:.1f} s)", flush=True)
+        return row
 
     def skip(self, row: str, reason: str | None) -> bool:
         """False (and noted) when there is a reason to skip the row; True to run it."""
@@ -197,12 +222,30 @@ class Bench:
             self.skipped.append(f"{row} ({reason})")
         return not reason
 
+    def wants(self, section: str) -> bool:
+        """Whether ``--only`` (default: every section) includes ``section``."""
+        return not self.args.only or section in self.args.only
+
+    def profiled(self, spec: dict[str, Any], name: str) -> dict[str, Any]:
+        """``spec`` with the cProfile prefix of this process, under ``--profile cprofile``."""
+        if self.profiles is not None and self.args.profile == "cprofile":
+            return {**spec, "profile": str(self.profiles / slug(name))}
+        return spec
+
+    def samplers(self, children: list[Child], names: list[str]) -> list[Sampler]:
+        """py-spy attached to each child, under ``--profile py-spy``."""
+        if self.profiles is None or self.args.profile != "py-spy":
+            return []
+        return [
+            Sampler(c.pid, self.profiles / slug(n)) for c, n in zip(children, names, strict=True)
+        ]
+
     def find(self, section: str, name: str) -> dict[str, Any] | None:
         return next((r for r in self.rows if r["section"] == section and r["name"] == name), None)
 
-    def ratio(self, row: dict[str, Any], section: str, name: str) -> None:
+    def ratio(self, row: dict[str, Any] | None, section: str, name: str) -> None:
         ref = self.find(section, name)
-        if ref and ref.get("rate") and row.get("rate"):
+        if row and ref and ref.get("rate") and row.get("rate"):
             row["ratio"] = row["rate"] / ref["rate"]
             row["ratio_to"] = f"{section} {name}"
 
@@ -236,13 +279,17 @@ class Bench:
                 "concurrency": self.concurrency,
                 "clients": clients,
             }
-            child = self.child(role, spec, f"raw {connector}")
+            label = f"raw {role} {clients}x{self.concurrency}{' slow' if delay else ''}"
+            child = self.child(role, self.profiled(spec, label), f"raw {connector}")
             child.read()  # ready
+            samplers = self.samplers([child], [label])
             window, box = CpuWindow([mock.pid]).start(), MachineWindow().start()
             t0 = time.perf_counter()
             child.send("go")
             result = child.read()
             mock_wall = time.perf_counter() - t0
+            for s in samplers:
+                s.stop()
             window.stop()
             box.stop()
             child.close()
@@ -253,6 +300,7 @@ class Bench:
                 "elapsed_s": result["elapsed"],
                 "cpu_s": result["cpu_s"],
                 "cpu_pct": 100 * result["cpu_s"] / result["elapsed"],
+                "cpu_ms_per_job": 1000 * result["cpu_s"] / self.n,
                 "peak_rss_mb": result["peak_rss_mb"],
                 "mock_cpu_pct": 100 * window.used / mock_wall,
                 "box_pct": box.busy_pct,
@@ -271,9 +319,13 @@ class Bench:
             url = self.database(kind, f"delivery-{connector}-{workers}")
             settings = settings_json(url, connector, mock.url)
             with open_hub(settings) as hub:
-                children = [
-                    self.child("worker", {"settings": settings}, f"worker {i}")
+                labels = [
+                    f"delivery {connector} {kind} {'slow ' if delay else ''}w{i + 1}of{workers}"
                     for i in range(workers)
+                ]
+                children = [
+                    self.child("worker", self.profiled({"settings": settings}, label), label)
+                    for label in labels
                 ]  # they start up while we ingest; none claims before "go"
                 events = make_events(connector, self.n, "bench")
                 for i in range(0, len(events), 500):
@@ -281,12 +333,15 @@ class Bench:
             for c in children:
                 c.read()  # ready: hub built, connectors loaded, schema current
             db = Db(url)
+            samplers = self.samplers(children, labels)
             try:
                 window, box = CpuWindow([mock.pid]).start(), MachineWindow().start()
                 t0, go = time.perf_counter(), time.time()
                 for c in children:
                     c.send("go")
                 wait_for_jobs(db, self.n, timeout=STALL_SECONDS)
+                for s in samplers:
+                    s.stop()
                 mock_wall = time.perf_counter() - t0
                 window.stop()
                 box.stop()
@@ -310,6 +365,7 @@ class Bench:
                 "rate": self.n / elapsed,
                 "elapsed_s": elapsed,
                 "cpu_s": cpu,
+                "cpu_ms_per_job": 1000 * cpu / self.n,
                 "cpu_pct": 100 * sum(r["cpu_s"] / r["elapsed"] for r in results),
                 "peak_rss_mb": max(rss),
                 "peak_rss_mb_each": rss,
@@ -318,6 +374,48 @@ class Bench:
                 "worker_stats": [r["stats"] for r in results],
                 **percentiles_ms(calls),
                 "problems": problems,
+            }
+
+        return run
+
+    # --- peers (bench/_bench_peers.py) -----------------------------------------------------
+
+    def peer(self, role: str) -> Any:
+        def run() -> dict[str, Any]:
+            mock = self.mocks["molisa"]
+            mock.reset()
+            spec: dict[str, Any] = {
+                "url": mock.url,
+                "n": self.n,
+                "tag": "bench",
+                "concurrency": self.concurrency,
+            }
+            with ExitStack() as stack:
+                if role == "peer-procrastinate":
+                    spec["pg_url"] = stack.enter_context(pg_schema())
+                child = self.child(role, spec, role)
+                child.read()  # ready: tasks queued, worker started
+                window = CpuWindow([child.pid]).start()
+                mock_window, box = CpuWindow([mock.pid]).start(), MachineWindow().start()
+                t0 = time.perf_counter()
+                child.send("go")
+                elapsed = wait_for_mock(mock, self.n, t0)
+                window.stop()
+                mock_window.stop()
+                box.stop()
+                child.send("stop")
+                child.close()
+            return {
+                "n": self.n,
+                "in_flight": self.concurrency,
+                "rate": self.n / elapsed,
+                "elapsed_s": elapsed,
+                "cpu_s": window.used,
+                "cpu_ms_per_job": 1000 * window.used / self.n,
+                "cpu_pct": 100 * window.used / elapsed,
+                "mock_cpu_pct": 100 * mock_window.used / elapsed,
+                "box_pct": box.busy_pct,
+                "problems": mock.check(self.n),
             }
 
         return run
@@ -468,6 +566,41 @@ class Bench:
         return run
 
 
+def wait_for_mock(mock: Any, n: int, t0: float, poll: float = 0.02) -> float:
+    """Seconds from ``t0`` until the mock has applied ``n`` writes (a stall is an error)."""
+    last, last_change = -1, time.perf_counter()
+    while True:
+        accepted = mock.stats()["accepted"]
+        now = time.perf_counter()
+        if accepted >= n:
+            return now - t0
+        if accepted != last:
+            last, last_change = accepted, now
+        elif now - last_change > STALL_SECONDS:
+            raise RuntimeError(f"the mock applied {accepted} of {n} writes, then nothing")
+        time.sleep(poll)
+
+
+def peers_unavailable(role: str, pg_reason: str | None) -> str | None:
+    """Why a peer row cannot run here (its package, its broker or database), or None."""
+    import importlib.util
+
+    package = {"peer-celery": "celery", "peer-procrastinate": "procrastinate"}[role]
+    if importlib.util.find_spec(package) is None:
+        return f"{package} is not installed: pip install -e '.[bench]'"
+    if role == "peer-procrastinate":
+        return pg_reason
+    from _bench_peers import REDIS_URL
+
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except Exception as exc:
+        return f"Redis at {REDIS_URL} does not answer: {type(exc).__name__}"
+    return None
+
+
 def with_worker(settings: str, **changes: Any) -> str:
     """``settings`` (JSON) with some worker settings changed."""
     from hub.settings import HubSettings
@@ -569,7 +702,8 @@ def _num(value: Any, fmt: str) -> str:
 def print_table(bench: Bench, header: str) -> None:
     cols = (
         f"{'':44} {'n':>5} {'rate/s':>8} {'x raw':>6} {'p50 ms':>7} {'p99 ms':>7} "
-        f"{'max ms':>7} {'CPU s':>6} {'% core':>6} {'RSS MB':>7} {'mock %':>6} {'box %':>5}"
+        f"{'max ms':>7} {'CPU s':>6} {'ms/job':>6} {'% core':>6} {'RSS MB':>7} {'mock %':>6} "
+        f"{'box %':>5}"
     )
     print(f"\n{header}\n{cols}\n{'-' * len(cols)}")
     section = None
@@ -591,12 +725,84 @@ def print_table(bench: Bench, header: str) -> None:
             f"  {r['name']:42} {_num(r.get('n'), 'd'):>5} {_num(r.get('rate'), '.0f'):>8} "
             f"{_num(r.get('ratio'), '.2f'):>6} {_num(r.get('p50_ms'), '.1f'):>7} "
             f"{_num(r.get('p99_ms'), '.1f'):>7} {_num(r.get('max_ms'), '.1f'):>7} "
-            f"{_num(r.get('cpu_s'), '.1f'):>6} {_num(r.get('cpu_pct'), '.0f'):>6} "
+            f"{_num(r.get('cpu_s'), '.1f'):>6} {_num(r.get('cpu_ms_per_job'), '.2f'):>6} "
+            f"{_num(r.get('cpu_pct'), '.0f'):>6} "
             f"{rss:>7} {_num(r.get('mock_cpu_pct'), '.0f'):>6} {_num(r.get('box_pct'), '.0f'):>5}"
             + ("  CHECK FAILED" if r.get("problems") else "")
         )
     for note in notes(bench):
         print(note)
+
+
+def targets(bench: Bench) -> list[dict[str, Any]]:
+    """Each target of issue #21 whose rows ran: what, the target, the figure, met or not."""
+    f = bench.find
+    out: list[dict[str, Any]] = []
+
+    def add(what: str, target: str, value: float | None, ok: bool | None, unit: str) -> None:
+        if value is None or ok is None:
+            return
+        out.append({"what": what, "target": target, "measured": f"{value:{unit}}", "met": ok})
+
+    for name in ("SQLite, 1 worker, MOLISA", "SQLite, 1 worker, MONRE"):
+        r = f("delivery", name)
+        if r and r.get("ratio"):
+            add(f"delivery {name} / raw", ">= 0.9", r["ratio"], r["ratio"] >= 0.9, ".2f")
+    for hub_name, peer_name in (
+        ("SQLite, 1 worker, MOLISA", "Celery + Redis, httpx -> MOLISA"),
+        ("PostgreSQL, 1 worker, MOLISA", "procrastinate + PostgreSQL, httpx -> MOLISA"),
+    ):
+        h, p = f("delivery", hub_name), f("peers", peer_name)
+        if h and p and h.get("rate") and p.get("rate"):
+            ratio = h["rate"] / p["rate"]
+            add(f"hub ({hub_name}) / {peer_name}", "rate >= 1", ratio, ratio >= 1, ".2f")
+            cpu = h["cpu_ms_per_job"] / p["cpu_ms_per_job"]
+            add(f"hub CPU per job / {peer_name}'s", "<= 1", cpu, cpu <= 1, ".2f")
+    for label, goal in (("SQLite", 5000), ("PostgreSQL", 3000)):
+        r = f("ingest", f"{label}, batches of 100")
+        if r and r.get("rate"):
+            add(
+                f"ingest {label}, batches of 100",
+                f">= {goal}/s",
+                r["rate"],
+                r["rate"] >= goal,
+                ".0f",
+            )
+    lat = [r for r in bench.rows if r["section"] == "latency" and r.get("p50_ms") is not None]
+    full = [r for r in lat if r["target_rate"] == bench.args.rate and "SQLite" in r["name"]]
+    for r in full:
+        add(f"latency {r['name']} p99", "<= 20 ms", r["p99_ms"], r["p99_ms"] <= 20, ".1f")
+    low = next(
+        (r for r in lat if r["target_rate"] < bench.args.rate and "SQLite" in r["name"]), None
+    )
+    full_molisa = next((r for r in full if "MOLISA" in r["name"]), None)
+    if low and full_molisa:
+        add(f"latency p50 at {low['target_rate']:g}/s (vs {full_molisa['p50_ms']:.1f} ms at "
+            f"{bench.args.rate:g}/s)", "<= the p50 at the full rate", low["p50_ms"],
+            low["p50_ms"] <= full_molisa["p50_ms"], ".1f")  # fmt: skip
+    split = next((r for r in lat if "worker process" in r["name"]), None)
+    if low and split:
+        ratio = split["p50_ms"] / low["p50_ms"]
+        add("latency p50, API + worker process (PostgreSQL) / in-process", "<= 2", ratio,
+            ratio <= 2, ".2f")  # fmt: skip
+    one = f("delivery", "PostgreSQL, 1 worker, MOLISA +20 ms")
+    four = f("delivery", "PostgreSQL, 4 workers, MOLISA +20 ms")
+    if one and four and one.get("rate") and four.get("rate"):
+        ratio = four["rate"] / one["rate"]
+        add("4 workers / 1 worker, PostgreSQL, +20 ms", ">= 3.5", ratio, ratio >= 3.5, ".2f")
+    helped = f("start-up", "tthc-hub --help")
+    if helped and helped.get("median_s"):
+        sec = helped["median_s"]
+        add("tthc-hub --help", "<= 0.3 s", sec, sec <= 0.3, ".3f")
+    return out
+
+
+def print_targets(rows: list[dict[str, Any]]) -> None:
+    if rows:
+        print("\ntargets (issue #21)")
+    for t in rows:
+        verdict = "met" if t["met"] else "NOT met"
+        print(f"  {t['what']:70} {t['target']:>28} {t['measured']:>9}  {verdict}")
 
 
 def notes(bench: Bench) -> list[str]:
@@ -636,6 +842,17 @@ def parse_args() -> argparse.Namespace:
         "--seconds", type=float, help="latency rows: duration (default 10; quick 1)"
     )
     parser.add_argument("--no-pg", action="store_true", help="skip the PostgreSQL rows")
+    parser.add_argument(
+        "--only",
+        type=lambda v: {x.strip() for x in v.split(",") if x.strip()},
+        help="comma-separated sections to run: raw,delivery,peers,ingest,latency,start-up",
+    )
+    parser.add_argument(
+        "--profile",
+        choices=("cprofile", "py-spy"),
+        help="profile the raw and delivery processes into bench/profiles/<time>/ "
+        "(cprofile slows them: its rates are not comparable with unprofiled ones)",
+    )
     args = parser.parse_args()
     args.events = args.events or (50 if args.quick else 1000)
     args.seconds = args.seconds or (1.0 if args.quick else 10.0)
@@ -656,19 +873,27 @@ def run_rows(bench: Bench, pg_reason: str | None) -> None:
     bench.row("raw", raw_slow[1], bench.raw("raw-rest", "molisa", delay=SLOW))
     bench.row("raw", raw_slow[4], bench.raw("raw-rest", "molisa", clients=4, delay=SLOW))
 
-    bench.row("delivery", "SQLite, 1 worker, MOLISA", bench.delivery("molisa", "sqlite", 1))
-    bench.ratio(bench.rows[-1], "raw", "httpx -> MOLISA")
-    bench.row("delivery", "SQLite, 1 worker, MONRE", bench.delivery("monre", "sqlite", 1))
-    bench.ratio(bench.rows[-1], "raw", "zeep -> MONRE")
+    row = bench.row("delivery", "SQLite, 1 worker, MOLISA", bench.delivery("molisa", "sqlite", 1))
+    bench.ratio(row, "raw", "httpx -> MOLISA")
+    row = bench.row("delivery", "SQLite, 1 worker, MONRE", bench.delivery("monre", "sqlite", 1))
+    bench.ratio(row, "raw", "zeep -> MONRE")
     if not pg_reason:
         name = "PostgreSQL, 1 worker, MOLISA"
         if bench.skip(f"delivery {name}", quick):
-            bench.row("delivery", name, bench.delivery("molisa", "pg", 1))
-            bench.ratio(bench.rows[-1], "raw", "httpx -> MOLISA")
+            row = bench.row("delivery", name, bench.delivery("molisa", "pg", 1))
+            bench.ratio(row, "raw", "httpx -> MOLISA")
         for w in (1, 4):
             name = f"PostgreSQL, {w} worker{'s' if w > 1 else ''}, MOLISA +20 ms"
-            bench.row("delivery", name, bench.delivery("molisa", "pg", w, delay=SLOW))
-            bench.ratio(bench.rows[-1], "raw", raw_slow[w])
+            row = bench.row("delivery", name, bench.delivery("molisa", "pg", w, delay=SLOW))
+            bench.ratio(row, "raw", raw_slow[w])
+
+    for role, name in (
+        ("peer-celery", "Celery + Redis, httpx -> MOLISA"),
+        ("peer-procrastinate", "procrastinate + PostgreSQL, httpx -> MOLISA"),
+    ):
+        if bench.wants("peers") and bench.skip(f"peers {name}", peers_unavailable(role, pg_reason)):
+            row = bench.row("peers", name, bench.peer(role))
+            bench.ratio(row, "raw", "httpx -> MOLISA")
 
     for kind, label in (("sqlite", "SQLite"), ("pg", "PostgreSQL")):
         if kind == "sqlite" or not pg_reason:
@@ -722,6 +947,7 @@ def main() -> int:
         "args": {k: v for k, v in vars(args).items()},
         "worker_concurrency": c,
         "rows": bench.rows,
+        "targets": targets(bench),
         "problems": bench.problems,
         "skipped": bench.skipped,
     }
@@ -732,6 +958,7 @@ def main() -> int:
         f"tthc-hub delivery benchmark, {now:%Y-%m-%d %H:%M} UTC, commit {commit}; "
         f"{m['cores']} cores, Python {m['python']}",
     )
+    print_targets(record["targets"])
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"delivery-{now:%Y%m%dT%H%M%SZ}.json"
     out.write_text(json.dumps(record, indent=2, default=str))

@@ -77,7 +77,9 @@ _PLAIN_ASCII = re.compile(r"[\x20-\x7e]*")
 
 def _refused_char(value: str, multiline: bool) -> str | None:
     """What kind of character ``value`` must not hold, or None."""
-    if _PLAIN_ASCII.fullmatch(value):
+    if _PLAIN_ASCII.fullmatch(value) or value.isprintable():
+        # isprintable() is False for every character of the refused categories (and for
+        # some allowed ones, such as a no-break space, which then take the long way).
         return None
     for ch in value:
         if multiline and ch in _MULTILINE_ALLOWED:
@@ -100,9 +102,7 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
     """``value`` in NFC, or a ``text_character`` error saying what kind of character."""
     bad = _refused_char(value, multiline)
     if bad is not None:
-        raise PydanticCustomError(
-            "text_character", "the text contains {kind}", {"kind": bad}
-        )
+        raise PydanticCustomError("text_character", "the text contains {kind}", {"kind": bad})
     return unicodedata.normalize("NFC", value)
 
 

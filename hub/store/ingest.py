@@ -21,6 +21,7 @@ from hub.connector import idempotency_key
 from hub.errors import EventConflict, IngestError
 from hub.models import Dossier, DossierEvent, EventType, Origin, Status, transition_allowed
 from hub.store.base import DeadlineFor, StoreBase, as_utc, utcnow
+from hub.store.notify import notify_jobs
 from hub.store.tables import (
     JobState,
     dossiers,
@@ -134,6 +135,7 @@ class IngestQueries(StoreBase):
             conn.execute(insert(events), event_rows)
         if job_rows:
             conn.execute(insert(jobs), job_rows)
+            notify_jobs(conn)  # PostgreSQL: a worker in another process wakes at commit
         for event in taken:
             self._take_from_inbox(conn, event, now)
         out = []

@@ -12,6 +12,7 @@ from sqlalchemy import Text, and_, cast, func, insert, select, update
 
 from hub.errors import ActionRefused
 from hub.store.base import LIKE_ESCAPE, StoreBase, like_prefix, row_dict, utcnow
+from hub.store.notify import notify_jobs
 from hub.store.readback import shown_event
 from hub.store.tables import (
     DONE_STATES,
@@ -179,6 +180,8 @@ class OperationQueries(StoreBase):
         ``("refused", why)``."""
         with self.begin() as conn:
             outcome, detail = self._apply(conn, kind, job_id, reason, use_current_state, actor)
+            if outcome == "applied":  # a re-run is due now; a skip or cancel frees later jobs
+                notify_jobs(conn)
             self._audit(
                 conn,
                 actor,
@@ -397,6 +400,8 @@ class OperationQueries(StoreBase):
                     )
                     applied += outcome == "applied"
                     refused += outcome == "refused"
+                if applied:  # jobs due now, or freed behind a skipped one
+                    notify_jobs(conn)
                 values: dict[str, Any] = {
                     "processed": operations.c.processed + len(ids),
                     "applied": operations.c.applied + applied,

@@ -24,10 +24,6 @@ ALLOWED: dict[str, str] = {
         "the working calendar and the deadline plan, one concern; 16 lines over, the plan "
         "is the candidate to move out when it next grows"
     ),
-    "hub/worker.py": (
-        "the claim-send-record loop with its circuit breakers; the breakers are the "
-        "candidate to move out (hub/circuit.py) when it next grows"
-    ),
     "hub/commands/jobs.py::_act": "one line over: the CLI action and its table, read as one",
     "hub/commands/reconcile.py::reconcile": (
         "a Typer command: a third of it is the options in its signature"
