@@ -305,7 +305,7 @@ def create_app(
 
     @app.get("/api/v1/inbox", dependencies=[read_role])
     async def list_inbox(
-        state: str | None = Query("new", pattern="^(new|taken)$"),
+        state: str | None = Query("new", pattern="^(new|taken|lookup)$"),
         connector: str | None = None,
         after_id: int = Query(0, ge=0),
         limit: int = Query(100, ge=1, le=1000),

@@ -87,6 +87,9 @@ class PulledDossier:
     remote_id: str  #: the ministry's id; the inbox dedupes on (connector, remote_id)
     dossier: Dossier
     raw_excerpt: Any = None  #: the ministry's record, for the masked inbox excerpt
+    #: True when the province only looks the dossier up (it is processed at the ministry,
+    #: as liên thông's): it is kept in the inbox as ``lookup``, never ``new`` to receive.
+    lookup_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -260,6 +260,20 @@ class Hub:
             connector, ma_ho_so=ma_ho_so, ma_tthc=ma_tthc, pulled_since=pulled_since
         )
 
+    def sent_snapshots(
+        self,
+        connector: str,
+        *,
+        ma_ho_so: str | None = None,
+        ma_tthc: str | None = None,
+        updated_since: datetime | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """The mirror snapshots of province-filed dossiers the hub sent to ``connector``
+        (liên thông's "Cách 1"), narrowed like :meth:`inbox_snapshots`, streamed in pages."""
+        return self.store.sent_snapshots(
+            connector, ma_ho_so=ma_ho_so, ma_tthc=ma_tthc, updated_since=updated_since
+        )
+
     def mirror_procedures(self) -> set[str]:
         """Every mã TTHC the mirror's dossiers carry (local codes as stored)."""
         return self.store.mirror_procedures()
