@@ -103,7 +103,12 @@ class MolisaConnector:
         )
         body = self._dong_bo_body(snapshot)
         # Map every file before sending anything, so a mapping error sends nothing.
-        files = [mapping.to_gui_ket_qua(dossier, item) for item in dossier.ket_qua.files]
+        files = [
+            mapping.to_gui_ket_qua(
+                dossier, item, n=n, content_required=self.settings.result_content_required
+            )
+            for n, item in enumerate(dossier.ket_qua.files)
+        ]
         answer = await self._client.call("DongBoDVC", body, idempotency_key=key)
         replies = []
         for n, file_body in enumerate(files):
@@ -113,7 +118,11 @@ class MolisaConnector:
         return PushResult(
             remote_code=OK,
             message=answer.get("message"),
-            request_excerpt={"DongBoDVC": body, "GuiKetQua": files},
+            # The excerpt keeps the files' hashes, not their content.
+            request_excerpt={
+                "DongBoDVC": body,
+                "GuiKetQua": [{k: v for k, v in f.items() if k != "NoiDungTep"} for f in files],
+            },
             response_excerpt={"DongBoDVC": answer, "GuiKetQua": replies},
         )
 

@@ -71,6 +71,7 @@ HINH_THUC_TRA_TO_MOLISA = {
 HINH_THUC_TRA_FROM_MOLISA = {v: k for k, v in HINH_THUC_TRA_TO_MOLISA.items()}
 LOAI_DU_LIEU = "100"
 NOI_NOP_TINH = "2"  #: filed at the province
+NOI_NOP_BO = "1"  #: filed at the ministry (designed), pulled and received at the province
 
 #: Dossier fields kept in ``Dossier.extra`` for a lossless round trip.
 EXTRA_FIELDS = {
@@ -170,13 +171,18 @@ def _require(dossier: Dossier) -> None:
         )
 
 
-def _address_fields(prefix: str, address: Address | None, ma_thon: str = "") -> dict[str, str]:
+def _flag(value: bool | None, default: str) -> str:
+    """An attachment flag as MOLISA's "1"/"0"; unknown (None) keeps the usual value."""
+    return default if value is None else ("1" if value else "0")
+
+
+def _address_fields(prefix: str, address: Address | None) -> dict[str, str]:
     a = address or Address()
     return {
         f"{prefix}MaTinh": _s(a.ma_tinh),
         f"{prefix}MaHuyen": _s(a.ma_huyen),
         f"{prefix}MaXa": _s(a.ma_xa),
-        **({f"{prefix}MaThon": ma_thon} if prefix else {}),
+        **({f"{prefix}MaThon": _s(a.ma_thon)} if prefix else {}),
         **({f"{prefix}ChiTiet": _s(a.chi_tiet)} if prefix else {}),
     }
 
@@ -214,7 +220,8 @@ def to_dong_bo_dvc(
         "LoaiDoiTuong": str(owner.loai_doi_tuong),
         "NgayTiepNhan": format_datetime(dossier.ngay_tiep_nhan),
         "DonViXuLy": dossier.don_vi_xu_ly or don_vi_xu_ly,
-        "NoiNopHoSo": NOI_NOP_TINH,
+        # Where it was filed: a ministry-filed dossier received at the province stays one.
+        "NoiNopHoSo": NOI_NOP_BO if dossier.origin is Origin.MINISTRY else NOI_NOP_TINH,
         "LoaiDinhDanh": str(int(owner.loai_dinh_danh or IdType.CCCD)),
         "SoDinhDanh": _s(owner.so_giay_to),
         "StatusId": str(int(dossier.trang_thai)),
@@ -250,9 +257,10 @@ def build_extent_data(dossier: Dossier) -> str:
         _sub(node, "IsDeleted", "0")
         _sub(node, "MaThanhPhanHoSo", item.ma_thanh_phan)
         _sub(node, "DuongDanTaiTepTin", item.file_ref)
-        _sub(node, "DuocSoHoa", "1")
-        _sub(node, "DuocTaiSuDung", "0")
-        _sub(node, "DuocLayTuKhoDMQG", "0")
+        _sub(node, "DuocSoHoa", _flag(item.duoc_so_hoa, "1"))
+        _sub(node, "DuocTaiSuDung", _flag(item.duoc_tai_su_dung, "0"))
+        # "Lấy giấy tờ từ kho": the document came from the citizen's store (DMQG).
+        _sub(node, "DuocLayTuKhoDMQG", _flag(item.duoc_lay_tu_kho_dmqg, "0"))
         _sub(node, "MaKetQuaThayThe", None)
     results = etree.SubElement(root, "DanhSachGiayToKetQua")
     ket_qua = dossier.ket_qua
@@ -313,10 +321,21 @@ def to_xu_ly_ho_so(
     }
 
 
-def to_gui_ket_qua(dossier: Dossier, item: Attachment) -> dict[str, Any]:
-    """The GuiKetQua body (without AcceptKey) for one result file."""
+def to_gui_ket_qua(
+    dossier: Dossier, item: Attachment, *, n: int = 0, content_required: bool = True
+) -> dict[str, Any]:
+    """The GuiKetQua body (without AcceptKey) for result file ``n``: its link and, as the
+    guide sends the result with its file, its content (``NoiDungTep``, base64)."""
     result = dossier.ket_qua or Result()
+    if content_required and item.noi_dung is None:
+        raise MappingError(
+            "MOLISA takes the result file's content, not only its link",
+            field=f"ket_qua.files[{n}].noi_dung",
+            system=SYSTEM,
+        )
+    content = {"NoiDungTep": item.noi_dung} if item.noi_dung is not None else {}
     return {
+        **content,
         "MaHoSo": dossier.ma_ho_so,
         "TenGiayTo": item.ten_thanh_phan,
         "MaThanhPhanHoSo": _s(item.ma_thanh_phan),
@@ -340,6 +359,7 @@ def _address_from(record: Mapping[str, Any], prefix: str) -> Address | None:
         "ma_tinh": record.get(f"{prefix}MaTinh") or None,
         "ma_huyen": record.get(f"{prefix}MaHuyen") or None,
         "ma_xa": record.get(f"{prefix}MaXa") or None,
+        "ma_thon": record.get(f"{prefix}MaThon") or None,
         "chi_tiet": record.get(f"{prefix}ChiTiet") or None,
     }
     return Address(**values) if any(values.values()) else None

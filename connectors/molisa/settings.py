@@ -20,6 +20,9 @@ class MolisaSettings(ConnectorSettings):
     ma_tthc_map: dict[str, str] = Field(default_factory=dict)
     #: DonViXuLy when the dossier names none.
     don_vi_xu_ly: str = ""
+    #: Send each result file with its content (NoiDungTep), as the guide does; a result
+    #: file without ``noi_dung`` is then a mapping error, refused before sending.
+    result_content_required: bool = True
 
     @field_validator("accept_key")
     @classmethod

@@ -20,6 +20,7 @@ scan are tested against what a province actually holds:
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import random
 from dataclasses import dataclass
@@ -226,8 +227,11 @@ def sample_file_content(file_ref: str) -> bytes:
     )
 
 
-def sample_attachment(ma_ho_so: str, name: str, index: int, *, kind: str = "tp") -> Attachment:
-    """An attachment of dossier ``ma_ho_so`` whose hash and size are those of its bytes."""
+def sample_attachment(
+    ma_ho_so: str, name: str, index: int, *, kind: str = "tp", with_content: bool = False
+) -> Attachment:
+    """An attachment of dossier ``ma_ho_so`` whose hash and size are those of its bytes;
+    ``with_content``: the bytes ride along (``noi_dung``, base64), as result files do."""
     file_ref = f"https://dvc.kontum.gov.vn/files/{ma_ho_so}/{kind}{index:02d}.pdf"
     content = sample_file_content(file_ref)
     return Attachment(
@@ -238,6 +242,7 @@ def sample_attachment(ma_ho_so: str, name: str, index: int, *, kind: str = "tp")
         sha256=hashlib.sha256(content).hexdigest(),
         mime="application/pdf",
         size=len(content),
+        noi_dung=base64.b64encode(content).decode("ascii") if with_content else None,
     )
 
 
@@ -310,7 +315,7 @@ def sample_dossier(
         loai_giay_to="Quyết định",
         co_quan_cap=don_vi,
         trich_yeu=f"Quyết định về việc {procedure.ten[0].lower()}{procedure.ten[1:]}",
-        files=[sample_attachment(ma_ho_so, "Quyết định", 1, kind="kq")],
+        files=[sample_attachment(ma_ho_so, "Quyết định", 1, kind="kq", with_content=True)],
     )
     returned = _at(signed, rng, 9, 16) + timedelta(days=rng.randint(1, 3))
 
