@@ -78,6 +78,10 @@ class PushResult:
     message: str | None = None  #: the ministry's message, masked by the caller if needed
     request_excerpt: Any = None  #: the payload sent, for the masked attempts log
     response_excerpt: Any = None  #: the reply, likewise
+    #: What the province should hear once this push succeeded (a ``GET /api/v1/updates``
+    #: row): ``{"kind": ..., "payload": {...}}``, e.g. MONRE's "Đã lưu giấy tờ" with the
+    #: store code. The payload is the ministry's answer: no personal data goes in it.
+    province_update: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -395,6 +395,9 @@ class EventType(StrEnum):
     #: a permit (giấy phép xây dựng) was recorded or corrected: its data and signed file
     #: ride in ``extra["giay_phep"]`` ("Đồng bộ giấy phép BXD")
     PERMIT_RECORDED = "dossier.permit_recorded"
+    #: "Lưu vào kho" (issue 22): after the result was returned, the officer saves it to the
+    #: citizen's store with the data they extracted, in ``extra["luu_vao_kho"]``
+    STORED = "dossier.stored"
 
 
 class DossierEvent(_Model):

@@ -15,6 +15,7 @@ from hub.sdk import (
     EventType,
     Health,
     HubError,
+    MappingError,
     Period,
     PullBatch,
     PulledDossier,
@@ -83,7 +84,10 @@ class MonreConnector:
         if event.type is EventType.PROGRESS:
             return await self._send("CapNhatTienDo", self._progress_body(dossier), key)
         if event.type is EventType.RESULT:
-            return await self._push_result(dossier, key)
+            body = mapping.to_tra_ket_qua(dossier, Status.DA_XU_LY_XONG)
+            return await self._send("TraKetQua", body, key)
+        if event.type is EventType.STORED:
+            return await self._store(dossier, key)
         if event.type is EventType.RETURNED:
             body = mapping.to_tra_ket_qua(dossier, Status.DA_TRA_KET_QUA)
             return await self._send("TraKetQua", body, key)
@@ -98,22 +102,33 @@ class MonreConnector:
             response_excerpt={operation: answer},
         )
 
-    async def _push_result(self, dossier: Dossier, key: str) -> PushResult:
-        """TraKetQua (status 9), then each result file into the citizen's store (LuuVaoKho)."""
-        body = mapping.to_tra_ket_qua(dossier, Status.DA_XU_LY_XONG)
-        assert dossier.ket_qua is not None  # to_tra_ket_qua checked it
+    async def _store(self, dossier: Dossier, key: str) -> PushResult:
+        """"Lưu vào kho": each result file into the citizen's store with the officer's
+        extracted data; the province hears "Đã lưu giấy tờ" with the store codes."""
+        if dossier.ket_qua is None or not dossier.ket_qua.files:
+            raise MappingError(
+                "Lưu vào kho needs the result's file", field="ket_qua.files", system=self.name
+            )
         # Map every document before sending anything, so a mapping error sends nothing.
         kho = [mapping.to_luu_vao_kho(dossier, n) for n in range(len(dossier.ket_qua.files))]
-        answer = await self._client.call("TraKetQua", body, idempotency_key=key)
         stored = [
             await self._client.call("LuuVaoKho", item, idempotency_key=f"{key}:kho:{n}")
             for n, item in enumerate(kho)
         ]
+        codes = [str(answer.get("MaGiayToKho") or "") for answer in stored]
         return PushResult(
             remote_code="OK",
-            message=answer.get("ThongBao"),
-            request_excerpt={"TraKetQua": body, "LuuVaoKho": kho},
-            response_excerpt={"TraKetQua": answer, "LuuVaoKho": stored},
+            message=stored[-1].get("ThongBao"),
+            request_excerpt={"LuuVaoKho": kho},
+            response_excerpt={"LuuVaoKho": stored},
+            province_update={
+                "kind": "document_stored",
+                "payload": {
+                    "trang_thai_giay_to_vi": "Đã lưu giấy tờ",
+                    "trang_thai_giay_to_en": "Document stored",
+                    "ma_giay_to_kho": codes,
+                },
+            },
         )
 
     # --- pull -------------------------------------------------------------

@@ -212,25 +212,67 @@ def to_tra_ket_qua(dossier: Dossier, status: Status) -> dict[str, Any]:
     }
 
 
+#: The officer's extracted data of "Lưu vào kho" (``extra["luu_vao_kho"]``): key, tag, label.
+KHO_FIELDS = (
+    ("so", "So", "số"),
+    ("ngay_ky", "NgayKy", "ngày ký"),
+    ("loai_giay_to", "LoaiGiayTo", "loại giấy tờ"),
+    ("co_quan_cap", "CoQuanCap", "cơ quan cấp"),
+)
+
+
+def kho_fields(dossier: Dossier) -> dict[str, Any]:
+    """The document's data as the officer extracted it at "Lưu vào kho", after the return:
+    ``extra["luu_vao_kho"] = {so, ngay_ky (YYYY-MM-DD), loai_giay_to, co_quan_cap,
+    chu_so_huu: {ho_ten, so_dinh_danh}}``. The owner (chủ sở hữu) defaults to the
+    dossier's owner (chủ hồ sơ), never to its filer (người nộp)."""
+    if dossier.trang_thai != Status.DA_TRA_KET_QUA:
+        raise MappingError(
+            "Lưu vào kho comes after the result is returned (status 10)",
+            field="trang_thai",
+            system=SYSTEM,
+        )
+    data = dossier.extra.get("luu_vao_kho")
+    if not isinstance(data, dict):
+        raise _missing("the officer's extracted data for Lưu vào kho", "extra.luu_vao_kho")
+    out: dict[str, Any] = {}
+    for key, tag, label in KHO_FIELDS:
+        value = data.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise _missing(f"the document's {label}", f"extra.luu_vao_kho.{key}")
+        out[tag] = value.strip()
+    try:
+        out["NgayKy"] = date.fromisoformat(out["NgayKy"])
+    except ValueError:
+        raise MappingError(
+            "the document's ngày ký is not a date (YYYY-MM-DD)",
+            field="extra.luu_vao_kho.ngay_ky",
+            system=SYSTEM,
+        ) from None
+    given = data.get("chu_so_huu")
+    owner: dict[str, Any] = given if isinstance(given, dict) else {}
+    ho_ten = str(owner.get("ho_ten") or dossier.chu_ho_so.ho_ten)
+    so = str(owner.get("so_dinh_danh") or dossier.chu_ho_so.so_giay_to or "")
+    if not (so.isascii() and so.isdigit() and len(so) in (9, 12)):
+        raise _missing(
+            "the owner's số định danh (chủ sở hữu, 9 or 12 digits)",
+            "extra.luu_vao_kho.chu_so_huu.so_dinh_danh",
+        )
+    out["ChuSoHuu"] = {"HoTen": ho_ten, "SoDinhDanh": so}
+    return out
+
+
 def to_luu_vao_kho(dossier: Dossier, index: int) -> dict[str, Any]:
-    """``LuuVaoKho``: result file ``index`` into the citizen's store, with its extracted data."""
-    ket_qua = _ket_qua(dossier)
-    assert dossier.ket_qua is not None  # _ket_qua checked it
-    if index >= len(dossier.ket_qua.files):
+    """``LuuVaoKho``: result file ``index`` into the citizen's store with the officer's
+    extracted data, the dossier's components saved with it (the guide's "Lưu vào kho")."""
+    fields = kho_fields(dossier)
+    result = dossier.ket_qua
+    if result is None or index >= len(result.files):
         raise _missing("the result's file", f"ket_qua.files[{index}]")
-    owner = dossier.chu_ho_so
-    if not owner.so_giay_to:
-        raise _missing("the owner's số định danh (for the citizen's store)", "chu_ho_so.so_giay_to")
     return {
         "MaHoSo": dossier.ma_ho_so,
-        "GiayTo": {
-            "So": ket_qua["So"],
-            "NgayKy": ket_qua["NgayKy"],
-            "LoaiGiayTo": ket_qua["LoaiGiayTo"],
-            "CoQuanCap": ket_qua["CoQuanCap"],
-            "ChuSoHuu": {"HoTen": owner.ho_ten, "SoDinhDanh": owner.so_giay_to},
-            "TepGiayTo": to_tep(dossier.ket_qua.files[index]),
-        },
+        "GiayTo": {**fields, "TepGiayTo": to_tep(result.files[index])},
+        "ThanhPhanHoSo": [to_tep(item) for item in dossier.thanh_phan],
     }
 
 

@@ -73,6 +73,8 @@ class JobOutcome:
     remote_id: str | None = None
     status: Status | None = None
     now: datetime | None = None
+    #: a push's :attr:`hub.connector.PushResult.province_update`, told when it succeeded
+    province_update: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -343,7 +345,7 @@ class OutboxQueries(StoreBase):
         mine = [o for o, k in zip(outcomes, kept, strict=True) if k]
         if not mine:
             return kept
-        rows, tries, refs, failed = [], [], [], []
+        rows, tries, refs, told = [], [], [], []
         for o in mine:
             job, at = o.job, o.now or now
             final = o.state in (JobState.SUCCEEDED, JobState.DEAD)
@@ -376,6 +378,17 @@ class OutboxQueries(StoreBase):
                 }
             )
             status = int(o.status) if o.status is not None else None
+            if o.state is JobState.SUCCEEDED and o.province_update:
+                told.append(
+                    {
+                        "connector": job.connector,
+                        "ma_ho_so": job.ma_ho_so,
+                        "kind": str(o.province_update["kind"]),
+                        "trang_thai": status,
+                        "payload": {"event_id": job.event_id, **o.province_update["payload"]},
+                        "created_at": at,
+                    }
+                )
             if o.state is JobState.SUCCEEDED:
                 refs.append(
                     {
@@ -390,7 +403,7 @@ class OutboxQueries(StoreBase):
             elif o.state is JobState.DEAD:
                 # The province hears at once that this sync needs a person, and why (the
                 # reason names the field to fix; it is masked and carries no values).
-                failed.append(
+                told.append(
                     {
                         "connector": job.connector,
                         "ma_ho_so": job.ma_ho_so,
@@ -409,8 +422,8 @@ class OutboxQueries(StoreBase):
         conn.execute(insert(attempts), tries)
         if refs:
             conn.execute(q.remote_ref, refs)
-        if failed:
-            conn.execute(insert(province_updates), failed)
+        if told:
+            conn.execute(insert(province_updates), told)
         return kept
 
     def list_jobs(
