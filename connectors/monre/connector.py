@@ -103,7 +103,7 @@ class MonreConnector:
         )
 
     async def _store(self, dossier: Dossier, key: str) -> PushResult:
-        """"Lưu vào kho": each result file into the citizen's store with the officer's
+        """The "Lưu vào kho" step: each result file into the citizen's store with the officer's
         extracted data; the province hears "Đã lưu giấy tờ" with the store codes."""
         if dossier.ket_qua is None or not dossier.ket_qua.files:
             raise MappingError(

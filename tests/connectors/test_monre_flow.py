@@ -105,9 +105,7 @@ def test_luu_vao_kho_stores_the_document_with_its_extracted_data(url: str) -> No
     record = admin(url, "GET", f"/_mock/records/{final.ma_ho_so}")
     assert [d["MaGiayToKho"] for d in record["kho"]] == [document["MaGiayToKho"]]
     # The dossier's components are saved together with the result.
-    assert [t["Sha256"] for t in document["ThanhPhanHoSo"]] == [
-        a.sha256 for a in final.thanh_phan
-    ]
+    assert [t["Sha256"] for t in document["ThanhPhanHoSo"]] == [a.sha256 for a in final.thanh_phan]
 
 
 def test_pull_maps_ministry_filed_dossiers_with_their_files(url: str) -> None:
