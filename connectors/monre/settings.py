@@ -13,7 +13,7 @@ class MonreSettings(ConnectorSettings):
     """What the MONRE connector needs; read from ``settings.connector("monre")``."""
 
     #: The province's unit code at MONRE (``XacThuc/MaDonVi`` header).
-    ma_don_vi: str = Field(default="000.00.22.H34", min_length=1)
+    ma_don_vi: str = Field(min_length=1, max_length=40)  # or [province] ma_don_vi
     #: The key MONRE issued to the province (``XacThuc/KhoaTruyCap`` header).
     access_key: SecretStr
     #: Records per page for LayDanhSachHoSoMoi and DanhSachHoSo (the XSD allows 1..500).

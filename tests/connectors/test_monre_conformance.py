@@ -24,7 +24,11 @@ TEN_TTHC = "Đăng ký khai thác sử dụng nước mặt, nước biển"
 
 def make_connector(base_url: str, timeout_seconds: float = 10.0) -> MonreConnector:
     settings = MonreSettings(
-        base_url=base_url, access_key=ACCESS_KEY, timeout_seconds=timeout_seconds, page_size=2
+        base_url=base_url,
+        access_key=ACCESS_KEY,
+        timeout_seconds=timeout_seconds,
+        page_size=2,
+        ma_don_vi="000.00.22.H34",
     )
     return MonreConnector(settings)
 

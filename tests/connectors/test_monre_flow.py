@@ -24,6 +24,8 @@ from .test_monre_conformance import monre_lifecycle
 
 T = TypeVar("T")
 KEY = "test-key"
+#: The province's unit code at MONRE (the test configuration's [province]).
+UNIT = {"ma_don_vi": "000.00.22.H34"}
 
 
 def run(make: Callable[[MonreConnector], Awaitable[T]], url: str, **settings: Any) -> T:
@@ -31,7 +33,9 @@ def run(make: Callable[[MonreConnector], Awaitable[T]], url: str, **settings: An
 
     async def main() -> T:
         connector = MonreConnector(
-            MonreSettings(**{"base_url": url, "access_key": KEY, "timeout_seconds": 5, **settings})
+            MonreSettings(
+                **{"base_url": url, "access_key": KEY, "timeout_seconds": 5, **UNIT, **settings}
+            )
         )
         try:
             return await make(connector)
@@ -293,7 +297,8 @@ def test_a_step_without_deadline_or_office_gets_them_from_the_catalog(url: str) 
 
     async def with_catalog() -> Any:
         connector = MonreConnector(
-            MonreSettings(base_url=url, access_key=KEY, timeout_seconds=5), catalog=lambda: catalog
+            MonreSettings(base_url=url, access_key=KEY, timeout_seconds=5, **UNIT),
+            catalog=lambda: catalog,
         )
         try:
             return await scenario(connector)
