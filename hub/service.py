@@ -88,11 +88,28 @@ class Hub:
         # Ingest and pulls fill the mirror's ngày hẹn trả from the catalog when the
         # province does not send it; the watch moves at-risk and overdue dossiers.
         self.store.deadline_for = DeadlineComputer(self.catalog, self.calendar)
+        self._warn_calendar_years()
         self.deadlines = DeadlineWatch(self.store, self.calendar)
         self.router = Router(settings.routes, self.connectors, self.catalog)
         self.metrics = HubMetrics()
         self.worker = Worker(self.store, self.connectors, settings.worker, metrics=self.metrics)
         self.metrics.attach(self)
+
+    def calendar_years_without_file(self) -> list[int]:
+        """Years deadlines are counted in with no day-off file (only the holidays package)."""
+        from hub.calendar import TZ
+        from hub.calendar_years import years_without_file
+
+        return years_without_file(self.calendar, datetime.now(TZ).date())
+
+    def _warn_calendar_years(self) -> None:
+        missing = self.calendar_years_without_file()
+        if missing:
+            log.warning(
+                "calendar_year_without_file",
+                years=missing,
+                hint="add hub/data/calendar/<year>.json or [calendar] calendar_files",
+            )
 
     async def aclose(self) -> None:
         for connector in self.connectors.values():

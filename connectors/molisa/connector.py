@@ -1,4 +1,5 @@
-"""The MOLISA connector: social assistance (Trợ giúp xã hội, Bộ LĐTBXH)."""
+"""The MOLISA connector: social assistance (Trợ giúp xã hội), under Bộ Y tế since 1 March
+2025 (formerly Bộ LĐTBXH; the system keeps its short name)."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ class MolisaConnector:
     """Pull dossiers filed at MOLISA; push reception, progress and results; look up; list."""
 
     name = "molisa"
-    title = "Trợ giúp xã hội (Bộ LĐTBXH)"
+    title = "Trợ giúp xã hội (Bộ Y tế)"
     capabilities = frozenset({Capability.PUSH, Capability.PULL, Capability.FETCH, Capability.LIST})
 
     def __init__(self, settings: MolisaSettings) -> None:

@@ -1,4 +1,5 @@
-"""The MONRE connector: DVC thiết yếu (Bộ TN&MT), environment and land procedures, over SOAP."""
+"""The MONRE connector: DVC thiết yếu, environment and land procedures, over SOAP; under Bộ
+Nông nghiệp và Môi trường since 1 March 2025 (formerly Bộ TN&MT; the short name stays)."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ class MonreConnector:
     """Pull dossiers filed at MONRE; push reception, step progress, results and "Lưu vào kho"."""
 
     name = "monre"
-    title = "DVC thiết yếu (Bộ TN&MT)"
+    title = "DVC thiết yếu (Bộ Nông nghiệp và Môi trường)"
     capabilities = frozenset({Capability.PUSH, Capability.PULL, Capability.FETCH, Capability.LIST})
 
     def __init__(
@@ -111,8 +112,12 @@ class MonreConnector:
             )
         # Map every document before sending anything, so a mapping error sends nothing.
         kho = [mapping.to_luu_vao_kho(dossier, n) for n in range(len(dossier.ket_qua.files))]
+        # The first document under the job's own key (the job's write at the ministry),
+        # the others under keys of their own: a retry applies none twice.
         stored = [
-            await self._client.call("LuuVaoKho", item, idempotency_key=f"{key}:kho:{n}")
+            await self._client.call(
+                "LuuVaoKho", item, idempotency_key=key if n == 0 else f"{key}:kho:{n}"
+            )
             for n, item in enumerate(kho)
         ]
         codes = [str(answer.get("MaGiayToKho") or "") for answer in stored]

@@ -33,7 +33,7 @@ from hub.sdk import (
 
 __all__ = ["MonreDemo"]
 
-DEPARTMENT = "Sở Tài nguyên và Môi trường"
+DEPARTMENT = "Sở Nông nghiệp và Môi trường"
 
 
 class MonreDemo(DemoScenario):
@@ -87,7 +87,10 @@ class MonreDemo(DemoScenario):
         rows = ctx.hub.store.jobs_with_event_type("monre")
         done = Counter(r.type for r in rows if r.state == "succeeded")
         dead = [r for r in rows if r.state == "dead"]
-        title = Bilingual("DVC thiết yếu (Bộ TN&MT, SOAP)", "MONRE essential services (SOAP)")
+        title = Bilingual(
+            "DVC thiết yếu (Bộ Nông nghiệp và Môi trường)",
+            "Essential services (Ministry of Agriculture and Environment)",
+        )
         table: list[tuple[Bilingual, int | str]] = [
             (
                 Bilingual("Hồ sơ nộp tại Bộ, đã nhận về", "Filed at the ministry, pulled"),
