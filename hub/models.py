@@ -61,6 +61,7 @@ __all__ = [
     "EventType",
     "Fee",
     "IdType",
+    "OldUnits",
     "Origin",
     "Party",
     "ProcessStep",
@@ -189,9 +190,24 @@ class _Model(BaseModel):
 # Kept apart so other changes to this module merge cleanly.
 
 
+class OldUnits(_Model):
+    """The same place in the three-tier units before 1 July 2025 (tỉnh, huyện, xã), for
+    a ministry that still takes them; the names are what the conversion to the two-tier
+    units reads (hub/addresses.py)."""
+
+    ma_tinh: Text | None = Field(default=None, max_length=10)
+    ma_huyen: Text | None = Field(default=None, max_length=10)
+    ma_xa: Text | None = Field(default=None, max_length=10)
+    ten_tinh: Text | None = Field(default=None, max_length=100)
+    ten_huyen: Text | None = Field(default=None, max_length=100)
+    ten_xa: Text | None = Field(default=None, max_length=100)
+
+
 class _AddressVillage(_Model):
     #: mã thôn / tổ dân phố: MOLISA's ``HKTT_MaThon`` / ``NOHT_MaThon``.
     ma_thon: Text | None = Field(default=None, max_length=20)
+    #: the old three-tier units of the place (before 1 July 2025), where known
+    don_vi_cu: OldUnits | None = None
 
 
 class _FileContent(_Model):

@@ -64,6 +64,7 @@ from importlib import import_module as _import_module
 from hub import hookimpl
 
 if _typing.TYPE_CHECKING:
+    from hub.addresses import AddressForm, address_for
     from hub.auth import requires
     from hub.calendar import DeadlineError, StepDeadline, deadline_plan
     from hub.catalog import Catalog, fold, load_catalog
@@ -193,6 +194,7 @@ _SOURCES: dict[str, tuple[str, ...]] = {
         "ministry_errors",
     ),
     "hub.http": ("ConnectorHttp", "read_capped"),
+    "hub.addresses": ("AddressForm", "address_for"),
     "hub.plugins": ("ConnectorInfo",),
     "hub.xmllimits": ("XmlLimitError", "XmlLimits", "check_xml"),
     "hub.lookups": (
@@ -247,6 +249,7 @@ __all__ = [
     "FINAL_STATUSES",
     "PERSONAL_KEYS",
     "Address",
+    "AddressForm",
     "Attachment",
     "Bilingual",
     "Capability",
@@ -307,6 +310,7 @@ __all__ = [
     "TransientError",
     "XmlLimitError",
     "XmlLimits",
+    "address_for",
     "check_mst",
     "check_xml",
     "connector_settings",

@@ -91,7 +91,10 @@ class MolisaConnector:
 
     def _dong_bo_body(self, dossier: Dossier) -> dict[str, Any]:
         return mapping.to_dong_bo_dvc(
-            dossier, ma_tthc_map=self.settings.ma_tthc_map, don_vi_xu_ly=self.settings.don_vi_xu_ly
+            dossier,
+            ma_tthc_map=self.settings.ma_tthc_map,
+            don_vi_xu_ly=self.settings.don_vi_xu_ly,
+            address_form=self.settings.address_form,
         )
 
     async def _push_result(self, dossier: Dossier, key: str) -> PushResult:

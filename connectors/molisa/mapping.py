@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from lxml import etree
 from pydantic import ValidationError
 
 from hub.sdk import (
     Address,
+    AddressForm,
     Attachment,
     Channel,
     ContractError,
@@ -31,8 +31,11 @@ from hub.sdk import (
     Result,
     ResultDelivery,
     Status,
+    address_for,
     national_ma_tthc,
 )
+
+from .extent import build_extent_data, parse_extent_data
 
 __all__ = [
     "SYSTEM",
@@ -171,13 +174,11 @@ def _require(dossier: Dossier) -> None:
         )
 
 
-def _flag(value: bool | None, default: str) -> str:
-    """An attachment flag as MOLISA's "1"/"0"; unknown (None) keeps the usual value."""
-    return default if value is None else ("1" if value else "0")
-
-
-def _address_fields(prefix: str, address: Address | None) -> dict[str, str]:
-    a = address or Address()
+def _address_fields(
+    prefix: str, address: Address | None, form: AddressForm, field: str
+) -> dict[str, str]:
+    """The address in the form MOLISA is set to take (two- or three-tier), checked."""
+    a = address_for(address, form, field=field, system=SYSTEM) or Address()
     return {
         f"{prefix}MaTinh": _s(a.ma_tinh),
         f"{prefix}MaHuyen": _s(a.ma_huyen),
@@ -192,12 +193,15 @@ def to_dong_bo_dvc(
     *,
     ma_tthc_map: Mapping[str, str] | None = None,
     don_vi_xu_ly: str = "",
+    address_form: AddressForm = AddressForm.HAI_CAP,
 ) -> dict[str, Any]:
-    """The DongBoDVC body (without AcceptKey) for a dossier snapshot."""
+    """The DongBoDVC body (without AcceptKey) for a dossier snapshot; the addresses in
+    ``address_form`` (MOLISA's setting), converted and checked before anything is sent."""
     _require(dossier)
     owner = dossier.chu_ho_so
     extra = dossier.extra
     hktt = Address.model_validate(extra["hktt"]) if extra.get("hktt") else owner.dia_chi
+    hktt_field = "extra.hktt" if extra.get("hktt") else "chu_ho_so.dia_chi"
     result = dossier.ket_qua or Result()
     body: dict[str, Any] = {
         "LoaiDuLieu": LOAI_DU_LIEU,
@@ -212,9 +216,9 @@ def to_dong_bo_dvc(
         "CMND": _s(owner.so_giay_to),
         "SoDienThoai": _s(owner.so_dien_thoai),
         "Email": _s(owner.email),
-        **_address_fields("", owner.dia_chi),
-        **_address_fields("HKTT_", hktt),
-        **_address_fields("NOHT_", owner.dia_chi),
+        **_address_fields("", owner.dia_chi, address_form, "chu_ho_so.dia_chi"),
+        **_address_fields("HKTT_", hktt, address_form, hktt_field),
+        **_address_fields("NOHT_", owner.dia_chi, address_form, "chu_ho_so.dia_chi"),
         "KenhThucHien": KENH_TO_MOLISA[dossier.kenh],
         "HinhThucTra": HINH_THUC_TRA_TO_MOLISA[dossier.nhan_ket_qua.method],
         "LoaiDoiTuong": str(owner.loai_doi_tuong),
@@ -240,57 +244,6 @@ def to_dong_bo_dvc(
     if body["TaiKhoanDuocXacThucVoiVNeID"] not in ("", "0", "1"):
         body["TaiKhoanDuocXacThucVoiVNeID"] = "1" if extra.get("vneid") else "0"
     return body
-
-
-def _sub(parent: etree._Element, tag: str, text: str | None) -> None:
-    etree.SubElement(parent, tag).text = text or None
-
-
-def build_extent_data(dossier: Dossier) -> str:
-    """The CertificateExtentData XML: the filed documents and the result documents."""
-    root = etree.Element("ExtentData")
-    filed = etree.SubElement(root, "DanhSachTaiLieuNop")
-    for item in dossier.thanh_phan:
-        node = etree.SubElement(filed, "TaiLieuNop")
-        _sub(node, "TepDinhKemId", item.sha256)
-        _sub(node, "TenTepDinhKem", item.ten_tep or item.ten_thanh_phan)
-        _sub(node, "IsDeleted", "0")
-        _sub(node, "MaThanhPhanHoSo", item.ma_thanh_phan)
-        _sub(node, "DuongDanTaiTepTin", item.file_ref)
-        _sub(node, "DuocSoHoa", _flag(item.duoc_so_hoa, "1"))
-        _sub(node, "DuocTaiSuDung", _flag(item.duoc_tai_su_dung, "0"))
-        # "Lấy giấy tờ từ kho": the document came from the citizen's store (DMQG).
-        _sub(node, "DuocLayTuKhoDMQG", _flag(item.duoc_lay_tu_kho_dmqg, "0"))
-        _sub(node, "MaKetQuaThayThe", None)
-    results = etree.SubElement(root, "DanhSachGiayToKetQua")
-    ket_qua = dossier.ket_qua
-    for item in ket_qua.files if ket_qua else []:
-        node = etree.SubElement(results, "GiayToKetQua")
-        _sub(node, "TenGiayTo", item.ten_thanh_phan)
-        _sub(node, "MaThanhPhanHoSo", item.ma_thanh_phan)
-        _sub(node, "GiayToId", item.sha256)
-        _sub(node, "DuongDanTepTinKetQua", item.file_ref)
-        _sub(node, "MaGiayToKetQua", ket_qua.so if ket_qua else None)
-    return str(etree.tostring(root, encoding="unicode"))
-
-
-def parse_extent_data(xml: str) -> dict[str, list[dict[str, str]]]:
-    """The two lists of a CertificateExtentData, each item as {tag: text}."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True)
-    try:
-        root = etree.fromstring(xml.encode("utf-8"), parser)
-    except etree.XMLSyntaxError:
-        raise ContractError("CertificateExtentData is not well-formed XML", system=SYSTEM) from None
-    out: dict[str, list[dict[str, str]]] = {}
-    for list_tag, item_tag in (
-        ("DanhSachTaiLieuNop", "TaiLieuNop"),
-        ("DanhSachGiayToKetQua", "GiayToKetQua"),
-    ):
-        out[list_tag] = [
-            {child.tag: child.text or "" for child in item}
-            for item in root.iterfind(f"{list_tag}/{item_tag}")
-        ]
-    return out
 
 
 def latest_step(dossier: Dossier) -> ProcessStep:

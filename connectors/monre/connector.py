@@ -81,7 +81,8 @@ class MonreConnector:
     async def push(self, event: DossierEvent, dossier: Dossier) -> PushResult:
         key = idempotency_key(self.name, event)
         if event.type in RECEPTION_EVENTS:
-            return await self._send("TiepNhanHoSo", mapping.to_tiep_nhan(dossier), key)
+            body = mapping.to_tiep_nhan(dossier, self.settings.address_form)
+            return await self._send("TiepNhanHoSo", body, key)
         if event.type is EventType.PROGRESS:
             return await self._send("CapNhatTienDo", self._progress_body(dossier), key)
         if event.type is EventType.RESULT:

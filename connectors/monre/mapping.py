@@ -12,6 +12,7 @@ from typing import Any
 
 from hub.sdk import (
     Address,
+    AddressForm,
     Attachment,
     Channel,
     ContractError,
@@ -25,6 +26,7 @@ from hub.sdk import (
     Result,
     ResultDelivery,
     Status,
+    address_for,
     national_ma_tthc,
 )
 
@@ -85,7 +87,9 @@ def require_reception_fields(dossier: Dossier) -> None:
         raise _missing("the applicant's số điện thoại", "chu_ho_so.so_dien_thoai")
 
 
-def _dia_chi(address: Address | None) -> dict[str, Any] | None:
+def _dia_chi(address: Address | None, form: AddressForm, field: str) -> dict[str, Any] | None:
+    """The address in the form MONRE is set to take, converted and checked."""
+    address = address_for(address, form, field=field, system=SYSTEM)
     if address is None:
         return None
     return {
@@ -108,8 +112,28 @@ def to_tep(item: Attachment) -> dict[str, Any]:
     }
 
 
-def to_tiep_nhan(dossier: Dossier) -> dict[str, Any]:
-    """``TiepNhanHoSo``: the dossier as received (an upsert by MaHoSo)."""
+def _nguoi_nop(dossier: Dossier, form: AddressForm) -> dict[str, Any] | None:
+    """The filer (người nộp), kept apart from the owner (chủ hồ sơ); None when the owner filed."""
+    filer = dossier.nguoi_nop
+    if filer is None:
+        return None
+    return {
+        "HoTen": filer.ho_ten,
+        "LoaiDinhDanh": int(filer.loai_dinh_danh) if filer.loai_dinh_danh else None,
+        "SoDinhDanh": filer.so_giay_to,
+        "NgaySinh": filer.ngay_sinh,
+        "GioiTinh": filer.gioi_tinh,
+        "SoDienThoai": filer.so_dien_thoai,
+        "Email": filer.email,
+        "DiaChi": _dia_chi(filer.dia_chi, form, "nguoi_nop.dia_chi"),
+    }
+
+
+def to_tiep_nhan(
+    dossier: Dossier, address_form: AddressForm = AddressForm.HAI_CAP
+) -> dict[str, Any]:
+    """``TiepNhanHoSo``: the dossier as received (an upsert by MaHoSo); the owner and the
+    filer apart; addresses in ``address_form`` (MONRE's setting)."""
     require_reception_fields(dossier)
     party = dossier.chu_ho_so
     return {
@@ -128,8 +152,9 @@ def to_tiep_nhan(dossier: Dossier) -> dict[str, Any]:
                 "GioiTinh": party.gioi_tinh,
                 "SoDienThoai": party.so_dien_thoai,
                 "Email": party.email,
-                "DiaChi": _dia_chi(party.dia_chi),
+                "DiaChi": _dia_chi(party.dia_chi, address_form, "chu_ho_so.dia_chi"),
             },
+            "NguoiNop": _nguoi_nop(dossier, address_form),
             "TrichYeu": dossier.trich_yeu,
             "NgayNop": _vn(dossier.ngay_nop),
             "NgayTiepNhan": _vn(dossier.ngay_tiep_nhan) if dossier.ngay_tiep_nhan else None,

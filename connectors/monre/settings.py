@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr, field_validator
 
-from hub.sdk import ConnectorSettings, non_empty_secret
+from hub.sdk import AddressForm, ConnectorSettings, non_empty_secret
 
 __all__ = ["MonreSettings"]
 
@@ -20,6 +20,9 @@ class MonreSettings(ConnectorSettings):
     page_size: int = Field(default=100, ge=1, le=500)
     #: PhongBan when a process step names no office.
     phong_ban: str = ""
+    #: The administrative units MONRE takes: ``hai_cap`` (tỉnh, xã since 1 July 2025) or
+    #: ``ba_cap`` (the old tỉnh, huyện, xã from the address's ``don_vi_cu``).
+    address_form: AddressForm = AddressForm.HAI_CAP
 
     @field_validator("access_key")
     @classmethod

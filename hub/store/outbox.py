@@ -73,8 +73,7 @@ class JobOutcome:
     remote_id: str | None = None
     status: Status | None = None
     now: datetime | None = None
-    #: a push's :attr:`hub.connector.PushResult.province_update`, told when it succeeded
-    province_update: dict[str, Any] | None = None
+    province_update: dict[str, Any] | None = None  #: PushResult's, told on success
 
 
 @dataclass(slots=True)
@@ -345,7 +344,7 @@ class OutboxQueries(StoreBase):
         mine = [o for o, k in zip(outcomes, kept, strict=True) if k]
         if not mine:
             return kept
-        rows, tries, refs, told = [], [], [], []
+        rows, tries, refs, told = [], [], [], list[dict[str, Any]]()
         for o in mine:
             job, at = o.job, o.now or now
             final = o.state in (JobState.SUCCEEDED, JobState.DEAD)
@@ -379,16 +378,10 @@ class OutboxQueries(StoreBase):
             )
             status = int(o.status) if o.status is not None else None
             if o.state is JobState.SUCCEEDED and o.province_update:
-                told.append(
-                    {
-                        "connector": job.connector,
-                        "ma_ho_so": job.ma_ho_so,
-                        "kind": str(o.province_update["kind"]),
-                        "trang_thai": status,
-                        "payload": {"event_id": job.event_id, **o.province_update["payload"]},
-                        "created_at": at,
-                    }
-                )
+                kind, payload = str(o.province_update["kind"]), o.province_update["payload"]
+                row = {"connector": job.connector, "ma_ho_so": job.ma_ho_so, "kind": kind}
+                told.append({**row, "trang_thai": status, "created_at": at})
+                told[-1]["payload"] = {"event_id": job.event_id, **payload}
             if o.state is JobState.SUCCEEDED:
                 refs.append(
                     {
