@@ -56,6 +56,7 @@ __all__ = [
     "sample_name",
     "sample_party",
     "sample_phone",
+    "working_days_after",
 ]
 
 #: Asia/Ho_Chi_Minh has had no DST since 1975: a fixed offset needs no tzdata.
@@ -133,16 +134,17 @@ _TEN_1001776 = (
     "chăm sóc, nuôi dưỡng hàng tháng"
 )
 _TEN_1001731 = "Hỗ trợ chi phí mai táng cho đối tượng bảo trợ xã hội"
-#: The social-assistance procedures, national and local (``.H34``) forms.
+#: The social-assistance procedures, national and local (``.H34``) forms, with the
+#: catalog's time limit in working days (hub/data/catalog/tro_giup_xa_hoi.json).
 PROCEDURES = (
     _Procedure("1.001776", _TEN_1001776,
-               ("Tờ khai đề nghị trợ giúp xã hội (Mẫu số 1a)", "Bản sao Giấy khai sinh"), 15),
+               ("Tờ khai đề nghị trợ giúp xã hội (Mẫu số 1a)", "Bản sao Giấy khai sinh"), 22),
     _Procedure("1.001776.000.00.00.H34", _TEN_1001776,
-               ("Tờ khai đề nghị trợ giúp xã hội (Mẫu số 1c)", "Giấy xác nhận khuyết tật"), 15),
+               ("Tờ khai đề nghị trợ giúp xã hội (Mẫu số 1c)", "Giấy xác nhận khuyết tật"), 22),
     _Procedure("1.001731", _TEN_1001731,
-               ("Tờ khai đề nghị hỗ trợ chi phí mai táng (Mẫu số 04)", "Bản sao Giấy chứng tử"), 3),
+               ("Tờ khai đề nghị hỗ trợ chi phí mai táng (Mẫu số 04)", "Bản sao Giấy chứng tử"), 5),
     _Procedure("1.001731.H34", _TEN_1001731,
-               ("Tờ khai đề nghị hỗ trợ chi phí mai táng (Mẫu số 04)", "Bản sao Giấy chứng tử"), 3),
+               ("Tờ khai đề nghị hỗ trợ chi phí mai táng (Mẫu số 04)", "Bản sao Giấy chứng tử"), 5),
 )  # fmt: skip
 
 _OFFICIALS = ("Y Thị Hằng", "A Khang", "Nguyễn Thị Hồng Nhung", "Trần Quốc Việt")
@@ -249,6 +251,11 @@ def sample_attachment(
 def _at(day: date, rng: random.Random, start_hour: int = 7, end_hour: int = 16) -> datetime:
     minute = rng.randrange((end_hour - start_hour) * 60)
     return datetime.combine(day, time(start_hour + minute // 60, minute % 60), VN_TZ)
+
+
+def working_days_after(day: date, n: int) -> date:
+    """``n`` working days (Monday to Friday) after ``day``."""
+    return _working_days_after(day, n)
 
 
 def _working_days_after(day: date, n: int) -> date:

@@ -26,6 +26,7 @@ from hub.testing.samples import (
     sample_attachment,
     sample_name,
     sample_party,
+    working_days_after,
 )
 
 __all__ = [
@@ -182,7 +183,8 @@ def sample_ho_tich_dossier(
         trich_yeu=ten,
         ngay_nop=ngay_nop,
         ngay_tiep_nhan=ngay_tiep_nhan,
-        ngay_hen_tra=datetime.combine(filed + timedelta(days=1), time(16, 30), VN_TZ),
+        # The catalog's time limit: 1 working day (hub/data/catalog/ho_tich.json).
+        ngay_hen_tra=datetime.combine(working_days_after(filed, 1), time(16, 30), VN_TZ),
         trang_thai=status,
         buoc_hien_tai=step.buoc if status >= Status.DANG_XU_LY else None,
         qua_trinh=[step] if status >= Status.DANG_XU_LY else [],
