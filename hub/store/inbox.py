@@ -56,7 +56,7 @@ class InboxQueries(StoreBase):
             for item in items:
                 dossier: Dossier = item.dossier
                 snapshot = dossier.model_dump(mode="json")
-                if self._refresh_pulled(conn, connector, item.remote_id, dossier, snapshot, now):
+                if self._refresh_pulled(conn, connector, item, snapshot, now):
                     continue
                 result = conn.execute(
                     self._insert_ignore(inbox)
@@ -95,19 +95,22 @@ class InboxQueries(StoreBase):
         self,
         conn: Connection,
         connector: str,
-        remote_id: str,
-        dossier: Dossier,
+        item: Any,
         snapshot: dict[str, Any],
         now: datetime,
     ) -> bool:
-        """Update an already pulled dossier if it changed; False when it is not pulled yet."""
+        """Update an already pulled dossier if it changed; False when it is not pulled yet.
+        A look-up-only dossier pulled as "new" before (an older hub) becomes ``lookup``."""
+        dossier: Dossier = item.dossier
         kept = conn.execute(
-            select(inbox.c.id, inbox.c.snapshot).where(
-                inbox.c.connector == connector, inbox.c.remote_id == remote_id
+            select(inbox.c.id, inbox.c.snapshot, inbox.c.state).where(
+                inbox.c.connector == connector, inbox.c.remote_id == item.remote_id
             )
         ).first()
         if kept is None:
             return False
+        if getattr(item, "lookup_only", False) and kept.state == "new":
+            conn.execute(update(inbox).where(inbox.c.id == kept.id).values(state="lookup"))
         if kept.snapshot == snapshot:
             return True
         conn.execute(

@@ -218,3 +218,20 @@ def test_search_includes_dossiers_filed_at_the_province(tmp_path, mock) -> None:
         dossier.ma_ho_so
     ]
     hub.engine.dispose()
+
+
+def test_rows_an_older_hub_left_new_become_lookup_when_they_change(pulled, mock) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import update
+
+    from hub.store.tables import inbox
+
+    hub, _db, _section = pulled
+    _server, admin = mock
+    with hub.store.begin() as conn:
+        conn.execute(update(inbox).values(state="new"))
+    target = next(iter(search(hub, Filters())))
+    admin.post(f"/_mock/process/{target.ma_ho_so}", json={"trangThai": 6, "ketQua": False})
+    assert asyncio.run(pull(hub)).error is None
+    states = {r["ma_ho_so"]: r["state"] for r in hub.store.list_inbox(state=None, limit=100)}
+    assert states[target.ma_ho_so] == "lookup"
+    assert list(states.values()).count("new") == 5  # the others have not changed yet
