@@ -88,7 +88,6 @@ class Hub:
         # Ingest and pulls fill the mirror's ngày hẹn trả from the catalog when the
         # province does not send it; the watch moves at-risk and overdue dossiers.
         self.store.deadline_for = DeadlineComputer(self.catalog, self.calendar)
-        self._warn_calendar_years()
         self.deadlines = DeadlineWatch(self.store, self.calendar)
         self.router = Router(settings.routes, self.connectors, self.catalog)
         self.metrics = HubMetrics()
@@ -102,7 +101,9 @@ class Hub:
 
         return years_without_file(self.calendar, datetime.now(TZ).date())
 
-    def _warn_calendar_years(self) -> None:
+    def warn_calendar_years(self) -> None:
+        """Log ``calendar_year_without_file`` (warning) if a year lacks its day-off file:
+        at the start of the long-running processes (serve, worker)."""
         missing = self.calendar_years_without_file()
         if missing:
             log.warning(

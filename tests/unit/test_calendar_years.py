@@ -31,9 +31,11 @@ def test_a_configured_file_covers_its_year(tmp_path: Path) -> None:
 
 
 def test_the_hub_warns_at_start(tmp_path: Path) -> None:
+    """serve and worker call it when they start (hub/cli.py)."""
     settings = HubSettings(database_url=f"sqlite:///{tmp_path / 'h.db'}")
+    hub = Hub(settings)
     with capture_logs() as logs:
-        hub = Hub(settings)
+        hub.warn_calendar_years()
     try:
         missing = hub.calendar_years_without_file()
         warned = [e for e in logs if e["event"] == "calendar_year_without_file"]
