@@ -307,7 +307,7 @@ def create_app(
 
     @app.get("/api/v1/inbox", dependencies=[read_role])
     async def list_inbox(
-        state: str | None = Query("new", pattern="^(new|taken)$"),
+        state: str | None = Query("new", pattern="^(new|taken|lookup)$"),
         connector: str | None = text_query(),
         after_id: int = cursor_query(),
         limit: int = Query(100, ge=1, le=1000),

@@ -115,6 +115,7 @@ async def attempt(
         remote_id=getattr(result, "remote_id", None) if error is None else None,
         status=event.snapshot.trang_thai if event is not None else None,
         now=now,
+        province_update=getattr(result, "province_update", None) if error is None else None,
     )
     return outcome_, error
 

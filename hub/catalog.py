@@ -192,6 +192,7 @@ class Procedure(_Model):
     loai_quy_trinh: str | None = None
     quy_trinh: list[Process] = Field(default_factory=list)
     nguon: str | None = Field(default=None, description="the decision; defaults to the file's")
+    nam_ban_hanh: int | None = Field(default=None, description="the decision's year (the file's)")
 
     @model_validator(mode="after")
     def _check_variants(self) -> Procedure:
@@ -342,7 +343,13 @@ def parse_catalog_file(text: str, where: str) -> list[Procedure]:
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
         raise ConfigError(f"catalog file {where}: " + "; ".join(lines) + more) from None
     return [
-        p.model_copy(update={"nganh": p.nganh or data.nganh, "nguon": p.nguon or _source(data)})
+        p.model_copy(
+            update={
+                "nganh": p.nganh or data.nganh,
+                "nguon": p.nguon or _source(data),
+                "nam_ban_hanh": p.nam_ban_hanh or (data.van_ban.nam if data.van_ban else None),
+            }
+        )
         for p in data.thu_tuc
     ]
 

@@ -140,6 +140,7 @@ def serve(
         )
         raise typer.Exit(2)
     api = create_app(hub, run_worker=worker, run_scheduler=scheduler)
+    hub.warn_calendar_years()
     uvicorn.run(api, host=bind, port=port or hub.settings.api.port, log_level="warning")
 
 
@@ -160,6 +161,7 @@ def run_worker(
     check_writable(hub.engine)
     if concurrency is not None:
         hub.worker.set_concurrency(concurrency)
+    hub.warn_calendar_years()
 
     async def _run() -> None:
         stop = asyncio.Event()

@@ -82,6 +82,10 @@ class PushResult:
     message: str | None = None  #: the ministry's message, masked by the caller if needed
     request_excerpt: Any = None  #: the payload sent, for the masked attempts log
     response_excerpt: Any = None  #: the reply, likewise
+    #: What the province should hear once this push succeeded (a ``GET /api/v1/updates``
+    #: row): ``{"kind": ..., "payload": {...}}``, e.g. MONRE's "Đã lưu giấy tờ" with the
+    #: store code. The payload is the ministry's answer: no personal data goes in it.
+    province_update: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +95,9 @@ class PulledDossier:
     remote_id: str  #: the ministry's id; the inbox dedupes on (connector, remote_id)
     dossier: Dossier
     raw_excerpt: Any = None  #: the ministry's record, for the masked inbox excerpt
+    #: True when the province only looks the dossier up (it is processed at the ministry,
+    #: as liên thông's): it is kept in the inbox as ``lookup``, never ``new`` to receive.
+    lookup_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, get_args
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from hub.errors import ConfigError
+from hub.province import PROVINCE_FIELDS
 
 if TYPE_CHECKING:
     from hub.settings import HubSettings
@@ -67,6 +68,14 @@ def connector_settings(settings: HubSettings, name: str, model: type[M]) -> M | 
     section = settings.connector(name)
     if not section or section.get("enabled", True) in _OFF:
         return None
+    # The province's own codes, set once in [province], for a section that leaves them out.
+    province = settings.province.model_dump(exclude_none=True)
+    inherited = {
+        key: province[key]
+        for key in PROVINCE_FIELDS
+        if key in model.model_fields and key in province and key not in section
+    }
+    section = {**section, **inherited}
     try:
         return model.model_validate(section)
     except ValidationError as exc:
@@ -88,6 +97,8 @@ def _problem(settings: HubSettings, name: str, model: type[BaseModel], err: Any)
     where = ".".join(str(p) for p in loc) or "(section)"
     text = f"{where}: {err['msg']}"
     field = model.model_fields.get(str(loc[0])) if loc else None
+    if loc and str(loc[0]) in PROVINCE_FIELDS and err["type"] == "missing":
+        text += f" (the province's code: set [province] {loc[0]} or [connectors.{name}] {loc[0]})"
     if field is not None and _is_secret(field.annotation):
         text += (
             f" (a secret: set it with the environment variable "

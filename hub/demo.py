@@ -33,6 +33,7 @@ from rich.table import Table
 from hub.demo_kit import DemoContext, DemoMock, DemoOptions, DemoScenario, DemoTable
 from hub.i18n import t
 from hub.logging import setup_logging
+from hub.province import ProvinceSettings
 from hub.settings import HubSettings, RetrySettings, RouteRule, WorkerSettings
 
 if TYPE_CHECKING:
@@ -70,6 +71,11 @@ def run_demo(
         return asyncio.run(_demo(console, db, options, demo_scenarios(pm), pm))
 
 
+#: The demo province: the unit code of the sample dossiers, Quảng Ngãi since July 2025.
+DEMO_MA_DON_VI = "000.00.22.H34"
+DEMO_MA_TINH = "51"
+
+
 def _settings(db: Path, scenarios: Sequence[DemoScenario], urls: Mapping[str, str]) -> HubSettings:
     """The demo hub: a SQLite file, a quick retry clock, each mock as its ministry."""
     connectors: dict[str, dict[str, Any]] = {}
@@ -86,6 +92,8 @@ def _settings(db: Path, scenarios: Sequence[DemoScenario], urls: Mapping[str, st
         ),
         routes=[RouteRule.model_validate(r) for scenario in scenarios for r in scenario.routes()],
         connectors=connectors,
+        # The demo province's own codes (the mocks' sample dossiers carry them).
+        province=ProvinceSettings(ma_don_vi=DEMO_MA_DON_VI, ma_tinh=DEMO_MA_TINH),
     )
 
 

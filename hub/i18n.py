@@ -55,6 +55,14 @@ _TEXT: dict[str, tuple[str, str]] = {
     "job.waits_for": ("Đang chờ việc trước", "Waits for"),
     "job.holds_back": ("Đang giữ các việc sau", "Holds back"),
     "status.title": ("Tình trạng kết nối", "Connector status"),
+    "catalog.outdated_basis": (
+        "Căn cứ pháp lý có trước {law} (hiệu lực {since}): cần rà soát lại thủ tục",
+        "The legal basis predates the {law} (in force {since}): review the procedure",
+    ),
+    "status.calendar_missing": (
+        "Cảnh báo: chưa có tệp lịch nghỉ năm {years}; hạn xử lý chỉ tính theo ngày lễ cố định",
+        "Warning: no day-off file for {years}; deadlines count only the fixed holidays",
+    ),
     "status.queue": ("Hàng đợi", "Queue"),
     "status.oldest": ("Việc chờ lâu nhất", "Oldest waiting"),
     "status.last_success": ("Lần gửi thành công gần nhất", "Last success"),

@@ -17,6 +17,9 @@ contract/README.md):
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import re
 from datetime import datetime
 from enum import IntEnum, StrEnum
@@ -58,6 +61,7 @@ __all__ = [
     "EventType",
     "Fee",
     "IdType",
+    "OldUnits",
     "Origin",
     "Party",
     "ProcessStep",
@@ -171,6 +175,8 @@ MAX_FILES = 200
 MAX_STEPS = 500
 #: Most fees (phí, lệ phí) one dossier carries.
 MAX_FEES = 50
+#: Longest inline file content (base64 of about 15 MiB).
+MAX_CONTENT_B64 = 20 * 1024 * 1024
 
 
 class _Model(BaseModel):
@@ -180,7 +186,56 @@ class _Model(BaseModel):
     )
 
 
-class Address(_Model):
+# --- guide-reform (issue 22): village code, file content --------------------------
+# Kept apart so other changes to this module merge cleanly.
+
+
+class OldUnits(_Model):
+    """The same place in the three-tier units before 1 July 2025 (tỉnh, huyện, xã), for
+    a ministry that still takes them; the names are what the conversion to the two-tier
+    units reads (hub/addresses.py)."""
+
+    ma_tinh: Text | None = Field(default=None, max_length=10)
+    ma_huyen: Text | None = Field(default=None, max_length=10)
+    ma_xa: Text | None = Field(default=None, max_length=10)
+    ten_tinh: Text | None = Field(default=None, max_length=100)
+    ten_huyen: Text | None = Field(default=None, max_length=100)
+    ten_xa: Text | None = Field(default=None, max_length=100)
+
+
+class _AddressVillage(_Model):
+    #: mã thôn / tổ dân phố: MOLISA's ``HKTT_MaThon`` / ``NOHT_MaThon``.
+    ma_thon: Text | None = Field(default=None, max_length=20)
+    #: the old three-tier units of the place (before 1 July 2025), where known
+    don_vi_cu: OldUnits | None = None
+
+
+class _FileContent(_Model):
+    #: The file itself, base64, for a ministry that takes the content and not only the
+    #: link (MOLISA's ``NoiDungTep``); it must be the file of ``sha256`` and ``size``.
+    noi_dung: str | None = Field(default=None, max_length=MAX_CONTENT_B64, repr=False)
+
+    @model_validator(mode="after")
+    def _content_matches(self) -> _FileContent:
+        if self.noi_dung is None:
+            return self
+        try:
+            data = base64.b64decode(self.noi_dung, validate=True)
+        except (binascii.Error, ValueError):
+            raise PydanticCustomError("file_content_base64", "noi_dung is not base64") from None
+        if hashlib.sha256(data).hexdigest() != getattr(self, "sha256", None) or len(
+            data
+        ) != getattr(self, "size", None):
+            raise PydanticCustomError(
+                "file_content_mismatch", "noi_dung is not the file of this sha256 and size"
+            )
+        return self
+
+
+# --- end guide-reform block -------------------------------------------------------
+
+
+class Address(_AddressVillage):
     """An address with its administrative unit codes.
 
     Since 1 July 2025 there are two tiers (province, commune); ``ma_huyen`` is
@@ -221,7 +276,7 @@ class Party(_Model):
         return self
 
 
-class Attachment(_Model):
+class Attachment(_FileContent):
     """A component file (thành phần hồ sơ) or result file; ``duoc_*``: DVCQG's flags."""
 
     ten_thanh_phan: Text = Field(min_length=1, max_length=500)
@@ -367,6 +422,9 @@ class EventType(StrEnum):
     #: a permit (giấy phép xây dựng) was recorded or corrected: its data and signed file
     #: ride in ``extra["giay_phep"]`` ("Đồng bộ giấy phép BXD")
     PERMIT_RECORDED = "dossier.permit_recorded"
+    #: "Lưu vào kho" (issue 22): after the result was returned, the officer saves it to the
+    #: citizen's store with the data they extracted, in ``extra["luu_vao_kho"]``
+    STORED = "dossier.stored"
 
 
 class DossierEvent(_Model):

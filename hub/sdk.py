@@ -69,6 +69,7 @@ from importlib import import_module as _import_module
 from hub import hookimpl
 
 if _typing.TYPE_CHECKING:
+    from hub.addresses import AddressForm, address_for
     from hub.auth import Principal, mask_for, requires
     from hub.calendar import DeadlineError, StepDeadline, deadline_plan
     from hub.callbacks import Callback, CallbackRejected, sign_hmac, verify_hmac
@@ -209,6 +210,7 @@ _SOURCES: dict[str, tuple[str, ...]] = {
         "ministry_errors",
     ),
     "hub.http": ("ConnectorHttp", "read_capped"),
+    "hub.addresses": ("AddressForm", "address_for"),
     "hub.plugins": ("ConnectorInfo",),
     "hub.params": (
         "ApiDate",
@@ -271,6 +273,7 @@ __all__ = [
     "FINAL_STATUSES",
     "PERSONAL_KEYS",
     "Address",
+    "AddressForm",
     "ApiDate",
     "ApiDateTime",
     "Attachment",
@@ -339,6 +342,7 @@ __all__ = [
     "TransientError",
     "XmlLimitError",
     "XmlLimits",
+    "address_for",
     "check_mst",
     "check_xml",
     "connector_settings",

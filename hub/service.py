@@ -96,6 +96,24 @@ class Hub:
         self.worker = Worker(self.store, self.connectors, settings.worker, metrics=self.metrics)
         self.metrics.attach(self)
 
+    def calendar_years_without_file(self) -> list[int]:
+        """Years deadlines are counted in with no day-off file (only the holidays package)."""
+        from hub.calendar import TZ
+        from hub.calendar_years import years_without_file
+
+        return years_without_file(self.calendar, datetime.now(TZ).date())
+
+    def warn_calendar_years(self) -> None:
+        """Log ``calendar_year_without_file`` (warning) if a year lacks its day-off file:
+        at the start of the long-running processes (serve, worker)."""
+        missing = self.calendar_years_without_file()
+        if missing:
+            log.warning(
+                "calendar_year_without_file",
+                years=missing,
+                hint="add hub/data/calendar/<year>.json or [calendar] calendar_files",
+            )
+
     async def aclose(self) -> None:
         for connector in self.connectors.values():
             try:
@@ -304,6 +322,20 @@ class Hub:
     def shipment_history(self, connector: str, ma_ho_so: str) -> list[dict[str, Any]]:
         """Every change of a dossier's shipments told to the province, oldest first."""
         return self.store.shipment_history(connector, ma_ho_so)
+
+    def sent_snapshots(
+        self,
+        connector: str,
+        *,
+        ma_ho_so: str | None = None,
+        ma_tthc: str | None = None,
+        updated_since: datetime | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """The mirror snapshots of province-filed dossiers the hub sent to ``connector``
+        (liên thông's "Cách 1"), narrowed like :meth:`inbox_snapshots`, streamed in pages."""
+        return self.store.sent_snapshots(
+            connector, ma_ho_so=ma_ho_so, ma_tthc=ma_tthc, updated_since=updated_since
+        )
 
     def mirror_procedures(self) -> set[str]:
         """Every mã TTHC the mirror's dossiers carry (local codes as stored)."""

@@ -23,6 +23,7 @@ from pydantic_settings import (
 
 from hub.calendar import CalendarSettings
 from hub.errors import ConfigError
+from hub.province import ProvinceSettings
 
 __all__ = [
     "ApiSettings",
@@ -173,6 +174,8 @@ class HubSettings(BaseSettings):
     health: HealthSettings = Field(default_factory=HealthSettings)
     routes: list[RouteRule] = Field(default_factory=list)
     connectors: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    #: The province's own codes (mã đơn vị, mã tỉnh), read by connectors that need them.
+    province: ProvinceSettings = Field(default_factory=ProvinceSettings)
     #: API keys accepted by the API (``Authorization: Bearer <key>``), stored hashed,
     #: with roles (hub/auth.py); empty = open, which ``serve`` refuses off loopback.
     api_keys: list[ApiKeySetting] = Field(default_factory=list)

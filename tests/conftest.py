@@ -31,6 +31,11 @@ if TYPE_CHECKING:
     from hub.service import Hub
     from hub.settings import HubSettings
 
+# The test configuration's province (connectors read [province] for their own codes;
+# nothing defaults to one province): the demo's codes.
+os.environ.setdefault("TTHC_HUB_PROVINCE__MA_DON_VI", "000.00.22.H34")
+os.environ.setdefault("TTHC_HUB_PROVINCE__MA_TINH", "51")
+
 PG_URL = os.environ.get("TTHC_HUB_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 

@@ -1,4 +1,5 @@
-"""The dkdn connector: look-ups at business registration (Bộ KH&ĐT) through the
+"""The dkdn connector: look-ups at business registration (Bộ Tài chính since 1 March 2025,
+formerly Bộ KH&ĐT) through the
 provincial gateway."""
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ class DkdnConnector:
     """The hub's side of the business registration gateway: look-ups only."""
 
     name = SYSTEM
-    title = "Đăng ký doanh nghiệp (Bộ KH&ĐT)"
+    title = "Đăng ký doanh nghiệp (Bộ Tài chính)"
     capabilities = frozenset({Capability.LOOKUP})
     lookups = queries.QUERIES
 

@@ -7,7 +7,17 @@ The type-specific data of a civil-status dossier travels in ``Dossier.extra["ho_
      "me": Person, "cha": Person,             # LTKS: mother (required), father (optional)
      "nguoi_chet": Person, "giay_bao_tu": {"so", "ngay_cap", "co_quan_cap"},   # LTKT
      "chong": Person, "vo": Person,           # LTKH: both spouses
-     "nguoi_yeu_cau": Person}                 # LTKS/LTKT: the requester (default chủ hồ sơ)
+     "nguoi_yeu_cau": Person,                 # LTKS/LTKT: the requester (default chủ hồ sơ)
+     "can_bo_tiep_nhan": CanBoTiepNhan}       # every module: the receiving officer's part
+
+    CanBoTiepNhan = {"noi_dang_ky", "loai_dang_ky" (1 đúng hạn, 2 quá hạn, 3 đăng ký lại),
+                     "nguoi_thuc_hien", "nguoi_ky", "chuc_vu_nguoi_ky", "ngay_dang_ky",
+                     "ghi_chu"}
+
+The receiving officer's part is the guide's "phần thông tin điền của cán bộ tiếp
+nhận" of the "Thông tin chi tiết" form, which the officer must tick and fill in full:
+where it is registered (the registration authority), the kind of registration, who
+received it, who signs and in what capacity; on the wire ``cb*``.
 
     Person = {"ho_ten", "gioi_tinh" (1 nam, 2 nữ), "ngay_sinh" (ISO date), "so_giay_to",
               "dan_toc", "quoc_tich", "noi_cu_tru", "noi_sinh", "que_quan", "quan_he",
@@ -117,6 +127,31 @@ class GiayBaoTu(_Part):
     co_quan_cap: str | None = Field(default=None, max_length=300)
 
 
+class CanBoTiepNhan(_Part):
+    """The receiving officer's part of the form ("phần thông tin điền của cán bộ tiếp nhận")."""
+
+    noi_dang_ky: str | None = Field(default=None, max_length=300)
+    loai_dang_ky: Literal[1, 2, 3] | None = None
+    nguoi_thuc_hien: str | None = Field(default=None, max_length=200)
+    nguoi_ky: str | None = Field(default=None, max_length=200)
+    chuc_vu_nguoi_ky: str | None = Field(default=None, max_length=200)
+    ngay_dang_ky: date | None = None
+    ghi_chu: str | None = Field(default=None, max_length=1000)
+
+
+#: The officer's part: field -> wire name; the first five are required.
+OFFICER_FIELDS = {
+    "noi_dang_ky": "cbNoiDangKy",
+    "loai_dang_ky": "cbLoaiDangKy",
+    "nguoi_thuc_hien": "cbNguoiThucHien",
+    "nguoi_ky": "cbNguoiKy",
+    "chuc_vu_nguoi_ky": "cbChucVuNguoiKy",
+    "ngay_dang_ky": "cbNgayDangKy",
+    "ghi_chu": "cbGhiChu",
+}
+_OFFICER_REQUIRED = tuple(("can_bo_tiep_nhan", name) for name in list(OFFICER_FIELDS)[:5])
+
+
 class HoTich(_Part):
     """``Dossier.extra["ho_tich"]``, validated."""
 
@@ -129,6 +164,7 @@ class HoTich(_Part):
     chong: Person | None = None
     vo: Person | None = None
     nguoi_yeu_cau: Person | None = None
+    can_bo_tiep_nhan: CanBoTiepNhan | None = None
 
 
 #: What each module cannot go without: (part, field). The requester falls back to
@@ -142,6 +178,7 @@ REQUIRED: dict[str, tuple[tuple[str, str], ...]] = {
         ("me", "ho_ten"),
         ("nguoi_yeu_cau", "ho_ten"),
         ("nguoi_yeu_cau", "quan_he"),
+        *_OFFICER_REQUIRED,
     ),
     "LTKT": (
         ("nguoi_chet", "ho_ten"),
@@ -153,6 +190,7 @@ REQUIRED: dict[str, tuple[tuple[str, str], ...]] = {
         ("giay_bao_tu", "co_quan_cap"),
         ("nguoi_yeu_cau", "ho_ten"),
         ("nguoi_yeu_cau", "quan_he"),
+        *_OFFICER_REQUIRED,
     ),
     "LTKH": (
         ("chong", "ho_ten"),
@@ -161,6 +199,7 @@ REQUIRED: dict[str, tuple[tuple[str, str], ...]] = {
         ("vo", "ho_ten"),
         ("vo", "ngay_sinh"),
         ("vo", "so_giay_to"),
+        *_OFFICER_REQUIRED,
     ),
 }
 
@@ -301,6 +340,12 @@ def to_data(dossier: Dossier, modules: Mapping[str, str]) -> tuple[str, dict[str
             value = getattr(gbt, name)
             if value not in (None, ""):
                 data["gbt" + suffix] = _wire(value)
+    officer = ho_tich.can_bo_tiep_nhan
+    assert officer is not None  # _require checked it
+    for name, wire in OFFICER_FIELDS.items():
+        value = getattr(officer, name)
+        if value not in (None, ""):
+            data[wire] = _wire(value)
     return module, data
 
 

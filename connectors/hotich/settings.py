@@ -18,9 +18,9 @@ class HotichSettings(ConnectorSettings):
     #: The key the Ministry of Justice issued to the province (header ``api-key``).
     api_key: SecretStr
     #: maDonVi: the province's one-stop unit code, as the ministry knows it.
-    ma_don_vi: str = Field(default="000.00.22.H34", min_length=1)
-    #: maTinh of LayKetQua (two-digit province code; 51 = Quảng Ngãi).
-    ma_tinh: str = Field(default="51", pattern=r"^\d{2}$")
+    ma_don_vi: str = Field(min_length=1, max_length=40)  # or [province] ma_don_vi
+    #: maTinh of LayKetQua (two-digit province code since 1 July 2025), or [province] ma_tinh.
+    ma_tinh: str = Field(pattern=r"^\d{2}$")
     #: mã TTHC (national or local form) -> module; a dossier may also name its module in
     #: ``extra["ho_tich"]["module"]``.
     modules: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_MODULES))

@@ -1,7 +1,8 @@
 """The liên thông connector: the national interlinked services (khai sinh, khai tử groups).
 
 PULL: list the dossiers not yet acknowledged, then the detail of each (XML data
-and base64 files, hashed and dropped); acknowledge with a PUT. PUSH: the
+and base64 files, hashed and dropped); acknowledge with a PUT; then the change feed
+(``sauSttThayDoi``): the detail again of each pulled dossier changed since. PUSH: the
 province's status with the observed codes (1, 2, 4, 6, 7). FETCH: the detail
 with its status history. LIST: the listing by date of last change.
 """
@@ -32,6 +33,12 @@ from .client import LienthongClient
 from .settings import LienthongSettings
 
 __all__ = ["LienthongConnector"]
+
+
+def _cursor(since: str | None) -> tuple[int, int | None]:
+    """``(stt, sttThayDoi)`` of a stored cursor; None for a change feed not yet followed."""
+    stt, _, change = (since or "").partition(":")
+    return (int(stt) if stt.isdigit() else 0, int(change) if change.isdigit() else None)
 
 
 class LienthongConnector:
@@ -69,22 +76,60 @@ class LienthongConnector:
         return await self.client.call("POST", "hoso/chitiet", {"maHoSo": ma_ho_so}, allow_404=True)
 
     async def pull(self, since: str | None) -> PullBatch:
-        after = int(since) if since and since.isdigit() else 0
+        """New dossiers (not yet acknowledged, after ``stt``) and then the change feed
+        (after ``sttThayDoi``): a dossier pulled before whose status or result files
+        changed at the ministry comes again, re-fetched, and the hub updates its copy.
+        The cursor is ``"<stt>:<sttThayDoi>"``; without one (a first pull, or a bare
+        ``"<stt>"``) the feed is followed from its current end, read before the new
+        dossiers' details, so no change after those details is missed."""
+        after, changed_after = _cursor(since)
+        if changed_after is None:
+            changed_after = await self._feed_end()
         rows, total = await self._page(
             {"chuaXacNhan": True, "sauStt": after, "trang": 1, "soLuong": self.settings.page_size}
         )
-        items = []
+        items: list[PulledDossier] = []
         for row in rows:
             after = max(after, int(str(row.get("stt") or 0)))
-            record = await self.detail(str(row.get("maHoSo")))
-            if record is None:
-                continue  # withdrawn between the list and the detail
-            dossier = mapping.from_chi_tiet(record)
-            excerpt = {k: record.get(k) for k in ("maDonVi", "maTTHC", "module", "maHoSo")}
-            items.append(
-                PulledDossier(remote_id=dossier.ma_ho_so, dossier=dossier, raw_excerpt=excerpt)
-            )
-        return PullBatch(items=items, cursor=str(after), more=total > len(rows))
+            item = await self._pulled(str(row.get("maHoSo")))
+            if item is not None:
+                items.append(item)
+        seen = {i.remote_id for i in items}
+        changes, changed_total = await self._page(
+            {"sauSttThayDoi": changed_after, "trang": 1, "soLuong": self.settings.page_size}
+        )
+        for row in changes:
+            changed_after = max(changed_after, int(str(row.get("sttThayDoi") or 0)))
+            ma = str(row.get("maHoSo"))
+            # A row without a module was filed at the province (Cách 1): the province's
+            # own dossier, whose status the hub pushed; the mirror already has it.
+            if ma in seen or not row.get("module"):
+                continue
+            item = await self._pulled(ma)
+            if item is not None:
+                items.append(item)
+        more = total > len(rows) or changed_total > len(changes)
+        return PullBatch(items=items, cursor=f"{after}:{changed_after}", more=more)
+
+    async def _feed_end(self) -> int:
+        """The highest ``sttThayDoi`` now: the last row of the feed from 0."""
+        _rows, total = await self._page({"sauSttThayDoi": 0, "trang": 1, "soLuong": 1})
+        if total == 0:
+            return 0
+        last, _ = await self._page({"sauSttThayDoi": 0, "trang": total, "soLuong": 1})
+        return max((int(str(r.get("sttThayDoi") or 0)) for r in last), default=0)
+
+    async def _pulled(self, ma_ho_so: str) -> PulledDossier | None:
+        record = await self.detail(ma_ho_so)
+        if record is None or not record.get("data"):
+            return None  # withdrawn between the list and the detail, or status-only
+        dossier = mapping.from_chi_tiet(record)
+        excerpt = {k: record.get(k) for k in ("maDonVi", "maTTHC", "module", "maHoSo")}
+        # The province only looks interlinked dossiers up ("Danh sách hồ sơ liên thông
+        # DVCLT"); they are processed at the ministries, never received from the inbox.
+        return PulledDossier(
+            remote_id=dossier.ma_ho_so, dossier=dossier, raw_excerpt=excerpt, lookup_only=True
+        )
 
     async def acknowledge(self, remote_ids: list[str]) -> None:
         for start in range(0, len(remote_ids), 500):

@@ -38,6 +38,7 @@ from hub.sdk import (
     Origin,
     Party,
     ProcessStep,
+    Result,
     Status,
 )
 
@@ -73,6 +74,14 @@ STATUS_TO_LT = {
 _PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False
 )
+
+
+def _result(files: list[Attachment]) -> Result | None:
+    """The result files (``loaiGiayTo`` KQ, the guide's "File kết quả"), if any yet."""
+    results = [f for f in files if f.ma_thanh_phan == "KQ"]
+    if not results:
+        return None
+    return Result(loai_giay_to=results[0].ten_thanh_phan[:200], files=results)
 
 
 def stamp(value: datetime | None) -> str:
@@ -216,7 +225,7 @@ def from_chi_tiet(record: Mapping[str, Any]) -> Dossier:
             ngay_tiep_nhan=received,
             trang_thai=status,
             thanh_phan=[f for f in files if f.ma_thanh_phan != "KQ"],
-            ket_qua=None,
+            ket_qua=_result(files),
             extra={
                 "lien_thong": {
                     "ma_ho_so_lt": str(record.get("maHoSoLT") or ""),

@@ -6,6 +6,8 @@ to date (ngày tiếp nhận), mã hồ sơ liên thông, mã hồ sơ, tên ch�
 columns is narrowed by the hub (:meth:`hub.service.Hub.inbox_snapshots`: mã hồ sơ,
 mã TTHC, and ``pulled_at >= from``: a dossier is pulled after it is received); the
 rest is matched here over the narrowed snapshots, streamed, never all loaded at once.
+Interlinked dossiers filed at the province ("Cách 1") come from the mirror:
+the province's dossiers the hub sent to liên thông.
 The connector never touches the store itself.
 """
 
@@ -59,14 +61,27 @@ class InboxSource(Protocol):
         pulled_since: datetime | None = None,
     ) -> Iterator[dict[str, Any]]: ...
 
+    def sent_snapshots(
+        self,
+        connector: str,
+        *,
+        ma_ho_so: str | None = None,
+        ma_tthc: str | None = None,
+        updated_since: datetime | None = None,
+    ) -> Iterator[dict[str, Any]]: ...
+
 
 def _narrowed(hub: InboxSource, f: Filters) -> Iterator[dict[str, Any]]:
+    """Pulled dossiers (filed on the national portals, Cách 2 and 3), then the province's
+    own interlinked dossiers (filed at the province, Cách 1) the hub sent on."""
     start = datetime.combine(f.tu_ngay, time.min, VN_TZ).astimezone(UTC) if f.tu_ngay else None
-    return hub.inbox_snapshots(
-        CONNECTOR,
-        ma_ho_so=f.ma_ho_so.strip() if f.ma_ho_so else None,
-        ma_tthc=national_ma_tthc(f.ma_tthc.strip()) if f.ma_tthc else None,
-        pulled_since=start,
+    ma_ho_so = f.ma_ho_so.strip() if f.ma_ho_so else None
+    ma_tthc = national_ma_tthc(f.ma_tthc.strip()) if f.ma_tthc else None
+    yield from hub.inbox_snapshots(
+        CONNECTOR, ma_ho_so=ma_ho_so, ma_tthc=ma_tthc, pulled_since=start
+    )
+    yield from hub.sent_snapshots(
+        CONNECTOR, ma_ho_so=ma_ho_so, ma_tthc=ma_tthc, updated_since=start
     )
 
 
@@ -122,11 +137,17 @@ def stats(hub: InboxSource, f: Filters) -> dict[str, Any]:
     }
 
 
+def _file_number(kept: list[dict[str, Any]], file_ref: str) -> int | None:
+    return next((n for n, k in enumerate(kept, 1) if k.get("file_ref") == file_ref), None)
+
+
 def row_view(d: Dossier, *, mask_id: bool = True) -> dict[str, Any]:
     """One result line, with the CCCD masked (an official sees the match, not the number);
     the API asks for it whole (``mask_id=False``) and masks by the caller's role."""
 
     lt = d.extra.get("lien_thong") or {}
+    kept = lt.get("files") or []
+    results = d.ket_qua.files if d.ket_qua else []
     return {
         "ma_ho_so": d.ma_ho_so,
         "ma_ho_so_lt": lt.get("ma_ho_so_lt") or None,
@@ -140,6 +161,11 @@ def row_view(d: Dossier, *, mask_id: bool = True) -> dict[str, Any]:
         "trang_thai": int(d.trang_thai),
         "files": [
             {"n": n, "ten": f.get("ten_tep"), "loai": f.get("ma_thanh_phan")}
-            for n, f in enumerate(lt.get("files") or [], 1)
+            for n, f in enumerate(kept, 1)
+        ],
+        # "File kết quả": n is the file's number for /files/{n} where it was pulled.
+        "file_ket_qua": [
+            {"n": _file_number(kept, r.file_ref), "ten": r.ten_tep or r.ten_thanh_phan}
+            for r in results
         ],
     }

@@ -1,4 +1,5 @@
-"""The MOLISA connector: social assistance (Trợ giúp xã hội, Bộ LĐTBXH)."""
+"""The MOLISA connector: social assistance (Trợ giúp xã hội), under Bộ Y tế since 1 March
+2025 (formerly Bộ LĐTBXH; the system keeps its short name)."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ class MolisaConnector:
     """Pull dossiers filed at MOLISA; push reception, progress and results; look up; list."""
 
     name = "molisa"
-    title = "Trợ giúp xã hội (Bộ LĐTBXH)"
+    title = "Trợ giúp xã hội (Bộ Y tế)"
     capabilities = frozenset({Capability.PUSH, Capability.PULL, Capability.FETCH, Capability.LIST})
 
     def __init__(self, settings: MolisaSettings) -> None:
@@ -90,7 +91,10 @@ class MolisaConnector:
 
     def _dong_bo_body(self, dossier: Dossier) -> dict[str, Any]:
         return mapping.to_dong_bo_dvc(
-            dossier, ma_tthc_map=self.settings.ma_tthc_map, don_vi_xu_ly=self.settings.don_vi_xu_ly
+            dossier,
+            ma_tthc_map=self.settings.ma_tthc_map,
+            don_vi_xu_ly=self.settings.don_vi_xu_ly,
+            address_form=self.settings.address_form,
         )
 
     async def _push_result(self, dossier: Dossier, key: str) -> PushResult:
@@ -103,7 +107,12 @@ class MolisaConnector:
         )
         body = self._dong_bo_body(snapshot)
         # Map every file before sending anything, so a mapping error sends nothing.
-        files = [mapping.to_gui_ket_qua(dossier, item) for item in dossier.ket_qua.files]
+        files = [
+            mapping.to_gui_ket_qua(
+                dossier, item, n=n, content_required=self.settings.result_content_required
+            )
+            for n, item in enumerate(dossier.ket_qua.files)
+        ]
         answer = await self._client.call("DongBoDVC", body, idempotency_key=key)
         replies = []
         for n, file_body in enumerate(files):
@@ -113,7 +122,11 @@ class MolisaConnector:
         return PushResult(
             remote_code=OK,
             message=answer.get("message"),
-            request_excerpt={"DongBoDVC": body, "GuiKetQua": files},
+            # The excerpt keeps the files' hashes, not their content.
+            request_excerpt={
+                "DongBoDVC": body,
+                "GuiKetQua": [{k: v for k, v in f.items() if k != "NoiDungTep"} for f in files],
+            },
             response_excerpt={"DongBoDVC": answer, "GuiKetQua": replies},
         )
 

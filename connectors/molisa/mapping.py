@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from lxml import etree
 from pydantic import ValidationError
 
 from hub.sdk import (
     Address,
+    AddressForm,
     Attachment,
     Channel,
     ContractError,
@@ -31,8 +31,11 @@ from hub.sdk import (
     Result,
     ResultDelivery,
     Status,
+    address_for,
     national_ma_tthc,
 )
+
+from .extent import build_extent_data, parse_extent_data
 
 __all__ = [
     "SYSTEM",
@@ -71,6 +74,7 @@ HINH_THUC_TRA_TO_MOLISA = {
 HINH_THUC_TRA_FROM_MOLISA = {v: k for k, v in HINH_THUC_TRA_TO_MOLISA.items()}
 LOAI_DU_LIEU = "100"
 NOI_NOP_TINH = "2"  #: filed at the province
+NOI_NOP_BO = "1"  #: filed at the ministry (designed), pulled and received at the province
 
 #: Dossier fields kept in ``Dossier.extra`` for a lossless round trip.
 EXTRA_FIELDS = {
@@ -170,13 +174,16 @@ def _require(dossier: Dossier) -> None:
         )
 
 
-def _address_fields(prefix: str, address: Address | None, ma_thon: str = "") -> dict[str, str]:
-    a = address or Address()
+def _address_fields(
+    prefix: str, address: Address | None, form: AddressForm, field: str
+) -> dict[str, str]:
+    """The address in the form MOLISA is set to take (two- or three-tier), checked."""
+    a = address_for(address, form, field=field, system=SYSTEM) or Address()
     return {
         f"{prefix}MaTinh": _s(a.ma_tinh),
         f"{prefix}MaHuyen": _s(a.ma_huyen),
         f"{prefix}MaXa": _s(a.ma_xa),
-        **({f"{prefix}MaThon": ma_thon} if prefix else {}),
+        **({f"{prefix}MaThon": _s(a.ma_thon)} if prefix else {}),
         **({f"{prefix}ChiTiet": _s(a.chi_tiet)} if prefix else {}),
     }
 
@@ -186,12 +193,15 @@ def to_dong_bo_dvc(
     *,
     ma_tthc_map: Mapping[str, str] | None = None,
     don_vi_xu_ly: str = "",
+    address_form: AddressForm = AddressForm.HAI_CAP,
 ) -> dict[str, Any]:
-    """The DongBoDVC body (without AcceptKey) for a dossier snapshot."""
+    """The DongBoDVC body (without AcceptKey) for a dossier snapshot; the addresses in
+    ``address_form`` (MOLISA's setting), converted and checked before anything is sent."""
     _require(dossier)
     owner = dossier.chu_ho_so
     extra = dossier.extra
     hktt = Address.model_validate(extra["hktt"]) if extra.get("hktt") else owner.dia_chi
+    hktt_field = "extra.hktt" if extra.get("hktt") else "chu_ho_so.dia_chi"
     result = dossier.ket_qua or Result()
     body: dict[str, Any] = {
         "LoaiDuLieu": LOAI_DU_LIEU,
@@ -206,15 +216,16 @@ def to_dong_bo_dvc(
         "CMND": _s(owner.so_giay_to),
         "SoDienThoai": _s(owner.so_dien_thoai),
         "Email": _s(owner.email),
-        **_address_fields("", owner.dia_chi),
-        **_address_fields("HKTT_", hktt),
-        **_address_fields("NOHT_", owner.dia_chi),
+        **_address_fields("", owner.dia_chi, address_form, "chu_ho_so.dia_chi"),
+        **_address_fields("HKTT_", hktt, address_form, hktt_field),
+        **_address_fields("NOHT_", owner.dia_chi, address_form, "chu_ho_so.dia_chi"),
         "KenhThucHien": KENH_TO_MOLISA[dossier.kenh],
         "HinhThucTra": HINH_THUC_TRA_TO_MOLISA[dossier.nhan_ket_qua.method],
         "LoaiDoiTuong": str(owner.loai_doi_tuong),
         "NgayTiepNhan": format_datetime(dossier.ngay_tiep_nhan),
         "DonViXuLy": dossier.don_vi_xu_ly or don_vi_xu_ly,
-        "NoiNopHoSo": NOI_NOP_TINH,
+        # Where it was filed: a ministry-filed dossier received at the province stays one.
+        "NoiNopHoSo": NOI_NOP_BO if dossier.origin is Origin.MINISTRY else NOI_NOP_TINH,
         "LoaiDinhDanh": str(int(owner.loai_dinh_danh or IdType.CCCD)),
         "SoDinhDanh": _s(owner.so_giay_to),
         "StatusId": str(int(dossier.trang_thai)),
@@ -233,56 +244,6 @@ def to_dong_bo_dvc(
     if body["TaiKhoanDuocXacThucVoiVNeID"] not in ("", "0", "1"):
         body["TaiKhoanDuocXacThucVoiVNeID"] = "1" if extra.get("vneid") else "0"
     return body
-
-
-def _sub(parent: etree._Element, tag: str, text: str | None) -> None:
-    etree.SubElement(parent, tag).text = text or None
-
-
-def build_extent_data(dossier: Dossier) -> str:
-    """The CertificateExtentData XML: the filed documents and the result documents."""
-    root = etree.Element("ExtentData")
-    filed = etree.SubElement(root, "DanhSachTaiLieuNop")
-    for item in dossier.thanh_phan:
-        node = etree.SubElement(filed, "TaiLieuNop")
-        _sub(node, "TepDinhKemId", item.sha256)
-        _sub(node, "TenTepDinhKem", item.ten_tep or item.ten_thanh_phan)
-        _sub(node, "IsDeleted", "0")
-        _sub(node, "MaThanhPhanHoSo", item.ma_thanh_phan)
-        _sub(node, "DuongDanTaiTepTin", item.file_ref)
-        _sub(node, "DuocSoHoa", "1")
-        _sub(node, "DuocTaiSuDung", "0")
-        _sub(node, "DuocLayTuKhoDMQG", "0")
-        _sub(node, "MaKetQuaThayThe", None)
-    results = etree.SubElement(root, "DanhSachGiayToKetQua")
-    ket_qua = dossier.ket_qua
-    for item in ket_qua.files if ket_qua else []:
-        node = etree.SubElement(results, "GiayToKetQua")
-        _sub(node, "TenGiayTo", item.ten_thanh_phan)
-        _sub(node, "MaThanhPhanHoSo", item.ma_thanh_phan)
-        _sub(node, "GiayToId", item.sha256)
-        _sub(node, "DuongDanTepTinKetQua", item.file_ref)
-        _sub(node, "MaGiayToKetQua", ket_qua.so if ket_qua else None)
-    return str(etree.tostring(root, encoding="unicode"))
-
-
-def parse_extent_data(xml: str) -> dict[str, list[dict[str, str]]]:
-    """The two lists of a CertificateExtentData, each item as {tag: text}."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True)
-    try:
-        root = etree.fromstring(xml.encode("utf-8"), parser)
-    except etree.XMLSyntaxError:
-        raise ContractError("CertificateExtentData is not well-formed XML", system=SYSTEM) from None
-    out: dict[str, list[dict[str, str]]] = {}
-    for list_tag, item_tag in (
-        ("DanhSachTaiLieuNop", "TaiLieuNop"),
-        ("DanhSachGiayToKetQua", "GiayToKetQua"),
-    ):
-        out[list_tag] = [
-            {child.tag: child.text or "" for child in item}
-            for item in root.iterfind(f"{list_tag}/{item_tag}")
-        ]
-    return out
 
 
 def latest_step(dossier: Dossier) -> ProcessStep:
@@ -313,10 +274,21 @@ def to_xu_ly_ho_so(
     }
 
 
-def to_gui_ket_qua(dossier: Dossier, item: Attachment) -> dict[str, Any]:
-    """The GuiKetQua body (without AcceptKey) for one result file."""
+def to_gui_ket_qua(
+    dossier: Dossier, item: Attachment, *, n: int = 0, content_required: bool = True
+) -> dict[str, Any]:
+    """The GuiKetQua body (without AcceptKey) for result file ``n``: its link and, as the
+    guide sends the result with its file, its content (``NoiDungTep``, base64)."""
     result = dossier.ket_qua or Result()
+    if content_required and item.noi_dung is None:
+        raise MappingError(
+            "MOLISA takes the result file's content, not only its link",
+            field=f"ket_qua.files[{n}].noi_dung",
+            system=SYSTEM,
+        )
+    content = {"NoiDungTep": item.noi_dung} if item.noi_dung is not None else {}
     return {
+        **content,
         "MaHoSo": dossier.ma_ho_so,
         "TenGiayTo": item.ten_thanh_phan,
         "MaThanhPhanHoSo": _s(item.ma_thanh_phan),
@@ -340,6 +312,7 @@ def _address_from(record: Mapping[str, Any], prefix: str) -> Address | None:
         "ma_tinh": record.get(f"{prefix}MaTinh") or None,
         "ma_huyen": record.get(f"{prefix}MaHuyen") or None,
         "ma_xa": record.get(f"{prefix}MaXa") or None,
+        "ma_thon": record.get(f"{prefix}MaThon") or None,
         "chi_tiet": record.get(f"{prefix}ChiTiet") or None,
     }
     return Address(**values) if any(values.values()) else None

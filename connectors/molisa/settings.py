@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr, field_validator
 
-from hub.sdk import ConnectorSettings, non_empty_secret
+from hub.sdk import AddressForm, ConnectorSettings, non_empty_secret
 
 __all__ = ["MolisaSettings"]
 
@@ -20,6 +20,12 @@ class MolisaSettings(ConnectorSettings):
     ma_tthc_map: dict[str, str] = Field(default_factory=dict)
     #: DonViXuLy when the dossier names none.
     don_vi_xu_ly: str = ""
+    #: Send each result file with its content (NoiDungTep), as the guide does; a result
+    #: file without ``noi_dung`` is then a mapping error, refused before sending.
+    result_content_required: bool = True
+    #: The administrative units MOLISA takes: ``hai_cap`` (tỉnh, xã since 1 July 2025) or
+    #: ``ba_cap`` (the old tỉnh, huyện, xã from the address's ``don_vi_cu``).
+    address_form: AddressForm = AddressForm.HAI_CAP
 
     @field_validator("accept_key")
     @classmethod

@@ -1,4 +1,5 @@
-"""The MONRE connector: DVC thiết yếu (Bộ TN&MT), environment and land procedures, over SOAP."""
+"""The MONRE connector: DVC thiết yếu, environment and land procedures, over SOAP; under Bộ
+Nông nghiệp và Môi trường since 1 March 2025 (formerly Bộ TN&MT; the short name stays)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from hub.sdk import (
     EventType,
     Health,
     HubError,
+    MappingError,
     Period,
     PullBatch,
     PulledDossier,
@@ -43,7 +45,7 @@ class MonreConnector:
     """Pull dossiers filed at MONRE; push reception, step progress, results and "Lưu vào kho"."""
 
     name = "monre"
-    title = "DVC thiết yếu (Bộ TN&MT)"
+    title = "DVC thiết yếu (Bộ Nông nghiệp và Môi trường)"
     capabilities = frozenset({Capability.PUSH, Capability.PULL, Capability.FETCH, Capability.LIST})
 
     def __init__(
@@ -79,11 +81,15 @@ class MonreConnector:
     async def push(self, event: DossierEvent, dossier: Dossier) -> PushResult:
         key = idempotency_key(self.name, event)
         if event.type in RECEPTION_EVENTS:
-            return await self._send("TiepNhanHoSo", mapping.to_tiep_nhan(dossier), key)
+            body = mapping.to_tiep_nhan(dossier, self.settings.address_form)
+            return await self._send("TiepNhanHoSo", body, key)
         if event.type is EventType.PROGRESS:
             return await self._send("CapNhatTienDo", self._progress_body(dossier), key)
         if event.type is EventType.RESULT:
-            return await self._push_result(dossier, key)
+            body = mapping.to_tra_ket_qua(dossier, Status.DA_XU_LY_XONG)
+            return await self._send("TraKetQua", body, key)
+        if event.type is EventType.STORED:
+            return await self._store(dossier, key)
         if event.type is EventType.RETURNED:
             body = mapping.to_tra_ket_qua(dossier, Status.DA_TRA_KET_QUA)
             return await self._send("TraKetQua", body, key)
@@ -98,22 +104,37 @@ class MonreConnector:
             response_excerpt={operation: answer},
         )
 
-    async def _push_result(self, dossier: Dossier, key: str) -> PushResult:
-        """TraKetQua (status 9), then each result file into the citizen's store (LuuVaoKho)."""
-        body = mapping.to_tra_ket_qua(dossier, Status.DA_XU_LY_XONG)
-        assert dossier.ket_qua is not None  # to_tra_ket_qua checked it
+    async def _store(self, dossier: Dossier, key: str) -> PushResult:
+        """The "Lưu vào kho" step: each result file into the citizen's store with the officer's
+        extracted data; the province hears "Đã lưu giấy tờ" with the store codes."""
+        if dossier.ket_qua is None or not dossier.ket_qua.files:
+            raise MappingError(
+                "Lưu vào kho needs the result's file", field="ket_qua.files", system=self.name
+            )
         # Map every document before sending anything, so a mapping error sends nothing.
         kho = [mapping.to_luu_vao_kho(dossier, n) for n in range(len(dossier.ket_qua.files))]
-        answer = await self._client.call("TraKetQua", body, idempotency_key=key)
+        # The first document under the job's own key (the job's write at the ministry),
+        # the others under keys of their own: a retry applies none twice.
         stored = [
-            await self._client.call("LuuVaoKho", item, idempotency_key=f"{key}:kho:{n}")
+            await self._client.call(
+                "LuuVaoKho", item, idempotency_key=key if n == 0 else f"{key}:kho:{n}"
+            )
             for n, item in enumerate(kho)
         ]
+        codes = [str(answer.get("MaGiayToKho") or "") for answer in stored]
         return PushResult(
             remote_code="OK",
-            message=answer.get("ThongBao"),
-            request_excerpt={"TraKetQua": body, "LuuVaoKho": kho},
-            response_excerpt={"TraKetQua": answer, "LuuVaoKho": stored},
+            message=stored[-1].get("ThongBao"),
+            request_excerpt={"LuuVaoKho": kho},
+            response_excerpt={"LuuVaoKho": stored},
+            province_update={
+                "kind": "document_stored",
+                "payload": {
+                    "trang_thai_giay_to_vi": "Đã lưu giấy tờ",
+                    "trang_thai_giay_to_en": "Document stored",
+                    "ma_giay_to_kho": codes,
+                },
+            },
         )
 
     # --- pull -------------------------------------------------------------

@@ -33,7 +33,7 @@ from hub.sdk import (
 
 __all__ = ["MonreDemo"]
 
-DEPARTMENT = "Sở Tài nguyên và Môi trường"
+DEPARTMENT = "Sở Nông nghiệp và Môi trường"
 
 
 class MonreDemo(DemoScenario):
@@ -87,7 +87,10 @@ class MonreDemo(DemoScenario):
         rows = ctx.hub.store.jobs_with_event_type("monre")
         done = Counter(r.type for r in rows if r.state == "succeeded")
         dead = [r for r in rows if r.state == "dead"]
-        title = Bilingual("DVC thiết yếu (Bộ TN&MT, SOAP)", "MONRE essential services (SOAP)")
+        title = Bilingual(
+            "DVC thiết yếu (Bộ Nông nghiệp và Môi trường)",
+            "Essential services (Ministry of Agriculture and Environment)",
+        )
         table: list[tuple[Bilingual, int | str]] = [
             (
                 Bilingual("Hồ sơ nộp tại Bộ, đã nhận về", "Filed at the ministry, pulled"),
@@ -104,11 +107,33 @@ class MonreDemo(DemoScenario):
             (Bilingual("Đã trả kết quả", "Results returned"), done[EventType.RETURNED.value]),
             (
                 Bilingual("Kết quả đã lưu vào kho", "Results saved to the citizen's store"),
-                done[EventType.RESULT.value],
+                done[EventType.STORED.value],
             ),
             (Bilingual("Lỗi, cần xử lý", "Dead (need an operator)"), len(dead)),
         ]
         return [DemoTable(title, table, [f"  {r.ma_ho_so}: {r.last_error}" for r in dead])]
+
+
+def luu_vao_kho_event(returned: DossierEvent, *, event_id: str | None = None) -> DossierEvent:
+    """The province's "Lưu vào kho" after ``returned``: the officer's data, extracted from
+    the paper result (số, ngày ký, loại giấy tờ, cơ quan cấp, chủ sở hữu = chủ hồ sơ)."""
+    d = returned.snapshot
+    assert d.ket_qua is not None and d.ket_qua.ngay_ky is not None
+    extracted = {
+        "so": d.ket_qua.so,
+        "ngay_ky": d.ket_qua.ngay_ky.isoformat(),
+        "loai_giay_to": d.ket_qua.loai_giay_to,
+        "co_quan_cap": d.ket_qua.co_quan_cap,
+        "chu_so_huu": {"ho_ten": d.chu_ho_so.ho_ten, "so_dinh_danh": d.chu_ho_so.so_giay_to},
+    }
+    snapshot = d.model_copy(update={"extra": {**d.extra, "luu_vao_kho": extracted}})
+    return DossierEvent(
+        id=event_id or f"{returned.id}-kho",
+        type=EventType.STORED,
+        occurred_at=returned.occurred_at,
+        ma_ho_so=d.ma_ho_so,
+        snapshot=snapshot,
+    )
 
 
 def _lifecycle(hub: Hub, dossier: Dossier, n: int) -> list[DossierEvent]:
@@ -164,7 +189,7 @@ def _lifecycle(hub: Hub, dossier: Dossier, n: int) -> list[DossierEvent]:
         update={"trang_thai": Status.DA_TRA_KET_QUA, "ngay_tra": start + timedelta(hours=1)}
     )
     events.append((EventType.RETURNED, state))
-    return [
+    made = [
         DossierEvent(
             id=f"monre-{dossier.ma_ho_so}-{k:02d}",
             type=type_,
@@ -174,3 +199,5 @@ def _lifecycle(hub: Hub, dossier: Dossier, n: int) -> list[DossierEvent]:
         )
         for k, (type_, snapshot) in enumerate(events)
     ]
+    # After the return, staff save the result to the citizen's store ("Lưu vào kho").
+    return [*made, luu_vao_kho_event(made[-1], event_id=f"monre-{dossier.ma_ho_so}-kho")]

@@ -12,6 +12,7 @@ from typing import Any
 
 from hub.sdk import (
     Address,
+    AddressForm,
     Attachment,
     Channel,
     ContractError,
@@ -25,6 +26,7 @@ from hub.sdk import (
     Result,
     ResultDelivery,
     Status,
+    address_for,
     national_ma_tthc,
 )
 
@@ -85,7 +87,9 @@ def require_reception_fields(dossier: Dossier) -> None:
         raise _missing("the applicant's số điện thoại", "chu_ho_so.so_dien_thoai")
 
 
-def _dia_chi(address: Address | None) -> dict[str, Any] | None:
+def _dia_chi(address: Address | None, form: AddressForm, field: str) -> dict[str, Any] | None:
+    """The address in the form MONRE is set to take, converted and checked."""
+    address = address_for(address, form, field=field, system=SYSTEM)
     if address is None:
         return None
     return {
@@ -108,8 +112,28 @@ def to_tep(item: Attachment) -> dict[str, Any]:
     }
 
 
-def to_tiep_nhan(dossier: Dossier) -> dict[str, Any]:
-    """``TiepNhanHoSo``: the dossier as received (an upsert by MaHoSo)."""
+def _nguoi_nop(dossier: Dossier, form: AddressForm) -> dict[str, Any] | None:
+    """The filer (người nộp), kept apart from the owner (chủ hồ sơ); None when the owner filed."""
+    filer = dossier.nguoi_nop
+    if filer is None:
+        return None
+    return {
+        "HoTen": filer.ho_ten,
+        "LoaiDinhDanh": int(filer.loai_dinh_danh) if filer.loai_dinh_danh else None,
+        "SoDinhDanh": filer.so_giay_to,
+        "NgaySinh": filer.ngay_sinh,
+        "GioiTinh": filer.gioi_tinh,
+        "SoDienThoai": filer.so_dien_thoai,
+        "Email": filer.email,
+        "DiaChi": _dia_chi(filer.dia_chi, form, "nguoi_nop.dia_chi"),
+    }
+
+
+def to_tiep_nhan(
+    dossier: Dossier, address_form: AddressForm = AddressForm.HAI_CAP
+) -> dict[str, Any]:
+    """``TiepNhanHoSo``: the dossier as received (an upsert by MaHoSo); the owner and the
+    filer apart; addresses in ``address_form`` (MONRE's setting)."""
     require_reception_fields(dossier)
     party = dossier.chu_ho_so
     return {
@@ -128,8 +152,9 @@ def to_tiep_nhan(dossier: Dossier) -> dict[str, Any]:
                 "GioiTinh": party.gioi_tinh,
                 "SoDienThoai": party.so_dien_thoai,
                 "Email": party.email,
-                "DiaChi": _dia_chi(party.dia_chi),
+                "DiaChi": _dia_chi(party.dia_chi, address_form, "chu_ho_so.dia_chi"),
             },
+            "NguoiNop": _nguoi_nop(dossier, address_form),
             "TrichYeu": dossier.trich_yeu,
             "NgayNop": _vn(dossier.ngay_nop),
             "NgayTiepNhan": _vn(dossier.ngay_tiep_nhan) if dossier.ngay_tiep_nhan else None,
@@ -212,25 +237,67 @@ def to_tra_ket_qua(dossier: Dossier, status: Status) -> dict[str, Any]:
     }
 
 
+#: The officer's extracted data of "Lưu vào kho" (``extra["luu_vao_kho"]``): key, tag, label.
+KHO_FIELDS = (
+    ("so", "So", "số"),
+    ("ngay_ky", "NgayKy", "ngày ký"),
+    ("loai_giay_to", "LoaiGiayTo", "loại giấy tờ"),
+    ("co_quan_cap", "CoQuanCap", "cơ quan cấp"),
+)
+
+
+def kho_fields(dossier: Dossier) -> dict[str, Any]:
+    """The document's data as the officer extracted it at "Lưu vào kho", after the return:
+    ``extra["luu_vao_kho"] = {so, ngay_ky (YYYY-MM-DD), loai_giay_to, co_quan_cap,
+    chu_so_huu: {ho_ten, so_dinh_danh}}``. The owner (chủ sở hữu) defaults to the
+    dossier's owner (chủ hồ sơ), never to its filer (người nộp)."""
+    if dossier.trang_thai != Status.DA_TRA_KET_QUA:
+        raise MappingError(
+            "Lưu vào kho comes after the result is returned (status 10)",
+            field="trang_thai",
+            system=SYSTEM,
+        )
+    data = dossier.extra.get("luu_vao_kho")
+    if not isinstance(data, dict):
+        raise _missing("the officer's extracted data for Lưu vào kho", "extra.luu_vao_kho")
+    out: dict[str, Any] = {}
+    for key, tag, label in KHO_FIELDS:
+        value = data.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise _missing(f"the document's {label}", f"extra.luu_vao_kho.{key}")
+        out[tag] = value.strip()
+    try:
+        out["NgayKy"] = date.fromisoformat(out["NgayKy"])
+    except ValueError:
+        raise MappingError(
+            "the document's ngày ký is not a date (YYYY-MM-DD)",
+            field="extra.luu_vao_kho.ngay_ky",
+            system=SYSTEM,
+        ) from None
+    given = data.get("chu_so_huu")
+    owner: dict[str, Any] = given if isinstance(given, dict) else {}
+    ho_ten = str(owner.get("ho_ten") or dossier.chu_ho_so.ho_ten)
+    so = str(owner.get("so_dinh_danh") or dossier.chu_ho_so.so_giay_to or "")
+    if not (so.isascii() and so.isdigit() and len(so) in (9, 12)):
+        raise _missing(
+            "the owner's số định danh (chủ sở hữu, 9 or 12 digits)",
+            "extra.luu_vao_kho.chu_so_huu.so_dinh_danh",
+        )
+    out["ChuSoHuu"] = {"HoTen": ho_ten, "SoDinhDanh": so}
+    return out
+
+
 def to_luu_vao_kho(dossier: Dossier, index: int) -> dict[str, Any]:
-    """``LuuVaoKho``: result file ``index`` into the citizen's store, with its extracted data."""
-    ket_qua = _ket_qua(dossier)
-    assert dossier.ket_qua is not None  # _ket_qua checked it
-    if index >= len(dossier.ket_qua.files):
+    """``LuuVaoKho``: result file ``index`` into the citizen's store with the officer's
+    extracted data, the dossier's components saved with it (the guide's "Lưu vào kho")."""
+    fields = kho_fields(dossier)
+    result = dossier.ket_qua
+    if result is None or index >= len(result.files):
         raise _missing("the result's file", f"ket_qua.files[{index}]")
-    owner = dossier.chu_ho_so
-    if not owner.so_giay_to:
-        raise _missing("the owner's số định danh (for the citizen's store)", "chu_ho_so.so_giay_to")
     return {
         "MaHoSo": dossier.ma_ho_so,
-        "GiayTo": {
-            "So": ket_qua["So"],
-            "NgayKy": ket_qua["NgayKy"],
-            "LoaiGiayTo": ket_qua["LoaiGiayTo"],
-            "CoQuanCap": ket_qua["CoQuanCap"],
-            "ChuSoHuu": {"HoTen": owner.ho_ten, "SoDinhDanh": owner.so_giay_to},
-            "TepGiayTo": to_tep(dossier.ket_qua.files[index]),
-        },
+        "GiayTo": {**fields, "TepGiayTo": to_tep(result.files[index])},
+        "ThanhPhanHoSo": [to_tep(item) for item in dossier.thanh_phan],
     }
 
 

@@ -13,7 +13,7 @@ __all__ = ["NgansachSettings"]
 class NgansachSettings(ConnectorSettings):
     """The province's unit code and access key, sent in the XacThuc SOAP header."""
 
-    ma_don_vi: str = Field(default="000.00.22.H34", min_length=1)
+    ma_don_vi: str = Field(min_length=1, max_length=40)  # or [province] ma_don_vi
     access_key: SecretStr
     lookups: LookupSettings = Field(default_factory=LookupSettings)
 

@@ -1,4 +1,5 @@
-"""The vantai connector (Bộ GTVT): look-ups of transport dossiers, and fetch."""
+"""The vantai connector (transport, under Bộ Xây dựng since 1 March 2025, formerly Bộ GTVT):
+look-ups of transport dossiers, and fetch."""
 
 from __future__ import annotations
 
@@ -28,10 +29,10 @@ SYSTEM = "vantai"
 
 
 class VantaiConnector:
-    """The hub's side of Bộ GTVT's transport dossier system."""
+    """The hub's side of the transport dossier system (Bộ Xây dựng, formerly Bộ GTVT)."""
 
     name = SYSTEM
-    title = "Quản lý vận tải (Bộ GTVT)"
+    title = "Quản lý vận tải (Bộ Xây dựng)"
     capabilities = frozenset({Capability.FETCH, Capability.LOOKUP})
     lookups = queries.QUERIES
 

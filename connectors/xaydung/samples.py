@@ -169,6 +169,7 @@ def _permit_result(result: Result, permit: dict[str, Any]) -> Result:
                 "sha256": permit["tep"]["sha256"],
                 "size": len(content),
                 "ten_tep": permit["tep"]["ten_tep"],
+                "noi_dung": permit["tep"]["noi_dung"],  # the same file, with its content
             }
         )
     ]

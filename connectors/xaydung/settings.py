@@ -24,7 +24,7 @@ class XaydungSettings(ConnectorSettings):
     #: Records per page of the ministry's listings.
     page_size: int = Field(default=100, ge=1, le=500)
     #: MaDonVi: the province's unit code at the ministry (QCVN 102:2016 agency code).
-    ma_don_vi: str = Field(default="000.00.00.H34", min_length=1, max_length=40)
+    ma_don_vi: str = Field(min_length=1, max_length=40)  # or [province] ma_don_vi
 
     @field_validator("api_key")
     @classmethod

@@ -108,6 +108,13 @@ def catalog_show(code: str, config: ConfigOpt = None) -> None:
         ("catalog.source", procedure.nguon),
     ):
         console.print(f"{t(key)}: {value if value else t('catalog.not_stated')}")
+    from hub.catalog_laws import outdated_basis
+    from hub.i18n import lang
+
+    for law in outdated_basis(procedure):
+        name = law["luat_en"] if lang() == "en" else law["luat"]
+        text = t("catalog.outdated_basis").format(law=name, since=law["hieu_luc"])
+        console.print(f"[yellow]{text}[/yellow]")
     for process in procedure.quy_trinh:
         title = t("catalog.process")
         if process.bien_the:

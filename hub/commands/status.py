@@ -37,12 +37,20 @@ def status_command(
     try:
         jobs = Operations(hub.store).status()
         rows = with_health(jobs, asyncio.run(_probe(hub)))
+        missing = hub.calendar_years_without_file()
     finally:
         hub.engine.dispose()
     if as_json:
-        typer.echo(json.dumps({"connectors": rows}, default=str, ensure_ascii=False))
+        calendar = {"years_without_file": missing}
+        body = {"connectors": rows, "calendar": calendar}
+        typer.echo(json.dumps(body, default=str, ensure_ascii=False))
         return
     _print(rows)
+    if missing:
+        from hub.i18n import t
+
+        years = ", ".join(str(y) for y in missing)
+        typer.echo(t("status.calendar_missing").format(years=years))
 
 
 async def _probe(hub: Hub) -> dict[str, HealthReport]:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
+from hub.catalog_laws import outdated_basis
 from hub.errors import RequestRefused
 from hub.params import DATE_RANGE, ApiDateTime, text_path, text_query
 from hub.routes import error_response
@@ -52,6 +53,8 @@ def procedure_json(p: Procedure) -> dict[str, Any]:
         }
         for m in p.step_total_mismatch
     ]
+    # The newer laws the procedure's legal basis predates (hub/catalog_laws.py).
+    data["can_cu_truoc_luat_moi"] = outdated_basis(p)
     return data
 
 

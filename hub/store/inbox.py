@@ -28,6 +28,7 @@ from hub.store.base import (
 from hub.store.tables import (
     dossiers,
     inbox,
+    jobs,
     pull_cursors,
 )
 
@@ -52,7 +53,10 @@ class InboxQueries(StoreBase):
     ) -> int:
         """Keep pulled dossiers in the inbox and the mirror, and move the cursor, atomically.
 
-        Returns how many were new; repeats (same connector and remote id) are ignored.
+        Returns how many were new. A repeat (same connector and remote id) whose dossier
+        changed at the ministry (status, result files) replaces the inbox snapshot, and
+        the mirror's while the province has sent no event about it; an unchanged repeat
+        is ignored.
         """
         now = now or utcnow()
         deadline_for = deadline_for or self.deadline_for
@@ -61,6 +65,8 @@ class InboxQueries(StoreBase):
             for item in items:
                 dossier: Dossier = item.dossier
                 snapshot = dossier.model_dump(mode="json")
+                if self._refresh_pulled(conn, connector, item, snapshot, now):
+                    continue
                 result = conn.execute(
                     self._insert_ignore(inbox)
                     .values(
@@ -68,7 +74,7 @@ class InboxQueries(StoreBase):
                         remote_id=item.remote_id,
                         ma_ho_so=dossier.ma_ho_so,
                         ma_tthc=dossier.ma_tthc,
-                        state="new",
+                        state="lookup" if getattr(item, "lookup_only", False) else "new",
                         snapshot=snapshot,
                         raw_excerpt=excerpt(item.raw_excerpt, party_names(dossier)),
                         pulled_at=now,
@@ -93,6 +99,41 @@ class InboxQueries(StoreBase):
                     )
             self._save_cursor(conn, connector, cursor, now, error=None)
         return new
+
+    def _refresh_pulled(
+        self,
+        conn: Connection,
+        connector: str,
+        item: Any,
+        snapshot: dict[str, Any],
+        now: datetime,
+    ) -> bool:
+        """Update an already pulled dossier if it changed; False when it is not pulled yet.
+        A look-up-only dossier pulled as "new" before (an older hub) becomes ``lookup``."""
+        dossier: Dossier = item.dossier
+        kept = conn.execute(
+            select(inbox.c.id, inbox.c.snapshot, inbox.c.state).where(
+                inbox.c.connector == connector, inbox.c.remote_id == item.remote_id
+            )
+        ).first()
+        if kept is None:
+            return False
+        if getattr(item, "lookup_only", False) and kept.state == "new":
+            conn.execute(update(inbox).where(inbox.c.id == kept.id).values(state="lookup"))
+        if kept.snapshot == snapshot:
+            return True
+        conn.execute(
+            update(inbox)
+            .where(inbox.c.id == kept.id)
+            .values(snapshot=snapshot, ma_tthc=dossier.ma_tthc)
+        )
+        # The mirror follows the ministry until the province takes the dossier over.
+        conn.execute(
+            update(dossiers)
+            .where(dossiers.c.ma_ho_so == dossier.ma_ho_so, dossiers.c.last_sequence == 0)
+            .values(snapshot=snapshot, trang_thai=int(dossier.trang_thai), updated_at=now)
+        )
+        return True
 
     def mark_acked(self, connector: str, remote_ids: Sequence[str]) -> None:
         if not remote_ids:
@@ -157,6 +198,47 @@ class InboxQueries(StoreBase):
             query = query.where(inbox.c.connector == connector)
         with self.read() as conn:
             return [row_dict(r) for r in conn.execute(query)]
+
+    def sent_snapshots(
+        self,
+        connector: str,
+        *,
+        ma_ho_so: str | None = None,
+        ma_tthc: str | None = None,
+        updated_since: datetime | None = None,
+        page: int = 500,
+    ) -> Iterator[dict[str, Any]]:
+        """Mirror snapshots of the dossiers filed at the province that the hub sent to
+        ``connector`` (an outbox job exists), narrowed like :meth:`search_inbox` (by the
+        mirror's last update: a dossier is updated at or after its reception). Paged by
+        mã hồ sơ, a short read transaction per page."""
+        sent = select(jobs.c.id).where(
+            jobs.c.connector == connector, jobs.c.ma_ho_so == dossiers.c.ma_ho_so
+        )
+        query = select(dossiers.c.ma_ho_so, dossiers.c.snapshot).where(
+            dossiers.c.origin == "province", sent.exists()
+        )
+        if ma_ho_so:
+            query = query.where(dossiers.c.ma_ho_so == ma_ho_so)
+        if ma_tthc:
+            query = query.where(
+                or_(dossiers.c.ma_tthc == ma_tthc, dossiers.c.ma_tthc.like(ma_tthc + ".%"))
+            )
+        if updated_since:
+            query = query.where(dossiers.c.updated_at >= updated_since)
+        after = ""
+        while True:
+            with self.read() as conn:
+                rows = conn.execute(
+                    query.where(dossiers.c.ma_ho_so > after)
+                    .order_by(dossiers.c.ma_ho_so)
+                    .limit(page)
+                ).all()
+            for row in rows:
+                yield row.snapshot
+            if len(rows) < page:
+                return
+            after = rows[-1].ma_ho_so
 
     def search_inbox(
         self,

@@ -73,6 +73,7 @@ class JobOutcome:
     remote_id: str | None = None
     status: Status | None = None
     now: datetime | None = None
+    province_update: dict[str, Any] | None = None  #: PushResult's, told on success
 
 
 @dataclass(slots=True)
@@ -343,7 +344,7 @@ class OutboxQueries(StoreBase):
         mine = [o for o, k in zip(outcomes, kept, strict=True) if k]
         if not mine:
             return kept
-        rows, tries, refs, failed = [], [], [], []
+        rows, tries, refs, told = [], [], [], list[dict[str, Any]]()
         for o in mine:
             job, at = o.job, o.now or now
             final = o.state in (JobState.SUCCEEDED, JobState.DEAD)
@@ -376,6 +377,11 @@ class OutboxQueries(StoreBase):
                 }
             )
             status = int(o.status) if o.status is not None else None
+            if o.state is JobState.SUCCEEDED and o.province_update:
+                kind, payload = str(o.province_update["kind"]), o.province_update["payload"]
+                row = {"connector": job.connector, "ma_ho_so": job.ma_ho_so, "kind": kind}
+                told.append({**row, "trang_thai": status, "created_at": at})
+                told[-1]["payload"] = {"event_id": job.event_id, **payload}
             if o.state is JobState.SUCCEEDED:
                 refs.append(
                     {
@@ -390,7 +396,7 @@ class OutboxQueries(StoreBase):
             elif o.state is JobState.DEAD:
                 # The province hears at once that this sync needs a person, and why (the
                 # reason names the field to fix; it is masked and carries no values).
-                failed.append(
+                told.append(
                     {
                         "connector": job.connector,
                         "ma_ho_so": job.ma_ho_so,
@@ -409,8 +415,8 @@ class OutboxQueries(StoreBase):
         conn.execute(insert(attempts), tries)
         if refs:
             conn.execute(q.remote_ref, refs)
-        if failed:
-            conn.execute(insert(province_updates), failed)
+        if told:
+            conn.execute(insert(province_updates), told)
         return kept
 
     def list_jobs(

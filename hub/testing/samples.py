@@ -20,6 +20,7 @@ scan are tested against what a province actually holds:
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import random
 from dataclasses import dataclass
@@ -55,6 +56,7 @@ __all__ = [
     "sample_name",
     "sample_party",
     "sample_phone",
+    "working_days_after",
 ]
 
 #: Asia/Ho_Chi_Minh has had no DST since 1975: a fixed offset needs no tzdata.
@@ -132,16 +134,17 @@ _TEN_1001776 = (
     "chăm sóc, nuôi dưỡng hàng tháng"
 )
 _TEN_1001731 = "Hỗ trợ chi phí mai táng cho đối tượng bảo trợ xã hội"
-#: The social-assistance procedures, national and local (``.H34``) forms.
+#: The social-assistance procedures, national and local (``.H34``) forms, with the
+#: catalog's time limit in working days (hub/data/catalog/tro_giup_xa_hoi.json).
 PROCEDURES = (
     _Procedure("1.001776", _TEN_1001776,
-               ("Tờ khai đề nghị trợ giúp xã hội (Mẫu số 1a)", "Bản sao Giấy khai sinh"), 15),
+               ("Tờ khai đề nghị trợ giúp xã hội (Mẫu số 1a)", "Bản sao Giấy khai sinh"), 22),
     _Procedure("1.001776.000.00.00.H34", _TEN_1001776,
-               ("Tờ khai đề nghị trợ giúp xã hội (Mẫu số 1c)", "Giấy xác nhận khuyết tật"), 15),
+               ("Tờ khai đề nghị trợ giúp xã hội (Mẫu số 1c)", "Giấy xác nhận khuyết tật"), 22),
     _Procedure("1.001731", _TEN_1001731,
-               ("Tờ khai đề nghị hỗ trợ chi phí mai táng (Mẫu số 04)", "Bản sao Giấy chứng tử"), 3),
+               ("Tờ khai đề nghị hỗ trợ chi phí mai táng (Mẫu số 04)", "Bản sao Giấy chứng tử"), 5),
     _Procedure("1.001731.H34", _TEN_1001731,
-               ("Tờ khai đề nghị hỗ trợ chi phí mai táng (Mẫu số 04)", "Bản sao Giấy chứng tử"), 3),
+               ("Tờ khai đề nghị hỗ trợ chi phí mai táng (Mẫu số 04)", "Bản sao Giấy chứng tử"), 5),
 )  # fmt: skip
 
 _OFFICIALS = ("Y Thị Hằng", "A Khang", "Nguyễn Thị Hồng Nhung", "Trần Quốc Việt")
@@ -226,8 +229,11 @@ def sample_file_content(file_ref: str) -> bytes:
     )
 
 
-def sample_attachment(ma_ho_so: str, name: str, index: int, *, kind: str = "tp") -> Attachment:
-    """An attachment of dossier ``ma_ho_so`` whose hash and size are those of its bytes."""
+def sample_attachment(
+    ma_ho_so: str, name: str, index: int, *, kind: str = "tp", with_content: bool = False
+) -> Attachment:
+    """An attachment of dossier ``ma_ho_so`` whose hash and size are those of its bytes;
+    ``with_content``: the bytes ride along (``noi_dung``, base64), as result files do."""
     file_ref = f"https://dvc.kontum.gov.vn/files/{ma_ho_so}/{kind}{index:02d}.pdf"
     content = sample_file_content(file_ref)
     return Attachment(
@@ -238,12 +244,18 @@ def sample_attachment(ma_ho_so: str, name: str, index: int, *, kind: str = "tp")
         sha256=hashlib.sha256(content).hexdigest(),
         mime="application/pdf",
         size=len(content),
+        noi_dung=base64.b64encode(content).decode("ascii") if with_content else None,
     )
 
 
 def _at(day: date, rng: random.Random, start_hour: int = 7, end_hour: int = 16) -> datetime:
     minute = rng.randrange((end_hour - start_hour) * 60)
     return datetime.combine(day, time(start_hour + minute // 60, minute % 60), VN_TZ)
+
+
+def working_days_after(day: date, n: int) -> date:
+    """``n`` working days (Monday to Friday) after ``day``."""
+    return _working_days_after(day, n)
 
 
 def _working_days_after(day: date, n: int) -> date:
@@ -310,7 +322,7 @@ def sample_dossier(
         loai_giay_to="Quyết định",
         co_quan_cap=don_vi,
         trich_yeu=f"Quyết định về việc {procedure.ten[0].lower()}{procedure.ten[1:]}",
-        files=[sample_attachment(ma_ho_so, "Quyết định", 1, kind="kq")],
+        files=[sample_attachment(ma_ho_so, "Quyết định", 1, kind="kq", with_content=True)],
     )
     returned = _at(signed, rng, 9, 16) + timedelta(days=rng.randint(1, 3))
 

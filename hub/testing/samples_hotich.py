@@ -26,6 +26,7 @@ from hub.testing.samples import (
     sample_attachment,
     sample_name,
     sample_party,
+    working_days_after,
 )
 
 __all__ = [
@@ -53,6 +54,9 @@ _HOSPITALS = (
     "Trạm Y tế xã Măng Đen",
 )
 _CAUSES = ("Bệnh già", "Bệnh lý tim mạch", "Tai biến mạch máu não", "Ung thư phổi")
+#: Civil-status officers (công chức tư pháp - hộ tịch) and signers of the samples.
+_OFFICERS = ("Y Thị Hằng", "A Khang", "Trần Thị Mỹ Dung")
+_SIGNERS = ("Nguyễn Văn Thành", "A Tuấn", "Lê Thị Thu")
 
 
 def _person(party: Party, **more: Any) -> dict[str, Any]:
@@ -70,11 +74,31 @@ def _person(party: Party, **more: Any) -> dict[str, Any]:
     return {k: v for k, v in out.items() if v is not None}
 
 
+def _officer(rng: random.Random, commune_name: str, filed: date) -> dict[str, Any]:
+    """The receiving officer's part ("phần thông tin điền của cán bộ tiếp nhận")."""
+    unit = commune_name.replace("Phường", "phường").replace("Xã", "xã")
+    return {
+        "noi_dang_ky": f"Ủy ban nhân dân {unit}, tỉnh Quảng Ngãi",
+        "loai_dang_ky": 1,
+        "nguoi_thuc_hien": rng.choice(_OFFICERS),
+        "nguoi_ky": rng.choice(_SIGNERS),
+        "chuc_vu_nguoi_ky": "Phó Chủ tịch Ủy ban nhân dân",
+        "ngay_dang_ky": filed.isoformat(),
+    }
+
+
 def sample_ho_tich_extra(
     rng: random.Random, module: str, filed: date
 ) -> tuple[dict[str, Any], Party]:
     """(``extra["ho_tich"]``, chủ hồ sơ) of one civil-status dossier filed on ``filed``."""
     commune = rng.choice(COMMUNES)
+    extra, owner = _detail(rng, module, filed, commune)
+    return {**extra, "can_bo_tiep_nhan": _officer(rng, commune.name, filed)}, owner
+
+
+def _detail(
+    rng: random.Random, module: str, filed: date, commune: Any
+) -> tuple[dict[str, Any], Party]:
     if module == "LTKS":
         mother = sample_party(rng, group="adult", gender=2)
         father = sample_party(rng, group="adult", gender=1, address=mother.dia_chi)
@@ -159,7 +183,8 @@ def sample_ho_tich_dossier(
         trich_yeu=ten,
         ngay_nop=ngay_nop,
         ngay_tiep_nhan=ngay_tiep_nhan,
-        ngay_hen_tra=datetime.combine(filed + timedelta(days=1), time(16, 30), VN_TZ),
+        # The catalog's time limit: 1 working day (hub/data/catalog/ho_tich.json).
+        ngay_hen_tra=datetime.combine(working_days_after(filed, 1), time(16, 30), VN_TZ),
         trang_thai=status,
         buoc_hien_tai=step.buoc if status >= Status.DANG_XU_LY else None,
         qua_trinh=[step] if status >= Status.DANG_XU_LY else [],

@@ -406,4 +406,23 @@ def _wire_data(ho_tich: dict[str, Any]) -> dict[str, str]:
         data["gbtSo"] = gbt["so"]
         data["gbtNgayCap"] = gbt["ngay_cap"].replace("-", "")
         data["gbtCoQuanCap"] = gbt["co_quan_cap"]
+    officer = ho_tich.get("can_bo_tiep_nhan") or {}
+    for name, wire in _OFFICER.items():
+        if officer.get(name) not in (None, ""):
+            data[wire] = (
+                str(officer[name]).replace("-", "")
+                if name == "ngay_dang_ky"
+                else str(officer[name])
+            )
     return data
+
+
+#: The receiving officer's part of a seeded dossier's form, as the one-stop system sends it.
+_OFFICER = {
+    "noi_dang_ky": "cbNoiDangKy",
+    "loai_dang_ky": "cbLoaiDangKy",
+    "nguoi_thuc_hien": "cbNguoiThucHien",
+    "nguoi_ky": "cbNguoiKy",
+    "chuc_vu_nguoi_ky": "cbChucVuNguoiKy",
+    "ngay_dang_ky": "cbNgayDangKy",
+}

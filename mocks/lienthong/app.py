@@ -40,6 +40,17 @@ def create_app(config: MockConfig | None = None, *, token_ttl: float = 3600.0) -
         state.expire_tokens()
         return {"ok": True}
 
+    @app.post("/_mock/process/{ma_ho_so}")
+    async def process(ma_ho_so: str, request: Request) -> Response:
+        """The ministry processes a dossier: ``{trangThai, ketQua: bool}``."""
+        body = json.loads(await request.body() or b"{}")
+        row = state.process(
+            ma_ho_so, int(body.get("trangThai", 4)), ket_qua=bool(body.get("ketQua", True))
+        )
+        if row is None:
+            return JSONResponse({"loi": "không tìm thấy hồ sơ"}, status_code=404)
+        return JSONResponse(row)
+
     async def body_of(request: Request, path: str) -> tuple[Any, JSONResponse | None]:
         state.journal.requests += 1
         try:

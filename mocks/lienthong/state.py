@@ -57,6 +57,7 @@ class Entry:
     origin: str = "ministry"
     history: list[dict[str, Any]] = field(default_factory=list)
     stt: int = 0  #: insertion number: the pull cursor
+    change: int = 0  #: ``sttThayDoi``: raised on every change, the change feed's cursor
 
 
 class LienthongState(MockState):
@@ -73,6 +74,7 @@ class LienthongState(MockState):
         self.entries: dict[str, Entry] = {}
         self._next_lt = 1
         self._stt = 0
+        self._change = 0
 
     def record_count(self) -> int:
         return len(self.entries)
@@ -117,17 +119,29 @@ class LienthongState(MockState):
         self._stt += 1
         entry.stt = self._stt
         self.entries[ma] = entry
+        self._touch(entry)
+
+    def _touch(self, entry: Entry) -> None:
+        """A change: the entry moves to the end of the change feed."""
+        self._change += 1
+        entry.change = self._change
 
     # --- operations ---------------------------------------------------------
 
     def danh_sach(self, body: dict[str, Any]) -> dict[str, Any]:
         start = datetime.strptime(body["tuNgay"], "%Y%m%d").date() if body.get("tuNgay") else None
         end = datetime.strptime(body["denNgay"], "%Y%m%d").date() if body.get("denNgay") else None
+        changed_after = body.get("sauSttThayDoi")
+        entries = self.entries.items()
+        if changed_after is not None:
+            entries = sorted(entries, key=lambda item: item[1].change)  # type: ignore[assignment]
         rows = []
-        for ma, entry in self.entries.items():
+        for ma, entry in entries:
             if body.get("chuaXacNhan") and (entry.acknowledged or entry.origin != "ministry"):
                 continue
             if entry.stt <= body.get("sauStt", 0):
+                continue
+            if changed_after is not None and entry.change <= changed_after:
                 continue
             day = entry.updated_at.date()
             if (start and day < start) or (end and day > end):
@@ -140,6 +154,7 @@ class LienthongState(MockState):
         r = entry.record
         return {
             "stt": entry.stt,
+            "sttThayDoi": entry.change,
             "maHoSo": ma,
             "maHoSoLT": r.get("maHoSoLT", ""),
             "maTTHC": r.get("maTTHC", ""),
@@ -177,8 +192,36 @@ class LienthongState(MockState):
         entry.history.append(body)
         entry.record["trangThai"] = body["trangThai"]
         entry.updated_at = now_vn()
+        self._touch(entry)
         self.journal.record_write("capnhattrangthai", ma, key, str(body["trangThai"]))
         return {"maHoSo": ma, "trangThai": body["trangThai"]}
+
+    def process(self, ma: str, trang_thai: int, *, ket_qua: bool) -> dict[str, Any] | None:
+        """The ministry side moves a dossier on (``/_mock/process``): a new trangThai, a
+        quaTrinh step and, with ``ket_qua``, a result file (KQ) added to its files."""
+        entry = self.entries.get(ma)
+        if entry is None:
+            return None
+        at = now_vn()
+        entry.record["trangThai"] = trang_thai
+        entry.history.append(
+            {
+                "maHoSo": ma,
+                "trangThai": trang_thai,
+                "thoiGianThucHien": at.strftime(STAMP),
+                "ngayBatDau": at.strftime(STAMP),
+                "noiDungXuLy": "Cơ quan đăng ký xử lý",
+                "nguoiXuLy": "",
+                "coQuanXuLy": entry.record.get("maDonVi") or AGENCY,
+            }
+        )
+        files = entry.record.setdefault("fileDinhKem", [])
+        if ket_qua and not any(f["loaiGiayTo"] == "KQ" for f in files):
+            label = "Giấy khai sinh" if entry.record.get("module") == "KS" else "Trích lục khai tử"
+            files.append(self._file("KQ", label, ma, len(files) + 1))
+        entry.updated_at = at
+        self._touch(entry)
+        return self._row(ma, entry)
 
     # --- seeding ------------------------------------------------------------
 

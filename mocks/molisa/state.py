@@ -10,7 +10,10 @@ nothing per request beyond the page itself.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import bisect
+import hashlib
 import itertools
 import random
 from dataclasses import dataclass, field
@@ -154,6 +157,12 @@ class MolisaState(MockState):
         entry = self._entry(ma)
         if entry is None:
             return not_found(ma)
+        if "NoiDungTep" in body and not _content_matches(body):
+            return {
+                "error_code": "2",
+                "message": "Dữ liệu không hợp lệ: NoiDungTep không khớp Sha256",
+                "field": "NoiDungTep",
+            }
         result_id = f"KQ-{self._next_result:08d}"
         self._next_result += 1
         item = {k: v for k, v in body.items() if k not in ("AcceptKey", "NoiDungTep")}
@@ -532,3 +541,12 @@ def _attachment(ma: str, name: str, index: int) -> dict[str, Any]:
         "LoaiTep": a.mime,
         "KichThuoc": a.size,
     }
+
+
+def _content_matches(body: dict[str, Any]) -> bool:
+    """The file content sent is the file of the Sha256 and KichThuoc sent with it."""
+    try:
+        data = base64.b64decode(str(body["NoiDungTep"]), validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return hashlib.sha256(data).hexdigest() == body["Sha256"] and len(data) == body["KichThuoc"]

@@ -53,7 +53,7 @@ WSDL_PATH = CONTRACT / "monre.wsdl"
 ENV_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 NS = "urn:monre.gov.vn:dvcthietyeu:v1"
 #: Request elements that may repeat (maxOccurs > 1): always lists in the dicts.
-REPEATED = frozenset({"TepDinhKem", "TepKetQua", "HoSoId"})
+REPEATED = frozenset({"TepDinhKem", "TepKetQua", "HoSoId", "ThanhPhanHoSo"})
 #: Requests larger than this are refused as they stream in.
 MAX_BYTES = 5 * 1024 * 1024
 #: What one request may hold: far above any request of the contract.

@@ -190,7 +190,13 @@ class MonreState(MockState):
         document = body["GiayTo"]
         code = f"KHO-{len(self.kho) + 1:08d}"
         owner = document["ChuSoHuu"]["SoDinhDanh"]
-        self.kho[code] = {"MaGiayToKho": code, "MaHoSo": ma, **document}
+        components = body.get("ThanhPhanHoSo") or []
+        self.kho[code] = {
+            "MaGiayToKho": code,
+            "MaHoSo": ma,
+            **document,
+            "ThanhPhanHoSo": components if isinstance(components, list) else [components],
+        }
         self.kho_by_owner.setdefault(owner, []).append(code)
         entry.kho.append(code)
         self._touch(ma, entry)

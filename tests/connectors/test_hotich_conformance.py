@@ -19,7 +19,13 @@ API_KEY = "conformance-key"
 
 def make_connector(base_url: str, timeout_seconds: float = 10.0) -> HotichConnector:
     return HotichConnector(
-        HotichSettings(base_url=base_url, api_key=API_KEY, timeout_seconds=timeout_seconds)
+        HotichSettings(
+            base_url=base_url,
+            api_key=API_KEY,
+            timeout_seconds=timeout_seconds,
+            ma_don_vi="000.00.22.H34",
+            ma_tinh="51",
+        )
     )
 
 

@@ -22,6 +22,8 @@ from hub.testing.samples_hotich import sample_ho_tich_batch, sample_ho_tich_life
 from mocks.hotich.app import create_app
 
 KEY = "flow-key"
+#: The province's own codes (the test configuration's [province]).
+UNIT = {"ma_don_vi": "000.00.22.H34", "ma_tinh": "51"}
 
 
 @pytest.fixture
@@ -99,7 +101,7 @@ def test_three_kinds_end_with_certificates_refusal_and_supplement(
 def test_mock_advances_issues_pdf_and_takes_the_supplement(mock) -> None:  # type: ignore[no-untyped-def]
     server, admin = mock
     event = sample_ho_tich_lifecycle("mock", module="LTKS")[0]
-    connector = HotichConnector(HotichSettings(base_url=server.url, api_key=KEY))
+    connector = HotichConnector(HotichSettings(base_url=server.url, api_key=KEY, **UNIT))
 
     async def scenario() -> list[Any]:
         await connector.push(event, event.snapshot)
@@ -117,7 +119,7 @@ def test_mock_advances_issues_pdf_and_takes_the_supplement(mock) -> None:  # typ
     # A supplement request; the re-sent dossier (dossier.updated) takes it back to processing.
     second = sample_ho_tich_lifecycle("mock2", module="LTKT")[0]
     updated = second.model_copy(update={"id": second.id + "-bs", "type": "dossier.updated"})
-    connector = HotichConnector(HotichSettings(base_url=server.url, api_key=KEY))
+    connector = HotichConnector(HotichSettings(base_url=server.url, api_key=KEY, **UNIT))
 
     async def supplement() -> list[Any]:
         await connector.push(second, second.snapshot)
@@ -146,7 +148,7 @@ def test_missing_birth_date_is_refused_before_sending(mock) -> None:  # type: ig
         k: v for k, v in ho_tich["nguoi_duoc_khai_sinh"].items() if k != "ngay_sinh"
     }
     bad = event.snapshot.model_copy(update={"extra": {"ho_tich": ho_tich}})
-    connector = HotichConnector(HotichSettings(base_url=server.url, api_key=KEY))
+    connector = HotichConnector(HotichSettings(base_url=server.url, api_key=KEY, **UNIT))
 
     async def scenario() -> None:
         try:

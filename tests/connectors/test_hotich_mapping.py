@@ -139,3 +139,32 @@ def test_supplement_and_refusal() -> None:
 def test_contract_is_valid_openapi_31() -> None:
     validator = pytest.importorskip("openapi_spec_validator")
     validator.validate(yaml.safe_load(Path(CONTRACT_PATH).read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("module", ["LTKS", "LTKT", "LTKH"])
+def test_the_receiving_officers_part_is_required_and_sent(module: str) -> None:
+    """The guide: the officer ticks "phần thông tin điền của cán bộ tiếp nhận" and fills
+    it in full; each required field missing names itself, and all of it reaches the wire."""
+    dossier = sample_ho_tich_dossier(11, module)
+    officer = dossier.extra["ho_tich"]["can_bo_tiep_nhan"]
+    body = mapping.to_nhan_dkht(dossier, ma_don_vi="X", modules=DEFAULT_MODULES)
+    data = json.loads(body["data"])
+    assert data["cbNoiDangKy"] == officer["noi_dang_ky"]
+    assert data["cbNguoiThucHien"] == officer["nguoi_thuc_hien"]
+    assert data["cbLoaiDangKy"] == str(officer["loai_dang_ky"])
+    assert data["cbNgayDangKy"] == officer["ngay_dang_ky"].replace("-", "")
+    assert _data_contract(load_contract(CONTRACT_PATH)).validate(f"/data/{module}", data) is None
+    for name in ("noi_dang_ky", "loai_dang_ky", "nguoi_thuc_hien", "nguoi_ky", "chuc_vu_nguoi_ky"):
+        with pytest.raises(MappingError) as err:
+            mapping.to_nhan_dkht(
+                _drop(dossier, "can_bo_tiep_nhan", name), ma_don_vi="X", modules=DEFAULT_MODULES
+            )
+        assert err.value.field == f"extra.ho_tich.can_bo_tiep_nhan.{name}"
+    ho_tich = {k: v for k, v in dossier.extra["ho_tich"].items() if k != "can_bo_tiep_nhan"}
+    with pytest.raises(MappingError) as none:
+        mapping.to_nhan_dkht(
+            dossier.model_copy(update={"extra": {"ho_tich": ho_tich}}),
+            ma_don_vi="X",
+            modules=DEFAULT_MODULES,
+        )
+    assert none.value.field == "extra.ho_tich.can_bo_tiep_nhan.noi_dang_ky"

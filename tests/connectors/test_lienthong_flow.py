@@ -192,3 +192,88 @@ def test_search_dates_and_wildcards_are_bounded(pulled, serve_app) -> None:  # t
             cli, ["lienthong", "search", *args], env={"TTHC_HUB_DATABASE_URL": db}
         )
         assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+def test_a_change_after_the_first_pull_reaches_the_search(pulled, mock, serve_app) -> None:  # type: ignore[no-untyped-def]
+    """The ministry processes a dossier after it was pulled: the next pull's change feed
+    brings the new status and the result file ("File kết quả") to the search and API."""
+    hub, _db, _section = pulled
+    _server, admin = mock
+    target = next(d for d in search(hub, Filters()) if d.ket_qua is None)
+    assert target.trang_thai != mapping.STATUS_FROM_LT[4]
+    admin.post(f"/_mock/process/{target.ma_ho_so}", json={"trangThai": 4}).raise_for_status()
+    outcome = asyncio.run(pull(hub))
+    assert outcome.error is None and outcome.new == 0
+    (now,) = search(hub, Filters(ma_ho_so=target.ma_ho_so))
+    assert now.trang_thai == mapping.STATUS_FROM_LT[4]
+    assert now.ket_qua is not None and [f.ma_thanh_phan for f in now.ket_qua.files] == ["KQ"]
+    assert hub.store.get_dossier(target.ma_ho_so)["trang_thai"] == int(now.trang_thai)
+    # An unchanged feed brings nothing again; the status filter sees the new status.
+    assert asyncio.run(pull(hub)).pulled == 0
+    assert target.ma_ho_so in [
+        d.ma_ho_so for d in search(hub, Filters(trang_thai=int(now.trang_thai)))
+    ]
+    server = serve_app(create_api(hub))
+    with httpx.Client(base_url=server.url, timeout=10) as api:
+        row = api.get(f"/api/v1/lienthong/{target.ma_ho_so}").json()
+        assert row["trang_thai"] == int(now.trang_thai)
+        (result_file,) = row["file_ket_qua"]
+        pdf = api.get(f"/api/v1/lienthong/{target.ma_ho_so}/files/{result_file['n']}")
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_pulled_dossiers_are_kept_for_look_up_not_as_new(pulled) -> None:  # type: ignore[no-untyped-def]
+    hub, _db, _section = pulled
+    assert hub.store.list_inbox(state="new", connector="lienthong") == []
+    assert len(hub.store.list_inbox(state="lookup", connector="lienthong")) == 6
+
+
+def test_search_includes_dossiers_filed_at_the_province(tmp_path, mock) -> None:  # type: ignore[no-untyped-def]
+    """Cách 1: an interlinked dossier filed at the province, sent to liên thông by the
+    hub, is found by the same search as the pulled ones."""
+    from hub.models import EventType
+    from hub.settings import RouteRule, WorkerSettings
+    from hub.testing.samples import sample_dossier, sample_event
+
+    server, admin = mock
+    hub = Hub(
+        HubSettings(
+            database_url=f"sqlite:///{tmp_path / 'c1.db'}",
+            worker=WorkerSettings(poll_seconds=0.02),
+            routes=[RouteRule(connector="lienthong", ma_tthc=["2.000986"])],
+            connectors={
+                "lienthong": {"base_url": server.url, "user_name": "tinh", "password": PASSWORD}
+            },
+        )
+    )
+    dossier = sample_dossier(7, seq=4242).model_copy(update={"ma_tthc": "2.000986"})
+    hub.store.ingest([sample_event(dossier, EventType.RECEIVED, seq=1)], hub.router.targets)
+
+    async def scenario() -> None:
+        await hub.worker.run_until_idle(timeout=20)
+        await hub.pull_once("lienthong")
+        await hub.aclose()
+
+    asyncio.run(scenario())
+    assert admin.get(f"/_mock/records/{dossier.ma_ho_so}").json()["origin"] == "province"
+    found = [d.ma_ho_so for d in search(hub, Filters(ma_tthc="2.000986"))]
+    assert dossier.ma_ho_so in found
+    assert [d.ma_ho_so for d in search(hub, Filters(ten=dossier.chu_ho_so.ho_ten))] == [
+        dossier.ma_ho_so
+    ]
+    hub.engine.dispose()
+
+
+def test_rows_an_older_hub_left_new_become_lookup_when_they_change(pulled, mock) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import update
+
+    from hub.store.tables import inbox
+
+    hub, _db, _section = pulled
+    _server, admin = mock
+    with hub.store.begin() as conn:
+        conn.execute(update(inbox).values(state="new"))
+    target = next(iter(search(hub, Filters())))
+    admin.post(f"/_mock/process/{target.ma_ho_so}", json={"trangThai": 6, "ketQua": False})
+    assert asyncio.run(pull(hub)).error is None
+    states = {r["ma_ho_so"]: r["state"] for r in hub.store.list_inbox(state=None, limit=100)}
+    assert states[target.ma_ho_so] == "lookup"
+    assert list(states.values()).count("new") == 5  # the others have not changed yet

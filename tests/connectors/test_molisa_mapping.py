@@ -96,7 +96,9 @@ def test_round_trip_keeps_the_fields_that_survive() -> None:
         "so_dien_thoai",
     ):
         assert getattr(back.chu_ho_so, name) == getattr(d.chu_ho_so, name), name
-    assert back.chu_ho_so.dia_chi == d.chu_ho_so.dia_chi
+    # MOLISA takes the two-tier units (its default): the old district does not travel.
+    assert d.chu_ho_so.dia_chi is not None
+    assert back.chu_ho_so.dia_chi == d.chu_ho_so.dia_chi.model_copy(update={"ma_huyen": None})
     assert back.ket_qua is not None
     assert (back.ket_qua.so, back.ket_qua.ngay_ky, back.ket_qua.co_quan_cap) == (
         d.ket_qua.so,
@@ -278,3 +280,59 @@ def test_contract_is_openapi_31_with_valid_schemas(contract) -> None:
     # The full OpenAPI 3.1 meta-check, where the validator is installed.
     validator = pytest.importorskip("openapi_spec_validator")
     validator.validate(document)
+
+
+def test_noi_nop_ho_so_says_where_the_dossier_was_filed() -> None:
+    assert mapping.to_dong_bo_dvc(_dossier())["NoiNopHoSo"] == "2"
+    ministry = _dossier().model_copy(update={"origin": Origin.MINISTRY})
+    assert mapping.to_dong_bo_dvc(ministry)["NoiNopHoSo"] == "1"
+
+
+def test_village_codes_are_carried(contract) -> None:
+    d = _dossier()
+    owner = d.chu_ho_so
+    assert owner.dia_chi is not None
+    home = owner.dia_chi.model_copy(update={"ma_thon": "0107"})
+    d = d.model_copy(
+        update={
+            "chu_ho_so": owner.model_copy(update={"dia_chi": home}),
+            "extra": {**d.extra, "hktt": home.model_copy(update={"ma_thon": "0203"}).model_dump()},
+        }
+    )
+    body = mapping.to_dong_bo_dvc(d)
+    assert (body["NOHT_MaThon"], body["HKTT_MaThon"]) == ("0107", "0203")
+    assert contract.validate("/apiBTXH/DongBoDVC", {"AcceptKey": "k", **body}) is None
+
+
+def test_attachment_flags_come_from_the_model() -> None:
+    d = _dossier()
+    first, *rest = d.thanh_phan
+    from_store = first.model_copy(
+        update={"duoc_so_hoa": False, "duoc_tai_su_dung": True, "duoc_lay_tu_kho_dmqg": True}
+    )
+    d = d.model_copy(update={"thanh_phan": [from_store, *rest]})
+    items = mapping.parse_extent_data(mapping.to_dong_bo_dvc(d)["CertificateExtentData"])
+    filed = items["DanhSachTaiLieuNop"]
+    assert (filed[0]["DuocSoHoa"], filed[0]["DuocTaiSuDung"], filed[0]["DuocLayTuKhoDMQG"]) == (
+        "0",
+        "1",
+        "1",
+    )
+    assert all(f["DuocLayTuKhoDMQG"] == "0" for f in filed[1:])
+
+
+def test_result_goes_with_its_content(contract) -> None:
+    import base64
+    import hashlib
+
+    d = _dossier(Status.DA_XU_LY_XONG)
+    item = d.ket_qua.files[0]
+    body = mapping.to_gui_ket_qua(d, item)
+    content = base64.b64decode(body["NoiDungTep"])
+    assert hashlib.sha256(content).hexdigest() == item.sha256 == body["Sha256"]
+    assert contract.validate("/apiBTXH/GuiKetQua", {"AcceptKey": "k", **body}) is None
+    link_only = item.model_copy(update={"noi_dung": None})
+    with pytest.raises(MappingError) as raised:
+        mapping.to_gui_ket_qua(d, link_only, n=0)
+    assert raised.value.field == "ket_qua.files[0].noi_dung"
+    assert "NoiDungTep" not in mapping.to_gui_ket_qua(d, link_only, content_required=False)

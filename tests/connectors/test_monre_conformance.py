@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from connectors.monre.connector import MonreConnector
+from connectors.monre.demo import luu_vao_kho_event
 from connectors.monre.settings import MonreSettings
 from hub.errors import RejectedError, TransientError
 from hub.models import DossierEvent
@@ -23,7 +24,11 @@ TEN_TTHC = "Đăng ký khai thác sử dụng nước mặt, nước biển"
 
 def make_connector(base_url: str, timeout_seconds: float = 10.0) -> MonreConnector:
     settings = MonreSettings(
-        base_url=base_url, access_key=ACCESS_KEY, timeout_seconds=timeout_seconds, page_size=2
+        base_url=base_url,
+        access_key=ACCESS_KEY,
+        timeout_seconds=timeout_seconds,
+        page_size=2,
+        ma_don_vi="000.00.22.H34",
     )
     return MonreConnector(settings)
 
@@ -37,14 +42,15 @@ def make_mock() -> Any:
 
 
 def monre_lifecycle(seed: int) -> list[DossierEvent]:
-    """The sample lifecycle (received, processing, processed, returned) as a water-use dossier."""
+    """The sample lifecycle (received, processing, processed, returned) as a water-use
+    dossier, then "Lưu vào kho" with the officer's extracted data."""
     events = []
     for event in sample_lifecycle(seed):
         snapshot = event.snapshot.model_copy(
             update={"ma_tthc": MA_TTHC, "ten_tthc": TEN_TTHC, "ten_linh_vuc": "Tài nguyên nước"}
         )
         events.append(event.model_copy(update={"snapshot": snapshot}))
-    return events
+    return [*events, luu_vao_kho_event(events[-1])]
 
 
 TestMonreConformance = conformance_tests(

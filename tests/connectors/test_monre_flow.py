@@ -24,6 +24,8 @@ from .test_monre_conformance import monre_lifecycle
 
 T = TypeVar("T")
 KEY = "test-key"
+#: The province's unit code at MONRE (the test configuration's [province]).
+UNIT = {"ma_don_vi": "000.00.22.H34"}
 
 
 def run(make: Callable[[MonreConnector], Awaitable[T]], url: str, **settings: Any) -> T:
@@ -31,7 +33,9 @@ def run(make: Callable[[MonreConnector], Awaitable[T]], url: str, **settings: An
 
     async def main() -> T:
         connector = MonreConnector(
-            MonreSettings(**{"base_url": url, "access_key": KEY, "timeout_seconds": 5, **settings})
+            MonreSettings(
+                **{"base_url": url, "access_key": KEY, "timeout_seconds": 5, **UNIT, **settings}
+            )
         )
         try:
             return await make(connector)
@@ -73,13 +77,18 @@ def test_push_then_fetch_round_trips_steps_and_result(url: str) -> None:
     )  # fmt: skip
     assert got.bat_dau == sent.bat_dau and got.han_xu_ly == sent.han_xu_ly
     assert final.ket_qua is not None and remote.result is not None
-    assert remote.result.model_dump() == final.ket_qua.model_dump()
+    # The ministry keeps the result's files by link and hash, not their content.
+    sent_result = final.ket_qua.model_copy(
+        update={"files": [f.model_copy(update={"noi_dung": None}) for f in final.ket_qua.files]}
+    )
+    assert remote.result.model_dump() == sent_result.model_dump()
     assert remote.deadline == final.ngay_hen_tra
     record = admin(url, "GET", f"/_mock/records/{final.ma_ho_so}")
     assert record["record"]["MaTTHC"] == "1.011516"  # the national code on the wire
     assert record["ngay_tra"] is not None
     operations = [r["operation"] for r in admin(url, "GET", "/_mock/received")]
-    assert operations == ["TiepNhanHoSo", "CapNhatTienDo", "TraKetQua", "LuuVaoKho", "TraKetQua"]
+    # The result (9), its return (10), then "Lưu vào kho" as its own province event.
+    assert operations == ["TiepNhanHoSo", "CapNhatTienDo", "TraKetQua", "TraKetQua", "LuuVaoKho"]
 
 
 def test_luu_vao_kho_stores_the_document_with_its_extracted_data(url: str) -> None:
@@ -99,6 +108,8 @@ def test_luu_vao_kho_stores_the_document_with_its_extracted_data(url: str) -> No
     assert document["TepGiayTo"]["Sha256"] == final.ket_qua.files[0].sha256
     record = admin(url, "GET", f"/_mock/records/{final.ma_ho_so}")
     assert [d["MaGiayToKho"] for d in record["kho"]] == [document["MaGiayToKho"]]
+    # The dossier's components are saved together with the result.
+    assert [t["Sha256"] for t in document["ThanhPhanHoSo"]] == [a.sha256 for a in final.thanh_phan]
 
 
 def test_pull_maps_ministry_filed_dossiers_with_their_files(url: str) -> None:
@@ -286,7 +297,8 @@ def test_a_step_without_deadline_or_office_gets_them_from_the_catalog(url: str) 
 
     async def with_catalog() -> Any:
         connector = MonreConnector(
-            MonreSettings(base_url=url, access_key=KEY, timeout_seconds=5), catalog=lambda: catalog
+            MonreSettings(base_url=url, access_key=KEY, timeout_seconds=5, **UNIT),
+            catalog=lambda: catalog,
         )
         try:
             return await scenario(connector)

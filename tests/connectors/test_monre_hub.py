@@ -89,7 +89,16 @@ def test_monre_through_the_hub(tmp_path: Path, mock: tuple[str, httpx.Client]) -
             record = admin.get(f"/_mock/records/{events[0].ma_ho_so}").json()
             assert record["trang_thai"] == 10 and len(record["history"]) == 1
             assert len(record["kho"]) == 1  # Lưu vào kho
-            assert record["applied"] == 5  # 4 events, the result twice (TraKetQua + LuuVaoKho)
+            # received, progress, result (9), returned (10), then "Lưu vào kho"
+            assert record["applied"] == 5
+            # The province hears "Đã lưu giấy tờ" with the store code.
+            updates = hub.store.list_province_updates(
+                after_id=0, limit=100, ma_ho_so=events[0].ma_ho_so
+            )
+            (told,) = [u for u in updates if u["kind"] == "document_stored"]
+            assert told["payload"]["trang_thai_giay_to_vi"] == "Đã lưu giấy tờ"
+            assert told["payload"]["ma_giay_to_kho"] == [k["MaGiayToKho"] for k in record["kho"]]
+            assert told["payload"]["event_id"] == events[-1].id
 
         (dead_phone,) = hub.store.list_jobs(ma_ho_so=no_phone.ma_ho_so)
         assert dead_phone["state"] == "dead" and dead_phone["attempts"] == 1

@@ -58,11 +58,12 @@ def test_progress_result_and_kho_envelopes_are_xsd_valid() -> None:
     assert datetime.fromisoformat(progress["HanXuLy"]) == step.han_xu_ly
     body_of("TraKetQua", mapping.to_tra_ket_qua(s[EventType.RESULT], Status.DA_XU_LY_XONG))
     body_of("TraKetQua", mapping.to_tra_ket_qua(s[EventType.RETURNED], Status.DA_TRA_KET_QUA))
-    kho = element_to_dict(body_of("LuuVaoKho", mapping.to_luu_vao_kho(s[EventType.RESULT], 0)))
-    result = s[EventType.RESULT].ket_qua
+    stored = s[EventType.STORED]
+    kho = element_to_dict(body_of("LuuVaoKho", mapping.to_luu_vao_kho(stored, 0)))
+    result = stored.ket_qua
     assert result is not None
     assert kho["GiayTo"]["So"] == result.so
-    assert kho["GiayTo"]["ChuSoHuu"]["SoDinhDanh"] == s[EventType.RESULT].chu_ho_so.so_giay_to
+    assert kho["GiayTo"]["ChuSoHuu"]["SoDinhDanh"] == stored.chu_ho_so.so_giay_to
 
 
 @pytest.mark.parametrize(
@@ -97,15 +98,35 @@ def test_result_requirements(status: Status, update: dict[str, Any], field: str)
     assert info.value.field == field
 
 
-def test_result_fields_and_owner_id_are_required() -> None:
-    dossier = snapshots()[EventType.RESULT]
-    assert dossier.ket_qua is not None
-    no_so = dossier.model_copy(update={"ket_qua": dossier.ket_qua.model_copy(update={"so": None})})
-    with pytest.raises(MappingError, match=r"ket_qua\.so"):
-        mapping.to_luu_vao_kho(no_so, 0)
-    owner = dossier.chu_ho_so.model_copy(update={"so_giay_to": None, "loai_dinh_danh": None})
-    with pytest.raises(MappingError, match=r"chu_ho_so\.so_giay_to"):
-        mapping.to_luu_vao_kho(dossier.model_copy(update={"chu_ho_so": owner}), 0)
+def test_kho_takes_the_officers_data_after_the_return() -> None:
+    s = snapshots()
+    with pytest.raises(MappingError) as early:
+        mapping.to_luu_vao_kho(s[EventType.RESULT], 0)  # at status 9: not yet
+    assert early.value.field == "trang_thai"
+    with pytest.raises(MappingError) as bare:
+        mapping.to_luu_vao_kho(s[EventType.RETURNED], 0)  # returned, no extracted data
+    assert bare.value.field == "extra.luu_vao_kho"
+    stored = s[EventType.STORED]
+    data = stored.extra["luu_vao_kho"]
+    for key in ("so", "ngay_ky", "loai_giay_to", "co_quan_cap"):
+        without = stored.model_copy(
+            update={"extra": {"luu_vao_kho": {k: v for k, v in data.items() if k != key}}}
+        )
+        with pytest.raises(MappingError) as missing:
+            mapping.to_luu_vao_kho(without, 0)
+        assert missing.value.field == f"extra.luu_vao_kho.{key}"
+    # The officer's data, not the result's, and the owner apart from the filer.
+    filer = stored.chu_ho_so.model_copy(update={"ho_ten": "Người Nộp Khác"})
+    extracted = {**data, "so": "77/GP-KHO", "chu_so_huu": {}}
+    other = stored.model_copy(update={"nguoi_nop": filer, "extra": {"luu_vao_kho": extracted}})
+    body = mapping.to_luu_vao_kho(other, 0)["GiayTo"]
+    assert body["So"] == "77/GP-KHO"
+    assert body["ChuSoHuu"]["HoTen"] == stored.chu_ho_so.ho_ten != filer.ho_ten
+    owner = stored.chu_ho_so.model_copy(update={"so_giay_to": None, "loai_dinh_danh": None})
+    no_id = other.model_copy(update={"chu_ho_so": owner})
+    with pytest.raises(MappingError) as no_owner_id:
+        mapping.to_luu_vao_kho(no_id, 0)
+    assert no_owner_id.value.field == "extra.luu_vao_kho.chu_so_huu.so_dinh_danh"
 
 
 def test_step_content_defaults_to_the_step_name_and_office_to_the_unit() -> None:

@@ -19,12 +19,15 @@ from hub.testing.mock import MockConfig, start_server
 from mocks.ngansach.app import ENDPOINT, create_app
 
 KEY = "conformance-key"
+UNIT = "000.00.22.H34"  # the province's unit code
 FIRST = "000.00.14.H34-250915-0001"
 
 
 def make_connector(base_url: str, timeout_seconds: float = 10.0) -> NgansachConnector:
     return NgansachConnector(
-        NgansachSettings(base_url=base_url, access_key=KEY, timeout_seconds=timeout_seconds)
+        NgansachSettings(
+            base_url=base_url, access_key=KEY, timeout_seconds=timeout_seconds, ma_don_vi=UNIT
+        )
     )
 
 

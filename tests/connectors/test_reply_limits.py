@@ -44,7 +44,15 @@ def call(url: str, what: str, **settings: Any) -> Any:
 
     async def main() -> Any:
         connector = MonreConnector(
-            MonreSettings(**{"base_url": url, "access_key": KEY, "timeout_seconds": 20, **settings})
+            MonreSettings(
+                **{
+                    "base_url": url,
+                    "access_key": KEY,
+                    "timeout_seconds": 20,
+                    "ma_don_vi": "000.00.22.H34",
+                    **settings,
+                }
+            )
         )
         try:
             return await (connector.fetch(MA) if what == "fetch" else connector.pull(None))

@@ -18,13 +18,18 @@ from hub.testing.conformance import DEFAULT_FAULTS
 from hub.testing.mock.admin import MockConfig
 from mocks.xaydung.app import create_app
 
+UNIT = "000.00.00.H34"  # the province's unit code at Bộ Xây dựng
 API_KEY = "conformance-key"
 
 
 def make_capphep(base_url: str, timeout_seconds: float = 10.0) -> CapPhepConnector:
     return CapPhepConnector(
         CapPhepSettings(
-            base_url=base_url, api_key=API_KEY, timeout_seconds=timeout_seconds, page_size=2
+            base_url=base_url,
+            api_key=API_KEY,
+            timeout_seconds=timeout_seconds,
+            page_size=2,
+            ma_don_vi=UNIT,
         )
     )
 
@@ -32,7 +37,11 @@ def make_capphep(base_url: str, timeout_seconds: float = 10.0) -> CapPhepConnect
 def make_quyhoach(base_url: str, timeout_seconds: float = 10.0) -> QuyHoachConnector:
     return QuyHoachConnector(
         QuyHoachSettings(
-            base_url=base_url, api_key=API_KEY, timeout_seconds=timeout_seconds, page_size=2
+            base_url=base_url,
+            api_key=API_KEY,
+            timeout_seconds=timeout_seconds,
+            page_size=2,
+            ma_don_vi=UNIT,
         )
     )
 

@@ -53,7 +53,9 @@ def with_permit(event: DossierEvent, **changes: Any) -> DossierEvent:
 
 def push(url: str, *events: DossierEvent) -> list[Any]:
     async def main() -> list[Any]:
-        connector = CapPhepConnector(CapPhepSettings(base_url=url, api_key=KEY))
+        connector = CapPhepConnector(
+            CapPhepSettings(base_url=url, api_key=KEY, ma_don_vi="000.00.00.H34")
+        )
         out: list[Any] = []
         try:
             for event in events:

@@ -50,6 +50,7 @@ def test_connectors_list_with_no_settings_lists_every_connector_and_leaves_nothi
 
 def test_connectors_list_shows_each_state_and_names_the_secret_variable(tmp_path: Path) -> None:
     (tmp_path / "tthc-hub.toml").write_text(
+        '[province]\nma_don_vi = "000.00.22.H34"\nma_tinh = "51"\n\n'
         '[connectors.molisa]\nbase_url = "http://127.0.0.1:9"\n\n'
         "[connectors.hotich]\nenabled = false\n",
         encoding="utf-8",

@@ -93,6 +93,7 @@ def test_api_status_lists_connectors_without_jobs_with_their_health(
 def test_cli_status_shows_health(settings: HubSettings, tmp_path: Path) -> None:
     toml = tmp_path / "hub.toml"
     lines = [f'database_url = "{settings.database_url}"', "[health]", "timeout_seconds = 2"]
+    lines += ["[province]", 'ma_don_vi = "000.00.22.H34"', 'ma_tinh = "51"']
     for name, section in settings.connectors.items():
         lines.append(f"[connectors.{name}]")
         lines += [f'{k} = "{v}"' for k, v in section.items()]

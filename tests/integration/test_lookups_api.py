@@ -27,6 +27,7 @@ from mocks.vantai.app import PASSWORD
 from mocks.vantai.app import create_app as vantai_mock
 
 KEY = "lookup-key"
+UNIT = "000.00.22.H34"  # the province's unit code
 FIRST = "000.00.22.H34-250801-0001"
 
 #: connector -> query -> parameters: the guide's queries with seeded answers.
@@ -66,7 +67,9 @@ class Ministries:
         return {
             "dkdn": DkdnConnector(DkdnSettings(base_url=self.dkdn.url, api_key=KEY, **extra)),
             "ngansach": NgansachConnector(
-                NgansachSettings(base_url=self.ngansach.url, access_key=KEY, **extra)
+                NgansachSettings(
+                    base_url=self.ngansach.url, access_key=KEY, ma_don_vi=UNIT, **extra
+                )
             ),
             "vantai": VantaiConnector(
                 VantaiSettings(

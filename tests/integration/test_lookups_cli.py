@@ -34,6 +34,7 @@ def cli(serve_app: Callable[[Any], Any], tmp_path: Path) -> Callable[..., Any]:
     config = tmp_path / "tthc-hub.toml"
     config.write_text(
         f'database_url = "sqlite:///{tmp_path / "hub.db"}"\n'
+        '[province]\nma_don_vi = "000.00.22.H34"\nma_tinh = "51"\n'
         f'[connectors.dkdn]\nbase_url = "{dkdn.url}"\napi_key = "{KEY}"\n'
         f'[connectors.vantai]\nbase_url = "{vantai.url}"\nusername = "kontum"\n'
         f'password = "{PASSWORD}"\nma_don_vi = "000.00.22.H34"\napi_key = "{KEY}"\n'

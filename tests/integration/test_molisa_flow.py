@@ -106,6 +106,9 @@ def test_ingest_to_ministry_ack_in_order_despite_faults(hub: Hub, mock) -> None:
     # The ministry holds the final state, with the progress step in its history.
     assert remote is not None and remote.trang_thai == Status.DA_TRA_KET_QUA
     assert remote.history
+    # Each result file reached the ministry with its content (NoiDungTep), hash checked there.
+    view = admin.get(f"/_mock/records/{batch[0][0].ma_ho_so}").json()
+    assert view["results"] and all(r["CoNoiDungTep"] for r in view["results"])
 
 
 def test_pull_inbox_then_reception_goes_back(hub: Hub, mock, serve_app) -> None:  # type: ignore[no-untyped-def]
@@ -151,6 +154,9 @@ def test_pull_inbox_then_reception_goes_back(hub: Hub, mock, serve_app) -> None:
         if w["operation"] == "DongBoDVC"
     }
     assert statuses == {code: "2" for code in seeded}
+    # Filed at the ministry, received at the province: it stays "filed at the ministry".
+    for code in seeded:
+        assert admin.get(f"/_mock/records/{code}").json()["record"]["NoiNopHoSo"] == "1"
 
 
 WORKER_SCRIPT = """

@@ -162,7 +162,7 @@ def test_hook_describe_connectors() -> None:
     # The built-in ones and the plugin's, with no settings at all.
     assert {"hotich", "lienthong", "molisa", "monre", "duongthuy"} <= set(infos)
     assert infos["duongthuy"].capabilities == frozenset({Capability.FETCH})
-    assert infos["molisa"].title == "Trợ giúp xã hội (Bộ LĐTBXH)"
+    assert infos["molisa"].title == "Trợ giúp xã hội (Bộ Y tế)"
 
     def state(connectors: dict[str, Any]) -> tuple[str, str]:
         [s] = [
