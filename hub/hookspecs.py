@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from hub.connector import Connector
     from hub.demo_kit import DemoScenario
-    from hub.plugins import ConnectorInfo
+    from hub.plugins import ConnectorInfo, PeriodicJob
     from hub.service import Hub
     from hub.settings import HubSettings
 
@@ -98,6 +98,25 @@ def register_routes(hub: Hub) -> dict[str, APIRouter]:  # type: ignore[empty-bod
     :param hub: the running hub (settings, store, connectors).
     :returns: connector name -> a FastAPI ``APIRouter`` with its own prefix
         (``/api/v1/<name>/...``).
+    """
+
+
+# --- periodic jobs ----------------------------------------------------------------
+
+
+@hookspec
+def register_periodic_jobs(hub: Hub) -> dict[str, list[PeriodicJob]]:  # type: ignore[empty-body]
+    """Add jobs the hub's scheduler runs on an interval, per connector.
+
+    Called once when the scheduler is built (``tthc-hub serve``, unless ``--no-scheduler``).
+    A connector's jobs are scheduled only when it is enabled (in ``hub.connectors``), each
+    as ``<connector>:<name>``, one run at a time, and once per ``every_seconds`` slot
+    however many hub instances run (the same guard as the hub's own pull and tracking).
+    Read the interval from your connector's settings.
+
+    :param hub: the running hub (settings, store, connectors).
+    :returns: connector name -> a list of :class:`hub.sdk.PeriodicJob` (``name``,
+        ``every_seconds``, ``run``: an async callable given the hub); ``{}`` for none.
     """
 
 

@@ -1,6 +1,6 @@
 """The plugin manager: every plugin of the ``tthc_hub`` entry-point group, and the hub's
-side of each hook (docs/hooks.md): connectors, their states, command groups, API routes
-and mocks.
+side of each hook (docs/hooks.md): connectors, their states, command groups, API routes,
+periodic jobs and mocks.
 
 This module stays light (pluggy only at import): ``tthc-hub --help`` imports it.
 """
@@ -8,7 +8,7 @@ This module stays light (pluggy only at import): ``tthc-hub --help`` imports it.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -32,6 +32,7 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "ConnectorInfo",
     "ConnectorState",
+    "PeriodicJob",
     "command_groups",
     "connector_states",
     "demo_scenarios",
@@ -39,6 +40,7 @@ __all__ = [
     "get_plugin_manager",
     "load_connectors",
     "mock_factories",
+    "periodic_jobs",
     "plugin_routers",
 ]
 
@@ -61,6 +63,30 @@ class ConnectorInfo:
         """From a connector class whose ``name``, ``title`` and ``capabilities`` are class
         attributes: ``ConnectorInfo.of(VantaiConnector, VantaiSettings)``."""
         return cls(connector.name, connector.title, frozenset(connector.capabilities), settings)
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodicJob:
+    """One job a connector runs on an interval (what ``register_periodic_jobs`` returns):
+    ``PeriodicJob("sweep", 300, ledger.sweep)``. Scheduled as ``<connector>:<name>``, run
+    once per ``every_seconds`` slot however many hub instances there are."""
+
+    #: The job's name within its connector (its scheduler id is ``<connector>:<name>``).
+    name: str
+    #: How often it runs, in seconds (> 0).
+    every_seconds: float
+    #: Called with the running hub: ``async def run(hub) -> Any``.
+    run: Callable[[Hub], Awaitable[Any]]
+
+    def __post_init__(self) -> None:
+        if not self.name or ":" in self.name:
+            raise _config_error(f"a periodic job needs a name without ':', not {self.name!r}")
+        if not self.every_seconds > 0:
+            raise _config_error(
+                f"periodic job {self.name!r}: every_seconds must be > 0, not {self.every_seconds!r}"
+            )
+        if not callable(self.run):
+            raise _config_error(f"periodic job {self.name!r}: run must be callable")
 
 
 State = Literal["enabled", "disabled", "not_configured", "misconfigured"]
@@ -223,6 +249,28 @@ def plugin_routers(hub: Hub, pm: pluggy.PluginManager | None = None) -> list[API
             if name in hub.connectors:
                 routers.append(router)
     return routers
+
+
+def periodic_jobs(hub: Hub, pm: pluggy.PluginManager | None = None) -> dict[str, PeriodicJob]:
+    """scheduler id (``<connector>:<name>``) -> job, of every plugin's periodic jobs
+    (``register_periodic_jobs``) for the connectors enabled in ``hub``; those of a disabled
+    or unconfigured connector are left out. Two jobs with one id are a ConfigError."""
+    pm = pm or get_plugin_manager()
+    jobs: dict[str, PeriodicJob] = {}
+    for result in pm.hook.register_periodic_jobs(hub=hub):
+        for name, listed in (result or {}).items():
+            if name not in hub.connectors:
+                continue
+            for job in listed:
+                if not isinstance(job, PeriodicJob):
+                    raise _config_error(
+                        f"register_periodic_jobs for {name!r} returned {job!r}, not a PeriodicJob"
+                    )
+                key = f"{name}:{job.name}"
+                if key in jobs:
+                    raise _config_error(f"two periodic jobs are named {key!r}")
+                jobs[key] = job
+    return jobs
 
 
 def mock_factories(pm: pluggy.PluginManager | None = None) -> dict[str, Any]:

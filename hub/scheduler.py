@@ -1,5 +1,6 @@
 """Periodic jobs (apscheduler 3, AsyncIOScheduler): each pulling connector on an interval,
-tracking, retention, and the deadline watch."""
+tracking, retention, the deadline watch, and the jobs enabled connectors' plugins add
+(``register_periodic_jobs``)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,18 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pluggy
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from structlog import get_logger
 
+from hub.errors import HubError
+from hub.plugins import PeriodicJob, periodic_jobs
 from hub.service import Hub
 
 __all__ = ["build_scheduler", "once_per_slot"]
 
 DAY = 86_400
+log = get_logger("hub.scheduler")
 
 
 async def once_per_slot(
@@ -38,9 +44,8 @@ async def once_per_slot(
     return await result if inspect.isawaitable(result) else result
 
 
-def build_scheduler(hub: Hub) -> AsyncIOScheduler:
-    """A scheduler (not started): a pull job per connector that pulls, a tracking job
-    per connector whose ministry processes what we send."""
+def build_scheduler(hub: Hub, pm: pluggy.PluginManager | None = None) -> AsyncIOScheduler:
+    """A scheduler (not started): the hub's jobs, then enabled connectors' (from ``pm``)."""
     scheduler = AsyncIOScheduler(timezone="Asia/Ho_Chi_Minh")
     interval = hub.settings.scheduler.pull_interval_seconds
     for name in hub.pull_connectors():
@@ -117,7 +122,35 @@ def build_scheduler(hub: Hub) -> AsyncIOScheduler:
         max_instances=1,
         coalesce=True,
     )
+    _add_plugin_jobs(scheduler, hub, pm)
     return scheduler
+
+
+def _add_plugin_jobs(
+    scheduler: AsyncIOScheduler, hub: Hub, pm: pluggy.PluginManager | None
+) -> None:
+    """Each enabled connector's periodic jobs, once per slot like the hub's own."""
+    for key, job in periodic_jobs(hub, pm).items():
+        scheduler.add_job(
+            once_per_slot,
+            "interval",
+            args=[hub, key, job.every_seconds, _run_plugin_job, hub, key, job],
+            seconds=job.every_seconds,
+            id=key,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=max(1, math.ceil(job.every_seconds)),
+        )
+
+
+async def _run_plugin_job(hub: Hub, key: str, job: PeriodicJob) -> Any:
+    """Run a plugin's job; a ministry's refusal or outage is logged (the next slot tries
+    again), like a failed pull."""
+    try:
+        return await job.run(hub)
+    except HubError as exc:
+        log.warning("periodic_job_failed", job=key, error_class=exc.code, reason=exc.reason)
+        return None
 
 
 async def _reconcile_all(hub: Hub) -> list[int]:

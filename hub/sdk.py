@@ -47,6 +47,7 @@ look-ups                   :class:`Query`, :class:`LookupPage`, :class:`LookupPa
                            :data:`MaSoThue`, :data:`MaSoDoanhNghiep`, :func:`check_mst`,
                            :data:`MaHoSo`
 plugin description         :class:`ConnectorInfo` (what ``describe_connectors`` returns)
+periodic jobs              :class:`PeriodicJob` (what ``register_periodic_jobs`` returns)
                            (API-key roles for a route)
 the demo                   :class:`DemoScenario` (what ``register_demo_scenarios`` returns),
                            :class:`DemoMock`, :class:`DemoContext`, :class:`DemoOptions`,
@@ -156,7 +157,7 @@ if _typing.TYPE_CHECKING:
         national_ma_tthc,
     )
     from hub.params import ApiDate, ApiDateTime, cursor_query, id_path, text_path, text_query
-    from hub.plugins import ConnectorInfo
+    from hub.plugins import ConnectorInfo, PeriodicJob
     from hub.service import Hub
     from hub.settings import HubSettings
     from hub.testing.samples import sample_batch, sample_dossier, sample_lifecycle
@@ -211,7 +212,7 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     ),
     "hub.http": ("ConnectorHttp", "read_capped"),
     "hub.addresses": ("AddressForm", "address_for"),
-    "hub.plugins": ("ConnectorInfo",),
+    "hub.plugins": ("ConnectorInfo", "PeriodicJob"),
     "hub.params": (
         "ApiDate",
         "ApiDateTime",
@@ -322,6 +323,7 @@ __all__ = [
     "Origin",
     "Party",
     "Period",
+    "PeriodicJob",
     "PermanentError",
     "Principal",
     "ProcessStep",

@@ -5,7 +5,8 @@ Named in the ``tthc_hub`` entry-point group; configured by ``[connectors.payment
 ``payment`` sends INIT for the fees the dossier owes; PayGov's Confirm notice comes to
 ``POST /api/v1/payment/confirm`` (``routes.py``); ``tthc-hub payment ...`` shows a
 dossier's payments, queries an attempt, sweeps pending ones and reconciles a day's
-transactions (``commands.py``). See ``contract/README.md`` for the protocol.
+transactions (``commands.py``); the hub's scheduler runs the sweep every
+``sweep_every_seconds`` (``register_periodic_jobs``). See ``contract/README.md`` for the protocol.
 
 Every ``tthc-hub`` start loads this module; the connector, httpx and FastAPI are
 imported inside the hooks only.
@@ -13,7 +14,7 @@ imported inside the hooks only.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from hub.sdk import hookimpl
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     import typer
     from fastapi import APIRouter
 
-    from hub.sdk import ConnectorInfo, DemoScenario, Hub, HubSettings
+    from hub.sdk import ConnectorInfo, DemoScenario, Hub, HubSettings, PeriodicJob
 
     from .connector import PaymentConnector
 
@@ -30,6 +31,7 @@ __all__ = [
     "register_commands",
     "register_connectors",
     "register_demo_scenarios",
+    "register_periodic_jobs",
     "register_routes",
 ]
 
@@ -63,6 +65,18 @@ def register_routes(hub: Hub) -> dict[str, APIRouter]:
     from .routes import build
 
     return {"payment": build(hub)}
+
+
+@hookimpl
+def register_periodic_jobs(hub: Hub) -> dict[str, list[PeriodicJob]]:
+    connector = cast("PaymentConnector | None", hub.connectors.get("payment"))
+    if connector is None:  # not enabled: nothing to schedule
+        return {}
+    from hub.sdk import PeriodicJob
+
+    from .ledger import sweep
+
+    return {"payment": [PeriodicJob("sweep", connector.settings.sweep_every_seconds, sweep)]}
 
 
 @hookimpl

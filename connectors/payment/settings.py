@@ -43,6 +43,9 @@ class PaymentSettings(ConnectorSettings):
     confirm_max_age_hours: float = Field(default=72.0, gt=0)
     #: A payment still pending this long after INIT is queried, then reported.
     pending_query_minutes: float = Field(default=30.0, gt=0)
+    #: How often the hub's scheduler sweeps (records new INITs, queries and reports the
+    #: pending ones, fetches receipts); ``tthc-hub payment sweep`` runs one by hand.
+    sweep_every_seconds: float = Field(default=300.0, gt=0)
 
     @field_validator("token", "secret")
     @classmethod

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -66,7 +68,11 @@ class Env:
 
 
 @pytest.fixture
-def env(serve_app: Any, build_hub: Callable[..., Hub], db_url: str) -> Any:
+def env(
+    request: pytest.FixtureRequest, serve_app: Any, build_hub: Callable[..., Hub], db_url: str
+) -> Any:
+    """The hub and the PayGov mock over loopback; ``[connectors.payment]`` keys to add may
+    be given with ``@pytest.mark.parametrize("env", [{...}], indirect=True)``."""
     server = serve_app(create_app(MockConfig(accept_key=TOKEN), secret=SECRET, ma_doi_tac=PARTNER))
     settings = HubSettings(
         database_url=db_url,
@@ -82,6 +88,7 @@ def env(serve_app: Any, build_hub: Callable[..., Hub], db_url: str) -> Any:
                 "secret": SECRET,
                 "ma_doi_tac": PARTNER,
                 "timeout_seconds": 5.0,
+                **getattr(request, "param", {}),
             }
         },
     )
@@ -217,6 +224,60 @@ def test_sweep_queries_a_silent_payment_and_reports_an_unpaid_one_once(env: Env)
     assert overdue["payload"]["thanh_toan"] == "pending"
     again = env.run(ledger.sweep(env.hub, now=later))
     assert again == {"recorded": 0, "paid": 0, "reported": 0, "receipts": 0}
+
+
+def test_the_scheduler_has_the_sweep_only_when_payment_is_enabled(tmp_path: Path) -> None:
+    from hub.scheduler import build_scheduler
+
+    section = {"base_url": "http://127.0.0.1:9", "token": TOKEN, "secret": SECRET}
+    section |= {"ma_doi_tac": PARTNER, "sweep_every_seconds": 120}
+    on = Hub(HubSettings(database_url=f"sqlite:///{tmp_path / 'on.db'}",
+                         connectors={"payment": section}))  # fmt: skip
+    job = build_scheduler(on).get_job("payment:sweep")
+    assert job is not None and job.trigger.interval == timedelta(seconds=120)
+    disabled = {"payment": {**section, "enabled": False}}
+    for connectors in (disabled, {}):
+        off = Hub(HubSettings(database_url=f"sqlite:///{tmp_path / 'off.db'}",
+                              connectors=connectors))  # fmt: skip
+        assert "payment" not in off.connectors
+        assert build_scheduler(off).get_job("payment:sweep") is None
+        off.engine.dispose()
+    asyncio.run(on.aclose())
+
+
+@pytest.mark.parametrize(
+    "env", [{"pending_query_minutes": 0.001, "sweep_every_seconds": 3600}], indirect=True
+)
+def test_the_scheduled_sweep_queries_applies_and_fetches_the_receipt(env: Env) -> None:
+    from hub.scheduler import build_scheduler
+
+    silent, unpaid = owing_event(6), owing_event(7)
+    env.drain([silent])
+    ledger.sync(env.hub)
+    [tx] = env.hub.store.payments_of(silent.ma_ho_so)
+    env.mock.post("/_mock/paygov/settings", json={"notice_mode": "none"})
+    assert env.pay(tx["payment_url"]).status_code == 200  # paid, but no notice comes
+    env.drain([unpaid])  # not yet in the ledger: the job records it
+    job = build_scheduler(env.hub).get_job("payment:sweep")
+    assert job is not None and job.trigger.interval == timedelta(seconds=3600)
+    time.sleep(0.1)  # both INITs are older than pending_query_minutes (0.06 s)
+    slot = int(time.time() // 3600)
+
+    async def run_job() -> Any:
+        return await job.func(*job.args)
+
+    first = env.run(run_job())
+    assert first == {"recorded": 1, "paid": 1, "reported": 1, "receipts": 1}
+    paid = env.hub.store.get_payment(tx["ma_tham_chieu"])
+    assert paid["state"] == "paid" and paid["receipt_sha256"]
+    assert len(env.updates(silent.ma_ho_so, "paid")) == 1
+    [overdue] = env.updates(unpaid.ma_ho_so, "payment_overdue")
+    assert overdue["payload"]["thanh_toan"] == "pending"
+    # Once per slot: another run (or instance) in the same hour does nothing.
+    again = env.run(run_job())
+    if int(time.time() // 3600) == slot:  # (at an hour's edge the next slot is due)
+        assert again is None
+    assert len(env.updates(unpaid.ma_ho_so, "payment_overdue")) == 1
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json"])

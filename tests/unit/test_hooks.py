@@ -22,6 +22,7 @@ from hub.connector_settings import ConnectorSettings
 from hub.errors import ConfigError
 from hub.plugins import (
     ConnectorInfo,
+    PeriodicJob,
     command_groups,
     connector_states,
     demo_scenarios,
@@ -29,6 +30,7 @@ from hub.plugins import (
     get_plugin_manager,
     load_connectors,
     mock_factories,
+    periodic_jobs,
     plugin_routers,
 )
 from hub.settings import HubSettings
@@ -48,6 +50,7 @@ def test_hookspecs_found() -> None:
         "register_connectors",
         "register_demo_scenarios",
         "register_mocks",
+        "register_periodic_jobs",
         "register_routes",
     }
 
@@ -263,6 +266,80 @@ def test_hook_register_routes(tmp_path: Path, serve_app: Callable[[Any], Any]) -
     api = serve_app(create_app(Hub(settings)))
     found = httpx.get(f"{api.url}/api/v1/lienthong/search", timeout=10)
     assert found.status_code == 200 and found.json() == {"items": []}
+
+
+# --- periodic jobs -------------------------------------------------------------------
+
+
+class DuongthuyJobs:
+    """Two jobs of the enabled connector (one failing as a ministry outage would), one of
+    a connector nobody enabled."""
+
+    def __init__(self) -> None:
+        self.runs: list[str] = []
+
+    @hookimpl
+    def register_periodic_jobs(self, hub: Any) -> dict[str, list[PeriodicJob]]:
+        async def tick(hub: Any) -> str:
+            self.runs.append(hub.connectors["duongthuy"].title)
+            return "ticked"
+
+        async def outage(hub: Any) -> str:
+            from hub.errors import TransientError
+
+            self.runs.append("outage")
+            raise TransientError("duongthuy answered 503", system="duongthuy")
+
+        return {
+            "duongthuy": [PeriodicJob("tick", 3600, tick), PeriodicJob("outage", 60, outage)],
+            "nobody": [PeriodicJob("tick", 60, tick)],
+        }
+
+
+def test_hook_register_periodic_jobs(tmp_path: Path) -> None:
+    import asyncio
+    import time
+    from datetime import timedelta
+
+    from hub.scheduler import build_scheduler
+    from hub.service import Hub
+
+    jobs = DuongthuyJobs()
+    pm = _pm(DuongthuyPlugin(), jobs)
+    enabled = {"duongthuy": {"base_url": "http://127.0.0.1:9", "api_key": "k"}}
+    on = Hub(
+        HubSettings(database_url=f"sqlite:///{tmp_path / 'on.db'}", connectors=enabled),
+        connectors=load_connectors(HubSettings(connectors=enabled), pm),
+    )
+    assert set(periodic_jobs(on, pm)) == {"duongthuy:tick", "duongthuy:outage"}
+    scheduler = build_scheduler(on, pm)
+    tick, outage = scheduler.get_job("duongthuy:tick"), scheduler.get_job("duongthuy:outage")
+    assert tick is not None and tick.trigger.interval == timedelta(seconds=3600)
+    assert outage is not None and outage.trigger.interval == timedelta(seconds=60)
+    assert scheduler.get_job("nobody:tick") is None  # its connector is not enabled
+    # Run as the scheduler would: once per slot (another instance's run counts too).
+    slot = int(time.time() // 3600)
+
+    async def run_all() -> list[Any]:
+        return [await job.func(*job.args) for job in (tick, tick, outage)]
+
+    first, second, failed = asyncio.run(run_all())
+    assert first == "ticked" and failed is None  # the outage is logged, not raised
+    if int(time.time() // 3600) == slot:  # (at an hour's edge the second run is due)
+        assert second is None and jobs.runs == ["Quản lý vận tải (Bộ GTVT)", "outage"]
+    # Disabled or unconfigured: nothing of it is scheduled.
+    off = Hub(HubSettings(database_url=f"sqlite:///{tmp_path / 'off.db'}"), connectors={})
+    assert periodic_jobs(off, pm) == {}
+    assert build_scheduler(off, pm).get_job("duongthuy:tick") is None
+    # Two jobs with one id, and jobs that cannot be scheduled, are refused.
+    with pytest.raises(ConfigError, match="two periodic jobs are named 'duongthuy:tick'"):
+        periodic_jobs(on, _pm(DuongthuyJobs(), DuongthuyJobs()))
+    with pytest.raises(ConfigError, match="every_seconds must be > 0"):
+        PeriodicJob("tick", 0, DuongthuyJobs)  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match="without ':'"):
+        PeriodicJob("a:b", 60, DuongthuyJobs)  # type: ignore[arg-type]
+    on.engine.dispose()
+    off.engine.dispose()
 
 
 # --- mocks ---------------------------------------------------------------------------
