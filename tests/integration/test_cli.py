@@ -92,8 +92,8 @@ def test_demo_loses_nothing(tmp_path: Path) -> None:
     # MONRE: 6 pulled, 2 without a phone number, 1 refused as invalid data; DVCQG: the
     # dossier filed on the national portal (every other one goes there too); Bộ Xây dựng:
     # 2 permit and 1 planning dossiers (a third permit lacks số tầng); VNPost: 6 dossiers
-    # collected and answered by post.
-    assert re.search(r"│\s*40\s*│\s*$", synced_row), synced_row
+    # collected and answered by post; PayGov: the 8 dossiers whose fees were asked.
+    assert re.search(r"│\s*48\s*│\s*$", synced_row), synced_row
     [permits] = [line for line in out.splitlines() if "Permits whose file hash matches" in line]
     assert re.search(r"│\s*2\s*│\s*$", permits), permits
     [certs] = [line for line in out.splitlines() if "Certificates matching their hash" in line]
