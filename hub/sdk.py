@@ -16,6 +16,11 @@ errors                     :class:`HubError` > :class:`TransientError`, :class:`
                            (> :class:`MappingError`, :class:`RejectedError`,
                            :class:`ContractError`), :class:`ConfigError`, :class:`IngestError`;
                            :func:`ministry_errors` (httpx exceptions to the tree)
+messages                   :func:`define_message` (a code, vi and en templates),
+                           :func:`message` (a defined code with its parameters),
+                           :class:`Message`, :func:`render_stored`, :func:`missing` (the
+                           MappingError of a required field), :func:`field_label`
+                           (docs/messages.md)
 settings                   :class:`ConnectorSettings` (base model), :func:`connector_settings`
                            (reads ``[connectors.NAME]``), :func:`non_empty_secret`,
                            :class:`HubSettings` (what the hooks receive)
@@ -124,6 +129,7 @@ if _typing.TYPE_CHECKING:
         mask_text,
         mask_value,
     )
+    from hub.messages import Message, define_message, message, render_stored
     from hub.models import (
         FINAL_STATUSES,
         Address,
@@ -145,6 +151,7 @@ if _typing.TYPE_CHECKING:
         national_ma_tthc,
     )
     from hub.plugins import ConnectorInfo
+    from hub.reasons import field_label, missing
     from hub.service import Hub
     from hub.settings import HubSettings
     from hub.testing.samples import sample_batch, sample_dossier, sample_lifecycle
@@ -193,6 +200,8 @@ _SOURCES: dict[str, tuple[str, ...]] = {
         "ministry_errors",
     ),
     "hub.http": ("ConnectorHttp", "read_capped"),
+    "hub.messages": ("Message", "define_message", "message", "render_stored"),
+    "hub.reasons": ("field_label", "missing"),
     "hub.plugins": ("ConnectorInfo",),
     "hub.xmllimits": ("XmlLimitError", "XmlLimits", "check_xml"),
     "hub.lookups": (
@@ -288,6 +297,7 @@ __all__ = [
     "MaSoDoanhNghiep",
     "MaSoThue",
     "MappingError",
+    "Message",
     "Origin",
     "Party",
     "Period",
@@ -311,6 +321,8 @@ __all__ = [
     "check_xml",
     "connector_settings",
     "deadline_plan",
+    "define_message",
+    "field_label",
     "fold",
     "hookimpl",
     "idempotency_key",
@@ -320,11 +332,14 @@ __all__ = [
     "mask_number",
     "mask_text",
     "mask_value",
+    "message",
     "ministry_errors",
+    "missing",
     "national_ma_tthc",
     "non_empty_secret",
     "probe",
     "read_capped",
+    "render_stored",
     "requires",
     "sample_batch",
     "sample_dossier",

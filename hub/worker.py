@@ -34,6 +34,7 @@ from hub.errors import HubError, PermanentError, TransientError
 from hub.logging import get_logger
 from hub.masking import mask_text
 from hub.metrics import HubMetrics
+from hub.reasons import CALL_TIMEOUT, CONNECTOR_BUG, HUB_BUG, UNRECORDABLE
 from hub.retry import Circuit, RetryDecision, RetryPolicy
 from hub.settings import WorkerSettings
 from hub.store.outbox import dead_outcome, unreadable_outcome
@@ -351,7 +352,7 @@ class Worker:
         return self.store.settle(self.worker_id, [outcome]).kept[0]
 
     def _unrecordable(self, o: JobOutcome, exc: Exception) -> JobOutcome:
-        reason = f"the outcome of this attempt could not be recorded: {_describe(exc)}"
+        reason = UNRECORDABLE(detail=_describe(exc))
         return dead_outcome(
             o.job,
             reason,
@@ -406,8 +407,9 @@ class Worker:
             self._done.append(outcome)
         except Exception as exc:  # never let one job take the loop down
             log.exception("job_crashed", job_id=job.id, connector=job.connector)
-            reason = f"the hub failed on this job: {_describe(exc)}"
-            self._done.append(dead_outcome(job, reason, "hub_bug", utcnow()))
+            self._done.append(
+                dead_outcome(job, HUB_BUG(detail=_describe(exc)), "hub_bug", utcnow())
+            )
         finally:
             self._in_flight[job.connector] -= 1
             self._start_ready()
@@ -447,7 +449,9 @@ class Worker:
             error, outcome = exc, JobState.DEAD
         except TimeoutError:
             error = TransientError(
-                f"the call did not finish within {self.settings.call_timeout_seconds:g} s",
+                CALL_TIMEOUT(
+                    system=job.connector, seconds=f"{self.settings.call_timeout_seconds:g}"
+                ),
                 system=job.connector,
                 code="timeout",
             )
@@ -456,7 +460,9 @@ class Worker:
             # A bug in a connector: retrying the same code will not help; an operator
             # re-runs the job once it is fixed.
             error = PermanentError(
-                f"connector error {type(exc).__name__}: {mask_text(str(exc))[:300]}",
+                CONNECTOR_BUG(
+                    system=job.connector, kind=type(exc).__name__, detail=mask_text(str(exc))[:300]
+                ),
                 system=job.connector,
                 code="connector_bug",
             )
@@ -482,9 +488,9 @@ class Worker:
             if decision.retry_at is None:
                 outcome, reason = JobState.DEAD, decision.reason
             else:
-                next_run_at, reason = decision.retry_at, error.reason
+                next_run_at, reason = decision.retry_at, error.stored()
         elif error is not None:
-            reason = error.reason
+            reason = error.stored()
         self._trip(job, error)
         return JobOutcome(
             job,

@@ -31,8 +31,12 @@ from hub.sdk import (
     Result,
     ResultDelivery,
     Status,
+    message,
+    missing,
     national_ma_tthc,
 )
+
+from .messages import RECEPTION_DATE
 
 __all__ = [
     "SYSTEM",
@@ -108,7 +112,8 @@ def parse_date(value: str | None, *, field: str) -> date | None:
         return datetime.strptime(value, DATE_FMT).date()
     except ValueError:
         raise ContractError(
-            f"MOLISA sent {field} that is not a dd/MM/yyyy date", system=SYSTEM, code="contract"
+            message("contract.format", system=SYSTEM, field=field, expected="dd/MM/yyyy"),
+            system=SYSTEM,
         ) from None
 
 
@@ -119,7 +124,8 @@ def parse_datetime(value: str | None, *, field: str) -> datetime | None:
         return datetime.strptime(value, DATETIME_FMT).replace(tzinfo=VN_TZ)
     except ValueError:
         raise ContractError(
-            f"MOLISA sent {field} that is not a dd/MM/yyyy HH:mm:ss date-time", system=SYSTEM
+            message("contract.format", system=SYSTEM, field=field, expected="dd/MM/yyyy HH:mm:ss"),
+            system=SYSTEM,
         ) from None
 
 
@@ -128,7 +134,7 @@ def status_from_molisa(value: Any, *, field: str = "StatusId") -> Status:
         return Status(int(value))
     except (TypeError, ValueError):
         raise ContractError(
-            f"MOLISA sent {field} outside the status codes 1-10", system=SYSTEM
+            message("contract.unknown_value", system=SYSTEM, field=field), system=SYSTEM
         ) from None
 
 
@@ -153,21 +159,11 @@ def _s(value: Any) -> str:
 def _require(dossier: Dossier) -> None:
     owner = dossier.chu_ho_so
     if not owner.so_giay_to:
-        raise MappingError(
-            "MOLISA requires the owner's CCCD/CMND number",
-            field="chu_ho_so.so_giay_to",
-            system=SYSTEM,
-        )
+        raise missing(SYSTEM, "chu_ho_so.so_giay_to")
     if owner.ngay_sinh is None:
-        raise MappingError(
-            "MOLISA requires the owner's birth date", field="chu_ho_so.ngay_sinh", system=SYSTEM
-        )
+        raise missing(SYSTEM, "chu_ho_so.ngay_sinh")
     if dossier.trang_thai >= Status.DUOC_TIEP_NHAN and dossier.ngay_tiep_nhan is None:
-        raise MappingError(
-            "MOLISA requires the reception date once a dossier is received",
-            field="ngay_tiep_nhan",
-            system=SYSTEM,
-        )
+        raise MappingError(RECEPTION_DATE(), field="ngay_tiep_nhan", system=SYSTEM)
 
 
 def _address_fields(prefix: str, address: Address | None, ma_thon: str = "") -> dict[str, str]:
@@ -272,7 +268,9 @@ def parse_extent_data(xml: str) -> dict[str, list[dict[str, str]]]:
     try:
         root = etree.fromstring(xml.encode("utf-8"), parser)
     except etree.XMLSyntaxError:
-        raise ContractError("CertificateExtentData is not well-formed XML", system=SYSTEM) from None
+        raise ContractError(
+            message("contract.xml_broken", what="CertificateExtentData"), system=SYSTEM
+        ) from None
     out: dict[str, list[dict[str, str]]] = {}
     for list_tag, item_tag in (
         ("DanhSachTaiLieuNop", "TaiLieuNop"),
@@ -288,9 +286,7 @@ def parse_extent_data(xml: str) -> dict[str, list[dict[str, str]]]:
 def latest_step(dossier: Dossier) -> ProcessStep:
     """The step a PROGRESS event reports: the last of ``qua_trinh``."""
     if not dossier.qua_trinh:
-        raise MappingError(
-            "a progress update needs at least one processing step", field="qua_trinh", system=SYSTEM
-        )
+        raise missing(SYSTEM, "qua_trinh")
     return dossier.qua_trinh[-1]
 
 
