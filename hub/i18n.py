@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-__all__ = ["error_messages", "lang", "t"]
+__all__ = ["error_class_words", "error_messages", "lang", "t"]
 
 _TEXT: dict[str, tuple[str, str]] = {
     # key: (vi, en)
@@ -229,6 +229,37 @@ _ERRORS_VI: dict[str, str] = {
     "empty_batch": "lô sự kiện rỗng",
     "deadline_unavailable": "không tính được thời hạn (thiếu quy trình hoặc thời gian giải quyết)",
 }
+
+
+#: The error classes (``HubError.code``) in words; English keeps the code itself.
+_ERROR_CLASSES_VI: dict[str, str] = {
+    "mapping": "Thiếu dữ liệu Bộ yêu cầu",
+    "rejected": "Bộ, ngành từ chối",
+    "contract": "Trả lời sai giao thức",
+    "reply_too_complex": "Trả lời quá lớn",
+    "connector_bug": "Lỗi bộ kết nối",
+    "hub_bug": "Lỗi của tthc-hub",
+    "unreadable_event": "Không đọc được dữ liệu đã lưu",
+    "unrecordable_outcome": "Không ghi được kết quả",
+    "permanent": "Lỗi không gửi lại được",
+    "transient": "Lỗi tạm thời",
+    "timeout": "Hết thời gian chờ",
+    "connection": "Không kết nối được",
+    "connection_reset": "Mất kết nối",
+    "malformed": "Trả lời không đọc được",
+    "busy": "Hệ thống Bộ đang bận",
+    "transport": "Lỗi đường truyền",
+}
+
+
+def error_class_words(code: str | None, language: str | None = None) -> str:
+    """An error class (``mapping``, ``http_503``) in words of ``language``."""
+    code = code or ""
+    if (language or lang()) == "en":
+        return code
+    if code.startswith("http_"):
+        return f"Lỗi HTTP {code[5:]}"
+    return _ERROR_CLASSES_VI.get(code, code)
 
 
 def lang() -> str:

@@ -201,8 +201,8 @@ RETRIES_EXHAUSTED = _d(
 # --- the hub's own faults (rare; the detail is technical) ---------------------------
 UNREADABLE = _d(
     "hub.unreadable",
-    vi="Không đọc lại được dữ liệu đã lưu của việc này: {detail}",
-    en="the stored data of this job cannot be read back: {detail}",
+    vi="Không đọc lại được dữ liệu đã lưu của việc này ({detail})",
+    en="{detail}",
 )
 UNRECORDABLE = _d(
     "hub.unrecordable",
@@ -225,6 +225,10 @@ _LABELS: dict[str, tuple[str, str]] = {
     "ngay_tra": ("ngày trả kết quả", "the return date"),
     "ket_qua": ("kết quả giải quyết", "the result"),
     "ket_qua.files": ("tệp kết quả", "the result's file"),
+    "ket_qua.so": ("số của giấy tờ kết quả", "the result's number (số)"),
+    "ket_qua.ngay_ky": ("ngày ký của giấy tờ kết quả", "the result's signing date"),
+    "ket_qua.loai_giay_to": ("loại giấy tờ của kết quả", "the result's document type"),
+    "ket_qua.co_quan_cap": ("cơ quan cấp giấy tờ kết quả", "the result's issuing agency"),
     "qua_trinh": ("bước xử lý của hồ sơ", "the processing step"),
     "qua_trinh.phong_ban": ("phòng ban xử lý của bước", "the step's responsible office"),
     "qua_trinh.han_xu_ly": ("hạn xử lý của bước", "the step's deadline"),

@@ -33,6 +33,7 @@ from hub.connector import Connector
 from hub.errors import HubError, PermanentError, TransientError
 from hub.logging import get_logger
 from hub.masking import mask_text
+from hub.messages import render_stored
 from hub.metrics import HubMetrics
 from hub.reasons import CALL_TIMEOUT, CONNECTOR_BUG, HUB_BUG, UNRECORDABLE
 from hub.retry import Circuit, RetryDecision, RetryPolicy
@@ -561,7 +562,7 @@ class Worker:
             log.warning(
                 "job_dead",
                 error_class=error.code if error else None,
-                reason=o.error,
+                reason=render_stored(o.error, "en"),
                 **fields,
             )
 
