@@ -37,7 +37,7 @@ class HubGroup(TyperGroup):
                 where = f"[{exc.system}] " if exc.system else ""
                 typer.echo(f"{t('cli.config_error')}: {where}{exc.reason}", err=True)
                 raise typer.Exit(2) from None
-            typer.echo(f"{t('cli.error')}: {exc}", err=True)
+            typer.echo(f"{t('cli.error')}: {exc.describe()}", err=True)
             raise typer.Exit(1) from None
 
 

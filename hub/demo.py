@@ -32,8 +32,8 @@ from rich.table import Table
 
 from hub.demo_kit import DemoContext, DemoMock, DemoOptions, DemoScenario, DemoTable
 from hub.i18n import error_class_words, t
-from hub.messages import render_stored
 from hub.logging import setup_logging
+from hub.messages import render_stored
 from hub.settings import HubSettings, RetrySettings, RouteRule, WorkerSettings
 
 if TYPE_CHECKING:

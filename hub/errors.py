@@ -63,6 +63,7 @@ __all__ = [
     "error_body",
     "error_entry",
     "ministry_errors",
+    "remote_error",
 ]
 
 
@@ -105,8 +106,17 @@ class HubError(Exception):
         return self.message.dumps()
 
     def __str__(self) -> str:
+        """In English, for logs and tracebacks; :meth:`describe` for a reader."""
         where = f"[{self.system}] " if self.system else ""
-        return f"{where}{self.code}: {self.reason}"
+        return f"{where}{self.code}: {self.message.en}"
+
+    def describe(self, language: str | None = None) -> str:
+        """The error for a reader: ``[system] class: reason`` in ``language``."""
+        from hub.i18n import error_class_words
+
+        where = f"[{self.system}] " if self.system else ""
+        words = error_class_words(self.code, language)
+        return f"{where}{words}: {self.message.render(language)}"
 
 
 class TransientError(HubError):
@@ -326,6 +336,34 @@ def ministry_errors(system: str) -> Iterator[None]:
         # A garbled body usually comes from a proxy or an overloaded gateway; we cannot
         # know whether the ministry took the request, and a re-send is idempotent.
         raise TransientError(R.NOT_JSON(system=system), system=system, code="malformed") from exc
+
+
+def remote_error(
+    system: str,
+    operation: str,
+    meaning: Message,
+    detail: str = "",
+    *,
+    transient: bool = False,
+    code: str | None = None,
+    remote_code: str | None = None,
+    field: str | None = None,
+    retry_after: float | None = None,
+) -> HubError:
+    """The error for a ministry's own error code: ``operation: meaning (field f): detail``,
+    where ``meaning`` is a coded message (hub.messages) and ``detail`` the ministry's own
+    words (masked, at most 300 characters). Transient ones are retried (``code``, by
+    default ``remote_<remote_code>``); others are a :class:`RejectedError`."""
+    from hub import reasons as R
+
+    where = R.WHERE_FIELD(field=field) if field else R.NOWHERE()
+    words = R.REMOTE_FAULT(
+        operation=operation, meaning=meaning, where=where, detail=mask_text(detail)[:300]
+    )
+    if transient:
+        error_code = code or f"remote_{remote_code}"
+        return TransientError(words, system=system, code=error_code, retry_after=retry_after)
+    return RejectedError(words, system=system, remote_code=remote_code)
 
 
 def _text(text: str) -> Message:

@@ -90,6 +90,21 @@ REMOTE_FAULT = _d(
     vi="{operation}: {meaning}{where}: {detail}",
     en="{operation}: {meaning}{where}: {detail}",
 )
+NOT_FOUND = _d(
+    "rejected.not_found",
+    vi="Hệ thống {system} không tìm thấy hồ sơ",
+    en="{system} has no such record",
+)
+ALREADY_EXISTS = _d(
+    "rejected.already_exists",
+    vi="Hệ thống {system} đã có hồ sơ này",
+    en="{system} already holds this record",
+)
+SESSION_REFUSED = _d(
+    "rejected.session",
+    vi="Hệ thống {system} từ chối cả phiên làm việc mới: kiểm tra tài khoản kết nối",
+    en="{system} refused a fresh session: check the adapter account",
+)
 WHERE_FIELD = _d("rejected.where_field", vi=" (trường {field})", en=" (field {field})")
 NOWHERE = _d("rejected.nowhere", vi="", en="")
 UNKNOWN_FAULT = _d(

@@ -15,7 +15,8 @@ connector interface        :class:`Connector` (the protocol), :class:`Capability
 errors                     :class:`HubError` > :class:`TransientError`, :class:`PermanentError`
                            (> :class:`MappingError`, :class:`RejectedError`,
                            :class:`ContractError`), :class:`ConfigError`, :class:`IngestError`;
-                           :func:`ministry_errors` (httpx exceptions to the tree)
+                           :func:`ministry_errors` (httpx exceptions to the tree),
+                           :func:`remote_error` (a ministry's own error code)
 messages                   :func:`define_message` (a code, vi and en templates),
                            :func:`message` (a defined code with its parameters),
                            :class:`Message`, :func:`render_stored`, :func:`missing` (the
@@ -106,6 +107,7 @@ if _typing.TYPE_CHECKING:
         RejectedError,
         TransientError,
         ministry_errors,
+        remote_error,
     )
     from hub.http import ConnectorHttp, read_capped
     from hub.lookups import (
@@ -198,6 +200,7 @@ _SOURCES: dict[str, tuple[str, ...]] = {
         "RejectedError",
         "TransientError",
         "ministry_errors",
+        "remote_error",
     ),
     "hub.http": ("ConnectorHttp", "read_capped"),
     "hub.messages": ("Message", "define_message", "message", "render_stored"),
@@ -339,6 +342,7 @@ __all__ = [
     "non_empty_secret",
     "probe",
     "read_capped",
+    "remote_error",
     "render_stored",
     "requires",
     "sample_batch",

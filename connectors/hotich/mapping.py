@@ -40,8 +40,11 @@ from hub.sdk import (
     ProcessStep,
     Result,
     Status,
+    missing,
     national_ma_tthc,
 )
+
+from . import messages
 
 __all__ = [
     "MODULES",
@@ -217,18 +220,14 @@ def parse_ho_tich(dossier: Dossier) -> HoTich:
     """``extra["ho_tich"]`` as a :class:`HoTich`; a wrong shape names the field, not the value."""
     raw = dossier.extra.get("ho_tich")
     if not isinstance(raw, Mapping):
-        raise MappingError(
-            "hộ tịch needs the civil-status detail of the dossier",
-            field="extra.ho_tich",
-            system=SYSTEM,
-        )
+        raise missing(SYSTEM, "extra.ho_tich")
     try:
         return HoTich.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors(include_input=False)[0]
         path = ".".join(str(p) for p in first["loc"])
         raise MappingError(
-            f"hộ tịch cannot use this detail ({first['type']})",
+            messages.DETAIL_INVALID(kind=first["type"]),
             field=f"extra.ho_tich.{path}",
             system=SYSTEM,
         ) from None
@@ -241,8 +240,7 @@ def module_of(dossier: Dossier, ho_tich: HoTich, modules: Mapping[str, str]) -> 
     module = modules.get(dossier.ma_tthc) or modules.get(national_ma_tthc(dossier.ma_tthc))
     if module is None:
         raise MappingError(
-            "hộ tịch has no module for this procedure: set extra.ho_tich.module or "
-            "connectors.hotich.modules",
+            messages.NO_MODULE(),
             field="extra.ho_tich.module",
             system=SYSTEM,
         )
@@ -268,7 +266,7 @@ def _require(ho_tich: HoTich, module: str) -> None:
         holder = getattr(ho_tich, part)
         if holder is None or getattr(holder, name) in (None, ""):
             raise MappingError(
-                f"hộ tịch ({module}) requires this detail",
+                messages.MODULE_REQUIRES(module=module),
                 field=f"extra.ho_tich.{part}.{name}",
                 system=SYSTEM,
             )
@@ -314,7 +312,7 @@ def to_nhan_dkht(
     """The NhanDKHT body for a dossier received at the province."""
     if dossier.ngay_tiep_nhan is None:
         raise MappingError(
-            "hộ tịch takes a dossier once it is received at the province",
+            messages.NOT_RECEIVED(),
             field="ngay_tiep_nhan",
             system=SYSTEM,
         )
