@@ -26,6 +26,8 @@ from typing import Any, Literal
 
 from fastapi import HTTPException, Request
 
+from hub import reasons_api as A
+
 __all__ = ["ROLES", "Principal", "hash_key", "new_key", "principal_for"]
 
 Role = Literal["viewer", "payload-viewer", "operator", "province-ingest", "admin"]
@@ -65,7 +67,7 @@ def principal_for(request: Request, keys: list[Any], *roles: str) -> Principal:
     if scheme.lower() != "bearer" or not token:
         raise HTTPException(
             401,
-            detail="an API key is required: Authorization: Bearer <key>",
+            detail=A.KEY_REQUIRED(),
             headers={"WWW-Authenticate": "Bearer"},
         )
     digest = hash_key(token.strip())
@@ -73,9 +75,9 @@ def principal_for(request: Request, keys: list[Any], *roles: str) -> Principal:
         if hmac.compare_digest(digest, key.sha256):
             granted = frozenset(r for role in key.roles for r in _IMPLIED[role])
             if roles and not granted.intersection(roles):
-                raise HTTPException(403, detail=f"this key lacks the role {' or '.join(roles)}")
+                raise HTTPException(403, detail=A.KEY_LACKS_ROLE(roles=" | ".join(roles)))
             return Principal(key.name, granted)
-    raise HTTPException(401, detail="unknown API key", headers={"WWW-Authenticate": "Bearer"})
+    raise HTTPException(401, detail=A.KEY_UNKNOWN(), headers={"WWW-Authenticate": "Bearer"})
 
 
 def requires(keys: list[Any], *roles: str) -> Callable[..., Any]:

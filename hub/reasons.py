@@ -270,3 +270,6 @@ def missing(system: str, field: str, what: Message | None = None) -> MappingErro
     return MappingError(
         REQUIRED(system=system, what=what or field_label(field)), field=field, system=system
     )
+
+
+import hub.reasons_api  # noqa: E402,F401  (the API's and operators' codes)

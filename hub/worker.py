@@ -36,6 +36,7 @@ from hub.masking import mask_text
 from hub.messages import render_stored
 from hub.metrics import HubMetrics
 from hub.reasons import CALL_TIMEOUT, CONNECTOR_BUG, HUB_BUG, UNRECORDABLE
+from hub.reasons_api import BAD_REMOTE_ID, MISSING_EVENT
 from hub.retry import Circuit, RetryDecision, RetryPolicy
 from hub.settings import WorkerSettings
 from hub.store.outbox import dead_outcome, unreadable_outcome
@@ -436,7 +437,7 @@ class Worker:
         try:
             if event is None:
                 raise PermanentError(
-                    f"event {job.event_id} of this job is missing from the store",
+                    MISSING_EVENT(event_id=job.event_id),
                     system=job.connector,
                     code="missing_event",
                 )
@@ -580,8 +581,7 @@ def _check_remote_id(remote_id: object, connector: str) -> None:
     text = str(remote_id)
     if len(text) > REMOTE_ID_MAX or "\x00" in text:
         raise PermanentError(
-            f"the ministry answered with an id for this dossier that the hub cannot keep "
-            f"(longer than {REMOTE_ID_MAX} characters or with a NUL character)",
+            BAD_REMOTE_ID(limit=REMOTE_ID_MAX),
             system=connector,
             code="bad_remote_id",
         )

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Text, and_, cast, func, insert, select, update
 
+from hub import reasons_api as A
 from hub.errors import ActionRefused
 from hub.store.base import StoreBase, row_dict, utcnow
 from hub.store.readback import shown_event
@@ -104,9 +105,7 @@ class OperationQueries(StoreBase):
         self, flt: JobFilter, *, sort: str = "-id", limit: int = 50, offset: int = 0
     ) -> tuple[list[dict[str, Any]], int]:
         if sort not in SORTS:
-            raise ActionRefused(
-                f"unknown sort {sort!r}; use one of {', '.join(SORTS)}", code="bad_sort"
-            )
+            raise ActionRefused(A.BAD_SORT(sort=sort, sorts=", ".join(SORTS)), code="bad_sort")
         where = flt.clauses()
         with self.read() as conn:
             total = conn.execute(select(func.count()).select_from(jobs).where(*where)).scalar_one()
@@ -120,7 +119,7 @@ class OperationQueries(StoreBase):
         with self.read() as conn:
             job = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
             if job is None:
-                raise ActionRefused(f"there is no job {job_id}", code="not_found")
+                raise ActionRefused(A.NO_JOB(job_id=job_id), code="not_found")
             event = conn.execute(
                 select(
                     events.c.id,
@@ -269,7 +268,7 @@ class OperationQueries(StoreBase):
     def preview_action(self, kind: str, flt: JobFilter, sample: int = 10) -> dict[str, Any]:
         """What an action by filter would touch: the count and a sample (a dry run)."""
         if kind not in KINDS:
-            raise ActionRefused(f"unknown action {kind!r}", code="bad_action")
+            raise ActionRefused(A.BAD_ACTION(kind=kind), code="bad_action")
         where = [*flt.clauses(), jobs.c.state.in_(ACTION_STATES[kind])]
         with self.read() as conn:
             count = conn.execute(select(func.count()).select_from(jobs).where(*where)).scalar_one()
@@ -427,7 +426,7 @@ class OperationQueries(StoreBase):
                 .values(state=state, owner=None)
             )
             if result.rowcount != 1:
-                raise ActionRefused(f"task {op_id} cannot be {state} now", code="refused")
+                raise ActionRefused(A.TASK_STATE(op_id=op_id, state=state), code="refused")
             self._audit(
                 conn,
                 actor,
@@ -443,7 +442,7 @@ class OperationQueries(StoreBase):
         with self.read() as conn:
             op = conn.execute(select(operations).where(operations.c.id == op_id)).first()
             if op is None:
-                raise ActionRefused(f"there is no task {op_id}", code="not_found")
+                raise ActionRefused(A.NO_TASK(op_id=op_id), code="not_found")
             refusals = conn.execute(
                 select(operation_items.c.job_id, operation_items.c.detail)
                 .where(
