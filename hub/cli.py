@@ -44,19 +44,17 @@ class HubGroup(TyperGroup):
 app = typer.Typer(
     cls=HubGroup,
     name="tthc-hub",
-    help="tthc-hub: trao đổi hồ sơ giữa hệ thống một cửa của tỉnh và các hệ thống Bộ, ngành. "
-    "Integration hub between the province's one-stop-shop and the ministries.",
+    # Help strings are English; hub.cli_help puts Vietnamese in place at start-up.
+    help="Integration hub between the province's one-stop-shop and the ministries.",
     no_args_is_help=True,
     # Plain help: rendering it with Rich imports Rich (≈0.2 s of a 0.5 s start on a slow
     # machine, issue #9); tables and progress bars of the commands still use Rich.
     rich_markup_mode=None,
     pretty_exceptions_show_locals=False,
 )
-db_app = typer.Typer(help="Database schema / Cơ sở dữ liệu.", no_args_is_help=True)
-connectors_app = typer.Typer(help="Connectors / Hệ thống kết nối.", no_args_is_help=True)
-mocks_app = typer.Typer(
-    help="Bundled mock ministry servers / Máy chủ giả lập.", no_args_is_help=True
-)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+connectors_app = typer.Typer(help="Connectors.", no_args_is_help=True)
+mocks_app = typer.Typer(help="Bundled mock ministry servers.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(connectors_app, name="connectors")
 app.add_typer(mocks_app, name="mocks")
@@ -352,5 +350,12 @@ COMMAND_GROUPS: dict[str, str] = {
 _mount_command_groups()
 
 
+def command() -> Any:
+    """The Click command of the app, its help in the language asked for (hub.cli_help)."""
+    from hub.cli_help import language_of, localize
+
+    return localize(typer.main.get_command(app), language_of())
+
+
 def main() -> None:
-    app()
+    command()(prog_name="tthc-hub")

@@ -21,7 +21,8 @@ messages                   :func:`define_message` (a code, vi and en templates),
                            :func:`message` (a defined code with its parameters),
                            :class:`Message`, :func:`render_stored`, :func:`missing` (the
                            MappingError of a required field), :func:`field_label`
-                           (docs/messages.md)
+                           (docs/messages.md); :func:`add_help_vi` (Vietnamese help of a
+                           plugin's commands)
 settings                   :class:`ConnectorSettings` (base model), :func:`connector_settings`
                            (reads ``[connectors.NAME]``), :func:`non_empty_secret`,
                            :class:`HubSettings` (what the hooks receive)
@@ -73,6 +74,7 @@ if _typing.TYPE_CHECKING:
     from hub.auth import requires
     from hub.calendar import DeadlineError, StepDeadline, deadline_plan
     from hub.catalog import Catalog, fold, load_catalog
+    from hub.cli_help import add_help_vi
     from hub.connector import (
         Capability,
         Connector,
@@ -203,6 +205,7 @@ _SOURCES: dict[str, tuple[str, ...]] = {
         "remote_error",
     ),
     "hub.http": ("ConnectorHttp", "read_capped"),
+    "hub.cli_help": ("add_help_vi",),
     "hub.messages": ("Message", "define_message", "message", "render_stored"),
     "hub.reasons": ("field_label", "missing"),
     "hub.plugins": ("ConnectorInfo",),
@@ -320,6 +323,7 @@ __all__ = [
     "TransientError",
     "XmlLimitError",
     "XmlLimits",
+    "add_help_vi",
     "check_mst",
     "check_xml",
     "connector_settings",

@@ -15,7 +15,7 @@ import typer
 if TYPE_CHECKING:
     from hub.catalog import Catalog, Procedure
 
-app = typer.Typer(help="Procedure catalog / Danh mục thủ tục hành chính.", no_args_is_help=True)
+app = typer.Typer(help="Procedure catalog.", no_args_is_help=True)
 
 ConfigOpt = Annotated[
     Path | None,

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-app = typer.Typer(help="Dossier deadlines / Thời hạn giải quyết hồ sơ.", no_args_is_help=True)
+app = typer.Typer(help="Dossier deadlines.", no_args_is_help=True)
 
 ConfigOpt = Annotated[
     Path | None,

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from hub.ops import Operations
     from hub.service import Hub
 
-app = typer.Typer(help="Sync jobs (the outbox) / Việc đồng bộ.", no_args_is_help=True)
+app = typer.Typer(help="Sync jobs (the outbox).", no_args_is_help=True)
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="TOML settings file")]
 State = Annotated[

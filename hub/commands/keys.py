@@ -9,7 +9,7 @@ import typer
 
 __all__ = ["app"]
 
-app = typer.Typer(help="API keys / Khóa truy cập API.", no_args_is_help=True)
+app = typer.Typer(help="API keys.", no_args_is_help=True)
 
 
 @app.command("new")
