@@ -289,7 +289,7 @@ class LookupService:
         circuit = self.circuits.get(connector)
         if circuit is not None and circuit.allowed_slots(1, now) == 0:
             raise TransientError(
-                f"{connector} is paused by the circuit breaker after repeated failures",
+                A.CIRCUIT_OPEN(connector=connector),
                 system=connector,
                 code="circuit_open",
             )

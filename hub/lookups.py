@@ -48,7 +48,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from hub.errors import HubError, RequestRefused
+from hub.errors import HubError, Reason, RequestRefused
 from hub.i18n import lang
 from hub.logging import get_logger
 
@@ -188,7 +188,7 @@ class LookupBusy(HubError):
         "rate_limited": "đang có quá nhiều yêu cầu tra cứu tới hệ thống này, thử lại sau giây lát"
     }
 
-    def __init__(self, reason: str, *, system: str, retry_after: float) -> None:
+    def __init__(self, reason: Reason, *, system: str, retry_after: float) -> None:
         super().__init__(reason, system=system)
         self.retry_after = retry_after
 

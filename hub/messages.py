@@ -42,6 +42,7 @@ __all__ = [
     "define_message",
     "load_plugin_messages",
     "message",
+    "reason_fields",
     "render_stored",
 ]
 
@@ -204,6 +205,18 @@ def bilingual(text: str | Message | None) -> dict[str, Any]:
     if stored is None:
         return {"code": None, "message_vi": text or "", "message_en": text or ""}
     return {"code": stored.code, "message_vi": stored.vi, "message_en": stored.en}
+
+
+def reason_fields(stored: str | None) -> dict[str, Any]:
+    """What a ``sync_failed`` update tells the province of a stored reason: ``reason``
+    (the Vietnamese), ``reason_code``, ``message_vi`` and ``message_en``."""
+    words = bilingual(stored)
+    return {
+        "reason": words["message_vi"],
+        "reason_code": words["code"],
+        "message_vi": words["message_vi"],
+        "message_en": words["message_en"],
+    }
 
 
 def _load_builtin() -> None:

@@ -141,6 +141,11 @@ LOOKUP_NOT_FOUND = _d(
     vi="Hệ thống {system} không có mã hồ sơ này",
     en="{system} does not know this mã hồ sơ",
 )
+LOOKUP_NOT_FOUND_CODE = _d(
+    "lookup.not_found_code",
+    vi="Hệ thống {system} không có {what} này",
+    en="{system} does not know this {what}",
+)
 NO_LOOKUP_CONNECTOR = _d(
     "lookup.no_connector",
     vi="Không có hệ thống {connector} có chức năng tra cứu",
@@ -174,3 +179,48 @@ KEY_LACKS_ROLE = _d(
     en="this key lacks the role {roles}",
 )
 KEY_UNKNOWN = _d("auth.unknown_key", vi="Khóa API không hợp lệ", en="unknown API key")
+
+# --- deadlines (hub.calendar) ---------------------------------------------------------
+NO_WORKING_TIME = _d(
+    "deadline.no_working_time",
+    vi="Không có thời gian làm việc nào trong mười năm",
+    en="no working time within ten years",
+)
+NEGATIVE_DURATION = _d(
+    "deadline.negative", vi="Thời hạn không được âm", en="a duration cannot be negative"
+)
+CHOOSE_VARIANT = _d(
+    "deadline.choose_variant",
+    vi="Thủ tục {ma_tthc} có nhiều quy trình; chọn một: {names}",
+    en="{ma_tthc} has several processes; choose one: {names}",
+)
+NO_VARIANT = _d(
+    "deadline.no_variant",
+    vi="Thủ tục {ma_tthc} không có quy trình {variant}; các quy trình: {names}",
+    en="{ma_tthc} has no variant {variant}; its variants: {names}",
+)
+NO_STATED_TIME = _d(
+    "deadline.no_stated_time",
+    vi="Văn bản không quy định thời gian giải quyết của thủ tục {ma_tthc} {which}",
+    en="the decision states no processing time for {ma_tthc} {which}",
+)
+NO_TIMEZONE = _d(
+    "deadline.no_timezone",
+    vi="Thời điểm {moment} thiếu múi giờ; ghi thêm +07:00",
+    en="{moment} has no timezone; give +07:00",
+)
+CIRCUIT_OPEN = _d(
+    "lookup.circuit_open",
+    vi="Tạm ngừng gọi hệ thống {connector} sau nhiều lần lỗi liên tiếp",
+    en="{connector} is paused by the circuit breaker after repeated failures",
+)
+NOT_LISTABLE = _d(
+    "reconcile.not_listable",
+    vi="Hệ thống {connector} không liệt kê được hồ sơ Bộ đang giữ (đối soát được: {names})",
+    en="connector {connector} cannot list what its ministry holds (reconcilable: {names})",
+)
+NO_RUN = _d(
+    "reconcile.no_run",
+    vi="Không có lần đối soát số {run_id}",
+    en="there is no reconciliation run {run_id}",
+)

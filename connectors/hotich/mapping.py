@@ -40,6 +40,7 @@ from hub.sdk import (
     ProcessStep,
     Result,
     Status,
+    message,
     missing,
     national_ma_tthc,
 )
@@ -361,7 +362,8 @@ def _parse_datetime(value: Any, field: str) -> datetime | None:
         return datetime.strptime(str(value), DATETIME_FMT).replace(tzinfo=VN_TZ)
     except ValueError:
         raise ContractError(
-            f"LayKetQua sent {field} that is not dd/MM/yyyy HH:mm:ss", system=SYSTEM
+            message("contract.format", system=SYSTEM, field=field, expected="dd/MM/yyyy HH:mm:ss"),
+            system=SYSTEM,
         ) from None
 
 
@@ -379,7 +381,8 @@ def decode_certificate(ket_qua: Mapping[str, Any]) -> bytes:
         return base64.b64decode(str(ket_qua["noiDungTep"]), validate=True)
     except (KeyError, binascii.Error, ValueError):
         raise ContractError(
-            "LayKetQua sent a ketQuaXuLy without a base64 noiDungTep", system=SYSTEM
+            message("contract.format", system=SYSTEM, field="noiDungTep", expected="base64"),
+            system=SYSTEM,
         ) from None
 
 
@@ -391,7 +394,12 @@ def _result(module: str, ma_ho_so: str, ket_qua: Mapping[str, Any]) -> Result:
     try:
         signed = datetime.strptime(str(ngay_cap), DATE8).date() if ngay_cap else None
     except ValueError:
-        raise ContractError("ketQuaXuLy.ngayCap is not yyyyMMdd", system=SYSTEM) from None
+        raise ContractError(
+            message(
+                "contract.format", system=SYSTEM, field="ketQuaXuLy.ngayCap", expected="yyyyMMdd"
+            ),
+            system=SYSTEM,
+        ) from None
     return Result(
         so=str(ket_qua.get("soGiayTo") or "")[:100] or None,
         ngay_ky=signed,
@@ -416,7 +424,9 @@ def from_ket_qua(item: Mapping[str, Any], module: str) -> dict[str, Any]:
     code = str(item.get("trangThai"))
     status = STATUS_FROM_HOTICH.get(code)
     if status is None:
-        raise ContractError("LayKetQua sent trangThai outside 1, 2, 3, 4, 6", system=SYSTEM)
+        raise ContractError(
+            message("contract.unknown_value", system=SYSTEM, field="trangThai"), system=SYSTEM
+        )
     ma = str(item.get("maHoSoMCDT") or "")
     updated = _parse_datetime(item.get("ngayCapNhat"), "ngayCapNhat")
     note = str(item.get("ghiChu") or item.get("noiDungXuLy") or "") or None

@@ -36,7 +36,7 @@ from hub.sdk import (
     national_ma_tthc,
 )
 
-from .messages import RECEPTION_DATE
+from .messages import POST_WITHOUT_ADDRESS, RECEPTION_DATE, bad_format, lacks
 
 __all__ = [
     "SYSTEM",
@@ -111,10 +111,7 @@ def parse_date(value: str | None, *, field: str) -> date | None:
     try:
         return datetime.strptime(value, DATE_FMT).date()
     except ValueError:
-        raise ContractError(
-            message("contract.format", system=SYSTEM, field=field, expected="dd/MM/yyyy"),
-            system=SYSTEM,
-        ) from None
+        raise bad_format(field, "dd/MM/yyyy") from None
 
 
 def parse_datetime(value: str | None, *, field: str) -> datetime | None:
@@ -123,10 +120,7 @@ def parse_datetime(value: str | None, *, field: str) -> datetime | None:
     try:
         return datetime.strptime(value, DATETIME_FMT).replace(tzinfo=VN_TZ)
     except ValueError:
-        raise ContractError(
-            message("contract.format", system=SYSTEM, field=field, expected="dd/MM/yyyy HH:mm:ss"),
-            system=SYSTEM,
-        ) from None
+        raise bad_format(field, "dd/MM/yyyy HH:mm:ss") from None
 
 
 def status_from_molisa(value: Any, *, field: str = "StatusId") -> Status:
@@ -395,8 +389,7 @@ def from_ho_so(
             extra["molisa_id"] = record["HoSoId"]
         if method is DeliveryMethod.BUU_CHINH and owner_address is None:
             raise ContractError(
-                f"{where} asks for delivery by post (HinhThucTra) without an address "
-                "(NOHT_*/HKTT_*), needed for nhan_ket_qua.dia_chi",
+                POST_WITHOUT_ADDRESS(where=where),
                 system=SYSTEM,
             )
         so_giay_to = record.get("SoDinhDanh") or record.get("CMND") or None
@@ -414,7 +407,7 @@ def from_ho_so(
             record.get("SubmitedDate"), field="SubmitedDate"
         )
         if ngay_nop is None:
-            raise ContractError(f"{where} has neither NgayNop nor SubmitedDate", system=SYSTEM)
+            raise lacks(where, "NgayNop/SubmitedDate")
         return Dossier(
             ma_ho_so=record["MaHoSo"],
             ma_tthc=_ma_tthc_from_molisa(record["MaTTHC"], ma_tthc_map or {}),
@@ -435,12 +428,13 @@ def from_ho_so(
             extra=extra,
         )
     except KeyError as exc:
-        raise ContractError(f"{where} lacks the field {exc.args[0]}", system=SYSTEM) from None
+        raise lacks(where, str(exc.args[0])) from None
     except ValidationError as exc:
         first = exc.errors()[0]
         path = ".".join(str(p) for p in first["loc"]) or "(record)"
         raise ContractError(
-            f"{where} does not map to a dossier: field {path} ({first['type']})", system=SYSTEM
+            message("contract.record", system=SYSTEM, detail=f"{where}: {path} ({first['type']})"),
+            system=SYSTEM,
         ) from None
 
 
@@ -451,7 +445,7 @@ def from_xu_ly(entry: Mapping[str, Any]) -> ProcessStep:
     at = parse_datetime(entry.get("ThoiDiemXuLy"), field="QuaTrinhXuLy.ThoiDiemXuLy")
     start = parse_datetime(entry.get("NgayBatDau"), field="QuaTrinhXuLy.NgayBatDau") or at
     if start is None:
-        raise ContractError("a QuaTrinhXuLy entry has no ThoiDiemXuLy", system=SYSTEM)
+        raise lacks("QuaTrinhXuLy", "ThoiDiemXuLy")
     try:
         return ProcessStep(
             buoc=(buoc or "Xử lý")[:300],
@@ -470,7 +464,10 @@ def from_xu_ly(entry: Mapping[str, Any]) -> ProcessStep:
         first = exc.errors()[0]
         path = ".".join(str(p) for p in first["loc"])
         raise ContractError(
-            f"a QuaTrinhXuLy entry does not map: field {path} ({first['type']})", system=SYSTEM
+            message(
+                "contract.record", system=SYSTEM, detail=f"QuaTrinhXuLy: {path} ({first['type']})"
+            ),
+            system=SYSTEM,
         ) from None
 
 
@@ -479,7 +476,7 @@ def from_dong_ho_so(
 ) -> RemoteRecord:
     """A reconciliation line from a DanhSachHoSo row."""
     if not row.get("MaHoSo"):
-        raise ContractError("a DanhSachHoSo row lacks MaHoSo", system=SYSTEM)
+        raise lacks("DanhSachHoSo", "MaHoSo")
     ma_tthc = row.get("MaTTHC") or None
     return RemoteRecord(
         ma_ho_so=row["MaHoSo"],

@@ -203,7 +203,7 @@ def catalog_deadline(
     try:
         plan = calendar.deadline_plan(procedure, received_at, variant)
     except DeadlineError as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(exc.message.render()) from None
     if as_json:
         typer.echo(json.dumps(plan_json(plan), ensure_ascii=False, indent=1))
         return

@@ -94,7 +94,10 @@ def build(hub: Hub) -> APIRouter:
         try:
             plan = hub.calendar.deadline_plan(p, received_at, variant)  # office hours: settings
         except DeadlineError as exc:
-            return _error("variant", "deadline_unavailable", str(exc), 422)
+            refused = RequestRefused(
+                exc.message, code="deadline_unavailable", status=422, loc="variant"
+            )
+            return error_response(refused)
         return JSONResponse(plan_json(plan))
 
     return router

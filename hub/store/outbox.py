@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 
 from hub.errors import PermanentError, Reason
-from hub.messages import bilingual
+from hub.messages import reason_fields
 from hub.models import Dossier, DossierEvent, Status
 from hub.reasons import UNREADABLE
 from hub.store.base import StoreBase, as_utc, excerpt, row_dict, utcnow
@@ -404,7 +404,7 @@ class OutboxQueries(StoreBase):
                             "job_id": job.id,
                             "event_id": job.event_id,
                             "error_class": o.error_class,
-                            **_reason_words(o.error),
+                            **reason_fields(o.error),
                         },
                         "created_at": at,
                     }
@@ -467,16 +467,6 @@ class OutboxQueries(StoreBase):
         )
         with self.read() as conn:
             return bool(conn.execute(query).scalar())
-
-
-def _reason_words(stored: str | None) -> dict[str, Any]:
-    words = bilingual(stored)
-    return {
-        "reason": words["message_vi"],
-        "reason_code": words["code"],
-        "message_vi": words["message_vi"],
-        "message_en": words["message_en"],
-    }
 
 
 def dead_outcome(
