@@ -41,7 +41,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "demo.held": ("Chờ sau việc lỗi", "Held back behind a dead job"),
     "demo.inbox": ("Hồ sơ mới đăng ký từ Bộ (hộp thư đến)", "Ministry-filed dossiers in the inbox"),
     "demo.inbox_taken": ("Đã tiếp nhận từ hộp thư đến", "Received from the inbox"),
-    "demo.lost": ("Bị mất", "Lost"),
+    "demo.lost": ("Thất lạc", "Lost"),
     "demo.duplicates": ("Gửi trùng tại Bộ (đã chặn)", "Duplicates at the ministry (deduplicated)"),
     "demo.dossiers_synced": ("Hồ sơ đồng bộ đầy đủ", "Dossiers fully synced"),
     "demo.dossiers_dead": ("Hồ sơ lỗi (kèm lý do)", "Dossiers dead (with reason)"),
@@ -162,6 +162,29 @@ _TEXT: dict[str, tuple[str, str]] = {
     "channel.truc_tiep": ("Trực tiếp", "In person"),
     "channel.truc_tuyen": ("Trực tuyến", "Online"),
     "channel.buu_chinh": ("Bưu chính công ích", "Public postal service"),
+    # --- tthc-hub dossiers (at-risk, apologize)
+    "dossiers.title": ("Hồ sơ sắp đến hạn, quá hạn", "Dossiers at risk or overdue"),
+    "dossiers.title_overdue": ("Hồ sơ quá hạn", "Overdue dossiers"),
+    "dossiers.ma_ho_so": ("Mã hồ sơ", "Dossier code"),
+    "dossiers.ma_tthc": ("Mã TTHC", "Procedure code"),
+    "dossiers.state": ("Tình trạng", "State"),
+    "dossiers.han": ("Hạn trả kết quả", "Due"),
+    "dossiers.step": ("Bước hiện tại", "Current step"),
+    "dossiers.step_due": ("Hạn bước", "Step due"),
+    "dossiers.apology": ("Đã hẹn lại", "Rescheduled"),
+    "dossiers.at_risk": ("Sắp đến hạn (còn ≤ 1 ngày làm việc)", "At risk (≤ 1 working day left)"),
+    "dossiers.overdue": ("Quá hạn", "Overdue"),
+    "dossiers.no": ("Chưa", "No"),
+    "dossiers.recorded": ("Đã ghi nhận ngày hẹn trả mới", "New appointment date recorded"),
+    "dossiers.late": (
+        "Lưu ý: văn bản xin lỗi gửi muộn hơn 01 ngày làm việc trước hạn",
+        "Note: the apology came later than one working day before the deadline",
+    ),
+    "dossiers.bad_date": (
+        "Ngày giờ không hợp lệ (YYYY-MM-DD HH:MM)",
+        "Bad date (YYYY-MM-DD HH:MM)",
+    ),
+    "dossiers.refused": ("Không ghi nhận được", "Refused"),
 }
 
 #: pydantic error types and our own, in Vietnamese. English comes from the message.

@@ -224,3 +224,35 @@ NO_RUN = _d(
     vi="Không có lần đối soát số {run_id}",
     en="there is no reconciliation run {run_id}",
 )
+
+# --- the apology's new appointment date (hub.deadlines) --------------------------------
+APOLOGY_REASON = _d(
+    "apology.reason_required",
+    vi="Cần ghi lý do chậm trả kết quả",
+    en="a reason is required (the reason for the delay)",
+)
+APOLOGY_NO_DOSSIER = _d(
+    "apology.no_dossier", vi="Không có hồ sơ {ma_ho_so}", en="there is no dossier {ma_ho_so}"
+)
+APOLOGY_FINISHED = _d(
+    "apology.finished",
+    vi="Hồ sơ {ma_ho_so} đã giải quyết xong ({status})",
+    en="dossier {ma_ho_so} is finished ({status})",
+)
+APOLOGY_TWICE = _d(
+    "apology.twice",
+    vi="Hồ sơ {ma_ho_so} đã được hẹn lại ({moved_to}, ghi nhận {sent}); quy định chỉ cho "
+    "hẹn lại một lần",
+    en="dossier {ma_ho_so} already has a new appointment date ({moved_to}, recorded {sent}); "
+    "the decision allows it only once",
+)
+APOLOGY_NO_DATE = _d(
+    "apology.no_date",
+    vi="Hồ sơ {ma_ho_so} chưa có ngày hẹn trả để dời",
+    en="dossier {ma_ho_so} has no ngày hẹn trả to move",
+)
+APOLOGY_NOT_LATER = _d(
+    "apology.not_later",
+    vi="Ngày hẹn mới {new} không sau ngày hẹn hiện tại {old}",
+    en="the new appointment date {new} is not after the current one {old}",
+)
