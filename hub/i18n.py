@@ -39,7 +39,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "demo.retried": ("Đã gửi lại sau lỗi tạm thời", "Retried after transient errors"),
     "demo.dead": ("Lỗi, cần xử lý", "Dead (need an operator)"),
     "demo.held": ("Chờ sau việc lỗi", "Held back behind a dead job"),
-    "demo.inbox": ("Hồ sơ mới đăng ký từ Bộ (hộp thư đến)", "Ministry-filed dossiers in the inbox"),
+    "demo.inbox": (
+        "Hồ sơ chờ tiếp nhận / Mới đăng ký (nộp tại Bộ, ngành)",
+        "Ministry-filed dossiers in the inbox",
+    ),
     "demo.inbox_taken": ("Đã tiếp nhận từ hộp thư đến", "Received from the inbox"),
     "demo.lost": ("Thất lạc", "Lost"),
     "demo.duplicates": ("Gửi trùng tại Bộ (đã chặn)", "Duplicates at the ministry (deduplicated)"),

@@ -87,7 +87,7 @@ class MonreDemo(DemoScenario):
         rows = ctx.hub.store.jobs_with_event_type("monre")
         done = Counter(r.type for r in rows if r.state == "succeeded")
         dead = [r for r in rows if r.state == "dead"]
-        title = Bilingual("DVC thiết yếu (Bộ TN&MT, SOAP)", "MONRE essential services (SOAP)")
+        title = Bilingual("DVC thiết yếu (Bộ TN&MT)", "MONRE essential services")
         table: list[tuple[Bilingual, int | str]] = [
             (
                 Bilingual("Hồ sơ nộp tại Bộ, đã nhận về", "Filed at the ministry, pulled"),
