@@ -208,7 +208,7 @@ def create_app(
             result = await handler(request.headers, body)
             now = utcnow()
             if abs(now - result.timestamp) > max_age:
-                raise CallbackRejected("the callback is not fresh", system=connector)
+                raise CallbackRejected(A.CALLBACK_STALE(), system=connector)
         except CallbackRejected as exc:
             log.warning("callback_rejected", connector=connector, reason=exc.reason)
             raise RequestRefused(A.CALLBACK_REFUSED(), code="unauthorized") from None

@@ -58,10 +58,9 @@ def vi_help(text: str | None) -> str | None:
 
 def localize(command: Any, language: str) -> Any:
     """Put ``language``'s help on ``command`` and every sub-command (in place)."""
-    if language == "en":
-        return command
-    _click_words()
-    _walk(command)
+    _click_words(language)
+    if language != "en":
+        _walk(command)
     return command
 
 
@@ -82,12 +81,14 @@ def _walk(command: Any) -> None:
         _walk(sub)
 
 
-def _click_words() -> None:
+def _click_words(language: str) -> None:
     """Typer takes its own words ("Options", "default: ...") through ``gettext``; give it
     ours. (Its bundled Click has no such hook: "Usage:" stays.)"""
+    import gettext as _gettext
+
     import typer.core
 
-    def gettext(message: str) -> str:
+    def vietnamese(message: str) -> str:
         return CLICK_VI.get(message, message)
 
-    typer.core._ = gettext  # type: ignore[attr-defined]
+    typer.core._ = _gettext.gettext if language == "en" else vietnamese  # type: ignore[attr-defined]

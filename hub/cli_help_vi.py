@@ -92,7 +92,7 @@ HELP_VI: dict[str, str] = {
         "cách gọi Bộ: rest-key, rest-session hoặc soap"
     ),
     "comma-separated capabilities: push, pull, fetch, list, track": (
-        "các chức năng, cách nhau bởi dấu phẩy: push, pull, fetch, list, track"
+        "các chức năng, cách nhau bởi dấu phẩy: push,pull,fetch,list,track"
     ),
     "an empty or new folder (default: ./tthc-NAME)": (
         "thư mục trống hoặc mới (mặc định: ./tthc-TÊN)"

@@ -166,7 +166,10 @@ class LookupInvalid(RequestRefused):
     """A parameter the query refuses, named in ``loc`` and in the reason."""
 
     def __init__(self, reason: str, *, loc: str, code: str, reason_vi: str) -> None:
-        super().__init__(reason, code=code, status=422, loc=loc)
+        from hub.reasons_api import BILINGUAL
+
+        words = BILINGUAL(vi=reason_vi, en=reason)
+        super().__init__(words, code=code, status=422, loc=loc)
         self.reason_vi = reason_vi
         self.messages_vi = {code: reason_vi}  # type: ignore[misc]  # per instance
 

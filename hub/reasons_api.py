@@ -256,3 +256,24 @@ APOLOGY_NOT_LATER = _d(
     vi="Ngày hẹn mới {new} không sau ngày hẹn hiện tại {old}",
     en="the new appointment date {new} is not after the current one {old}",
 )
+
+# --- callbacks from a ministry (hub.callbacks; logged, answered 401 without details) ---
+CALLBACK_HEADERS = _d(
+    "callback.headers",
+    vi="Thông báo thiếu X-Timestamp, X-Nonce hoặc X-Signature",
+    en="the callback lacks X-Timestamp, X-Nonce or X-Signature",
+)
+CALLBACK_SIGNATURE = _d(
+    "callback.signature",
+    vi="Chữ ký của thông báo không khớp",
+    en="the callback's signature does not match",
+)
+CALLBACK_TIMESTAMP = _d(
+    "callback.timestamp",
+    vi="X-Timestamp của thông báo không phải thời điểm",
+    en="the callback's X-Timestamp is not a time",
+)
+CALLBACK_STALE = _d("callback.stale", vi="Thông báo đã quá cũ", en="the callback is not fresh")
+#: Words made in both languages where they arise (a look-up parameter's fault): each
+#: template shows its own and takes the other as empty (``:.0``), so both take both.
+BILINGUAL = _d("text.bilingual", vi="{vi}{en:.0}", en="{en}{vi:.0}")
