@@ -86,7 +86,9 @@ def _settings(config: Path | None) -> HubSettings:
     try:
         settings = HubSettings()
     except (ConfigError, ValueError) as exc:
-        typer.echo(f"configuration error: {exc}", err=True)
+        from hub.i18n import t
+
+        typer.echo(f"{t('cli.config_error')}: {exc}", err=True)
         raise typer.Exit(2) from None
     setup_logging(settings.log_format, settings.log_level)
     return settings
@@ -117,9 +119,9 @@ def serve(
     hub = _hub(config)
     bind = host or hub.settings.api.host
     if not hub.settings.api_keys and bind not in ("127.0.0.1", "localhost", "::1"):
-        typer.echo(
-            "refusing to serve on a non-loopback address without api_keys in the settings", err=True
-        )
+        from hub.i18n import t
+
+        typer.echo(t("serve.loopback_only"), err=True)
         raise typer.Exit(2)
     api = create_app(hub, run_worker=worker, run_scheduler=scheduler)
     uvicorn.run(api, host=bind, port=port or hub.settings.api.port, log_level="warning")
@@ -161,7 +163,9 @@ def db_upgrade(config: ConfigOpt = None) -> None:
 
     settings = _settings(config)
     upgrade_schema(make_engine(settings.database_url))
-    typer.echo("schema up to date")
+    from hub.i18n import t
+
+    typer.echo(t("db.up_to_date"))
 
 
 # --- connectors ---------------------------------------------------------------
@@ -232,7 +236,7 @@ def mocks_serve(
     from hub.testing.mock.server import start_server
 
     if host not in ("127.0.0.1", "localhost", "::1"):
-        typer.echo("the mocks only bind loopback addresses", err=True)
+        typer.echo(t("mocks.loopback_only"), err=True)
         raise typer.Exit(2)
     factories = mock_factories()
     for name in only or []:
@@ -249,7 +253,7 @@ def mocks_serve(
     selected = sorted(n for n in factories if not only or n in only)
     servers = []
     table = Table(title=t("mocks.title"))
-    table.add_column("mock")
+    table.add_column(t("mocks.mock"))
     table.add_column("URL")
     for i, name in enumerate(selected):
         port = 0 if base_port == 0 else base_port + i
@@ -334,7 +338,9 @@ def _mount_command_groups() -> None:
     try:
         groups = command_groups(taken=taken)
     except Exception as exc:  # a broken plugin must not take the other commands down
-        typer.echo(f"{exc}: plugin command groups not loaded", err=True)
+        from hub.i18n import t
+
+        typer.echo(f"{exc}: {t('cli.plugins_not_loaded')}", err=True)
         return
     for name, group in groups.items():
         app.add_typer(group, name=name)

@@ -23,6 +23,7 @@ from typing import Any
 
 from hub import reasons_api as A
 from hub.errors import ActionRefused
+from hub.messages import Message
 from hub.store.operations import ACTION_STATES, KINDS, SORTS, JobFilter
 from hub.store.store import Store
 
@@ -73,7 +74,8 @@ class Operations:
             kind, job_id, actor=actor, reason=reason, use_current_state=use_current_state
         )
         if outcome != "applied":
-            raise ActionRefused(A.ACTION_REFUSED(detail=detail), code="refused")
+            words = Message.loads(detail) or A.ACTION_REFUSED(detail=detail)
+            raise ActionRefused(words, code="refused")
         return {"job_id": job_id, "outcome": outcome}
 
     def preview(self, kind: str, flt: JobFilter, sample: int = 10) -> dict[str, Any]:

@@ -277,3 +277,36 @@ CALLBACK_STALE = _d("callback.stale", vi="Thông báo đã quá cũ", en="the ca
 #: Words made in both languages where they arise (a look-up parameter's fault): each
 #: template shows its own and takes the other as empty (``:.0``), so both take both.
 BILINGUAL = _d("text.bilingual", vi="{vi}{en:.0}", en="{en}{vi:.0}")
+
+# --- catalog mismatches (hub.catalog) ------------------------------------------------
+WHERE_VARIANT = _d("catalog.where_variant", vi="quy trình {variant}", en="variant {variant}")
+WHERE_PROCESS = _d("catalog.where_process", vi="quy trình", en="the process")
+MISMATCH_TOTAL = _d(
+    "catalog.mismatch_total",
+    vi="{where}: các bước cộng lại {computed} ngày làm việc, văn bản quy định {stated}",
+    en="{where}: steps add up to {computed} working days, the decision states {stated}",
+)
+MISMATCH_STEP = _d(
+    "catalog.mismatch_step",
+    vi="{where}, bước {step}: các bước con cộng lại {computed} ngày làm việc, bước quy định "
+    "{stated}",
+    en="{where}, step {step}: sub-steps add up to {computed} working days, the step states "
+    "{stated}",
+)
+DEAD_BEFORE = _d(
+    "ops.dead_before",
+    vi="Việc {dead} của cùng hồ sơ và hệ thống vẫn đang lỗi; hãy gửi lại hoặc bỏ qua việc đó "
+    "trước, để Bộ nhận các sự kiện đúng thứ tự",
+    en="job {dead} of the same dossier and connector is still dead; re-run or skip it first, "
+    "so the ministry gets the events in order",
+)
+WRONG_STATE = _d(
+    "ops.wrong_state",
+    vi="Việc {job_id} đang ở trạng thái {state}; thao tác {kind} chỉ áp dụng cho việc {states}",
+    en="job {job_id} is {state}; {kind} applies to {states} jobs",
+)
+CHANGED = _d(
+    "ops.changed",
+    vi="Việc {job_id} vừa thay đổi trong khi thao tác; hãy xem lại",
+    en="job {job_id} changed while this action ran; look again",
+)

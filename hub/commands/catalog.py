@@ -39,7 +39,9 @@ def _catalog(config: Path | None) -> Catalog:
     try:
         return load_catalog(HubSettings().catalog_files)
     except (ConfigError, ValueError) as exc:
-        raise _fail(f"configuration error: {getattr(exc, 'reason', exc)}") from None
+        from hub.i18n import t
+
+        raise _fail(f"{t('cli.config_error')}: {getattr(exc, 'reason', exc)}") from None
 
 
 def _procedure(catalog: Catalog, code: str) -> Procedure:
@@ -199,7 +201,7 @@ def catalog_deadline(
         # The settings' office hours and day-off files ([calendar]), as the hub counts.
         calendar = WorkingCalendar(HubSettings().calendar)
     except ConfigError as exc:
-        raise _fail(f"configuration error: {exc.reason}") from None
+        raise _fail(f"{t('cli.config_error')}: {exc.reason}") from None
     try:
         plan = calendar.deadline_plan(procedure, received_at, variant)
     except DeadlineError as exc:

@@ -339,9 +339,11 @@ def list_tasks(config: ConfigOpt = None, limit: int = 20) -> None:
     from rich.table import Table
 
     _hub, ops = _ops(config)
-    table = Table(title="tasks")
+    from hub.i18n import t
+
+    table = Table(title=t("tasks.title"))
     for col in ("id", "kind", "state", "by", "filter", "done", "applied", "refused", "created"):
-        table.add_column(col, overflow="fold")
+        table.add_column(t(f"tasks.{col}"), overflow="fold")
     for op in ops.list_tasks(limit):
         table.add_row(
             str(op["id"]),

@@ -104,9 +104,11 @@ def _list(service: LookupService, only: str | None, as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="Tra cứu / Look-ups")
-    for header in ("Hệ thống", "Tra cứu", "Tên", "Tham số", "Loại"):
-        table.add_column(header)
+    from hub.i18n import t
+
+    table = Table(title=t("lookups.title"))
+    for header in ("connector", "query", "name", "params", "kind"):
+        table.add_column(t(f"lookups.{header}"))
     for c in catalog:
         for q in c["queries"]:
             params = ", ".join(p["name"] + ("" if p["required"] else "?") for p in q["parameters"])

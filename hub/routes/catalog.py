@@ -46,7 +46,8 @@ def procedure_json(p: Procedure) -> dict[str, Any]:
             "theo_van_ban": m.stated,
             "cong_cac_buoc": m.computed,
             "chenh_lech": m.difference,
-            "mo_ta": m.describe(),
+            "mo_ta": m.describe("vi"),
+            "mo_ta_en": m.describe("en"),
         }
         for m in p.step_total_mismatch
     ]

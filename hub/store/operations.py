@@ -12,6 +12,7 @@ from sqlalchemy import Text, and_, cast, func, insert, select, update
 
 from hub import reasons_api as A
 from hub.errors import ActionRefused
+from hub.messages import render_stored
 from hub.store.base import StoreBase, row_dict, utcnow
 from hub.store.readback import shown_event
 from hub.store.tables import (
@@ -168,7 +169,7 @@ class OperationQueries(StoreBase):
         use_current_state: bool = False,
     ) -> tuple[str, str]:
         """Re-run, skip or cancel one job now, audited: ``("applied", "")`` or
-        ``("refused", why)``."""
+        ``("refused", why)``, ``why`` a coded message (hub.messages.render_stored)."""
         with self.begin() as conn:
             outcome, detail = self._apply(conn, kind, job_id, reason, use_current_state, actor)
             self._audit(
@@ -216,7 +217,7 @@ class OperationQueries(StoreBase):
             ).where(jobs.c.id == job_id)
         ).first()
         if row is None:
-            return "refused", f"there is no job {job_id}"
+            return "refused", A.NO_JOB(job_id=job_id).dumps()
         if kind == "retry":
             dead_before = conn.execute(
                 select(func.min(jobs.c.id)).where(
@@ -227,15 +228,11 @@ class OperationQueries(StoreBase):
                 )
             ).scalar()
             if dead_before is not None:
-                return "refused", (
-                    f"job {dead_before} of the same dossier and connector is still dead; "
-                    "re-run or skip it first, so the ministry gets the events in order"
-                )
+                return "refused", A.DEAD_BEFORE(dead=dead_before).dumps()
         if row.state not in ACTION_STATES[kind]:
-            return "refused", (
-                f"job {job_id} is {row.state}; {kind} applies to "
-                f"{' or '.join(ACTION_STATES[kind])} jobs"
-            )
+            states = " | ".join(ACTION_STATES[kind])
+            words = A.WRONG_STATE(job_id=job_id, state=row.state, kind=kind, states=states)
+            return "refused", words.dumps()
         now = utcnow()
         if kind == "retry":
             values: dict[str, Any] = {
@@ -260,7 +257,7 @@ class OperationQueries(StoreBase):
             update(jobs).where(jobs.c.id == job_id, jobs.c.state == row.state).values(**values)
         )
         if result.rowcount != 1:
-            return "refused", f"job {job_id} changed while this action ran; look again"
+            return "refused", A.CHANGED(job_id=job_id).dumps()
         return "applied", ""
 
     # --- acting on many: tracked tasks ----------------------------------------------------
@@ -453,7 +450,7 @@ class OperationQueries(StoreBase):
             ).all()
         return {
             **row_dict(op),
-            "refusals": [{"job_id": r.job_id, "reason": r.detail} for r in refusals],
+            "refusals": [{"job_id": r.job_id, "reason": render_stored(r.detail)} for r in refusals],
         }
 
     def list_tasks(self, limit: int = 20) -> list[dict[str, Any]]:
