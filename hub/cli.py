@@ -201,7 +201,7 @@ def connectors_list(
             table.add_row(
                 c.name,
                 c.title,
-                ", ".join(c.capabilities),
+                ", ".join(t(f"capability.{cap}", default=cap) for cap in c.capabilities),
                 f"{state}: {c.reason}" if c.reason else state,
             )
         console = Console()

@@ -166,6 +166,12 @@ _TEXT: dict[str, tuple[str, str]] = {
     "channel.truc_tuyen": ("Trực tuyến", "Online"),
     "channel.buu_chinh": ("Bưu chính công ích", "Public postal service"),
     # --- CLI output (issue 22)
+    "capability.push": ("gửi hồ sơ", "push"),
+    "capability.pull": ("lấy hồ sơ nộp tại Bộ", "pull"),
+    "capability.fetch": ("tra cứu hồ sơ", "fetch"),
+    "capability.list": ("danh sách đối soát", "list"),
+    "capability.track": ("theo dõi kết quả", "track"),
+    "capability.lookup": ("tra cứu", "lookup"),
     "tasks.title": ("Tác vụ gửi lại, bỏ qua, hủy", "Tasks"),
     "tasks.id": ("Mã tác vụ", "id"),
     "tasks.kind": ("Thao tác", "kind"),
@@ -347,8 +353,10 @@ def lang() -> str:
     return "en" if value.startswith("en") else "vi"
 
 
-def t(key: str, language: str | None = None) -> str:
-    vi, en = _TEXT.get(key, (key, key))
+def t(key: str, language: str | None = None, *, default: str | None = None) -> str:
+    """The words of ``key`` in ``language`` (default: the hub's); ``default`` (else the
+    key) when there are none."""
+    vi, en = _TEXT.get(key, (default or key, default or key))
     return en if (language or lang()) == "en" else vi
 
 
