@@ -179,7 +179,7 @@ def define_message(code: str, *, vi: str, en: str) -> Callable[..., Message]:
     return make
 
 
-def message(code: str, **params: Any) -> Message:
+def message(code: str, /, **params: Any) -> Message:
     """The message ``code`` with ``params`` (the code must be defined)."""
     return Message(code, params)
 
@@ -238,8 +238,14 @@ def load_plugin_messages() -> None:
     from importlib.metadata import entry_points
 
     for ep in entry_points(group="tthc_hub"):
-        try:
-            importlib.import_module(f"{ep.value.split(':')[0]}.messages")
-        except ModuleNotFoundError as exc:
-            if not (exc.name or "").endswith("messages"):
-                raise
+        module = ep.value.split(":")[0]
+        # connectors.molisa -> connectors.molisa.messages; pkg.plugin -> pkg.messages
+        for candidate in (f"{module}.messages", f"{module.rpartition('.')[0]}.messages"):
+            if candidate.startswith("."):
+                continue
+            try:
+                importlib.import_module(candidate)
+                break
+            except ModuleNotFoundError as exc:
+                if exc.name not in (candidate, candidate.rpartition(".")[0]):
+                    raise

@@ -71,6 +71,14 @@ def test_a_code_whose_templates_differ_in_parameters_is_refused() -> None:
         define_message("test.ok", vi="Khác {n}", en="{n} of them")
 
 
+def test_a_parameter_may_be_named_code() -> None:
+    from hub.messages import message
+
+    words = message("rejected.remote_code", system="molisa", code="7")
+    assert words.vi == "Hệ thống molisa từ chối yêu cầu với mã lỗi 7"
+    assert words.en == "molisa refused the request with error code 7"
+
+
 def test_no_vietnamese_template_holds_an_english_sentence() -> None:
     for t in catalogue():
         assert_vietnamese(t.vi.format(**_placeholders(t.vi)), f"message {t.code}")
