@@ -15,3 +15,16 @@ TOKEN_REFUSED = define_message(
     vi="Hệ thống liên thông từ chối cả mã truy cập (token) vừa cấp",
     en="liên thông refused a fresh token",
 )
+NO_DOSSIER = define_message(
+    "lienthong.no_dossier",
+    vi="Không có hồ sơ liên thông này",
+    en="no such interlinked dossier",
+)
+NOT_CONFIGURED = define_message(
+    "lienthong.not_configured",
+    vi="Chưa cấu hình hệ thống liên thông (mục connectors.lienthong)",
+    en="connectors.lienthong is not configured",
+)
+NO_FILE = define_message(
+    "lienthong.no_file", vi="Hồ sơ không có tệp thứ {n}", en="no such file ({n})"
+)
