@@ -91,4 +91,4 @@ def _click_words(language: str) -> None:
     def vietnamese(message: str) -> str:
         return CLICK_VI.get(message, message)
 
-    typer.core._ = _gettext.gettext if language == "en" else vietnamese  # type: ignore[attr-defined]
+    typer.core._ = _gettext.gettext if language == "en" else vietnamese

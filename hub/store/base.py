@@ -55,7 +55,8 @@ def row_dict(row: Any) -> dict[str, Any]:
     the code beside (``last_error_vi``, ``last_error_en``, ``last_error_code``)."""
     out = {k: as_utc(v) if isinstance(v, datetime) else v for k, v in row._mapping.items()}
     for key in _REASON_COLUMNS:
-        coded = Message.loads(out.get(key)) if isinstance(out.get(key), str) else None
+        value = out.get(key)
+        coded = Message.loads(value) if isinstance(value, str) else None
         if coded is not None:
             out[key] = coded.render()
             out |= {f"{key}_vi": coded.vi, f"{key}_en": coded.en, f"{key}_code": coded.code}
