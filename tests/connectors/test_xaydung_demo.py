@@ -72,7 +72,7 @@ def test_demo_syncs_permits_and_planning_and_loses_nothing(
     # Written with the result, when recorded, and corrected: one permit, version 3.
     assert re.search(r"Giấy phép \d+/GPXD của \S+: \d+ tầng, phiên bản 3, SHA-256", out), out
     assert _row(out, "Bị chặn trước khi gửi (thiếu trường)") == "1", out
-    assert "a permit field is missing (field: extra.giay_phep.so_tang)" in out
+    assert "thiếu một trường của giấy phép (trường: extra.giay_phep.so_tang)" in out
     assert _row(out, "Tra cứu theo mã hồ sơ (tìm thấy)") == "2", out
     lookup = r"Tra cứu \S+ tại xaydung_capphep: Đã trả kết quả, 1 bước, kết quả số \d+/GPXD"
     assert re.search(lookup, out), out
