@@ -166,6 +166,11 @@ _TEXT: dict[str, tuple[str, str]] = {
     "channel.truc_tuyen": ("Trực tuyến", "Online"),
     "channel.buu_chinh": ("Bưu chính công ích", "Public postal service"),
     # --- CLI output (issue 22)
+    "attempt.time": ("Thời điểm", "time"),
+    "attempt.outcome": ("Kết quả", "outcome"),
+    "attempt.ok": ("Thành công", "ok"),
+    "attempt.transient": ("Lỗi tạm thời", "transient"),
+    "attempt.permanent": ("Lỗi, không gửi lại", "permanent"),
     "capability.push": ("gửi hồ sơ", "push"),
     "capability.pull": ("lấy hồ sơ nộp tại Bộ", "pull"),
     "capability.fetch": ("tra cứu hồ sơ", "fetch"),

@@ -100,6 +100,12 @@ def test_the_demo_gives_its_failure_reasons_in_vietnamese(tmp_path: Path) -> Non
     for reason in stored:
         assert_vietnamese(render_stored(reason, "vi"), f"stored reason {reason}")
         assert english_words(render_stored(reason, "en")), reason
+    with sqlite3.connect(db) as conn:
+        (dead_id,) = conn.execute("SELECT min(id) FROM jobs WHERE state = 'dead'").fetchone()
+    for more in (["jobs", "list", "--state", "dead"], ["jobs", "show", str(dead_id)]):
+        shown = run("--lang", "vi", *more, db=db)
+        assert "Thiếu dữ liệu Bộ yêu cầu" in shown.stdout or "Bộ, ngành từ chối" in shown.stdout
+        assert_vietnamese(shown.stdout + shown.stderr, " ".join(more))
     for payload in updates:  # the province hears both languages and the code
         assert '"message_vi"' in payload and '"message_en"' in payload
         assert '"reason_code"' in payload
