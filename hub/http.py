@@ -30,7 +30,10 @@ __all__ = ["CappedTransport", "ConnectorHttp", "read_capped", "reply_too_large"]
 
 
 def reply_too_large(system: str, limit: int, declared: int | None = None) -> ContractError:
-    size = f" ({declared} B)" if declared is not None else ""
+    from hub.reasons import NOWHERE
+    from hub.reasons_api import DECLARED
+
+    size = DECLARED(n=declared) if declared is not None else NOWHERE()
     return ContractError(
         REPLY_TOO_LARGE(system=system, limit=limit, size=size),
         system=system,

@@ -310,3 +310,4 @@ CHANGED = _d(
     vi="Việc {job_id} vừa thay đổi trong khi thao tác; hãy xem lại",
     en="job {job_id} changed while this action ran; look again",
 )
+DECLARED = _d("contract.declared", vi=" (khai báo {n} byte)", en=" ({n} bytes declared)")
