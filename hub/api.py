@@ -22,6 +22,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hub import reasons_api as A
 from hub.auth import Principal, requires
 from hub.errors import (
     EventConflict,
@@ -33,6 +34,7 @@ from hub.errors import (
     error_entry,
 )
 from hub.logging import get_logger
+from hub.messages import Message as Words
 from hub.models import DossierEvent
 from hub.params import cursor_query, has_control_character, text_path, text_query
 from hub.routes import document_errors, error_response, person_response
@@ -126,7 +128,7 @@ class BodyLimit:
 
     async def _refuse(self, send: Send, refused: RequestRefused | None = None) -> None:
         refused = refused or RequestRefused(
-            f"the body exceeds {self.limit} bytes", code="body_too_large", loc="body"
+            A.BODY_TOO_LARGE(limit=self.limit), code="body_too_large", loc="body"
         )
         body = json.dumps(error_body(refused)).encode()
         await send(
@@ -240,11 +242,11 @@ def create_app(
             data = json.loads(raw)
         except RecursionError:
             raise IngestError(
-                "the body is nested too deeply", code="body_too_deep", status=400, loc="body"
+                A.BODY_TOO_DEEP(), code="body_too_deep", status=400, loc="body"
             ) from None
         except (ValueError, UnicodeDecodeError) as exc:
             raise IngestError(
-                f"the body is not valid JSON: {type(exc).__name__}",
+                A.JSON_INVALID(kind=type(exc).__name__),
                 code="json_invalid",
                 status=400,
                 loc="body",
@@ -256,17 +258,17 @@ def create_app(
         except ValidationError as exc:
             return error_response(*_validation_errors(exc), status=422)
         if not batch:
-            raise IngestError("no events", code="empty_batch", loc="events")
+            raise IngestError(A.EMPTY_BATCH(), code="empty_batch", loc="events")
         if len(batch) > settings.api.max_batch_events:
             raise IngestError(
-                f"at most {settings.api.max_batch_events} events per request",
+                A.BATCH_TOO_LARGE(limit=settings.api.max_batch_events),
                 code="batch_too_large",
                 status=413,
                 loc="events",
             )
         unknown = [
             IngestError(
-                "mã TTHC is not in the procedure catalog",
+                A.MA_TTHC_UNKNOWN(),
                 code="ma_tthc_unknown",
                 loc=f"events[{i}].snapshot.ma_tthc",
             )
@@ -350,7 +352,7 @@ def create_app(
     async def get_dossier(ma_ho_so: str = text_path(), who: Principal = read_role) -> JSONResponse:
         row = hub.store.get_dossier(ma_ho_so)
         if row is None:
-            raise RequestRefused("unknown dossier", code="not_found", loc="ma_ho_so")
+            raise RequestRefused(A.UNKNOWN_DOSSIER(), code="not_found", loc="ma_ho_so")
         jobs_ = hub.store.list_jobs(ma_ho_so=ma_ho_so, limit=1000)
         return person_response({"dossier": row, "jobs": jobs_}, who)
 
@@ -365,16 +367,18 @@ def create_app(
         """Look a dossier up at the ministry, with its process history ("Quy trình")."""
         conn = hub.connectors.get(connector)
         if conn is None:
-            raise RequestRefused("unknown connector", code="not_found", loc="connector")
+            raise RequestRefused(
+                A.UNKNOWN_CONNECTOR(connector=connector), code="not_found", loc="connector"
+            )
         try:
             remote = await conn.fetch(ma_ho_so)
         except RejectedError as exc:  # the ministry refused what the caller asked: a 4xx
             raise RequestRefused(
-                f"the ministry refused this look-up: {exc.reason}", code="invalid", loc="ma_ho_so"
+                A.LOOKUP_REFUSED(reason=exc.reason), code="invalid", loc="ma_ho_so"
             ) from None
         if remote is None:
             raise RequestRefused(
-                "the ministry does not know this dossier", code="not_found", loc="ma_ho_so"
+                A.REMOTE_UNKNOWN_DOSSIER(connector=connector), code="not_found", loc="ma_ho_so"
             )
         return person_response(
             {
@@ -414,20 +418,18 @@ async def _receive_callback(hub: Hub, connector: str, request: Request) -> JSONR
     conn = hub.connectors.get(connector)
     handler = getattr(conn, "handle_callback", None)
     if handler is None:
-        raise RequestRefused("no such callback", code="not_found", loc="connector")
+        raise RequestRefused(A.NO_CALLBACK(), code="not_found", loc="connector")
     body = await request.body()
     max_age = timedelta(seconds=hub.settings.api.callback_max_age_seconds)
-    unavailable = RequestRefused(
-        "the callback cannot be handled now; send it again later", code="unavailable"
-    )
+    unavailable = RequestRefused(A.CALLBACK_UNAVAILABLE(), code="unavailable")
     try:
         result = await handler(request.headers, body)
         now = utcnow()
         if abs(now - result.timestamp) > max_age:
-            raise CallbackRejected("the callback is not fresh", system=connector)
+            raise CallbackRejected(A.CALLBACK_STALE(), system=connector)
     except CallbackRejected as exc:
         log.warning("callback_rejected", connector=connector, reason=exc.reason)
-        raise RequestRefused("callback refused", code="unauthorized") from None
+        raise RequestRefused(A.CALLBACK_REFUSED(), code="unauthorized") from None
     except Exception as exc:  # the connector's bug: the ministry retries, nothing is lost
         log.error("callback_handler_failed", connector=connector, error=type(exc).__name__,
                   reason=mask_text(str(exc))[:300])  # fmt: skip
@@ -435,7 +437,7 @@ async def _receive_callback(hub: Hub, connector: str, request: Request) -> JSONR
     if len(result.nonce) > NONCE_MAX or has_control_character(result.nonce):
         log.warning("callback_bad_nonce", connector=connector, length=len(result.nonce))
         raise RequestRefused(
-            f"the callback's nonce must be at most {NONCE_MAX} printable characters",
+            A.CALLBACK_STALE_NONCE(limit=NONCE_MAX),
             code="invalid",
             loc="nonce",
         )
@@ -452,7 +454,7 @@ async def _receive_callback(hub: Hub, connector: str, request: Request) -> JSONR
         raise unavailable from None
     if not accepted:
         log.warning("callback_replayed", connector=connector)
-        raise RequestRefused("callback already received", code="replayed")
+        raise RequestRefused(A.CALLBACK_REPLAYED(), code="replayed")
     log.info("callback_accepted", connector=connector, updates=len(result.updates))
     return JSONResponse(result.reply or {"ok": True})
 
@@ -488,5 +490,13 @@ def _error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def _http_error(_request: Request, exc: HTTPException) -> JSONResponse:
         code = RequestRefused.code_by_status.get(exc.status_code, f"http_{exc.status_code}")
-        refused = RequestRefused(str(exc.detail), code=code, status=exc.status_code)
+        # Coded words (hub.messages) as they are; FastAPI's own phrases in both languages;
+        # any other text (a plugin's) as it is.
+        known = A.HTTP_WORDS.get(exc.status_code)
+        words: Words | str = str(exc.detail)
+        if isinstance(exc.detail, Words):
+            words = exc.detail
+        elif known is not None and str(exc.detail) == known().en:
+            words = known()
+        refused = RequestRefused(words, code=code, status=exc.status_code)
         return error_response(refused, headers=exc.headers)

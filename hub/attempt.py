@@ -18,7 +18,10 @@ from hub.connector import Connector
 from hub.errors import HubError, PermanentError, TransientError
 from hub.logging import get_logger
 from hub.masking import mask_text
+from hub.messages import render_stored
 from hub.metrics import HubMetrics
+from hub.reasons import CALL_TIMEOUT, CONNECTOR_BUG
+from hub.reasons_api import BAD_REMOTE_ID, MISSING_EVENT
 from hub.retry import RetryPolicy
 from hub.settings import WorkerSettings
 from hub.store.store import ClaimedJob, JobOutcome, JobState, party_names, utcnow
@@ -53,7 +56,7 @@ async def attempt(
     try:
         if event is None:
             raise PermanentError(
-                f"event {job.event_id} of this job is missing from the store",
+                MISSING_EVENT(event_id=job.event_id),
                 system=job.connector,
                 code="missing_event",
             )
@@ -67,7 +70,7 @@ async def attempt(
         error, outcome = exc, JobState.DEAD
     except TimeoutError:
         error = TransientError(
-            f"the call did not finish within {settings.call_timeout_seconds:g} s",
+            CALL_TIMEOUT(system=job.connector, seconds=f"{settings.call_timeout_seconds:g}"),
             system=job.connector,
             code="timeout",
         )
@@ -76,7 +79,9 @@ async def attempt(
         # A bug in a connector: retrying the same code will not help; an operator
         # re-runs the job once it is fixed.
         error = PermanentError(
-            f"connector error {type(exc).__name__}: {mask_text(str(exc))[:300]}",
+            CONNECTOR_BUG(
+                system=job.connector, kind=type(exc).__name__, detail=mask_text(str(exc))[:300]
+            ),
             system=job.connector,
             code="connector_bug",
         )
@@ -102,9 +107,9 @@ async def attempt(
         if decision.retry_at is None:
             outcome, reason = JobState.DEAD, decision.reason
         else:
-            next_run_at, reason = decision.retry_at, error.reason
+            next_run_at, reason = decision.retry_at, error.stored()
     elif error is not None:
-        reason = error.reason
+        reason = error.stored()
     outcome_ = JobOutcome(
         job,
         outcome,
@@ -165,7 +170,7 @@ def count(stats: WorkerStats, metrics: HubMetrics | None, o: JobOutcome, kept: b
         log.warning(
             "job_dead",
             error_class=error.code if error else None,
-            reason=o.error,
+            reason=render_stored(o.error, "en"),
             **fields,
         )
 
@@ -183,8 +188,7 @@ def check_remote_id(remote_id: object, connector: str) -> None:
     text = str(remote_id)
     if len(text) > REMOTE_ID_MAX or "\x00" in text:
         raise PermanentError(
-            f"the ministry answered with an id for this dossier that the hub cannot keep "
-            f"(longer than {REMOTE_ID_MAX} characters or with a NUL character)",
+            BAD_REMOTE_ID(limit=REMOTE_ID_MAX),
             system=connector,
             code="bad_remote_id",
         )

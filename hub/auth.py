@@ -28,6 +28,7 @@ from typing import Any, Literal, TypeVar, cast
 
 from fastapi import HTTPException, Request
 
+from hub import reasons_api as A
 from hub.masking import mask_record
 
 __all__ = [
@@ -84,15 +85,15 @@ def principal_for(request: Request, keys: list[Any], *roles: str) -> Principal:
     if scheme.lower() != "bearer" or not token:
         raise HTTPException(
             401,
-            detail="an API key is required: Authorization: Bearer <key>",
+            detail=A.KEY_REQUIRED(),
             headers={"WWW-Authenticate": "Bearer"},
         )
     key = key_for(token.strip(), keys)
     if key is None:
-        raise HTTPException(401, detail="unknown API key", headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(401, detail=A.KEY_UNKNOWN(), headers={"WWW-Authenticate": "Bearer"})
     who = Principal(key.name, granted(key.roles))
     if roles and not who.roles.intersection(roles):
-        raise HTTPException(403, detail=f"this key lacks the role {' or '.join(roles)}")
+        raise HTTPException(403, detail=A.KEY_LACKS_ROLE(roles=" | ".join(roles)))
     return who
 
 

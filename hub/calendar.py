@@ -27,7 +27,9 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from hub import reasons_api as A
 from hub.errors import ConfigError
+from hub.messages import Message
 
 if TYPE_CHECKING:
     import holidays as _holidays
@@ -53,7 +55,12 @@ Pause = tuple[datetime, datetime]
 
 
 class DeadlineError(ValueError):
-    """A deadline cannot be computed: no stated time, unknown or missing variant."""
+    """A deadline cannot be computed: no stated time, unknown or missing variant.
+    ``message`` says why in both languages (hub.messages); ``str()`` is the English."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message.en)
+        self.message = message
 
 
 # --- configuration -------------------------------------------------------------------
@@ -254,7 +261,7 @@ class WorkingCalendar:
                     if end > moment:
                         yield max(start, moment), end
             day += timedelta(days=1)
-        raise DeadlineError("no working time within ten years")
+        raise DeadlineError(A.NO_WORKING_TIME())
 
     def _sessions_before(self, moment: datetime) -> Iterator[tuple[datetime, datetime]]:
         """Office sessions (clipped at ``moment``) before ``moment``, latest first."""
@@ -267,7 +274,7 @@ class WorkingCalendar:
                     if start < moment:
                         yield start, min(end, moment)
             day -= timedelta(days=1)
-        raise DeadlineError("no working time within ten years")
+        raise DeadlineError(A.NO_WORKING_TIME())
 
     def start_of_clock(self, received_at: datetime) -> datetime:
         """The moment the clock starts: ``received_at``, or the next session's start."""
@@ -304,7 +311,7 @@ class WorkingCalendar:
                 if y - x >= left:
                     return (x + left).astimezone(TZ)
                 left -= y - x
-        raise DeadlineError("no working time within ten years")  # pragma: no cover
+        raise DeadlineError(A.NO_WORKING_TIME())  # pragma: no cover
 
     def subtract_working_time(self, end: datetime, amount: timedelta) -> datetime:
         """The moment ``amount`` of office time before ``end``."""
@@ -313,7 +320,7 @@ class WorkingCalendar:
             if b - a >= left:
                 return (b - left).astimezone(TZ)
             left -= b - a
-        raise DeadlineError("no working time within ten years")  # pragma: no cover
+        raise DeadlineError(A.NO_WORKING_TIME())  # pragma: no cover
 
     def days(self, working_days: float) -> timedelta:
         """``working_days`` as office time (a half day = half the sessions)."""
@@ -324,7 +331,7 @@ class WorkingCalendar:
     ) -> datetime:
         """The deadline ``working_days`` after ``received_at``, extended by ``pauses``."""
         if working_days < 0:
-            raise DeadlineError("a duration cannot be negative")
+            raise DeadlineError(A.NEGATIVE_DURATION())
         return self.add_working_time(received_at, self.days(working_days), pauses)
 
     # -- the at-risk watch
@@ -361,18 +368,14 @@ class WorkingCalendar:
         if process is None and procedure.quy_trinh:
             names = ", ".join(str(v) for v in procedure.variants)
             if variant is None:
-                raise DeadlineError(
-                    f"{procedure.ma_tthc} has several processes; choose one: {names}"
-                )
+                raise DeadlineError(A.CHOOSE_VARIANT(ma_tthc=procedure.ma_tthc, names=names))
             raise DeadlineError(
-                f"{procedure.ma_tthc} has no variant {variant!r}; its variants: {names}"
+                A.NO_VARIANT(ma_tthc=procedure.ma_tthc, variant=variant, names=names)
             )
         total = process.tong_ngay if process is not None else procedure.thoi_han_ngay_lam_viec
         if total is None:
-            which = f"variant {process.bien_the}" if process and process.bien_the else "it"
-            raise DeadlineError(
-                f"the decision states no processing time for {procedure.ma_tthc} ({which})"
-            )
+            which = f"({process.bien_the})" if process and process.bien_the else ""
+            raise DeadlineError(A.NO_STATED_TIME(ma_tthc=procedure.ma_tthc, which=which))
         ngay_hen_tra = self.due(received_at, total, pauses)
         steps: list[StepDeadline] = []
         if process is not None:
@@ -428,7 +431,7 @@ def _minutes(t: time) -> int:
 
 def _aware(moment: datetime) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
-        raise DeadlineError(f"{moment.isoformat()} has no timezone; give +07:00")
+        raise DeadlineError(A.NO_TIMEZONE(moment=moment.isoformat()))
     return moment.astimezone(TZ)
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from hub import reasons_api as A
 from hub.errors import HubError
 
 __all__ = ["Callback", "CallbackRejected", "sign_hmac", "verify_hmac"]
@@ -55,12 +56,12 @@ def verify_hmac(secret: str, headers: Mapping[str, str], body: bytes) -> tuple[s
     lower = {k.lower(): v for k, v in headers.items()}
     timestamp, nonce, signature = (lower.get(h) for h in ("x-timestamp", "x-nonce", "x-signature"))
     if not (timestamp and nonce and signature):
-        raise CallbackRejected("the callback lacks X-Timestamp, X-Nonce or X-Signature")
+        raise CallbackRejected(A.CALLBACK_HEADERS())
     expected = sign_hmac(secret, timestamp, nonce, body)
     if not hmac.compare_digest(expected, signature.lower()):
-        raise CallbackRejected("the callback's signature does not match")
+        raise CallbackRejected(A.CALLBACK_SIGNATURE())
     try:
         when = datetime.fromtimestamp(float(timestamp), UTC)
     except (ValueError, OverflowError, OSError):
-        raise CallbackRejected("the callback's X-Timestamp is not a time") from None
+        raise CallbackRejected(A.CALLBACK_TIMESTAMP()) from None
     return nonce, when

@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic_core import PydanticCustomError
 
 from hub.errors import ConfigError
+from hub.messages import Message
 from hub.models import Channel, MaTTHC, national_ma_tthc
 
 __all__ = [
@@ -155,17 +156,18 @@ class Mismatch:
     def difference(self) -> float:
         return self.computed - self.stated
 
-    def describe(self) -> str:
-        where = f"variant {self.variant}" if self.variant else "the process"
+    def words(self) -> Message:
+        """Where the figures disagree, in both languages (hub.messages)."""
+        from hub import reasons_api as A
+
+        where = A.WHERE_VARIANT(variant=self.variant) if self.variant else A.WHERE_PROCESS()
+        days = {"computed": _fmt(self.computed), "stated": _fmt(self.stated)}
         if self.step is None:
-            return (
-                f"{where}: steps add up to {_fmt(self.computed)} working days, "
-                f"the decision states {_fmt(self.stated)}"
-            )
-        return (
-            f"{where}, step {self.step}: sub-steps add up to {_fmt(self.computed)} "
-            f"working days, the step states {_fmt(self.stated)}"
-        )
+            return A.MISMATCH_TOTAL(where=where, **days)
+        return A.MISMATCH_STEP(where=where, step=self.step, **days)
+
+    def describe(self, language: str | None = None) -> str:
+        return self.words().render(language)
 
 
 def _fmt(days: float) -> str:

@@ -37,26 +37,24 @@ class HubGroup(TyperGroup):
                 where = f"[{exc.system}] " if exc.system else ""
                 typer.echo(f"{t('cli.config_error')}: {where}{exc.reason}", err=True)
                 raise typer.Exit(2) from None
-            typer.echo(f"{t('cli.error')}: {exc}", err=True)
+            typer.echo(f"{t('cli.error')}: {exc.describe()}", err=True)
             raise typer.Exit(1) from None
 
 
 app = typer.Typer(
     cls=HubGroup,
     name="tthc-hub",
-    help="tthc-hub: trao đổi hồ sơ giữa hệ thống một cửa của tỉnh và các hệ thống Bộ, ngành. "
-    "Integration hub between the province's one-stop-shop and the ministries.",
+    # Help strings are English; hub.cli_help puts Vietnamese in place at start-up.
+    help="Integration hub between the province's one-stop-shop and the ministries.",
     no_args_is_help=True,
     # Plain help: rendering it with Rich imports Rich (≈0.2 s of a 0.5 s start on a slow
     # machine, issue #9); tables and progress bars of the commands still use Rich.
     rich_markup_mode=None,
     pretty_exceptions_show_locals=False,
 )
-db_app = typer.Typer(help="Database schema / Cơ sở dữ liệu.", no_args_is_help=True)
-connectors_app = typer.Typer(help="Connectors / Hệ thống kết nối.", no_args_is_help=True)
-mocks_app = typer.Typer(
-    help="Bundled mock ministry servers / Máy chủ giả lập.", no_args_is_help=True
-)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+connectors_app = typer.Typer(help="Connectors.", no_args_is_help=True)
+mocks_app = typer.Typer(help="Bundled mock ministry servers.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(connectors_app, name="connectors")
 app.add_typer(mocks_app, name="mocks")
@@ -88,7 +86,9 @@ def _settings(config: Path | None) -> HubSettings:
     try:
         settings = HubSettings()
     except (ConfigError, ValueError) as exc:
-        typer.echo(f"configuration error: {_one_line(exc)}", err=True)
+        from hub.i18n import t
+
+        typer.echo(f"{t('cli.config_error')}: {_one_line(exc)}", err=True)
         raise typer.Exit(2) from None
     setup_logging(settings.log_format, settings.log_level)
     return settings
@@ -135,9 +135,9 @@ def serve(
     check_writable(hub.engine)  # not answer 202s and then fail every write
     bind = host or hub.settings.api.host
     if not hub.settings.api_keys and bind not in ("127.0.0.1", "localhost", "::1"):
-        typer.echo(
-            "refusing to serve on a non-loopback address without api_keys in the settings", err=True
-        )
+        from hub.i18n import t
+
+        typer.echo(t("serve.loopback_only"), err=True)
         raise typer.Exit(2)
     api = create_app(hub, run_worker=worker, run_scheduler=scheduler)
     hub.warn_calendar_years()
@@ -187,7 +187,9 @@ def db_upgrade(config: ConfigOpt = None) -> None:
     engine = make_engine(_settings(config).database_url)
     with database_errors(engine):
         upgrade_schema(engine)
-    typer.echo("schema up to date")
+    from hub.i18n import t
+
+    typer.echo(t("db.up_to_date"))
 
 
 # --- connectors ---------------------------------------------------------------
@@ -223,7 +225,7 @@ def connectors_list(
             table.add_row(
                 c.name,
                 c.title,
-                ", ".join(c.capabilities),
+                ", ".join(t(f"capability.{cap}", default=cap) for cap in c.capabilities),
                 f"{state}: {c.reason}" if c.reason else state,
             )
         console = Console()
@@ -258,7 +260,7 @@ def mocks_serve(
     from hub.testing.mock.server import start_server
 
     if host not in ("127.0.0.1", "localhost", "::1"):
-        typer.echo("the mocks only bind loopback addresses", err=True)
+        typer.echo(t("mocks.loopback_only"), err=True)
         raise typer.Exit(2)
     factories = mock_factories()
     for name in only or []:
@@ -275,7 +277,7 @@ def mocks_serve(
     selected = sorted(n for n in factories if not only or n in only)
     servers = []
     table = Table(title=t("mocks.title"))
-    table.add_column("mock")
+    table.add_column(t("mocks.mock"))
     table.add_column("URL")
     for i, name in enumerate(selected):
         port = 0 if base_port == 0 else base_port + i
@@ -360,7 +362,9 @@ def _mount_command_groups() -> None:
     try:
         groups = command_groups(taken=taken)
     except Exception as exc:  # a broken plugin must not take the other commands down
-        typer.echo(f"{exc}: plugin command groups not loaded", err=True)
+        from hub.i18n import t
+
+        typer.echo(f"{exc}: {t('cli.plugins_not_loaded')}", err=True)
         return
     for name, group in groups.items():
         app.add_typer(group, name=name)
@@ -376,5 +380,12 @@ COMMAND_GROUPS: dict[str, str] = {
 _mount_command_groups()
 
 
+def command() -> Any:
+    """The Click command of the app, its help in the language asked for (hub.cli_help)."""
+    from hub.cli_help import language_of, localize
+
+    return localize(typer.main.get_command(app), language_of())
+
+
 def main() -> None:
-    app()
+    command()(prog_name="tthc-hub")

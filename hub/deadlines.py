@@ -22,8 +22,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, overload
 
+from hub import reasons_api as A
 from hub.calendar import TZ, DeadlineError, WorkingCalendar, default_calendar
-from hub.errors import ActionRefused
+from hub.errors import ActionRefused, Reason
 from hub.logging import get_logger
 from hub.models import Dossier, Status
 
@@ -93,7 +94,7 @@ class ApologyRefused(ActionRefused):
         "invalid": "ngày hẹn mới phải sau ngày hẹn hiện tại và phải có lý do",
     }
 
-    def __init__(self, reason: str, *, code: str = "refused") -> None:
+    def __init__(self, reason: Reason, *, code: str = "refused") -> None:
         super().__init__(reason, code=code, loc="new_date" if code == "invalid" else "ma_ho_so")
 
 
@@ -277,7 +278,7 @@ class DeadlineWatch:
         now = _aware(now or datetime.now(UTC))
         new_date = _aware(new_date)
         if not reason or not reason.strip():
-            raise ApologyRefused("a reason is required (the reason for the delay)", code="invalid")
+            raise ApologyRefused(A.APOLOGY_REASON(), code="invalid")
         outcome: dict[str, Any] = {}
 
         def plan(row: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
@@ -307,7 +308,7 @@ class DeadlineWatch:
 
         update_id = self.store.record_apology(ma_ho_so, plan, actor=actor, reason=reason)
         if update_id is None:
-            raise ApologyRefused(f"there is no dossier {ma_ho_so}", code="not_found")
+            raise ApologyRefused(A.APOLOGY_NO_DOSSIER(ma_ho_so=ma_ho_so), code="not_found")
         payload, late = outcome, outcome["late"]
         log.info("appointment_rescheduled", ma_ho_so=ma_ho_so, late=late, update_id=update_id)
         return {"update_id": int(update_id), **payload}
@@ -317,22 +318,17 @@ class DeadlineWatch:
     ) -> tuple[bool, datetime]:
         """Refuse what the rule forbids; else (late, the current ngày hẹn trả)."""
         if Status(row["trang_thai"]) in _FINISHED:
-            raise ApologyRefused(
-                f"dossier {ma_ho_so} is finished ({Status(row['trang_thai']).label_en})"
-            )
+            status = Status(row["trang_thai"]).label_vi
+            raise ApologyRefused(A.APOLOGY_FINISHED(ma_ho_so=ma_ho_so, status=status))
         if row["apology_sent_at"] is not None:
             moved_to, sent = _local(row["ngay_hen_tra_moi"]), _local(row["apology_sent_at"])
-            raise ApologyRefused(
-                f"dossier {ma_ho_so} already has a new appointment date ({moved_to}, "
-                f"recorded {sent}); the decision allows it only once"
-            )
+            raise ApologyRefused(A.APOLOGY_TWICE(ma_ho_so=ma_ho_so, moved_to=moved_to, sent=sent))
         if row["ngay_hen_tra"] is None:
-            raise ApologyRefused(f"dossier {ma_ho_so} has no ngày hẹn trả to move")
+            raise ApologyRefused(A.APOLOGY_NO_DATE(ma_ho_so=ma_ho_so))
         old = _aware(row["ngay_hen_tra"])
         if new_date <= old:
             raise ApologyRefused(
-                f"the new appointment date {_local(new_date)} is not after "
-                f"the current one {_local(old)}",
+                A.APOLOGY_NOT_LATER(new=_local(new_date), old=_local(old)),
                 code="invalid",
             )
         return now > self.calendar.at_risk_from(old), old

@@ -31,8 +31,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from hub.demo_kit import DemoContext, DemoMock, DemoOptions, DemoScenario, DemoTable
-from hub.i18n import t
+from hub.i18n import error_class_words, t
 from hub.logging import setup_logging
+from hub.messages import render_stored
 from hub.province import ProvinceSettings
 from hub.settings import HubSettings, RetrySettings, RouteRule, WorkerSettings
 
@@ -297,7 +298,9 @@ def _summary(console: Console, hub: Hub, outcome: _Outcome) -> int:
     unfinished = states["pending"] + states["failed"] + states["running"] - len(held)
     lost += max(0, unfinished)
     reasons = Counter(
-        f"{r.error_class}: {(r.last_error or '')[:110]}" for r in job_rows if r.state == "dead"
+        f"{error_class_words(r.error_class)}: {render_stored(r.last_error)[:110]}"
+        for r in job_rows
+        if r.state == "dead"
     )
     duplicates = sum(int(s.get("duplicates", 0)) for s in outcome.stats.values())
 

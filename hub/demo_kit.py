@@ -178,7 +178,7 @@ class DemoScenario:
 
     async def check(self, ctx: DemoContext) -> list[str]:
         """What this scenario lost, one line each (e.g. a result the ministry returned
-        that never reached the province); each counts toward "Bị mất" (lost) and makes
+        that never reached the province); each counts toward "Thất lạc" (lost) and makes
         the demo exit non-zero. Mocks are still up."""
         return []
 

@@ -41,6 +41,12 @@ from typing import Any, ClassVar
 import httpx
 
 from hub.masking import mask_text
+from hub.messages import Message
+
+#: What an error's reason may be: coded words (hub.messages) or plain text. Plain text
+#: is for a ministry's own words and for code outside hub/ and connectors/ only
+#: (tests/unit/test_messages.py refuses a plain-text reason there).
+Reason = str | Message
 
 __all__ = [
     "ActionRefused",
@@ -57,6 +63,7 @@ __all__ = [
     "error_body",
     "error_entry",
     "ministry_errors",
+    "remote_error",
 ]
 
 
@@ -72,25 +79,44 @@ class HubError(Exception):
 
     def __init__(
         self,
-        reason: str,
+        reason: Reason,
         *,
         system: str | None = None,
         code: str | None = None,
         status: int | None = None,
         loc: str | None = None,
     ) -> None:
-        self.reason = mask_text(reason)
+        #: The coded reason (plain text is kept as the code ``text``).
+        self.message = reason if isinstance(reason, Message) else _text(reason)
         self.system = system
         self.code = code or self.default_code
         #: The HTTP status for this error (see :func:`hub.routes.error_response`).
         self.status = status or self.status_by_code.get(self.code, self.http_status)
         #: Where in the request the fault is (``events[3].snapshot.ma_tthc``), if anywhere.
         self.loc = loc
-        super().__init__(self.reason)
+        super().__init__(self.message.en)
+
+    @property
+    def reason(self) -> str:
+        """The reason in the reader's language (``TTHC_HUB_LANG``), masked."""
+        return self.message.render()
+
+    def stored(self) -> str:
+        """The coded reason as the database keeps it (hub.messages.render_stored)."""
+        return self.message.dumps()
 
     def __str__(self) -> str:
+        """In English, for logs and tracebacks; :meth:`describe` for a reader."""
         where = f"[{self.system}] " if self.system else ""
-        return f"{where}{self.code}: {self.reason}"
+        return f"{where}{self.code}: {self.message.en}"
+
+    def describe(self, language: str | None = None) -> str:
+        """The error for a reader: ``[system] class: reason`` in ``language``."""
+        from hub.i18n import error_class_words
+
+        where = f"[{self.system}] " if self.system else ""
+        words = error_class_words(self.code, language)
+        return f"{where}{words}: {self.message.render(language)}"
 
 
 class TransientError(HubError):
@@ -101,7 +127,7 @@ class TransientError(HubError):
 
     def __init__(
         self,
-        reason: str,
+        reason: Reason,
         *,
         system: str | None = None,
         code: str | None = None,
@@ -123,8 +149,11 @@ class MappingError(PermanentError):
 
     default_code = "mapping"
 
-    def __init__(self, reason: str, *, field: str, system: str | None = None) -> None:
-        super().__init__(f"{reason} (field: {field})", system=system)
+    def __init__(self, reason: Reason, *, field: str, system: str | None = None) -> None:
+        from hub.reasons import FIELD
+
+        what = reason if isinstance(reason, Message) else _text(reason)
+        super().__init__(FIELD(reason=what, field=field), system=system)
         self.field = field
 
 
@@ -135,7 +164,7 @@ class RejectedError(PermanentError):
 
     def __init__(
         self,
-        reason: str,
+        reason: Reason,
         *,
         system: str | None = None,
         remote_code: str | None = None,
@@ -167,7 +196,7 @@ class IngestError(HubError):
     http_status = 422
 
     def __init__(
-        self, reason: str, *, code: str, status: int = 422, loc: str | None = None
+        self, reason: Reason, *, code: str, status: int = 422, loc: str | None = None
     ) -> None:
         super().__init__(reason, code=code, status=status, loc=loc)
 
@@ -242,9 +271,12 @@ def error_body(*errors: HubError | Mapping[str, Any]) -> dict[str, list[dict[str
     """
     items: list[dict[str, Any]] = []
     for error in errors:
-        if isinstance(error, HubError):
+        if isinstance(error, HubError) and error.message.code != "text":
+            words = {"message_vi": error.message.vi, "message_en": error.message.en}
+            items.append({"loc": error.loc or "", "type": error.code, **words})
+        elif isinstance(error, HubError):
             vi = error.messages_vi.get(error.code)
-            items.append(error_entry(error.loc or "", error.code, error.reason, vi))
+            items.append(error_entry(error.loc or "", error.code, error.message.en, vi))
         else:
             items.append(dict(error))
     return {"errors": items}
@@ -263,49 +295,81 @@ def ministry_errors(system: str) -> Iterator[None]:
     Timeouts, connection failures, dropped connections, 408/425/429, 5xx and a
     body that is not valid JSON are transient; other 4xx are permanent rejections.
     """
+    from hub import reasons as R
+
     try:
         yield
     except HubError:
         raise
     except httpx.TimeoutException as exc:
         raise TransientError(
-            f"no answer from {system} in time ({type(exc).__name__})", system=system, code="timeout"
+            R.TIMEOUT(system=system, kind=type(exc).__name__), system=system, code="timeout"
         ) from exc
     except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-        raise TransientError(
-            f"cannot connect to {system}", system=system, code="connection"
-        ) from exc
+        raise TransientError(R.CONNECT(system=system), system=system, code="connection") from exc
     except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError) as exc:
         raise TransientError(
-            f"{system} dropped the connection", system=system, code="connection_reset"
+            R.RESET(system=system), system=system, code="connection_reset"
         ) from exc
     except httpx.HTTPStatusError as exc:
         status = exc.response.status_code
         if status in (408, 425, 429) or status >= 500:
             retry_after = _retry_after(exc.response)
             raise TransientError(
-                f"{system} answered HTTP {status}",
+                R.HTTP_TRANSIENT(system=system, status=status),
                 system=system,
                 code=f"http_{status}",
                 retry_after=retry_after,
             ) from exc
         raise RejectedError(
-            f"{system} refused the request with HTTP {status}: {_excerpt(exc.response)}",
+            R.HTTP_REFUSED(system=system, status=status, excerpt=_excerpt(exc.response)),
             system=system,
             http_status=status,
         ) from exc
     except httpx.TransportError as exc:
         raise TransientError(
-            f"transport error talking to {system} ({type(exc).__name__})",
+            R.TRANSPORT(system=system, kind=type(exc).__name__),
             system=system,
             code="transport",
         ) from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         # A garbled body usually comes from a proxy or an overloaded gateway; we cannot
         # know whether the ministry took the request, and a re-send is idempotent.
-        raise TransientError(
-            f"{system} answered with a body that is not valid JSON", system=system, code="malformed"
-        ) from exc
+        raise TransientError(R.NOT_JSON(system=system), system=system, code="malformed") from exc
+
+
+def remote_error(
+    system: str,
+    operation: str,
+    meaning: Message,
+    detail: str = "",
+    *,
+    transient: bool = False,
+    code: str | None = None,
+    remote_code: str | None = None,
+    field: str | None = None,
+    retry_after: float | None = None,
+) -> HubError:
+    """The error for a ministry's own error code: ``operation: meaning (field f): detail``,
+    where ``meaning`` is a coded message (hub.messages) and ``detail`` the ministry's own
+    words (masked, at most 300 characters). Transient ones are retried (``code``, by
+    default ``remote_<remote_code>``); others are a :class:`RejectedError`."""
+    from hub import reasons as R
+
+    where = R.WHERE_FIELD(field=field) if field else R.NOWHERE()
+    words = R.REMOTE_FAULT(
+        operation=operation, meaning=meaning, where=where, detail=mask_text(detail)[:300]
+    )
+    if transient:
+        error_code = code or f"remote_{remote_code}"
+        return TransientError(words, system=system, code=error_code, retry_after=retry_after)
+    return RejectedError(words, system=system, remote_code=remote_code)
+
+
+def _text(text: str) -> Message:
+    from hub.reasons import TEXT
+
+    return TEXT(text=mask_text(text))
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -322,5 +386,5 @@ def _excerpt(response: httpx.Response, limit: int = 300) -> str:
     try:
         text = response.text
     except Exception:  # a body we cannot decode is not worth a second error
-        return "(unreadable body)"
+        return "…"
     return mask_text(text[:limit])

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from hub.errors import ContractError
+from hub.reasons_api import REPLY_TOO_LARGE
 
 if TYPE_CHECKING:
     from hub.connector_settings import ConnectorSettings
@@ -29,10 +30,12 @@ __all__ = ["CappedTransport", "ConnectorHttp", "read_capped", "reply_too_large"]
 
 
 def reply_too_large(system: str, limit: int, declared: int | None = None) -> ContractError:
-    size = f" ({declared} bytes declared)" if declared is not None else ""
+    from hub.reasons import NOWHERE
+    from hub.reasons_api import DECLARED
+
+    size = DECLARED(n=declared) if declared is not None else NOWHERE()
     return ContractError(
-        f"{system} answered a reply over the limit of {limit} bytes{size}; refused unread "
-        f"(raise connectors.{system}.max_reply_bytes if such replies are expected)",
+        REPLY_TOO_LARGE(system=system, limit=limit, size=size),
         system=system,
         code="reply_too_large",
     )

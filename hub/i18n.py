@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-__all__ = ["error_messages", "lang", "t"]
+__all__ = ["error_class_words", "error_messages", "lang", "t"]
 
 _TEXT: dict[str, tuple[str, str]] = {
     # key: (vi, en)
@@ -39,9 +39,12 @@ _TEXT: dict[str, tuple[str, str]] = {
     "demo.retried": ("Đã gửi lại sau lỗi tạm thời", "Retried after transient errors"),
     "demo.dead": ("Lỗi, cần xử lý", "Dead (need an operator)"),
     "demo.held": ("Chờ sau việc lỗi", "Held back behind a dead job"),
-    "demo.inbox": ("Hồ sơ mới đăng ký từ Bộ (hộp thư đến)", "Ministry-filed dossiers in the inbox"),
+    "demo.inbox": (
+        "Hồ sơ chờ tiếp nhận / Mới đăng ký (nộp tại Bộ, ngành)",
+        "Ministry-filed dossiers in the inbox",
+    ),
     "demo.inbox_taken": ("Đã tiếp nhận từ hộp thư đến", "Received from the inbox"),
-    "demo.lost": ("Bị mất", "Lost"),
+    "demo.lost": ("Thất lạc", "Lost"),
     "demo.duplicates": ("Gửi trùng tại Bộ (đã chặn)", "Duplicates at the ministry (deduplicated)"),
     "demo.dossiers_synced": ("Hồ sơ đồng bộ đầy đủ", "Dossiers fully synced"),
     "demo.dossiers_dead": ("Hồ sơ lỗi (kèm lý do)", "Dossiers dead (with reason)"),
@@ -187,6 +190,75 @@ _TEXT: dict[str, tuple[str, str]] = {
     "channel.truc_tiep": ("Trực tiếp", "In person"),
     "channel.truc_tuyen": ("Trực tuyến", "Online"),
     "channel.buu_chinh": ("Bưu chính công ích", "Public postal service"),
+    # --- CLI output (issue 22)
+    "attempt.time": ("Thời điểm", "time"),
+    "attempt.outcome": ("Kết quả", "outcome"),
+    "attempt.ok": ("Thành công", "ok"),
+    "attempt.transient": ("Lỗi tạm thời", "transient"),
+    "attempt.permanent": ("Lỗi, không gửi lại", "permanent"),
+    "capability.push": ("gửi hồ sơ", "push"),
+    "capability.pull": ("lấy hồ sơ nộp tại Bộ", "pull"),
+    "capability.fetch": ("tra cứu hồ sơ", "fetch"),
+    "capability.list": ("danh sách đối soát", "list"),
+    "capability.track": ("theo dõi kết quả", "track"),
+    "capability.lookup": ("tra cứu", "lookup"),
+    "tasks.title": ("Tác vụ gửi lại, bỏ qua, hủy", "Tasks"),
+    "tasks.id": ("Mã tác vụ", "id"),
+    "tasks.kind": ("Thao tác", "kind"),
+    "tasks.state": ("Tình trạng", "state"),
+    "tasks.by": ("Người thực hiện", "by"),
+    "tasks.filter": ("Bộ lọc", "filter"),
+    "tasks.done": ("Đã xử lý", "done"),
+    "tasks.applied": ("Đã áp dụng", "applied"),
+    "tasks.refused": ("Bị từ chối", "refused"),
+    "tasks.created": ("Tạo lúc", "created"),
+    "lookups.title": ("Tra cứu tại các Bộ, ngành", "Look-ups"),
+    "lookups.connector": ("Hệ thống", "Connector"),
+    "lookups.query": ("Tra cứu", "Query"),
+    "lookups.name": ("Tên", "Name"),
+    "lookups.params": ("Tham số", "Parameters"),
+    "lookups.kind": ("Loại", "Kind"),
+    "keys.bad_role": ("Vai trò không hợp lệ", "unknown role(s)"),
+    "keys.use": ("dùng", "use"),
+    "keys.shown_once": ("Khóa (chỉ hiện một lần, trao cho", "key (shown once, give it to"),
+    "keys.add_to": ("Thêm vào tthc-hub.toml:", "add to tthc-hub.toml:"),
+    "db.up_to_date": ("Cơ sở dữ liệu đã ở phiên bản mới nhất", "schema up to date"),
+    "serve.loopback_only": (
+        "Không chạy trên địa chỉ ngoài máy khi chưa cấu hình api_keys",
+        "refusing to serve on a non-loopback address without api_keys in the settings",
+    ),
+    "mocks.loopback_only": (
+        "Máy chủ giả lập chỉ lắng nghe trên địa chỉ nội bộ",
+        "the mocks only bind loopback addresses",
+    ),
+    "mocks.mock": ("Máy chủ giả lập", "mock"),
+    "cli.plugins_not_loaded": (
+        "chưa nạp được các nhóm lệnh của plugin",
+        "plugin command groups not loaded",
+    ),
+    # --- tthc-hub dossiers (at-risk, apologize)
+    "dossiers.title": ("Hồ sơ sắp đến hạn, quá hạn", "Dossiers at risk or overdue"),
+    "dossiers.title_overdue": ("Hồ sơ quá hạn", "Overdue dossiers"),
+    "dossiers.ma_ho_so": ("Mã hồ sơ", "Dossier code"),
+    "dossiers.ma_tthc": ("Mã TTHC", "Procedure code"),
+    "dossiers.state": ("Tình trạng", "State"),
+    "dossiers.han": ("Hạn trả kết quả", "Due"),
+    "dossiers.step": ("Bước hiện tại", "Current step"),
+    "dossiers.step_due": ("Hạn bước", "Step due"),
+    "dossiers.apology": ("Đã hẹn lại", "Rescheduled"),
+    "dossiers.at_risk": ("Sắp đến hạn (còn ≤ 1 ngày làm việc)", "At risk (≤ 1 working day left)"),
+    "dossiers.overdue": ("Quá hạn", "Overdue"),
+    "dossiers.no": ("Chưa", "No"),
+    "dossiers.recorded": ("Đã ghi nhận ngày hẹn trả mới", "New appointment date recorded"),
+    "dossiers.late": (
+        "Lưu ý: văn bản xin lỗi gửi muộn hơn 01 ngày làm việc trước hạn",
+        "Note: the apology came later than one working day before the deadline",
+    ),
+    "dossiers.bad_date": (
+        "Ngày giờ không hợp lệ (YYYY-MM-DD HH:MM)",
+        "Bad date (YYYY-MM-DD HH:MM)",
+    ),
+    "dossiers.refused": ("Không ghi nhận được", "Refused"),
 }
 
 #: pydantic error types and our own, in Vietnamese. English comes from the message.
@@ -259,13 +331,65 @@ _ERRORS_VI: dict[str, str] = {
 }
 
 
+#: The error classes (``HubError.code``) in words; English keeps the code itself.
+_ERROR_CLASSES_VI: dict[str, str] = {
+    "mapping": "Thiếu dữ liệu Bộ yêu cầu",
+    "rejected": "Bộ, ngành từ chối",
+    "contract": "Trả lời sai giao thức",
+    "reply_too_complex": "Trả lời quá lớn",
+    "connector_bug": "Lỗi bộ kết nối",
+    "hub_bug": "Lỗi của tthc-hub",
+    "unreadable_event": "Không đọc được dữ liệu đã lưu",
+    "unrecordable_outcome": "Không ghi được kết quả",
+    "permanent": "Lỗi không gửi lại được",
+    "transient": "Lỗi tạm thời",
+    "timeout": "Hết thời gian chờ",
+    "connection": "Không kết nối được",
+    "connection_reset": "Mất kết nối",
+    "malformed": "Trả lời không đọc được",
+    "busy": "Hệ thống Bộ đang bận",
+    "transport": "Lỗi đường truyền",
+    "error": "Lỗi",
+    "config": "Lỗi cấu hình",
+    "ingest": "Sự kiện không nhận được",
+    "refused": "Thao tác bị từ chối",
+    "invalid": "Dữ liệu không hợp lệ",
+    "not_found": "Không tìm thấy",
+    "bad_action": "Thao tác không hợp lệ",
+    "bad_sort": "Cách sắp xếp không hợp lệ",
+    "reason_required": "Thiếu lý do",
+    "bad_request": "Yêu cầu không hợp lệ",
+    "unauthorized": "Chưa xác thực",
+    "forbidden": "Không có quyền",
+    "method_not_allowed": "Phương thức không được hỗ trợ",
+    "replayed": "Yêu cầu gửi lặp lại",
+    "body_too_large": "Nội dung quá lớn",
+    "unavailable": "Dịch vụ tạm thời không sẵn sàng",
+    "rate_limited": "Quá nhiều yêu cầu",
+    "callback_rejected": "Thông báo bị từ chối",
+    "reconcile": "Không đối soát được",
+}
+
+
+def error_class_words(code: str | None, language: str | None = None) -> str:
+    """An error class (``mapping``, ``http_503``) in words of ``language``."""
+    code = code or ""
+    if (language or lang()) == "en":
+        return code
+    if code.startswith("http_"):
+        return f"Lỗi HTTP {code[5:]}"
+    return _ERROR_CLASSES_VI.get(code, code)
+
+
 def lang() -> str:
     value = os.environ.get("TTHC_HUB_LANG", "vi").lower()
     return "en" if value.startswith("en") else "vi"
 
 
-def t(key: str, language: str | None = None) -> str:
-    vi, en = _TEXT.get(key, (key, key))
+def t(key: str, language: str | None = None, *, default: str | None = None) -> str:
+    """The words of ``key`` in ``language`` (default: the hub's); ``default`` (else the
+    key) when there are none."""
+    vi, en = _TEXT.get(key, (default or key, default or key))
     return en if (language or lang()) == "en" else vi
 
 

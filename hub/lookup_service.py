@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
+from hub import reasons_api as A
 from hub.errors import RequestRefused, TransientError
 from hub.logging import get_logger
 from hub.lookups import (
@@ -81,7 +82,7 @@ class FetchLookup:
         code = str(getattr(params, "ma_ho_so", ""))
         remote = await self.connector.fetch(code)
         if remote is None:
-            raise LookupNotFound(f"{self.name} does not know this mã hồ sơ", system=self.name)
+            raise LookupNotFound(A.LOOKUP_NOT_FOUND(system=self.name), system=self.name)
         status = remote.trang_thai.label_vi if remote.trang_thai else remote.raw_status
         rows = [
             ProcessRow(
@@ -209,14 +210,14 @@ class LookupService:
         c = self.connectors.get(connector)
         if c is None:
             raise RequestRefused(
-                f"no connector {connector!r} with look-ups", code="not_found", loc="connector"
+                A.NO_LOOKUP_CONNECTOR(connector=connector), code="not_found", loc="connector"
             )
         for q in c.lookups:
             if q.name == query:
                 return q
         names = ", ".join(q.name for q in c.lookups)
         raise RequestRefused(
-            f"{connector} has no look-up {query!r} (it has: {names})", code="not_found", loc="query"
+            A.NO_QUERY(connector=connector, query=query, names=names), code="not_found", loc="query"
         )
 
     def ttl(self, connector: str, query: Query) -> float:
@@ -288,7 +289,7 @@ class LookupService:
         circuit = self.circuits.get(connector)
         if circuit is not None and circuit.allowed_slots(1, now) == 0:
             raise TransientError(
-                f"{connector} is paused by the circuit breaker after repeated failures",
+                A.CIRCUIT_OPEN(connector=connector),
                 system=connector,
                 code="circuit_open",
             )
@@ -299,7 +300,7 @@ class LookupService:
         wait = bucket.take(now)
         if wait > 0:
             raise LookupBusy(
-                f"too many look-ups at {connector}: at most {s.rate_per_minute:g} a minute",
+                A.RATE_LIMITED(connector=connector, rate=f"{s.rate_per_minute:g}"),
                 system=connector,
                 retry_after=wait,
             )

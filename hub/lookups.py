@@ -48,7 +48,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from hub.errors import HubError, RequestRefused
+from hub.errors import HubError, Reason, RequestRefused
 from hub.i18n import lang
 from hub.logging import get_logger
 
@@ -166,7 +166,10 @@ class LookupInvalid(RequestRefused):
     """A parameter the query refuses, named in ``loc`` and in the reason."""
 
     def __init__(self, reason: str, *, loc: str, code: str, reason_vi: str) -> None:
-        super().__init__(reason, code=code, status=422, loc=loc)
+        from hub.reasons_api import BILINGUAL
+
+        words = BILINGUAL(vi=reason_vi, en=reason)
+        super().__init__(words, code=code, status=422, loc=loc)
         self.reason_vi = reason_vi
         self.messages_vi = {code: reason_vi}  # type: ignore[misc]  # per instance
 
@@ -188,7 +191,7 @@ class LookupBusy(HubError):
         "rate_limited": "đang có quá nhiều yêu cầu tra cứu tới hệ thống này, thử lại sau giây lát"
     }
 
-    def __init__(self, reason: str, *, system: str, retry_after: float) -> None:
+    def __init__(self, reason: Reason, *, system: str, retry_after: float) -> None:
         super().__init__(reason, system=system)
         self.retry_after = retry_after
 

@@ -21,8 +21,10 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from hub import reasons_api as A
 from hub.errors import ActionRefused
 from hub.fields import MAX_DATE, MIN_DATE
+from hub.messages import Message
 from hub.store.operations import ACTION_STATES, JOB_STATES, KINDS, SORTS, JobFilter
 from hub.store.store import Store, as_utc
 
@@ -76,9 +78,7 @@ class Operations:
         self, flt: JobFilter, *, sort: str = "-id", limit: int = 50, offset: int = 0
     ) -> tuple[list[dict[str, Any]], int]:
         if sort not in SORTS:
-            raise ActionRefused(
-                f"unknown sort {sort!r}; use one of {', '.join(SORTS)}", code="bad_sort"
-            )
+            raise ActionRefused(A.BAD_SORT(sort=sort, sorts=", ".join(SORTS)), code="bad_sort")
         self.check_filter(flt)
         return self.store.filter_jobs(flt, sort=sort, limit=limit, offset=offset)
 
@@ -103,13 +103,14 @@ class Operations:
             kind, job_id, actor=actor, reason=reason, use_current_state=use_current_state
         )
         if outcome != "applied":
-            raise ActionRefused(detail, code="refused")
+            words = Message.loads(detail) or A.ACTION_REFUSED(detail=detail)
+            raise ActionRefused(words, code="refused")
         return {"job_id": job_id, "outcome": outcome}
 
     def preview(self, kind: str, flt: JobFilter, sample: int = 10) -> dict[str, Any]:
         """What an action by filter would touch: the count and a sample (a dry run)."""
         if kind not in KINDS:
-            raise ActionRefused(f"unknown action {kind!r}", code="bad_action")
+            raise ActionRefused(A.BAD_ACTION(kind=kind), code="bad_action")
         self.check_filter(flt)
         return self.store.preview_action(kind, flt, sample)
 
@@ -178,11 +179,9 @@ class Operations:
 def check_action(kind: str, reason: str | None) -> None:
     """Refuse an unknown action, or a skip or cancel without a reason."""
     if kind not in KINDS:
-        raise ActionRefused(
-            f"unknown action {kind!r}; use retry, skip or cancel", code="bad_action"
-        )
+        raise ActionRefused(A.BAD_ACTION(kind=kind), code="bad_action")
     if kind in ("skip", "cancel") and not (reason and reason.strip()):
         raise ActionRefused(
-            f"{kind} needs a reason (--reason): say why this job is not sent",
+            A.REASON_REQUIRED(kind=kind),
             code="reason_required",
         )

@@ -46,6 +46,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
+from hub import reasons_api as A
 from hub.connector import Capability, Period
 from hub.errors import HubError
 from hub.logging import get_logger
@@ -168,8 +169,7 @@ class Reconciler:
         """Compare one connector's ministry with the mirror; returns the run id."""
         if connector not in self.list_connectors():
             raise ReconcileError(
-                f"connector {connector!r} cannot list what its ministry holds "
-                f"(reconcilable: {', '.join(self.list_connectors()) or 'none'})",
+                A.NOT_LISTABLE(connector=connector, names=", ".join(self.list_connectors()) or "-"),
                 code="not_listable",
             )
         period = period or default_period()
@@ -340,7 +340,7 @@ class Reconciler:
     def get_run(self, run_id: int) -> dict[str, Any]:
         run = self.store.get_reconcile_run(run_id)
         if run is None:
-            raise ReconcileError(f"there is no reconciliation run {run_id}", code="not_found")
+            raise ReconcileError(A.NO_RUN(run_id=run_id), code="not_found")
         return run
 
     def findings(

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 import tenacity
 
 from hub.errors import TransientError
+from hub.reasons import RETRIES_EXHAUSTED
 from hub.settings import CircuitSettings, RetrySettings
 from hub.store.store import ClaimedJob
 
@@ -57,8 +58,9 @@ class RetryPolicy:
         if self.stop(state):
             return RetryDecision(
                 None,
-                f"gave up after {job.attempts_since_rerun} attempts over {age / 60:.0f} min; "
-                f"last error: {error.reason}",
+                RETRIES_EXHAUSTED(
+                    attempts=job.attempts_since_rerun, minutes=f"{age / 60:.0f}", last=error.message
+                ).dumps(),
             )
         delay = self.wait(state)
         if error.retry_after is not None:

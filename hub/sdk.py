@@ -18,8 +18,15 @@ callbacks                  :class:`Callback`, :class:`CallbackRejected`, :func:`
 errors                     :class:`HubError` > :class:`TransientError`, :class:`PermanentError`
                            (> :class:`MappingError`, :class:`RejectedError`,
                            :class:`ContractError`), :class:`ConfigError`, :class:`IngestError`;
-                           :func:`ministry_errors` (httpx exceptions to the tree);
+                           :func:`ministry_errors` (httpx exceptions to the tree),
+                           :func:`remote_error` (a ministry's own error code);
                            :class:`RequestRefused`, :func:`error_body` (a route's refusal)
+messages                   :func:`define_message` (a code, vi and en templates),
+                           :func:`message` (a defined code with its parameters),
+                           :class:`Message`, :func:`render_stored`, :func:`missing` (the
+                           MappingError of a required field), :func:`field_label`
+                           (docs/messages.md); :func:`add_help_vi` (Vietnamese help of a
+                           plugin's commands)
 settings                   :class:`ConnectorSettings` (base model), :func:`connector_settings`
                            (reads ``[connectors.NAME]``), :func:`non_empty_secret`,
                            :class:`HubSettings` (what the hooks receive)
@@ -75,6 +82,7 @@ if _typing.TYPE_CHECKING:
     from hub.calendar import DeadlineError, StepDeadline, deadline_plan
     from hub.callbacks import Callback, CallbackRejected, sign_hmac, verify_hmac
     from hub.catalog import Catalog, fold, load_catalog
+    from hub.cli_help import add_help_vi
     from hub.connector import (
         Capability,
         Connector,
@@ -113,6 +121,7 @@ if _typing.TYPE_CHECKING:
         TransientError,
         error_body,
         ministry_errors,
+        remote_error,
     )
     from hub.http import ConnectorHttp, read_capped
     from hub.lookups import (
@@ -136,6 +145,7 @@ if _typing.TYPE_CHECKING:
         mask_text,
         mask_value,
     )
+    from hub.messages import Message, define_message, message, render_stored
     from hub.models import (
         FINAL_STATUSES,
         Address,
@@ -158,6 +168,7 @@ if _typing.TYPE_CHECKING:
     )
     from hub.params import ApiDate, ApiDateTime, cursor_query, id_path, text_path, text_query
     from hub.plugins import ConnectorInfo, PeriodicJob
+    from hub.reasons import field_label, missing
     from hub.service import Hub
     from hub.settings import HubSettings
     from hub.testing.samples import sample_batch, sample_dossier, sample_lifecycle
@@ -209,9 +220,13 @@ _SOURCES: dict[str, tuple[str, ...]] = {
         "TransientError",
         "error_body",
         "ministry_errors",
+        "remote_error",
     ),
     "hub.http": ("ConnectorHttp", "read_capped"),
     "hub.addresses": ("AddressForm", "address_for"),
+    "hub.cli_help": ("add_help_vi",),
+    "hub.messages": ("Message", "define_message", "message", "render_stored"),
+    "hub.reasons": ("field_label", "missing"),
     "hub.plugins": ("ConnectorInfo", "PeriodicJob"),
     "hub.params": (
         "ApiDate",
@@ -320,6 +335,7 @@ __all__ = [
     "MaSoDoanhNghiep",
     "MaSoThue",
     "MappingError",
+    "Message",
     "Origin",
     "Party",
     "Period",
@@ -344,13 +360,16 @@ __all__ = [
     "TransientError",
     "XmlLimitError",
     "XmlLimits",
+    "add_help_vi",
     "address_for",
     "check_mst",
     "check_xml",
     "connector_settings",
     "cursor_query",
     "deadline_plan",
+    "define_message",
     "error_body",
+    "field_label",
     "fold",
     "hookimpl",
     "id_path",
@@ -362,11 +381,15 @@ __all__ = [
     "mask_number",
     "mask_text",
     "mask_value",
+    "message",
     "ministry_errors",
+    "missing",
     "national_ma_tthc",
     "non_empty_secret",
     "probe",
     "read_capped",
+    "remote_error",
+    "render_stored",
     "requires",
     "sample_batch",
     "sample_dossier",

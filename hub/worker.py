@@ -33,6 +33,7 @@ from hub.connector import Connector
 from hub.errors import HubError, TransientError
 from hub.logging import get_logger
 from hub.metrics import HubMetrics
+from hub.reasons import HUB_BUG, UNRECORDABLE
 from hub.retry import Circuit, RetryDecision, RetryPolicy
 from hub.settings import WorkerSettings
 from hub.store.notify import listen_for_jobs
@@ -359,7 +360,7 @@ class Worker:
         return self.store.settle(self.worker_id, [outcome]).kept[0]
 
     def _unrecordable(self, o: JobOutcome, exc: Exception) -> JobOutcome:
-        reason = f"the outcome of this attempt could not be recorded: {describe(exc)}"
+        reason = UNRECORDABLE(detail=describe(exc))
         return dead_outcome(
             o.job,
             reason,
@@ -449,8 +450,9 @@ class Worker:
             self._done.append(outcome)
         except Exception as exc:  # never let one job take the loop down
             log.exception("job_crashed", job_id=job.id, connector=job.connector)
-            reason = f"the hub failed on this job: {describe(exc)}"
-            self._done.append(dead_outcome(job, reason, "hub_bug", utcnow()))
+            self._done.append(
+                dead_outcome(job, HUB_BUG(detail=describe(exc)), "hub_bug", utcnow())
+            )
         finally:
             self._in_flight[job.connector] -= 1
             if not any(self._in_flight.values()):

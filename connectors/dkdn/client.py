@@ -14,12 +14,12 @@ from hub.sdk import (
     ConnectorHttp,
     ContractError,
     HubError,
-    RejectedError,
-    TransientError,
-    mask_text,
+    message,
     ministry_errors,
+    remote_error,
 )
 
+from . import messages
 from .settings import DkdnSettings
 
 __all__ = ["ERROR_CODES", "NOT_FOUND", "OK", "DkdnClient"]
@@ -28,13 +28,8 @@ SYSTEM = "dkdn"
 OK = "0"
 NOT_FOUND = "3"
 BUSY = "99"
-#: code -> (transient?, meaning in Vietnamese / English).
-ERROR_CODES: dict[str, tuple[bool, str]] = {
-    "1": (False, "khóa ApiKey không đúng: kiểm tra connectors.dkdn.api_key / the key was refused"),
-    "2": (False, "tham số không hợp lệ / the gateway found an invalid parameter"),
-    NOT_FOUND: (False, "không tìm thấy / not found"),
-    BUSY: (True, "hệ thống đang bận / the gateway is busy"),
-}
+#: code -> (transient?, its words): connectors/dkdn/messages.py.
+ERROR_CODES = messages.ERRORS
 
 
 class DkdnClient:
@@ -56,7 +51,9 @@ class DkdnClient:
             response.raise_for_status()
             answer = response.json()
         if not isinstance(answer, dict) or "error_code" not in answer:
-            raise ContractError(f"the answer of {path} has no error_code", system=SYSTEM)
+            raise ContractError(
+                message("contract.missing", operation=path, field="error_code"), system=SYSTEM
+            )
         code = str(answer["error_code"])
         if code == NOT_FOUND:
             return None
@@ -69,9 +66,6 @@ class DkdnClient:
 
 
 def _error(path: str, code: str, answer: dict[str, Any]) -> HubError:
-    transient, meaning = ERROR_CODES.get(code, (False, f"{SYSTEM} từ chối / refused"))
-    message = mask_text(str(answer.get("message") or ""))[:300]
-    text = f"{path}: mã lỗi {code}: {meaning} ({message})"
-    if transient:
-        return TransientError(text, system=SYSTEM, code=f"remote_{code}")
-    return RejectedError(text, system=SYSTEM, remote_code=code)
+    transient, meaning = ERROR_CODES.get(code, (False, messages.REFUSED(code=code)))
+    detail = str(answer.get("message") or "")
+    return remote_error(SYSTEM, path, meaning, detail, transient=transient, remote_code=code)

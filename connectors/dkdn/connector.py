@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from hub.sdk import Capability, Health, LookupNotFound, LookupPage, probe
+from hub.sdk import Capability, Health, LookupNotFound, LookupPage, message, probe
 
 from . import queries
 from .client import DkdnClient
@@ -40,7 +40,9 @@ class DkdnConnector:
             path, name = queries.DETAIL_PATHS[query]
             answer = await self._client.get(path, {name: getattr(p, name)})
             if answer is None:
-                raise LookupNotFound(f"{SYSTEM} does not know this {name}", system=SYSTEM)
+                raise LookupNotFound(
+                    message("lookup.not_found_code", system=SYSTEM, what=name), system=SYSTEM
+                )
             return LookupPage([queries.chu_the_row(answer.get("data"))])
         if query == "ho_so_tiep_nhan":
             path = "HoSo/danhSachHoSoTiepNhan"

@@ -17,6 +17,7 @@ from hub.sdk import (
     MaSoDoanhNghiep,
     MaSoThue,
     Query,
+    message,
 )
 
 __all__ = ["QUERIES", "chu_the_row", "ho_so_row"]
@@ -129,13 +130,16 @@ def _day(value: Any, field: str) -> date | None:
         return datetime.strptime(str(value)[:10], "%d/%m/%Y").date()
     except ValueError:
         raise ContractError(
-            f"{SYSTEM} sent {field} that is not dd/MM/yyyy", system=SYSTEM
+            message("contract.format", system=SYSTEM, field=field, expected="dd/MM/yyyy"),
+            system=SYSTEM,
         ) from None
 
 
 def chu_the_row(data: Any) -> ChuTheRow:
     if not isinstance(data, dict) or not data.get("maSo") or not data.get("ten"):
-        raise ContractError(f"a {SYSTEM} record lacks maSo or ten", system=SYSTEM)
+        raise ContractError(
+            message("contract.missing", operation=SYSTEM, field="maSo/ten"), system=SYSTEM
+        )
     address = data.get("diaChiTruSo") or {}
     return ChuTheRow(
         ma_so=str(data["maSo"]),
@@ -156,7 +160,9 @@ def chu_the_row(data: Any) -> ChuTheRow:
 
 def ho_so_row(item: Any) -> HoSoRow:
     if not isinstance(item, dict) or not item.get("soHoSo"):
-        raise ContractError(f"a {SYSTEM} dossier has no soHoSo", system=SYSTEM)
+        raise ContractError(
+            message("contract.missing", operation=SYSTEM, field="soHoSo"), system=SYSTEM
+        )
     return HoSoRow(
         so_ho_so=str(item["soHoSo"]),
         ma_so=item.get("maSo"),

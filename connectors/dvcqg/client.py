@@ -11,18 +11,20 @@ is expired is renewed once per call. Transport and HTTP failures are mapped by
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 from hub.sdk import (
     ConnectorHttp,
     ContractError,
     HubError,
-    RejectedError,
-    TransientError,
-    mask_text,
+    Message,
+    message,
     ministry_errors,
+    remote_error,
 )
 
+from . import messages
 from .settings import DvcqgSettings
 
 __all__ = ["ALREADY_EXISTS", "ERROR_CODES", "NOT_FOUND", "OK", "DvcqgClient", "already_exists"]
@@ -39,21 +41,15 @@ NOT_ALLOWED = "6"
 BUSY = "99"
 
 #: error_code -> (worth a retry?, what it means for an operator).
-ERROR_CODES: dict[str, tuple[bool, str]] = {
-    SESSION_EXPIRED: (False, "the portal refused a fresh session: check the adapter account"),
-    WRONG_CREDENTIALS: (
-        False,
-        "the portal refused the username, password or dstcode: check connectors.dvcqg",
-    ),
-    INVALID: (False, "the portal found invalid data"),
-    NOT_FOUND: (False, "the portal does not hold this dossier"),
-    ALREADY_EXISTS: (False, "the portal already holds this dossier"),
-    UNKNOWN_PROCEDURE: (
-        False,
-        "the portal does not know this mã TTHC (run `tthc-hub dvcqg check-catalog`)",
-    ),
-    NOT_ALLOWED: (False, "the portal does not let this madonvi sync the dossier"),
-    BUSY: (True, "the portal is busy"),
+ERROR_CODES: dict[str, tuple[bool, Callable[[], Message]]] = {
+    SESSION_EXPIRED: (False, lambda: message("rejected.session", system=SYSTEM)),
+    WRONG_CREDENTIALS: (False, lambda: messages.WRONG_CREDENTIALS()),
+    INVALID: (False, lambda: message("rejected.invalid_data", system=SYSTEM)),
+    NOT_FOUND: (False, lambda: message("rejected.dossier_unknown", system=SYSTEM)),
+    ALREADY_EXISTS: (False, lambda: message("rejected.already_exists", system=SYSTEM)),
+    UNKNOWN_PROCEDURE: (False, lambda: messages.UNKNOWN_PROCEDURE()),
+    NOT_ALLOWED: (False, lambda: messages.NOT_ALLOWED()),
+    BUSY: (True, lambda: message("transient.busy", system=SYSTEM)),
 }
 
 
@@ -124,7 +120,9 @@ class DvcqgClient:
         if code != OK:
             raise error("login", code, answer)
         if not answer.get("session"):
-            raise ContractError("the login answer has no session", system=SYSTEM)
+            raise ContractError(
+                message("contract.missing", operation="login", field="session"), system=SYSTEM
+            )
         self._session = str(answer["session"])
         return self._session
 
@@ -136,7 +134,9 @@ class DvcqgClient:
             response.raise_for_status()
             answer = response.json()
         if not isinstance(answer, dict) or "error_code" not in answer:
-            raise ContractError(f"the answer of {path} has no error_code", system=SYSTEM)
+            raise ContractError(
+                message("contract.missing", operation=path, field="error_code"), system=SYSTEM
+            )
         return answer
 
     async def aclose(self) -> None:
@@ -149,11 +149,11 @@ def _code(answer: dict[str, Any]) -> str:
 
 def error(service: str, code: str, answer: dict[str, Any]) -> HubError:
     """The hub error for a non-zero ``error_code`` (message masked, at most 300 chars)."""
-    transient, meaning = ERROR_CODES.get(
-        code, (False, f"the portal refused the request with error_code {code}")
+    known = ERROR_CODES.get(code)
+    transient, meaning = (
+        (known[0], known[1]())
+        if known
+        else (False, message("rejected.remote_code", system=SYSTEM, code=code))
     )
-    message = mask_text(str(answer.get("message") or ""))[:300]
-    text = f"{service}: {meaning}" + (f": {message}" if message else "")
-    if transient:
-        return TransientError(text, system=SYSTEM, code=f"remote_{code}")
-    return RejectedError(text, system=SYSTEM, remote_code=code)
+    detail = str(answer.get("message") or "")
+    return remote_error(SYSTEM, service, meaning, detail, transient=transient, remote_code=code)

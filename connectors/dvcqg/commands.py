@@ -21,9 +21,13 @@ from typing import Annotated, Any
 
 import typer
 
+from hub.sdk import add_help_vi
+
 __all__ = ["app", "backfill", "check_catalog"]
 
 app = typer.Typer(help="Cổng Dịch vụ công quốc gia: kiểm tra danh mục TTHC, đồng bộ bù.")
+# Vietnamese of the English help strings (hub.cli_help, docs/messages.md).
+add_help_vi({"settings file (TOML)": "tệp cấu hình (TOML)"})
 
 ACTOR = "dvcqg-backfill"
 _TEXT = {

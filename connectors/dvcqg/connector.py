@@ -21,12 +21,14 @@ from hub.sdk import (
     DossierEvent,
     EventType,
     Health,
+    Message,
     Period,
     PushResult,
     RemoteDossier,
     RemoteRecord,
     idempotency_key,
     load_catalog,
+    message,
     probe,
 )
 
@@ -145,10 +147,10 @@ class DvcqgConnector:
         result = answer.get("result")
         record = result.get("HoSo") if isinstance(result, dict) else None
         if not isinstance(result, dict) or not isinstance(record, dict):
-            raise ContractError("TraCuuHoSo answered without result.HoSo", system=self.name)
+            raise ContractError(_lacks("TraCuuHoSo", "result.HoSo"), system=self.name)
         history = result.get("QuaTrinhXuLy") or []
         if not isinstance(history, list):
-            raise ContractError("TraCuuHoSo's QuaTrinhXuLy is not a list", system=self.name)
+            raise ContractError(_lacks("TraCuuHoSo", "QuaTrinhXuLy"), system=self.name)
         return RemoteDossier(
             ma_ho_so=ma_ho_so,
             trang_thai=mapping.status_from_dvcqg(record.get("TrangThaiHoSo")),
@@ -171,9 +173,7 @@ class DvcqgConnector:
             result = answer.get("result")
             rows = result.get("DanhSach") if isinstance(result, dict) else None
             if not isinstance(rows, list):
-                raise ContractError(
-                    "LayDanhSachHoSo answered without result.DanhSach", system=self.name
-                )
+                raise ContractError(_lacks("LayDanhSachHoSo", "result.DanhSach"), system=self.name)
             for row in rows:
                 yield mapping.from_list_row(row)
             total = result.get("TongSo") if isinstance(result, dict) else None
@@ -188,7 +188,7 @@ class DvcqgConnector:
         answer = await self._client.call("LayDanhSachTTHC", {})
         rows = answer.get("result")
         if not isinstance(rows, list):
-            raise ContractError("LayDanhSachTTHC answered without a list", system=self.name)
+            raise ContractError(_lacks("LayDanhSachTTHC", "result"), system=self.name)
         return {str(r["MaTTHC"]) for r in rows if isinstance(r, dict) and r.get("MaTTHC")}
 
     async def procedure_exists(self, ma_tthc: str) -> bool:
@@ -209,3 +209,7 @@ class DvcqgConnector:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+
+def _lacks(operation: str, field: str) -> Message:
+    return message("contract.missing", operation=operation, field=field)

@@ -25,7 +25,10 @@ from hub.sdk import (
     Status,
     deadline_plan,
     fold,
+    message,
 )
+
+from .messages import CITIZEN_ID
 
 __all__ = [
     "STAMP_FMT",
@@ -82,7 +85,8 @@ def parse_stamp(value: Any, field: str) -> datetime | None:
         return datetime.strptime(str(value), STAMP_FMT).replace(tzinfo=VN_TZ)
     except ValueError:
         raise ContractError(
-            f"the portal sent {field} that is not a yyyyMMddHHmmss time", system=SYSTEM
+            message("contract.format", system=SYSTEM, field=field, expected="yyyyMMddHHmmss"),
+            system=SYSTEM,
         ) from None
 
 
@@ -93,7 +97,9 @@ def status_from_dvcqg(value: Any, field: str = "TrangThaiHoSo") -> Status | None
     try:
         return STATUS_FROM_DVCQG[str(value).strip()]
     except KeyError:
-        raise ContractError(f"the portal sent an unknown {field}", system=SYSTEM) from None
+        raise ContractError(
+            message("contract.unknown_value", system=SYSTEM, field=field), system=SYSTEM
+        ) from None
 
 
 # --- dossier -------------------------------------------------------------------------
@@ -104,7 +110,7 @@ def to_dossier(dossier: Dossier, *, don_vi_xu_ly: str = "") -> dict[str, Any]:
     party = dossier.chu_ho_so
     if party.loai_doi_tuong == 1 and not party.so_giay_to:
         raise MappingError(
-            "the portal identifies a citizen by số giấy tờ (CCCD/CMND)",
+            CITIZEN_ID(),
             field="chu_ho_so.so_giay_to",
             system=SYSTEM,
         )
@@ -237,7 +243,10 @@ def from_progress(item: dict[str, Any]) -> ProcessStep:
     status = status_from_dvcqg(item.get("TrangThai"), "QuaTrinhXuLy.TrangThai")
     started = parse_stamp(item.get("NgayBatDau"), "QuaTrinhXuLy.NgayBatDau")
     if status is None or started is None:
-        raise ContractError("a portal process step lacks TrangThai or NgayBatDau", system=SYSTEM)
+        raise ContractError(
+            message("contract.missing", operation="QuaTrinhXuLy", field="TrangThai/NgayBatDau"),
+            system=SYSTEM,
+        )
     return ProcessStep(
         buoc=str(item.get("BuocXuLy") or item.get("NoiDungXuLy") or status.dvcqg)[:300],
         trang_thai=status,
@@ -256,7 +265,10 @@ def from_progress(item: dict[str, Any]) -> ProcessStep:
 def from_list_row(row: dict[str, Any]) -> RemoteRecord:
     """One line of ``LayDanhSachHoSo``, enough to reconcile against the mirror."""
     if not isinstance(row, dict) or not row.get("MaHoSo"):
-        raise ContractError("a portal listing line has no MaHoSo", system=SYSTEM)
+        raise ContractError(
+            message("contract.missing", operation="LayDanhSachHoSo", field="MaHoSo"),
+            system=SYSTEM,
+        )
     return RemoteRecord(
         ma_ho_so=str(row["MaHoSo"]),
         ma_tthc=row.get("MaTTHC") or None,

@@ -16,11 +16,12 @@ from hub.sdk import (
     ConnectorHttp,
     ContractError,
     RejectedError,
-    TransientError,
-    mask_text,
+    message,
     ministry_errors,
+    remote_error,
 )
 
+from . import messages
 from .settings import HotichSettings
 
 __all__ = ["BUSY", "HotichClient"]
@@ -32,9 +33,9 @@ INVALID = "INVALID"
 BUSY = "BUSY"
 
 ERROR_CODES = {
-    AUTH: "hộ tịch refused the api-key: check connectors.hotich.api_key",
-    INVALID: "hộ tịch found invalid data",
-    BUSY: "hộ tịch is busy",
+    AUTH: lambda: messages.AUTH(),
+    INVALID: lambda: message("rejected.invalid_data", system=SYSTEM),
+    BUSY: lambda: message("transient.busy", system=SYSTEM),
 }
 
 
@@ -68,7 +69,9 @@ class HotichClient:
             response.raise_for_status()
             answer = response.json()
         if not isinstance(answer, dict) or "status" not in answer:
-            raise ContractError(f"the answer of {operation} has no status", system=SYSTEM)
+            raise ContractError(
+                message("contract.missing", operation=operation, field="status"), system=SYSTEM
+            )
         if str(answer["status"]) == OK:
             return answer
         raise _error(operation, answer)
@@ -79,12 +82,11 @@ class HotichClient:
 
 def _error(operation: str, answer: dict[str, Any]) -> Exception:
     code = str(answer.get("errorCode") or "")
-    message = mask_text(str(answer.get("errorDescription") or ""))[:300]
-    if code == BUSY:
-        return TransientError(
-            f"{operation}: {ERROR_CODES[BUSY]} ({message})", system=SYSTEM, code="busy"
-        )
+    detail = str(answer.get("errorDescription") or "")
     if code == AUTH:
-        return RejectedError(ERROR_CODES[AUTH], system=SYSTEM, remote_code=code)
-    meaning = ERROR_CODES.get(code, f"hộ tịch refused the request with errorCode {code or '?'}")
-    return RejectedError(f"{operation}: {meaning}: {message}", system=SYSTEM, remote_code=code)
+        return RejectedError(ERROR_CODES[AUTH](), system=SYSTEM, remote_code=code)
+    known = ERROR_CODES.get(code)
+    meaning = known() if known else messages.REFUSED(code=code or "?")
+    return remote_error(
+        SYSTEM, operation, meaning, detail, transient=code == BUSY, code="busy", remote_code=code
+    )

@@ -34,11 +34,13 @@ from hub.sdk import (
     RemoteDossier,
     RemoteRecord,
     idempotency_key,
+    message,
     probe,
 )
 
 from . import mapping
 from .client import OK, HotichClient
+from .messages import NO_PULL
 from .settings import HotichSettings
 
 __all__ = ["HotichConnector"]
@@ -94,7 +96,10 @@ class HotichConnector:
         answer = await self._client.call("LayKetQua", body)
         values = answer.get("value")
         if not isinstance(values, list):
-            raise ContractError("LayKetQua answered without a value list", system=self.name)
+            raise ContractError(
+                message("contract.missing", operation="LayKetQua", field="value"),
+                system=self.name,
+            )
         for item in values:
             if isinstance(item, dict) and item.get("maHoSoMCDT") == ma_ho_so:
                 return item
@@ -128,13 +133,13 @@ class HotichConnector:
     # hộ tịch declares neither PULL nor LIST, so the hub never calls these.
 
     async def pull(self, since: str | None) -> PullBatch:
-        raise PermanentError("hộ tịch has no pull of ministry-filed dossiers", system=self.name)
+        raise PermanentError(NO_PULL(what="pull"), system=self.name)
 
     async def acknowledge(self, remote_ids: list[str]) -> None:
-        raise PermanentError("hộ tịch has no pull to acknowledge", system=self.name)
+        raise PermanentError(NO_PULL(what="acknowledge"), system=self.name)
 
     async def list_remote(self, period: Period) -> AsyncIterator[RemoteRecord]:
-        raise PermanentError("hộ tịch offers no listing by period", system=self.name)
+        raise PermanentError(NO_PULL(what="list_remote"), system=self.name)
         yield  # pragma: no cover - makes this an async generator, as the protocol says
 
     async def health(self) -> Health:

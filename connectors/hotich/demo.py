@@ -111,11 +111,14 @@ class HotichDemo(DemoScenario):
                 len(self.certificates),
             ),
             (
-                Bilingual("Giấy chứng nhận khớp mã băm", "Certificates matching their hash"),
+                Bilingual("Giấy tờ hộ tịch khớp mã băm", "Certificates matching their hash"),
                 sum(self.certificates.values()),
             ),
             (
-                Bilingual("Bộ Tư pháp từ chối (kèm lý do)", "Refused by the ministry (reason)"),
+                Bilingual(
+                    "Cơ quan đăng ký hộ tịch từ chối (kèm lý do)",
+                    "Refused by the registration authority (reason)",
+                ),
                 1 if refusal else 0,
             ),
             (

@@ -50,8 +50,12 @@ from hub.sdk import (
     ProcessStep,
     Result,
     Status,
+    message,
+    missing,
     national_ma_tthc,
 )
+
+from . import messages
 
 __all__ = [
     "MODULES",
@@ -256,18 +260,14 @@ def parse_ho_tich(dossier: Dossier) -> HoTich:
     """``extra["ho_tich"]`` as a :class:`HoTich`; a wrong shape names the field, not the value."""
     raw = dossier.extra.get("ho_tich")
     if not isinstance(raw, Mapping):
-        raise MappingError(
-            "hộ tịch needs the civil-status detail of the dossier",
-            field="extra.ho_tich",
-            system=SYSTEM,
-        )
+        raise missing(SYSTEM, "extra.ho_tich")
     try:
         return HoTich.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors(include_input=False)[0]
         path = ".".join(str(p) for p in first["loc"])
         raise MappingError(
-            f"hộ tịch cannot use this detail ({first['type']})",
+            messages.DETAIL_INVALID(kind=first["type"]),
             field=f"extra.ho_tich.{path}",
             system=SYSTEM,
         ) from None
@@ -280,8 +280,7 @@ def module_of(dossier: Dossier, ho_tich: HoTich, modules: Mapping[str, str]) -> 
     module = modules.get(dossier.ma_tthc) or modules.get(national_ma_tthc(dossier.ma_tthc))
     if module is None:
         raise MappingError(
-            "hộ tịch has no module for this procedure: set extra.ho_tich.module or "
-            "connectors.hotich.modules",
+            messages.NO_MODULE(),
             field="extra.ho_tich.module",
             system=SYSTEM,
         )
@@ -307,7 +306,7 @@ def _require(ho_tich: HoTich, module: str) -> None:
         holder = getattr(ho_tich, part)
         if holder is None or getattr(holder, name) in (None, ""):
             raise MappingError(
-                f"hộ tịch ({module}) requires this detail",
+                messages.MODULE_REQUIRES(module=module),
                 field=f"extra.ho_tich.{part}.{name}",
                 system=SYSTEM,
             )
@@ -359,7 +358,7 @@ def to_nhan_dkht(
     """The NhanDKHT body for a dossier received at the province."""
     if dossier.ngay_tiep_nhan is None:
         raise MappingError(
-            "hộ tịch takes a dossier once it is received at the province",
+            messages.NOT_RECEIVED(),
             field="ngay_tiep_nhan",
             system=SYSTEM,
         )
@@ -408,7 +407,8 @@ def _parse_datetime(value: Any, field: str) -> datetime | None:
         return datetime.strptime(str(value), DATETIME_FMT).replace(tzinfo=VN_TZ)
     except ValueError:
         raise ContractError(
-            f"LayKetQua sent {field} that is not dd/MM/yyyy HH:mm:ss", system=SYSTEM
+            message("contract.format", system=SYSTEM, field=field, expected="dd/MM/yyyy HH:mm:ss"),
+            system=SYSTEM,
         ) from None
 
 
@@ -426,7 +426,8 @@ def decode_certificate(ket_qua: Mapping[str, Any]) -> bytes:
         return base64.b64decode(str(ket_qua["noiDungTep"]), validate=True)
     except (KeyError, binascii.Error, ValueError):
         raise ContractError(
-            "LayKetQua sent a ketQuaXuLy without a base64 noiDungTep", system=SYSTEM
+            message("contract.format", system=SYSTEM, field="noiDungTep", expected="base64"),
+            system=SYSTEM,
         ) from None
 
 
@@ -438,7 +439,12 @@ def _result(module: str, ma_ho_so: str, ket_qua: Mapping[str, Any]) -> Result:
     try:
         signed = datetime.strptime(str(ngay_cap), DATE8).date() if ngay_cap else None
     except ValueError:
-        raise ContractError("ketQuaXuLy.ngayCap is not yyyyMMdd", system=SYSTEM) from None
+        raise ContractError(
+            message(
+                "contract.format", system=SYSTEM, field="ketQuaXuLy.ngayCap", expected="yyyyMMdd"
+            ),
+            system=SYSTEM,
+        ) from None
     return Result(
         so=str(ket_qua.get("soGiayTo") or "")[:100] or None,
         ngay_ky=signed,
@@ -463,7 +469,9 @@ def from_ket_qua(item: Mapping[str, Any], module: str) -> dict[str, Any]:
     code = str(item.get("trangThai"))
     status = STATUS_FROM_HOTICH.get(code)
     if status is None:
-        raise ContractError("LayKetQua sent trangThai outside 1, 2, 3, 4, 6", system=SYSTEM)
+        raise ContractError(
+            message("contract.unknown_value", system=SYSTEM, field="trangThai"), system=SYSTEM
+        )
     ma = str(item.get("maHoSoMCDT") or "")
     updated = _parse_datetime(item.get("ngayCapNhat"), "ngayCapNhat")
     note = str(item.get("ghiChu") or item.get("noiDungXuLy") or "") or None

@@ -7,8 +7,9 @@ from typing import Any
 
 import httpx
 
-from hub.sdk import ConnectorHttp, ContractError, RejectedError, ministry_errors
+from hub.sdk import ConnectorHttp, ContractError, RejectedError, message, ministry_errors
 
+from .messages import LOGIN_REFUSED, TOKEN_REFUSED
 from .settings import LienthongSettings
 
 __all__ = ["LienthongClient"]
@@ -38,14 +39,17 @@ class LienthongClient:
             response = await self._client().post("taikhoan/dangnhap", json=body)
             if response.status_code == 401:
                 raise RejectedError(
-                    "liên thông refused the user name or password: check connectors.lienthong",
+                    LOGIN_REFUSED(),
                     system=SYSTEM,
                     http_status=401,
                 )
             response.raise_for_status()
             answer = response.json()
         if not isinstance(answer, dict) or not answer.get("token"):
-            raise ContractError("the login answer has no token", system=SYSTEM)
+            raise ContractError(
+                message("contract.missing", operation="taikhoan/dangnhap", field="token"),
+                system=SYSTEM,
+            )
         self.logins += 1
         self._token = str(answer["token"])
         return self._token
@@ -75,9 +79,9 @@ class LienthongClient:
                 response.raise_for_status()
                 answer = response.json()
             if not isinstance(answer, dict):
-                raise ContractError(f"the answer of {path} is not an object", system=SYSTEM)
+                raise ContractError(message("contract.not_object", operation=path), system=SYSTEM)
             return answer
-        raise RejectedError("liên thông refused a fresh token", system=SYSTEM, http_status=401)
+        raise RejectedError(TOKEN_REFUSED(), system=SYSTEM, http_status=401)
 
     async def aclose(self) -> None:
         await self._pool.aclose()

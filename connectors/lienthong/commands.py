@@ -10,9 +10,18 @@ from typing import Annotated, Any
 
 import typer
 
+from hub.sdk import add_help_vi
+
 __all__ = ["app"]
 
 app = typer.Typer(help="Hồ sơ liên thông (khai sinh, khai tử): tra cứu, thống kê, tải kết quả.")
+# Vietnamese of the English help strings (hub.cli_help, docs/messages.md).
+add_help_vi(
+    {
+        "settings file (TOML)": "tệp cấu hình (TOML)",
+        "where to write the file": "nơi ghi tệp",
+    }
+)
 
 _TEXT = {
     "title": ("Danh sách hồ sơ liên thông", "Interlinked dossiers"),

@@ -25,6 +25,7 @@ from hub.sdk import (
     RemoteDossier,
     RemoteRecord,
     idempotency_key,
+    message,
     probe,
 )
 
@@ -68,7 +69,10 @@ class LienthongConnector:
         answer = await self.client.call("POST", "hoso/danhsach", dict(body))
         rows = answer.get("danhSach") if answer else None
         if not isinstance(rows, list):
-            raise ContractError("danhsach answered without danhSach", system=self.name)
+            raise ContractError(
+                message("contract.missing", operation="danhsach", field="danhSach"),
+                system=self.name,
+            )
         return rows, int(answer.get("tongSo") or 0) if answer else 0
 
     async def detail(self, ma_ho_so: str) -> dict[str, object] | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from hub.sdk import ContractError
+from hub.sdk import ContractError, message
 
 from . import mapping
 
@@ -29,9 +29,11 @@ async def download(
         return None
     content = mapping.decode_file(files[n - 1], n)
     if not content:
-        raise ContractError(f"file {n} of {ma_ho_so} is empty", system=mapping.SYSTEM)
+        raise ContractError(
+            message("contract.file_empty", n=n, ma_ho_so=ma_ho_so), system=mapping.SYSTEM
+        )
     if sha256 is not None and hashlib.sha256(content).hexdigest() != sha256:
         raise ContractError(
-            f"file {n} of {ma_ho_so} differs from the one pulled (sha256)", system=mapping.SYSTEM
+            message("contract.file_changed", n=n, ma_ho_so=ma_ho_so), system=mapping.SYSTEM
         )
     return content

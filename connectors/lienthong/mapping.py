@@ -40,6 +40,7 @@ from hub.sdk import (
     ProcessStep,
     Result,
     Status,
+    message,
 )
 
 __all__ = [
@@ -99,7 +100,8 @@ def parse_stamp(value: Any, field: str) -> datetime | None:
         return datetime.strptime(str(value), STAMP).replace(tzinfo=VN_TZ)
     except ValueError:
         raise ContractError(
-            f"liên thông sent {field} that is not yyyyMMddHHmmss", system=SYSTEM
+            message("contract.format", system=SYSTEM, field=field, expected="yyyyMMddHHmmss"),
+            system=SYSTEM,
         ) from None
 
 
@@ -110,7 +112,8 @@ def _date8(value: str | None, field: str) -> date | None:
         return datetime.strptime(value, "%Y%m%d").date()
     except ValueError:
         raise ContractError(
-            f"liên thông sent {field} that is not yyyyMMdd", system=SYSTEM
+            message("contract.format", system=SYSTEM, field=field, expected="yyyyMMdd"),
+            system=SYSTEM,
         ) from None
 
 
@@ -122,7 +125,7 @@ def to_cap_nhat(dossier: Dossier, *, co_quan_xu_ly: str, at: datetime) -> dict[s
     code = STATUS_TO_LT.get(dossier.trang_thai)
     if code is None:
         raise MappingError(
-            "liên thông has no status code for this dossier status",
+            message("mapping.no_status_code", system=SYSTEM, status=int(dossier.trang_thai)),
             field="trang_thai",
             system=SYSTEM,
         )
@@ -149,13 +152,15 @@ def parse_ho_tich_xml(xml: str) -> dict[str, dict[str, str]]:
     """``{section: {tag: text}}`` of a ``<hoTich>`` document; refuses DTDs and entities."""
     raw = xml.encode("utf-8")
     if b"<!DOCTYPE" in raw.upper() or b"<!ENTITY" in raw.upper():
-        raise ContractError("the hoTich XML declares a DTD or entities: refused", system=SYSTEM)
+        raise ContractError(message("contract.xml_entities", what="hoTich"), system=SYSTEM)
     try:
         root = etree.fromstring(raw, _PARSER)
     except etree.XMLSyntaxError:
-        raise ContractError("the hoTich XML is not well-formed", system=SYSTEM) from None
+        raise ContractError(message("contract.xml_broken", what="hoTich"), system=SYSTEM) from None
     if root.tag != "hoTich":
-        raise ContractError("the data XML has no <hoTich> root", system=SYSTEM)
+        raise ContractError(
+            message("contract.missing", operation="data", field="<hoTich>"), system=SYSTEM
+        )
     return {
         str(section.tag): {
             str(c.tag): (c.text or "").strip() for c in section if isinstance(c.tag, str)
@@ -174,7 +179,10 @@ def decode_file(item: Mapping[str, Any], n: int) -> bytes:
     try:
         return base64.b64decode(str(item["duLieuTepDinhKem"]), validate=True)
     except (KeyError, binascii.Error, ValueError):
-        raise ContractError(f"file {n} of the detail is not base64", system=SYSTEM) from None
+        raise ContractError(
+            message("contract.format", system=SYSTEM, field=f"fileDinhKem[{n}]", expected="base64"),
+            system=SYSTEM,
+        ) from None
 
 
 def from_chi_tiet(record: Mapping[str, Any]) -> Dossier:
@@ -212,7 +220,9 @@ def from_chi_tiet(record: Mapping[str, Any]) -> Dossier:
         code = record.get("trangThai", 1)
         status = STATUS_FROM_LT.get(int(code)) if str(code).isdigit() else None
         if status is None:
-            raise ContractError(f"record {ma} has trangThai outside 1, 2, 4, 6, 7", system=SYSTEM)
+            raise ContractError(
+                message("contract.unknown_value", system=SYSTEM, field="trangThai"), system=SYSTEM
+            )
         return Dossier(
             ma_ho_so=ma,
             ma_tthc=str(record["maTTHC"]),
@@ -238,13 +248,16 @@ def from_chi_tiet(record: Mapping[str, Any]) -> Dossier:
         )
     except KeyError as exc:
         raise ContractError(
-            f"record {ma or '?'} lacks the field {exc.args[0]}", system=SYSTEM
+            message("contract.record", system=SYSTEM, detail=f"{ma or '?'}: {exc.args[0]}"),
+            system=SYSTEM,
         ) from None
     except ValidationError as exc:
         first = exc.errors(include_input=False)[0]
         path = ".".join(str(p) for p in first["loc"]) or "(record)"
         raise ContractError(
-            f"record {ma or '?'} does not map to a dossier: field {path} ({first['type']})",
+            message(
+                "contract.record", system=SYSTEM, detail=f"{ma or '?'}: {path} ({first['type']})"
+            ),
             system=SYSTEM,
         ) from None
 

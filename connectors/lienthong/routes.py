@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from hub.sdk import ApiDate, Principal, mask_for, requires, text_path, text_query
 
 from .files import download
+from .messages import NO_DOSSIER, NO_FILE, NOT_CONFIGURED
 from .search import Filters, row_view, search, stats
 
 __all__ = ["build"]
@@ -51,20 +52,20 @@ def build(hub: Any) -> APIRouter:
     def detail(ma_ho_so: str = text_path(), who: Principal = viewer) -> dict[str, Any]:
         found = list(search(hub, Filters(ma_ho_so=ma_ho_so), limit=1))
         if not found:
-            raise HTTPException(status_code=404, detail="no such interlinked dossier")
+            raise HTTPException(status_code=404, detail=NO_DOSSIER())
         return mask_for(who, row_view(found[0], mask_id=False))
 
     @router.get("/{ma_ho_so}/files/{n}")
     async def file(ma_ho_so: str = text_path(), n: int = Path(ge=1, le=10_000)) -> Response:
         connector = hub.connectors.get("lienthong")
         if connector is None:
-            raise HTTPException(status_code=503, detail="connectors.lienthong is not configured")
+            raise HTTPException(status_code=503, detail=NOT_CONFIGURED())
         found = list(search(hub, Filters(ma_ho_so=ma_ho_so), limit=1))
         kept = (found[0].extra.get("lien_thong") or {}).get("files") or [] if found else []
         expected = kept[n - 1].get("sha256") if 1 <= n <= len(kept) else None
         content = await download(connector, ma_ho_so, n, sha256=expected)
         if content is None:
-            raise HTTPException(status_code=404, detail="no such file")
+            raise HTTPException(status_code=404, detail=NO_FILE(n=n))
         return Response(content, media_type="application/pdf")
 
     return router

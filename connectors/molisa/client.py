@@ -14,12 +14,15 @@ import httpx
 from hub.sdk import (
     ConnectorHttp,
     ContractError,
+    Message,
     RejectedError,
     TransientError,
     mask_text,
+    message,
     ministry_errors,
 )
 
+from .messages import WRONG_KEY as WRONG_KEY_MESSAGE
 from .settings import MolisaSettings
 
 __all__ = ["OK", "MolisaClient"]
@@ -31,12 +34,12 @@ INVALID = "2"
 NOT_FOUND = "3"
 BUSY = "99"
 
-#: What a non-zero error_code means, for the reason shown to operators.
+#: What a non-zero error_code means, for the reason shown to operators (hub.messages).
 ERROR_CODES = {
-    WRONG_KEY: "MOLISA refused the AcceptKey: check connectors.molisa.accept_key",
-    INVALID: "MOLISA found invalid data",
-    NOT_FOUND: "MOLISA does not know this dossier",
-    BUSY: "MOLISA is busy",
+    WRONG_KEY: lambda: WRONG_KEY_MESSAGE(),
+    INVALID: lambda: message("rejected.invalid_data", system=SYSTEM),
+    NOT_FOUND: lambda: message("rejected.dossier_unknown", system=SYSTEM),
+    BUSY: lambda: message("transient.busy", system=SYSTEM),
 }
 
 
@@ -71,7 +74,10 @@ class MolisaClient:
             response.raise_for_status()
             answer = response.json()
         if not isinstance(answer, dict) or "error_code" not in answer:
-            raise ContractError(f"the answer of {operation} has no error_code", system=SYSTEM)
+            raise ContractError(
+                message("contract.missing", operation=operation, field="error_code"),
+                system=SYSTEM,
+            )
         code = str(answer["error_code"])
         if code in accept:
             return answer
@@ -82,16 +88,22 @@ class MolisaClient:
 
 
 def _error(operation: str, code: str, answer: dict[str, Any]) -> Exception:
-    message = mask_text(str(answer.get("message", "")))[:300]
+    text = mask_text(str(answer.get("message", "")))[:300]
     if code == BUSY:
         return TransientError(
-            f"{operation}: {ERROR_CODES[BUSY]} ({message})", system=SYSTEM, code="busy"
+            _words(operation, ERROR_CODES[BUSY](), None, text), system=SYSTEM, code="busy"
         )
     if code == WRONG_KEY:
-        return RejectedError(ERROR_CODES[WRONG_KEY], system=SYSTEM, remote_code=code)
-    meaning = ERROR_CODES.get(code, f"MOLISA refused the request with error_code {code}")
-    field = answer.get("field")
-    where = f" (field {field})" if field else ""
+        return RejectedError(ERROR_CODES[WRONG_KEY](), system=SYSTEM, remote_code=code)
+    known = ERROR_CODES.get(code)
+    meaning = known() if known else message("rejected.remote_code", system=SYSTEM, code=code)
     return RejectedError(
-        f"{operation}: {meaning}{where}: {message}", system=SYSTEM, remote_code=code
+        _words(operation, meaning, answer.get("field"), text), system=SYSTEM, remote_code=code
+    )
+
+
+def _words(operation: str, meaning: Message, field: Any, text: str) -> Message:
+    where = message("rejected.where_field", field=field) if field else message("rejected.nowhere")
+    return message(
+        "rejected.remote", operation=operation, meaning=meaning, where=where, detail=text
     )

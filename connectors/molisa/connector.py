@@ -15,6 +15,7 @@ from hub.sdk import (
     EventType,
     Health,
     MappingError,
+    Message,
     Origin,
     Period,
     PullBatch,
@@ -24,6 +25,7 @@ from hub.sdk import (
     RemoteRecord,
     Status,
     idempotency_key,
+    message,
     probe,
 )
 
@@ -76,7 +78,8 @@ class MolisaConnector:
         if event.type is EventType.RESULT:
             return await self._push_result(dossier, key)
         raise ContractError(
-            f"no MOLISA operation for the event type {event.type}", system=self.name
+            message("contract.no_operation", system=self.name, event_type=str(event.type)),
+            system=self.name,
         )
 
     async def _sync(self, dossier: Dossier, key: str) -> PushResult:
@@ -100,7 +103,7 @@ class MolisaConnector:
     async def _push_result(self, dossier: Dossier, key: str) -> PushResult:
         if dossier.ket_qua is None:
             raise MappingError(
-                "a result event needs the result (kết quả)", field="ket_qua", system=self.name
+                message("mapping.result_required"), field="ket_qua", system=self.name
             )
         snapshot = dossier.model_copy(
             update={"trang_thai": max(dossier.trang_thai, Status.DA_XU_LY_XONG)}
@@ -137,13 +140,11 @@ class MolisaConnector:
         answer = await self._client.call("LayDanhSachHoSoMoi", body)
         records = answer.get("DanhSach")
         if not isinstance(records, list):
-            raise ContractError(
-                "LayDanhSachHoSoMoi answered without a DanhSach list", system=self.name
-            )
+            raise ContractError(_lacks("LayDanhSachHoSoMoi", "DanhSach"), system=self.name)
         items = []
         for record in records:
             if not isinstance(record, dict) or not record.get("HoSoId"):
-                raise ContractError("a LayDanhSachHoSoMoi record has no HoSoId", system=self.name)
+                raise ContractError(_lacks("LayDanhSachHoSoMoi", "HoSoId"), system=self.name)
             dossier = mapping.from_ho_so(
                 record,
                 origin=Origin.MINISTRY,
@@ -172,7 +173,7 @@ class MolisaConnector:
             return None
         record = answer.get("HoSo")
         if not isinstance(record, dict):
-            raise ContractError("TraCuuHoSo answered without HoSo", system=self.name)
+            raise ContractError(_lacks("TraCuuHoSo", "HoSo"), system=self.name)
         status = mapping.status_from_molisa(record.get("StatusId"))
         origin = Origin.MINISTRY if record.get("HoSoId") else Origin.PROVINCE
         try:
@@ -204,9 +205,7 @@ class MolisaConnector:
             answer = await self._client.call("DanhSachHoSo", body)
             rows = answer.get("DanhSach")
             if not isinstance(rows, list):
-                raise ContractError(
-                    "DanhSachHoSo answered without a DanhSach list", system=self.name
-                )
+                raise ContractError(_lacks("DanhSachHoSo", "DanhSach"), system=self.name)
             for row in rows:
                 yield mapping.from_dong_ho_so(row, ma_tthc_map=self.settings.ma_tthc_map)
             total = answer.get("TongSo")
@@ -224,3 +223,7 @@ class MolisaConnector:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+
+def _lacks(operation: str, field: str) -> Message:
+    return message("contract.missing", operation=operation, field=field)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from hub.sdk import ContractError, Dossier
+from hub.sdk import ContractError, Dossier, message
 
 __all__ = ["build_extent_data", "parse_extent_data"]
 
@@ -55,7 +55,9 @@ def parse_extent_data(xml: str) -> dict[str, list[dict[str, str]]]:
     try:
         root = etree.fromstring(xml.encode("utf-8"), parser)
     except etree.XMLSyntaxError:
-        raise ContractError("CertificateExtentData is not well-formed XML", system=SYSTEM) from None
+        raise ContractError(
+            message("contract.xml_broken", what="CertificateExtentData"), system=SYSTEM
+        ) from None
     out: dict[str, list[dict[str, str]]] = {}
     for list_tag, item_tag in (
         ("DanhSachTaiLieuNop", "TaiLieuNop"),

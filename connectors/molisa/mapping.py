@@ -32,10 +32,13 @@ from hub.sdk import (
     ResultDelivery,
     Status,
     address_for,
+    message,
+    missing,
     national_ma_tthc,
 )
 
 from .extent import build_extent_data, parse_extent_data
+from .messages import POST_WITHOUT_ADDRESS, RECEPTION_DATE, bad_format, lacks
 
 __all__ = [
     "SYSTEM",
@@ -111,9 +114,7 @@ def parse_date(value: str | None, *, field: str) -> date | None:
     try:
         return datetime.strptime(value, DATE_FMT).date()
     except ValueError:
-        raise ContractError(
-            f"MOLISA sent {field} that is not a dd/MM/yyyy date", system=SYSTEM, code="contract"
-        ) from None
+        raise bad_format(field, "dd/MM/yyyy") from None
 
 
 def parse_datetime(value: str | None, *, field: str) -> datetime | None:
@@ -122,9 +123,7 @@ def parse_datetime(value: str | None, *, field: str) -> datetime | None:
     try:
         return datetime.strptime(value, DATETIME_FMT).replace(tzinfo=VN_TZ)
     except ValueError:
-        raise ContractError(
-            f"MOLISA sent {field} that is not a dd/MM/yyyy HH:mm:ss date-time", system=SYSTEM
-        ) from None
+        raise bad_format(field, "dd/MM/yyyy HH:mm:ss") from None
 
 
 def status_from_molisa(value: Any, *, field: str = "StatusId") -> Status:
@@ -132,7 +131,7 @@ def status_from_molisa(value: Any, *, field: str = "StatusId") -> Status:
         return Status(int(value))
     except (TypeError, ValueError):
         raise ContractError(
-            f"MOLISA sent {field} outside the status codes 1-10", system=SYSTEM
+            message("contract.unknown_value", system=SYSTEM, field=field), system=SYSTEM
         ) from None
 
 
@@ -157,21 +156,11 @@ def _s(value: Any) -> str:
 def _require(dossier: Dossier) -> None:
     owner = dossier.chu_ho_so
     if not owner.so_giay_to:
-        raise MappingError(
-            "MOLISA requires the owner's CCCD/CMND number",
-            field="chu_ho_so.so_giay_to",
-            system=SYSTEM,
-        )
+        raise missing(SYSTEM, "chu_ho_so.so_giay_to")
     if owner.ngay_sinh is None:
-        raise MappingError(
-            "MOLISA requires the owner's birth date", field="chu_ho_so.ngay_sinh", system=SYSTEM
-        )
+        raise missing(SYSTEM, "chu_ho_so.ngay_sinh")
     if dossier.trang_thai >= Status.DUOC_TIEP_NHAN and dossier.ngay_tiep_nhan is None:
-        raise MappingError(
-            "MOLISA requires the reception date once a dossier is received",
-            field="ngay_tiep_nhan",
-            system=SYSTEM,
-        )
+        raise MappingError(RECEPTION_DATE(), field="ngay_tiep_nhan", system=SYSTEM)
 
 
 def _address_fields(
@@ -249,9 +238,7 @@ def to_dong_bo_dvc(
 def latest_step(dossier: Dossier) -> ProcessStep:
     """The step a PROGRESS event reports: the last of ``qua_trinh``."""
     if not dossier.qua_trinh:
-        raise MappingError(
-            "a progress update needs at least one processing step", field="qua_trinh", system=SYSTEM
-        )
+        raise missing(SYSTEM, "qua_trinh")
     return dossier.qua_trinh[-1]
 
 
@@ -372,8 +359,7 @@ def from_ho_so(
             extra["molisa_id"] = record["HoSoId"]
         if method is DeliveryMethod.BUU_CHINH and owner_address is None:
             raise ContractError(
-                f"{where} asks for delivery by post (HinhThucTra) without an address "
-                "(NOHT_*/HKTT_*), needed for nhan_ket_qua.dia_chi",
+                POST_WITHOUT_ADDRESS(where=where),
                 system=SYSTEM,
             )
         so_giay_to = record.get("SoDinhDanh") or record.get("CMND") or None
@@ -391,7 +377,7 @@ def from_ho_so(
             record.get("SubmitedDate"), field="SubmitedDate"
         )
         if ngay_nop is None:
-            raise ContractError(f"{where} has neither NgayNop nor SubmitedDate", system=SYSTEM)
+            raise lacks(where, "NgayNop/SubmitedDate")
         return Dossier(
             ma_ho_so=record["MaHoSo"],
             ma_tthc=_ma_tthc_from_molisa(record["MaTTHC"], ma_tthc_map or {}),
@@ -412,12 +398,13 @@ def from_ho_so(
             extra=extra,
         )
     except KeyError as exc:
-        raise ContractError(f"{where} lacks the field {exc.args[0]}", system=SYSTEM) from None
+        raise lacks(where, str(exc.args[0])) from None
     except ValidationError as exc:
         first = exc.errors()[0]
         path = ".".join(str(p) for p in first["loc"]) or "(record)"
         raise ContractError(
-            f"{where} does not map to a dossier: field {path} ({first['type']})", system=SYSTEM
+            message("contract.record", system=SYSTEM, detail=f"{where}: {path} ({first['type']})"),
+            system=SYSTEM,
         ) from None
 
 
@@ -428,7 +415,7 @@ def from_xu_ly(entry: Mapping[str, Any]) -> ProcessStep:
     at = parse_datetime(entry.get("ThoiDiemXuLy"), field="QuaTrinhXuLy.ThoiDiemXuLy")
     start = parse_datetime(entry.get("NgayBatDau"), field="QuaTrinhXuLy.NgayBatDau") or at
     if start is None:
-        raise ContractError("a QuaTrinhXuLy entry has no ThoiDiemXuLy", system=SYSTEM)
+        raise lacks("QuaTrinhXuLy", "ThoiDiemXuLy")
     try:
         return ProcessStep(
             buoc=(buoc or "Xử lý")[:300],
@@ -447,7 +434,10 @@ def from_xu_ly(entry: Mapping[str, Any]) -> ProcessStep:
         first = exc.errors()[0]
         path = ".".join(str(p) for p in first["loc"])
         raise ContractError(
-            f"a QuaTrinhXuLy entry does not map: field {path} ({first['type']})", system=SYSTEM
+            message(
+                "contract.record", system=SYSTEM, detail=f"QuaTrinhXuLy: {path} ({first['type']})"
+            ),
+            system=SYSTEM,
         ) from None
 
 
@@ -456,7 +446,7 @@ def from_dong_ho_so(
 ) -> RemoteRecord:
     """A reconciliation line from a DanhSachHoSo row."""
     if not row.get("MaHoSo"):
-        raise ContractError("a DanhSachHoSo row lacks MaHoSo", system=SYSTEM)
+        raise lacks("DanhSachHoSo", "MaHoSo")
     ma_tthc = row.get("MaTTHC") or None
     return RemoteRecord(
         ma_ho_so=row["MaHoSo"],

@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
@@ -47,16 +47,19 @@ from zeep.wsdl.utils import etree_to_string
 from hub.sdk import (
     ContractError,
     HubError,
+    Message,
     RejectedError,
     TransientError,
     XmlLimitError,
     XmlLimits,
     check_xml,
     mask_text,
+    message,
     ministry_errors,
     read_capped,
 )
 
+from .messages import BACKEND_TIMEOUT
 from .settings import MonreSettings
 
 __all__ = [
@@ -81,13 +84,20 @@ RESET_ERRORS = (httpx.RemoteProtocolError, httpx.ReadError)
 
 NOT_FOUND = "NOT_FOUND"
 #: ``LoiDichVu/MaLoi`` of a SOAP Fault -> (transient?, what it means for an operator).
-FAULT_CODES: dict[str, tuple[bool, str]] = {
-    "BUSY": (True, "MONRE is busy"),
-    "TIMEOUT": (True, "MONRE timed out in its own back end"),
-    "INVALID": (False, "MONRE found invalid data"),
-    "AUTH": (False, "MONRE refused the credentials: check connectors.monre.access_key/ma_don_vi"),
-    NOT_FOUND: (False, "MONRE does not know this dossier"),
-    "CONFLICT": (False, "MONRE refused the change in the dossier's current state"),
+FAULT_CODES: dict[str, tuple[bool, Callable[[], Message]]] = {
+    "BUSY": (True, lambda: message("transient.busy", system=SYSTEM)),
+    "TIMEOUT": (True, lambda: BACKEND_TIMEOUT()),
+    "INVALID": (False, lambda: message("rejected.invalid_data", system=SYSTEM)),
+    "AUTH": (
+        False,
+        lambda: message(
+            "rejected.credentials",
+            system=SYSTEM,
+            setting="connectors.monre.access_key/ma_don_vi",
+        ),
+    ),
+    NOT_FOUND: (False, lambda: message("rejected.dossier_unknown", system=SYSTEM)),
+    "CONFLICT": (False, lambda: message("rejected.state_conflict", system=SYSTEM)),
 }
 
 #: What one reply may hold besides its size (``max_reply_bytes``): far above any page
@@ -113,7 +123,9 @@ class _LocalOnly:
 
     def load(self, url: str) -> bytes:
         if "://" in url:
-            raise ContractError(f"the MONRE contract refers to a remote file: {url}", system=SYSTEM)
+            raise ContractError(
+                message("contract.remote_file", system=SYSTEM, url=url), system=SYSTEM
+            )
         return Path(url).read_bytes()
 
 
@@ -161,8 +173,7 @@ def _check_reply(body: bytes) -> None:
         check_xml(body, REPLY_LIMITS)
     except XmlLimitError as exc:
         raise ContractError(
-            f"monre answered a reply with {exc.what} over the limit of {exc.limit}; "
-            "refused before parsing",
+            message("contract.reply_limit", system=SYSTEM, what=exc.what, limit=exc.limit),
             system=SYSTEM,
             code="reply_too_complex",
         ) from None
@@ -308,39 +319,47 @@ def _soap_errors(operation: str) -> Iterator[None]:
         # zeep raises this for a reply that is not XML (a gateway page, a cut body):
         # we cannot know whether MONRE applied the request; a re-send is idempotent.
         raise TransientError(
-            f"{operation}: monre answered HTTP {exc.status_code} with a body that is not XML",
+            message("transport.not_xml", operation=operation, system=SYSTEM),
             system=SYSTEM,
             code="malformed",
         ) from exc
     except (zeep.exceptions.DTDForbidden, zeep.exceptions.EntitiesForbidden) as exc:
         raise ContractError(
-            f"{operation}: monre answered with a DTD or entities (refused)", system=SYSTEM
+            message("contract.xml_entities", what=operation), system=SYSTEM
         ) from exc
     except zeep.exceptions.ValidationError as exc:
         # zeep checks the request against the XSD before sending: a mapping gap.
         raise ContractError(
-            f"{operation}: the request breaks contract/monre.xsd: {exc.message}", system=SYSTEM
+            message("contract.schema", operation=operation, system=SYSTEM, detail=exc.message),
+            system=SYSTEM,
         ) from exc
     except zeep.exceptions.Error as exc:
         raise ContractError(
-            f"{operation}: the answer of monre breaks contract/monre.xsd "
-            f"({type(exc).__name__}: {exc})",
+            message(
+                "contract.schema",
+                operation=operation,
+                system=SYSTEM,
+                detail=f"{type(exc).__name__}: {exc}",
+            ),
             system=SYSTEM,
         ) from exc
 
 
 def _fault_error(operation: str, fault: zeep.exceptions.Fault) -> HubError:
     code, field, retry_after = _fault_detail(fault)
-    message = mask_text(str(fault.message or ""))[:300]
-    where = f" (field {field})" if field else ""
+    detail = mask_text(str(fault.message or ""))[:300]
+    where = message("rejected.where_field", field=field) if field else message("rejected.nowhere")
     known = FAULT_CODES.get(code or "")
     if known is None:
         # SOAP 1.1: a Server fault may succeed later; a Client fault will not.
         transient = "server" in str(fault.code or "").lower()
-        meaning = f"MONRE answered a SOAP Fault {fault.code} {code or ''}".rstrip()
+        fault_name = f"{fault.code} {code or ''}".rstrip()
+        meaning = message("rejected.unknown_fault", system=SYSTEM, fault=fault_name)
     else:
-        transient, meaning = known
-    text = f"{operation}: {meaning}{where}: {message}"
+        transient, meaning = known[0], known[1]()
+    text = message(
+        "rejected.remote", operation=operation, meaning=meaning, where=where, detail=detail
+    )
     if transient:
         return TransientError(
             text, system=SYSTEM, code=(code or "soap_fault").lower(), retry_after=retry_after

@@ -26,6 +26,7 @@ from hub.sdk import (
     RemoteRecord,
     Status,
     idempotency_key,
+    message,
 )
 
 from . import mapping
@@ -93,7 +94,10 @@ class MonreConnector:
         if event.type is EventType.RETURNED:
             body = mapping.to_tra_ket_qua(dossier, Status.DA_TRA_KET_QUA)
             return await self._send("TraKetQua", body, key)
-        raise ContractError(f"no MONRE operation for the event type {event.type}", system=self.name)
+        raise ContractError(
+            message("contract.no_operation", system=self.name, event_type=str(event.type)),
+            system=self.name,
+        )
 
     async def _send(self, operation: str, body: dict[str, Any], key: str) -> PushResult:
         answer = await self._client.call(operation, body, idempotency_key=key)

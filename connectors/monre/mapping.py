@@ -27,8 +27,12 @@ from hub.sdk import (
     ResultDelivery,
     Status,
     address_for,
+    message,
+    missing,
     national_ma_tthc,
 )
+
+from .messages import KHO_AFTER_RETURN, KHO_BAD_DATE
 
 __all__ = [
     "CHANNEL_TO_MONRE",
@@ -60,10 +64,6 @@ DELIVERY_TO_MONRE = {
 DELIVERY_FROM_MONRE = {v: k for k, v in DELIVERY_TO_MONRE.items()}
 
 
-def _missing(what: str, field: str) -> MappingError:
-    return MappingError(f"{what} is required by monre", field=field, system=SYSTEM)
-
-
 def _vn(moment: datetime) -> datetime:
     """On the wire with the +07:00 offset; a naive time is Vietnam wall-clock time."""
     return moment.replace(tzinfo=VN_TZ) if moment.tzinfo is None else moment.astimezone(VN_TZ)
@@ -82,9 +82,9 @@ def status_from_monre(value: Any) -> Status | None:
 def require_reception_fields(dossier: Dossier) -> None:
     """The user guide: Ngày sinh and Số điện thoại of the applicant may not be left empty."""
     if dossier.chu_ho_so.ngay_sinh is None:
-        raise _missing("the applicant's ngày sinh", "chu_ho_so.ngay_sinh")
+        raise missing(SYSTEM, "chu_ho_so.ngay_sinh")
     if not dossier.chu_ho_so.so_dien_thoai:
-        raise _missing("the applicant's số điện thoại", "chu_ho_so.so_dien_thoai")
+        raise missing(SYSTEM, "chu_ho_so.so_dien_thoai")
 
 
 def _dia_chi(address: Address | None, form: AddressForm, field: str) -> dict[str, Any] | None:
@@ -167,7 +167,7 @@ def to_tiep_nhan(
 
 def latest_step(dossier: Dossier) -> ProcessStep:
     if not dossier.qua_trinh:
-        raise _missing("a progress event needs its process step", "qua_trinh")
+        raise missing(SYSTEM, "qua_trinh")
     return dossier.qua_trinh[-1]
 
 
@@ -182,10 +182,10 @@ def to_cap_nhat_tien_do(
     where = f"qua_trinh[{len(dossier.qua_trinh) - 1}]" if dossier.qua_trinh else "qua_trinh"
     office = step.phong_ban or phong_ban or dossier.don_vi_xu_ly
     if not office:
-        raise _missing("the step's responsible office (phòng ban)", f"{where}.phong_ban")
+        raise missing(SYSTEM, f"{where}.phong_ban")
     deadline = step.han_xu_ly or han_xu_ly or dossier.ngay_hen_tra
     if deadline is None:
-        raise _missing("the step's deadline (hạn xử lý)", f"{where}.han_xu_ly")
+        raise missing(SYSTEM, f"{where}.han_xu_ly")
     return {
         "MaHoSo": dossier.ma_ho_so,
         "BuocXuLy": {
@@ -205,15 +205,10 @@ def to_cap_nhat_tien_do(
 def _ket_qua(dossier: Dossier) -> dict[str, Any]:
     result = dossier.ket_qua
     if result is None:
-        raise _missing("the result (kết quả)", "ket_qua")
-    for name, label in (
-        ("so", "the result's số"),
-        ("ngay_ky", "the result's ngày ký"),
-        ("loai_giay_to", "the result's loại giấy tờ"),
-        ("co_quan_cap", "the result's cơ quan cấp"),
-    ):
+        raise missing(SYSTEM, "ket_qua")
+    for name in ("so", "ngay_ky", "loai_giay_to", "co_quan_cap"):
         if not getattr(result, name):
-            raise _missing(label, f"ket_qua.{name}")
+            raise missing(SYSTEM, f"ket_qua.{name}")
     return {
         "So": result.so,
         "NgayKy": result.ngay_ky,
@@ -227,7 +222,7 @@ def _ket_qua(dossier: Dossier) -> dict[str, Any]:
 def to_tra_ket_qua(dossier: Dossier, status: Status) -> dict[str, Any]:
     """``TraKetQua``: the result (status 9), or its return (10, with ngày trả)."""
     if status is Status.DA_TRA_KET_QUA and dossier.ngay_tra is None:
-        raise _missing("the return date (ngày trả)", "ngay_tra")
+        raise missing(SYSTEM, "ngay_tra")
     return {
         "MaHoSo": dossier.ma_ho_so,
         "TrangThai": int(status),
@@ -253,24 +248,24 @@ def kho_fields(dossier: Dossier) -> dict[str, Any]:
     dossier's owner (chủ hồ sơ), never to its filer (người nộp)."""
     if dossier.trang_thai != Status.DA_TRA_KET_QUA:
         raise MappingError(
-            "Lưu vào kho comes after the result is returned (status 10)",
+            KHO_AFTER_RETURN(),
             field="trang_thai",
             system=SYSTEM,
         )
     data = dossier.extra.get("luu_vao_kho")
     if not isinstance(data, dict):
-        raise _missing("the officer's extracted data for Lưu vào kho", "extra.luu_vao_kho")
+        raise missing(SYSTEM, "extra.luu_vao_kho")
     out: dict[str, Any] = {}
-    for key, tag, label in KHO_FIELDS:
+    for key, tag, _label in KHO_FIELDS:
         value = data.get(key)
         if not isinstance(value, str) or not value.strip():
-            raise _missing(f"the document's {label}", f"extra.luu_vao_kho.{key}")
+            raise missing(SYSTEM, f"extra.luu_vao_kho.{key}")
         out[tag] = value.strip()
     try:
         out["NgayKy"] = date.fromisoformat(out["NgayKy"])
     except ValueError:
         raise MappingError(
-            "the document's ngày ký is not a date (YYYY-MM-DD)",
+            KHO_BAD_DATE(),
             field="extra.luu_vao_kho.ngay_ky",
             system=SYSTEM,
         ) from None
@@ -279,10 +274,7 @@ def kho_fields(dossier: Dossier) -> dict[str, Any]:
     ho_ten = str(owner.get("ho_ten") or dossier.chu_ho_so.ho_ten)
     so = str(owner.get("so_dinh_danh") or dossier.chu_ho_so.so_giay_to or "")
     if not (so.isascii() and so.isdigit() and len(so) in (9, 12)):
-        raise _missing(
-            "the owner's số định danh (chủ sở hữu, 9 or 12 digits)",
-            "extra.luu_vao_kho.chu_so_huu.so_dinh_danh",
-        )
+        raise missing(SYSTEM, "extra.luu_vao_kho.chu_so_huu.so_dinh_danh")
     out["ChuSoHuu"] = {"HoTen": ho_ten, "SoDinhDanh": so}
     return out
 
@@ -293,7 +285,7 @@ def to_luu_vao_kho(dossier: Dossier, index: int) -> dict[str, Any]:
     fields = kho_fields(dossier)
     result = dossier.ket_qua
     if result is None or index >= len(result.files):
-        raise _missing("the result's file", f"ket_qua.files[{index}]")
+        raise missing(SYSTEM, f"ket_qua.files[{index}]")
     return {
         "MaHoSo": dossier.ma_ho_so,
         "GiayTo": {**fields, "TepGiayTo": to_tep(result.files[index])},
@@ -307,7 +299,10 @@ def to_luu_vao_kho(dossier: Dossier, index: int) -> dict[str, Any]:
 def _tz(moment: Any, field: str) -> datetime:
     if isinstance(moment, datetime):
         return _vn(moment)
-    raise ContractError(f"monre answered without a valid {field}", system=SYSTEM)
+    raise ContractError(
+        message("contract.format", system=SYSTEM, field=field, expected="xs:dateTime"),
+        system=SYSTEM,
+    )
 
 
 def _attachment(record: dict[str, Any]) -> Attachment:
@@ -368,8 +363,7 @@ def from_ho_so_moi(record: dict[str, Any]) -> Dossier:
     except (KeyError, TypeError, ValueError) as exc:
         # pydantic's ValidationError is a ValueError; its text may hold values: not kept.
         raise ContractError(
-            f"a LayDanhSachHoSoMoi record does not make a valid dossier ({type(exc).__name__})",
-            system=SYSTEM,
+            message("contract.record", system=SYSTEM, detail=type(exc).__name__), system=SYSTEM
         ) from None
 
 

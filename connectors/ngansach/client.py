@@ -28,10 +28,12 @@ from hub.sdk import (
     HubError,
     RejectedError,
     TransientError,
-    mask_text,
+    message,
     ministry_errors,
+    remote_error,
 )
 
+from . import messages
 from .settings import NgansachSettings
 
 __all__ = ["FAULT_CODES", "NAMESPACE", "NOT_FOUND", "WSDL_PATH", "NgansachClient"]
@@ -41,16 +43,8 @@ NAMESPACE = "urn:tthc-hub:ngansach:v1"
 WSDL_PATH = Path(__file__).parent / "contract" / "ngansach.wsdl"
 ENDPOINT = "/MaSoNganSach.asmx"
 NOT_FOUND = "NOT_FOUND"
-#: MaLoi -> (transient?, meaning in Vietnamese / English).
-FAULT_CODES: dict[str, tuple[bool, str]] = {
-    "BUSY": (True, "hệ thống đang bận / the ministry is busy"),
-    "INVALID": (False, "yêu cầu không hợp lệ / the ministry found invalid data"),
-    "AUTH": (
-        False,
-        f"khóa truy cập không đúng: kiểm tra connectors.{SYSTEM}.access_key / key refused",
-    ),
-    NOT_FOUND: (False, "không tìm thấy hồ sơ / no such dossier"),
-}
+#: MaLoi -> (transient?, its words): connectors/ngansach/messages.py.
+FAULT_CODES = messages.ERRORS
 
 
 def _q(name: str) -> str:
@@ -124,7 +118,7 @@ class NgansachClient:
             )
         answer = serialize_object(result, dict)
         if not isinstance(answer, dict):
-            raise ContractError(f"the answer of {operation} is not a structure", system=SYSTEM)
+            raise ContractError(message("contract.not_object", operation=operation), system=SYSTEM)
         return answer
 
     async def find(self, operation: str, body: dict[str, Any]) -> dict[str, Any] | None:
@@ -167,14 +161,15 @@ def _soap_errors(operation: str) -> Iterator[None]:
         # A reply that is not XML (a gateway page, a cut body): we cannot know whether
         # the ministry applied the request; a re-send is idempotent.
         raise TransientError(
-            f"{operation}: {SYSTEM} answered with a body that is not XML",
+            message("transport.not_xml", operation=operation, system=SYSTEM),
             system=SYSTEM,
             code="malformed",
         ) from exc
     except zeep.exceptions.Error as exc:
         raise ContractError(
-            f"{operation}: the request or answer breaks the {SYSTEM} contract "
-            f"({type(exc).__name__})",
+            message(
+                "contract.schema", operation=operation, system=SYSTEM, detail=type(exc).__name__
+            ),
             system=SYSTEM,
         ) from exc
 
@@ -183,13 +178,20 @@ def _fault_error(operation: str, fault: zeep.exceptions.Fault) -> HubError:
     code = None
     if fault.detail is not None:
         code = fault.detail.findtext(f"{_q('LoiDichVu')}/{_q('MaLoi')}")
-    message = mask_text(str(fault.message or ""))[:300]
     transient, meaning = FAULT_CODES.get(
         code or "",
         # SOAP 1.1: a Server fault may pass later; a Client fault will not.
-        ("server" in str(fault.code or "").lower(), f"{SYSTEM} answered a SOAP Fault"),
+        (
+            "server" in str(fault.code or "").lower(),
+            message("rejected.unknown_fault", system=SYSTEM, fault=str(fault.code or "")),
+        ),
     )
-    text = f"{operation}: {meaning}: {message}"
-    if transient:
-        return TransientError(text, system=SYSTEM, code=(code or "soap_fault").lower())
-    return RejectedError(text, system=SYSTEM, remote_code=code)
+    return remote_error(
+        SYSTEM,
+        operation,
+        meaning,
+        str(fault.message or ""),
+        transient=transient,
+        code=(code or "soap_fault").lower(),
+        remote_code=code,
+    )

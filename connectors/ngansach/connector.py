@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from hub.sdk import Capability, Health, LookupNotFound, LookupPage, probe
+from hub.sdk import Capability, Health, LookupNotFound, LookupPage, message, probe
 
 from . import queries
 from .client import NgansachClient
@@ -44,7 +44,7 @@ class NgansachConnector:
         if query == "chi_tiet_ho_so":
             found = await self._client.find("ChiTietHoSo", {"MaHoSo": p.ma_ho_so})
             if found is None:
-                raise LookupNotFound(f"{SYSTEM} does not know this mã hồ sơ", system=SYSTEM)
+                raise LookupNotFound(message("lookup.not_found", system=SYSTEM), system=SYSTEM)
             steps = list(found.get("QuaTrinhXuLy") or [])
             return LookupPage([queries.ho_so_row(found.get("HoSo"), steps)])
         if query == "thong_ke_theo_ky":

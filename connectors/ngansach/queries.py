@@ -9,7 +9,16 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from hub.sdk import ContractError, DateRangeParams, LookupParams, LookupRow, MaHoSo, Query, Status
+from hub.sdk import (
+    ContractError,
+    DateRangeParams,
+    LookupParams,
+    LookupRow,
+    MaHoSo,
+    Query,
+    Status,
+    message,
+)
 
 __all__ = ["KINDS", "QUERIES", "ho_so_row", "thong_ke_rows"]
 
@@ -77,14 +86,18 @@ def _status(code: Any) -> str | None:
     try:
         return Status(int(code)).label_vi
     except ValueError:
-        raise ContractError(f"{SYSTEM} sent an unknown TrangThai", system=SYSTEM) from None
+        raise ContractError(
+            message("contract.unknown_value", system=SYSTEM, field="TrangThai"), system=SYSTEM
+        ) from None
 
 
 def _kind(code: Any) -> str:
     try:
         return KINDS[str(code)]
     except KeyError:
-        raise ContractError(f"{SYSTEM} sent an unknown LoaiHinh", system=SYSTEM) from None
+        raise ContractError(
+            message("contract.unknown_value", system=SYSTEM, field="LoaiHinh"), system=SYSTEM
+        ) from None
 
 
 def _day(value: Any) -> date | None:
@@ -94,7 +107,9 @@ def _day(value: Any) -> date | None:
 def ho_so_row(item: Any, steps: list[Any] | None = None) -> HoSoRow:
     """A dossier row; with ``steps`` (ChiTietHoSo) the detailed one."""
     if not isinstance(item, dict) or not item.get("MaHoSo") or not item.get("TenDonVi"):
-        raise ContractError(f"a {SYSTEM} HoSo lacks MaHoSo or TenDonVi", system=SYSTEM)
+        raise ContractError(
+            message("contract.missing", operation="HoSo", field="MaHoSo/TenDonVi"), system=SYSTEM
+        )
     fields: dict[str, Any] = {
         "ma_ho_so": item["MaHoSo"],
         "ten_don_vi": item["TenDonVi"],
@@ -131,7 +146,10 @@ def thong_ke_rows(items: list[Any]) -> tuple[list[ThongKeRow], dict[str, Any]]:
         try:
             counts = {k: int(item[w]) for k, w in COUNTS.items()}
         except (KeyError, TypeError, ValueError):
-            raise ContractError(f"a {SYSTEM} DongThongKe is incomplete", system=SYSTEM) from None
+            raise ContractError(
+                message("contract.missing", operation="DongThongKe", field="SoLuong"),
+                system=SYSTEM,
+            ) from None
         rows.append(ThongKeRow(loai_hinh=_kind(item.get("LoaiHinh")), **counts))
     totals: dict[str, Any] = {"loai_hinh": "Tổng cộng"}
     totals.update({k: sum(getattr(r, k) for r in rows) for k in COUNTS})

@@ -16,12 +16,12 @@ from hub.sdk import (
     ConnectorHttp,
     ContractError,
     HubError,
-    RejectedError,
-    TransientError,
-    mask_text,
+    message,
     ministry_errors,
+    remote_error,
 )
 
+from . import messages
 from .settings import VantaiSettings
 
 __all__ = ["ERROR_CODES", "NOT_FOUND", "OK", "VantaiClient"]
@@ -31,25 +31,8 @@ OK = "0"
 SESSION_EXPIRED = "-1"
 NOT_FOUND = "3"
 BUSY = "99"
-#: code -> (transient?, meaning in Vietnamese / English).
-ERROR_CODES: dict[str, tuple[bool, str]] = {
-    "-300": (False, "Mã đơn vị (MaDonVi) để trống: đặt ma_don_vi / the unit code is empty"),
-    "-301": (False, "ApiKey để trống: đặt api_key / the ApiKey is empty"),
-    "-302": (
-        False,
-        "ApiKey không đúng: kiểm tra api_key Bộ GTVT cấp cho tỉnh / the ApiKey is wrong",
-    ),
-    "-303": (False, "Mã đơn vị (MaDonVi) không đúng: kiểm tra ma_don_vi / unknown unit code"),
-    "-304": (
-        False,
-        "ApiKey lỗi (không dùng được cho đơn vị này) / the ApiKey is not valid for this unit",
-    ),
-    "1": (False, "sai tên đăng nhập hoặc mật khẩu / the login was refused: check the settings"),
-    "2": (False, "dữ liệu gửi không hợp lệ / the ministry found invalid data"),
-    NOT_FOUND: (False, "không tìm thấy hồ sơ / no such dossier"),
-    SESSION_EXPIRED: (False, "phiên làm việc mới cũng bị từ chối / a fresh session was refused"),
-    BUSY: (True, "hệ thống đang bận / the ministry is busy"),
-}
+#: code -> (transient?, its words): connectors/vantai/messages.py.
+ERROR_CODES = messages.ERRORS
 
 
 class VantaiClient:
@@ -107,7 +90,9 @@ class VantaiClient:
         if code != OK:
             raise _error("dangnhap", code, answer)
         if not answer.get("session"):
-            raise ContractError("the login answer has no session", system=SYSTEM)
+            raise ContractError(
+                message("contract.missing", operation="dangnhap", field="session"), system=SYSTEM
+            )
         self._session = str(answer["session"])
         return self._session
 
@@ -119,7 +104,9 @@ class VantaiClient:
             response.raise_for_status()
             answer = response.json()
         if not isinstance(answer, dict) or "error_code" not in answer:
-            raise ContractError(f"the answer of {path} has no error_code", system=SYSTEM)
+            raise ContractError(
+                message("contract.missing", operation=path, field="error_code"), system=SYSTEM
+            )
         return answer
 
     async def aclose(self) -> None:
@@ -127,11 +114,6 @@ class VantaiClient:
 
 
 def _error(service: str, code: str, answer: dict[str, Any]) -> HubError:
-    transient, meaning = ERROR_CODES.get(
-        code, (False, f"{SYSTEM} từ chối yêu cầu / refused the request")
-    )
-    message = mask_text(str(answer.get("message") or ""))[:300]
-    text = f"{service}: mã lỗi {code}: {meaning} ({message})"
-    if transient:
-        return TransientError(text, system=SYSTEM, code=f"remote_{code}")
-    return RejectedError(text, system=SYSTEM, remote_code=code)
+    transient, meaning = ERROR_CODES.get(code, (False, messages.REFUSED(code=code)))
+    detail = str(answer.get("message") or "")
+    return remote_error(SYSTEM, service, meaning, detail, transient=transient, remote_code=code)

@@ -16,6 +16,7 @@ from hub.sdk import (
     ProcessStep,
     RemoteDossier,
     Status,
+    message,
     probe,
 )
 
@@ -68,7 +69,7 @@ class VantaiConnector:
             service = "TraCuuHoSo" if query == "tra_cuu_ho_so" else "LayTaiLieuHoSo"
             found = await self._client.find(service, {"mahoso": p.ma_ho_so})
             if found is None:
-                raise LookupNotFound("vantai does not know this mã hồ sơ", system=SYSTEM)
+                raise LookupNotFound(message("lookup.not_found", system=SYSTEM), system=SYSTEM)
             if query == "tra_cuu_ho_so":
                 return LookupPage([queries.ho_so_row(found.get("data") or {}, detail=True)])
             return LookupPage([queries.tai_lieu_row(i) for i in found.get("data") or []])
@@ -106,7 +107,9 @@ def _status(code: Any) -> Status | None:
     try:
         return Status(int(code))
     except ValueError:
-        raise ContractError("vantai sent an unknown trangThai", system=SYSTEM) from None
+        raise ContractError(
+            message("contract.unknown_value", system=SYSTEM, field="trangThai"), system=SYSTEM
+        ) from None
 
 
 def _step(item: dict[str, Any]) -> ProcessStep:
@@ -117,10 +120,14 @@ def _step(item: dict[str, Any]) -> ProcessStep:
         started = datetime.strptime(str(item.get("thoiDiem")), "%Y%m%d%H%M%S")
     except ValueError:
         raise ContractError(
-            "a vantai step has no thoiDiem (yyyyMMddHHmmss)", system=SYSTEM
+            message("contract.format", system=SYSTEM, field="thoiDiem", expected="yyyyMMddHHmmss"),
+            system=SYSTEM,
         ) from None
     if status is None or not item.get("tenBuoc"):
-        raise ContractError("a vantai step lacks tenBuoc or trangThai", system=SYSTEM)
+        raise ContractError(
+            message("contract.missing", operation="QuaTrinh", field="tenBuoc/trangThai"),
+            system=SYSTEM,
+        )
     return ProcessStep(
         buoc=str(item["tenBuoc"]),
         trang_thai=status,

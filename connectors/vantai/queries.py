@@ -17,6 +17,7 @@ from hub.sdk import (
     MaHoSo,
     Query,
     Status,
+    message,
 )
 
 __all__ = ["QUERIES", "ho_so_row", "status_name", "tai_lieu_row", "thong_ke_rows"]
@@ -117,7 +118,9 @@ def status_name(code: Any) -> str | None:
     try:
         return Status(int(code)).label_vi
     except ValueError:
-        raise ContractError(f"{SYSTEM} sent an unknown trangThai", system=SYSTEM) from None
+        raise ContractError(
+            message("contract.unknown_value", system=SYSTEM, field="trangThai"), system=SYSTEM
+        ) from None
 
 
 def _day(value: Any, field: str) -> date | None:
@@ -127,13 +130,16 @@ def _day(value: Any, field: str) -> date | None:
         return datetime.strptime(str(value)[:10], "%Y-%m-%d").date()
     except ValueError:
         raise ContractError(
-            f"{SYSTEM} sent {field} that is not yyyy-MM-dd", system=SYSTEM
+            message("contract.format", system=SYSTEM, field=field, expected="yyyy-MM-dd"),
+            system=SYSTEM,
         ) from None
 
 
 def ho_so_row(item: dict[str, Any], *, detail: bool = False) -> HoSoRow:
     if not isinstance(item, dict) or not item.get("mahoso"):
-        raise ContractError(f"a {SYSTEM} dossier has no mahoso", system=SYSTEM)
+        raise ContractError(
+            message("contract.missing", operation=SYSTEM, field="mahoso"), system=SYSTEM
+        )
     fields: dict[str, Any] = {
         "ma_ho_so": str(item["mahoso"]),
         "ma_tthc": item.get("maTTHC"),
@@ -155,7 +161,9 @@ def ho_so_row(item: dict[str, Any], *, detail: bool = False) -> HoSoRow:
 
 def tai_lieu_row(item: dict[str, Any]) -> TaiLieuRow:
     if not isinstance(item, dict) or not item.get("tenTaiLieu"):
-        raise ContractError(f"a {SYSTEM} document has no tenTaiLieu", system=SYSTEM)
+        raise ContractError(
+            message("contract.missing", operation=SYSTEM, field="tenTaiLieu"), system=SYSTEM
+        )
     return TaiLieuRow(
         ten_tai_lieu=str(item["tenTaiLieu"]),
         ma_thanh_phan=item.get("maThanhPhan"),
@@ -183,7 +191,9 @@ def thong_ke_rows(items: list[Any]) -> tuple[list[ThongKeRow], dict[str, Any]]:
                 ThongKeRow(thang=int(item["thang"]), **{k: int(item[w]) for k, w in _WIRE.items()})
             )
         except (KeyError, TypeError, ValueError):
-            raise ContractError(f"a {SYSTEM} statistics row is incomplete", system=SYSTEM) from None
+            raise ContractError(
+                message("contract.missing", operation=SYSTEM, field="thongKe"), system=SYSTEM
+            ) from None
     totals: dict[str, Any] = {"thang": "Tổng cộng"}
     totals.update({k: sum(getattr(r, k) for r in rows) for k in COUNTS})
     return rows, totals

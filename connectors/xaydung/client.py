@@ -10,18 +10,20 @@ and HTTP failures are mapped by :func:`ministry_errors`; the ministry's own code
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from hub.sdk import (
     ConnectorHttp,
     ContractError,
     HubError,
-    RejectedError,
-    TransientError,
-    mask_text,
+    Message,
+    message,
     ministry_errors,
+    remote_error,
 )
 
+from . import messages
 from .settings import XaydungSettings
 
 __all__ = ["ALREADY_EXISTS", "ERROR_CODES", "NOT_FOUND", "OK", "XaydungClient"]
@@ -30,14 +32,14 @@ OK = "0"
 NOT_FOUND = "3"
 ALREADY_EXISTS = "4"
 BUSY = "99"
-#: code -> (transient?, what it means for an operator); "{s}" is the connector's name.
-ERROR_CODES: dict[str, tuple[bool, str]] = {
-    "1": (False, "{s} refused the key: check connectors.{s}.api_key"),
-    "2": (False, "{s} found invalid data"),
-    NOT_FOUND: (False, "{s} does not know this dossier"),
-    ALREADY_EXISTS: (False, "{s} already holds this record"),
-    "5": (False, "{s} refused the permit file: its hash does not match"),
-    BUSY: (True, "{s} is busy"),
+#: code -> (transient?, what it means for an operator, given the connector's name).
+ERROR_CODES: dict[str, tuple[bool, Callable[[str], Message]]] = {
+    "1": (False, lambda s: messages.KEY_REFUSED(system=s)),
+    "2": (False, lambda s: message("rejected.invalid_data", system=s)),
+    NOT_FOUND: (False, lambda s: message("rejected.dossier_unknown", system=s)),
+    ALREADY_EXISTS: (False, lambda s: message("rejected.already_exists", system=s)),
+    "5": (False, lambda s: messages.FILE_HASH(system=s)),
+    BUSY: (True, lambda s: message("transient.busy", system=s)),
 }
 
 
@@ -99,7 +101,8 @@ class XaydungClient:
             answer = response.json()
         if not isinstance(answer, dict) or "error_code" not in answer:
             raise ContractError(
-                f"{self.system}: the answer of {operation} has no error_code", system=self.system
+                message("contract.missing", operation=operation, field="error_code"),
+                system=self.system,
             )
         code = str(answer["error_code"])
         if code != OK and code not in accept:
@@ -107,14 +110,16 @@ class XaydungClient:
         return answer
 
     def _error(self, operation: str, code: str, answer: dict[str, Any]) -> HubError:
-        transient, meaning = ERROR_CODES.get(
-            code, (False, "{s} refused the request with error_code " + code)
+        known = ERROR_CODES.get(code)
+        transient, meaning = (
+            (known[0], known[1](self.system))
+            if known
+            else (False, message("rejected.remote_code", system=self.system, code=code))
         )
-        message = mask_text(str(answer.get("message") or ""))[:300]
-        text = f"{operation}: {meaning.format(s=self.system)}: {message}"
-        if transient:
-            return TransientError(text, system=self.system, code=f"remote_{code}")
-        return RejectedError(text, system=self.system, remote_code=code)
+        detail = str(answer.get("message") or "")
+        return remote_error(
+            self.system, operation, meaning, detail, transient=transient, remote_code=code
+        )
 
     async def aclose(self) -> None:
         await self._pool.aclose()

@@ -20,8 +20,10 @@ from hub.sdk import (
     RemoteRecord,
     Result,
     Status,
+    message,
 )
 
+from .messages import APPLICANT_ID
 from .permit import GiayPhep
 
 #: Vietnam has no daylight saving: a fixed offset avoids depending on tzdata.
@@ -61,7 +63,8 @@ def parse_stamp(value: Any, field: str, system: str) -> datetime | None:
         return datetime.strptime(str(value), STAMP_FMT).replace(tzinfo=VN_TZ)
     except ValueError:
         raise ContractError(
-            f"{system} sent {field} that is not a yyyyMMddHHmmss time", system=system
+            message("contract.format", system=system, field=field, expected="yyyyMMddHHmmss"),
+            system=system,
         ) from None
 
 
@@ -72,7 +75,8 @@ def parse_day(value: Any, field: str, system: str) -> date | None:
         return datetime.strptime(str(value), DATE_FMT).date()
     except ValueError:
         raise ContractError(
-            f"{system} sent {field} that is not a yyyy-MM-dd day", system=system
+            message("contract.format", system=system, field=field, expected="yyyy-MM-dd"),
+            system=system,
         ) from None
 
 
@@ -83,7 +87,9 @@ def status_from_remote(code: Any, system: str) -> Status | None:
     try:
         return STATUS_FROM_REMOTE[str(code)]
     except KeyError:
-        raise ContractError(f"{system} sent an unknown TrangThai", system=system) from None
+        raise ContractError(
+            message("contract.unknown_value", system=system, field="TrangThai"), system=system
+        ) from None
 
 
 # --- to the ministry ---------------------------------------------------------------
@@ -94,7 +100,7 @@ def to_ho_so(dossier: Dossier, system: str, ma_don_vi: str) -> dict[str, Any]:
     party = dossier.chu_ho_so
     if not party.so_giay_to:
         raise MappingError(
-            f"{system} identifies the applicant by số giấy tờ",
+            APPLICANT_ID(system=system),
             field="chu_ho_so.so_giay_to",
             system=system,
         )
@@ -209,7 +215,12 @@ def from_buoc(item: dict[str, Any], system: str) -> ProcessStep:
     started = parse_stamp(item.get("NgayBatDau"), "QuaTrinhXuLy.NgayBatDau", system)
     if status is None or started is None or not item.get("TenBuoc"):
         raise ContractError(
-            f"a {system} process step lacks TenBuoc, TrangThai or NgayBatDau", system=system
+            message(
+                "contract.missing",
+                operation="QuaTrinhXuLy",
+                field="TenBuoc/TrangThai/NgayBatDau",
+            ),
+            system=system,
         )
     return ProcessStep(
         buoc=str(item["TenBuoc"]),
@@ -249,7 +260,9 @@ def from_result(
 def from_dong(row: dict[str, Any], system: str) -> RemoteRecord:
     """One line of DanhSachHoSo, enough to reconcile against the mirror."""
     if not row.get("MaHoSo"):
-        raise ContractError(f"a {system} listing line has no MaHoSo", system=system)
+        raise ContractError(
+            message("contract.missing", operation="DanhSachHoSo", field="MaHoSo"), system=system
+        )
     return RemoteRecord(
         ma_ho_so=str(row["MaHoSo"]),
         ma_tthc=row.get("MaTTHC") or None,

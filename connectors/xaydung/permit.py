@@ -44,6 +44,8 @@ from pydantic import (
 
 from hub.sdk import MappingError
 
+from . import messages
+
 __all__ = [
     "PROVINCES_2025",
     "CapCongTrinh",
@@ -124,11 +126,11 @@ class TepGiayPhep(_Model):
         try:
             data = base64.b64decode(self.noi_dung, validate=True)
         except (binascii.Error, ValueError):
-            raise ValueError("noi_dung is not base64") from None
+            raise messages.FileRefused(messages.FILE_NOT_BASE64()) from None
         if len(data) > MAX_FILE_BYTES:
-            raise ValueError(f"the file is larger than {MAX_FILE_BYTES} bytes")
+            raise messages.FileRefused(messages.FILE_TOO_LARGE(limit=MAX_FILE_BYTES))
         if hashlib.sha256(data).hexdigest() != self.sha256:
-            raise ValueError("sha256 does not match the file's content")
+            raise messages.FileRefused(messages.FILE_HASH_MISMATCH())
         return data
 
 
@@ -170,12 +172,18 @@ def read_permit(extra: dict[str, Any], system: str) -> tuple[GiayPhep, bytes] | 
     except ValidationError as exc:
         error = exc.errors()[0]
         field = ".".join([where, *(str(p) for p in error["loc"])])
-        what = "is missing" if error["type"] == "missing" else f"is malformed: {error['msg']}"
-        raise MappingError(f"{system}: a permit field {what}", field=field, system=system) from None
+        what = (
+            messages.PERMIT_FIELD_MISSING(system=system)
+            if error["type"] == "missing"
+            else messages.PERMIT_FIELD_BAD(system=system, kind=error["type"])
+        )
+        raise MappingError(what, field=field, system=system) from None
     try:
         content = permit.tep.content()
-    except ValueError as exc:
+    except messages.FileRefused as exc:
         raise MappingError(
-            f"{system}: the permit file is refused: {exc}", field=f"{where}.tep", system=system
+            messages.PERMIT_FILE(system=system, detail=exc.words),
+            field=f"{where}.tep",
+            system=system,
         ) from None
     return permit, content

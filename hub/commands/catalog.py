@@ -15,7 +15,7 @@ import typer
 if TYPE_CHECKING:
     from hub.catalog import Catalog, Procedure
 
-app = typer.Typer(help="Procedure catalog / Danh mục thủ tục hành chính.", no_args_is_help=True)
+app = typer.Typer(help="Procedure catalog.", no_args_is_help=True)
 
 ConfigOpt = Annotated[
     Path | None,
@@ -39,7 +39,9 @@ def _catalog(config: Path | None) -> Catalog:
     try:
         return load_catalog(HubSettings().catalog_files)
     except (ConfigError, ValueError) as exc:
-        raise _fail(f"configuration error: {getattr(exc, 'reason', exc)}") from None
+        from hub.i18n import t
+
+        raise _fail(f"{t('cli.config_error')}: {getattr(exc, 'reason', exc)}") from None
 
 
 def _procedure(catalog: Catalog, code: str) -> Procedure:
@@ -206,11 +208,11 @@ def catalog_deadline(
         # The settings' office hours and day-off files ([calendar]), as the hub counts.
         calendar = WorkingCalendar(HubSettings().calendar)
     except ConfigError as exc:
-        raise _fail(f"configuration error: {exc.reason}") from None
+        raise _fail(f"{t('cli.config_error')}: {exc.reason}") from None
     try:
         plan = calendar.deadline_plan(procedure, received_at, variant)
     except DeadlineError as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(exc.message.render()) from None
     if as_json:
         typer.echo(json.dumps(plan_json(plan), ensure_ascii=False, indent=1))
         return

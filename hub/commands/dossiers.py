@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-app = typer.Typer(help="Dossier deadlines / Thời hạn giải quyết hồ sơ.", no_args_is_help=True)
+app = typer.Typer(help="Dossier deadlines.", no_args_is_help=True)
 
 ConfigOpt = Annotated[
     Path | None,
@@ -24,35 +24,12 @@ ConfigOpt = Annotated[
     ),
 ]
 
-_TEXT: dict[str, tuple[str, str]] = {
-    # key: (vi, en)
-    "title": ("Hồ sơ sắp đến hạn, quá hạn", "Dossiers at risk or overdue"),
-    "title_overdue": ("Hồ sơ quá hạn", "Overdue dossiers"),
-    "ma_ho_so": ("Mã hồ sơ", "Dossier code"),
-    "ma_tthc": ("Mã TTHC", "Procedure code"),
-    "state": ("Tình trạng", "State"),
-    "han": ("Hạn trả kết quả", "Due"),
-    "step": ("Bước hiện tại", "Current step"),
-    "step_due": ("Hạn bước", "Step due"),
-    "apology": ("Đã hẹn lại", "Rescheduled"),
-    "at_risk": ("Sắp đến hạn (còn ≤ 1 ngày làm việc)", "At risk (≤ 1 working day left)"),
-    "overdue": ("Quá hạn", "Overdue"),
-    "no": ("Chưa", "No"),
-    "recorded": ("Đã ghi nhận ngày hẹn trả mới", "New appointment date recorded"),
-    "late": (
-        "Lưu ý: văn bản xin lỗi gửi muộn hơn 01 ngày làm việc trước hạn",
-        "Note: the apology came later than one working day before the deadline",
-    ),
-    "bad_date": ("Ngày giờ không hợp lệ (YYYY-MM-DD HH:MM)", "Bad date (YYYY-MM-DD HH:MM)"),
-    "refused": ("Không ghi nhận được", "Refused"),
-}
-
 
 def _t(key: str) -> str:
-    from hub.i18n import lang
+    """The words of ``dossiers`` (``dossiers.*`` in hub/i18n.py)."""
+    from hub.i18n import t
 
-    vi, en = _TEXT[key]
-    return en if lang() == "en" else vi
+    return t(f"dossiers.{key}")
 
 
 def _when(iso: str | None) -> str:

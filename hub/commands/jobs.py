@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from hub.ops import Operations
     from hub.service import Hub
 
-app = typer.Typer(help="Sync jobs (the outbox) / Việc đồng bộ.", no_args_is_help=True)
+app = typer.Typer(help="Sync jobs (the outbox).", no_args_is_help=True)
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="TOML settings file")]
 State = Annotated[
@@ -131,9 +131,18 @@ def list_jobs(
             t(f"state.{r['state']}"),
             str(r["attempts"]),
             _when(r["next_run_at"]) if r["state"] == "failed" else "",
-            f"{r['error_class'] or ''} {(r['last_error'] or '')[:120]}".strip(),
+            _error_words(r["error_class"], r["last_error"], 120),
         )
     Console().print(table)
+
+
+def _error_words(error_class: str | None, reason: str | None, limit: int = 300) -> str:
+    """``class: reason`` for a reader (the reason is already in the reader's words)."""
+    from hub.i18n import error_class_words
+
+    if not error_class and not reason:
+        return ""
+    return f"{error_class_words(error_class)}: {(reason or '')[:limit]}"
 
 
 @app.command("show")
@@ -148,7 +157,7 @@ def show_job(
     from rich.console import Console
     from rich.table import Table
 
-    from hub.i18n import t
+    from hub.i18n import error_class_words, t
     from hub.ops import ActionRefused
 
     _hub, ops = _ops(config)
@@ -168,20 +177,21 @@ def show_job(
             f"{_when(event['occurred_at'])} ({event['id']})"
         )
     if job["last_error"]:
-        console.print(f"{t('job.error')}: [red]{job['error_class']}[/] {job['last_error']}")
+        words = error_class_words(job["error_class"])
+        console.print(f"{t('job.error')}: [red]{words}[/]: {job['last_error']}")
     if job["operator_reason"]:
         console.print(f"{t('job.operator')}: {job['operator_reason']}")
     table = Table(title=t("job.attempts_title"))
-    for col in ("#", "time", "ms", "outcome", "HTTP", "error"):
-        table.add_column(col, overflow="fold")
+    for col in ("#", "attempt.time", "ms", "attempt.outcome", "HTTP", "job.error"):
+        table.add_column(t(col, default=col), overflow="fold")
     for a in info["attempts"]:
         table.add_row(
             str(a["attempt"]),
             _when(a["started_at"]),
             f"{a['duration_ms']:.0f}",
-            a["outcome"],
+            t(f"attempt.{a['outcome']}", default=a["outcome"]),
             str(a["http_status"] or ""),
-            f"{a['error_class'] or ''} {a['error'] or ''}".strip(),
+            _error_words(a["error_class"], a["error"]),
         )
         if payloads:
             table.add_row("", "", "", "→", "", a.get("request_excerpt") or "")
@@ -348,9 +358,11 @@ def list_tasks(
     from rich.table import Table
 
     _hub, ops = _ops(config)
-    table = Table(title="tasks")
+    from hub.i18n import t
+
+    table = Table(title=t("tasks.title"))
     for col in ("id", "kind", "state", "by", "filter", "done", "applied", "refused", "created"):
-        table.add_column(col, overflow="fold")
+        table.add_column(t(f"tasks.{col}"), overflow="fold")
     for op in ops.list_tasks(limit):
         table.add_row(
             str(op["id"]),

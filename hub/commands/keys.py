@@ -9,7 +9,7 @@ import typer
 
 __all__ = ["app"]
 
-app = typer.Typer(help="API keys / Khóa truy cập API.", no_args_is_help=True)
+app = typer.Typer(help="API keys.", no_args_is_help=True)
 
 
 @app.command("new")
@@ -21,12 +21,13 @@ def new_key(
 ) -> None:
     """Make an API key: prints the key once, and the settings entry that stores its hash."""
     from hub.auth import ROLES, hash_key, new_key
+    from hub.i18n import t
 
     bad = [r for r in role if r not in ROLES]
     if bad:
-        typer.echo(f"unknown role(s) {bad}; use {', '.join(ROLES)}", err=True)
+        typer.echo(f"{t('keys.bad_role')}: {bad}; {t('keys.use')} {', '.join(ROLES)}", err=True)
         raise typer.Exit(2)
     key = new_key()
-    typer.echo(f"key (shown once, give it to {name}): {key}\n")
-    typer.echo("add to tthc-hub.toml:\n[[api_keys]]")
+    typer.echo(f"{t('keys.shown_once')} {name}): {key}\n")
+    typer.echo(f"{t('keys.add_to')}\n[[api_keys]]")
     typer.echo(f'name = "{name}"\nsha256 = "{hash_key(key)}"\nroles = {json.dumps(role)}')

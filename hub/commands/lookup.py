@@ -24,6 +24,7 @@ ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="TOML set
 
 
 def _params(pairs: list[str]) -> dict[str, str]:
+    from hub import reasons_api as A
     from hub.errors import RequestRefused
 
     out: dict[str, str] = {}
@@ -31,7 +32,7 @@ def _params(pairs: list[str]) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise RequestRefused(
-                f"--param must be NAME=VALUE, got {key.strip() or '(empty)'!r} without '='",
+                A.BAD_PARAM(got=repr(key.strip())),
                 loc="param",
             )
         out[key.strip()] = value
@@ -91,20 +92,23 @@ async def _run(
 
 
 def _list(service: LookupService, only: str | None, as_json: bool) -> None:
+    from hub import reasons_api as A
     from hub.errors import RequestRefused
 
     catalog = [c for c in service.catalog() if only is None or c["connector"] == only]
     if only is not None and not catalog:
-        raise RequestRefused(f"no connector {only!r} with look-ups", code="not_found")
+        raise RequestRefused(A.NO_LOOKUP_CONNECTOR(connector=only), code="not_found")
     if as_json:
         typer.echo(json.dumps({"connectors": catalog}, ensure_ascii=False))
         return
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="Tra cứu / Look-ups")
-    for header in ("Hệ thống", "Tra cứu", "Tên", "Tham số", "Loại"):
-        table.add_column(header)
+    from hub.i18n import t
+
+    table = Table(title=t("lookups.title"))
+    for header in ("connector", "query", "name", "params", "kind"):
+        table.add_column(t(f"lookups.{header}"))
     for c in catalog:
         for q in c["queries"]:
             params = ", ".join(p["name"] + ("" if p["required"] else "?") for p in q["parameters"])

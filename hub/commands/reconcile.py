@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 app = typer.Typer(
-    help="Reconciliation with the ministries / Đối soát hồ sơ với Bộ, ngành.",
+    help="Reconciliation with the ministries.",
     invoke_without_command=True,
 )
 

@@ -49,7 +49,8 @@ def procedure_json(p: Procedure) -> dict[str, Any]:
             "theo_van_ban": m.stated,
             "cong_cac_buoc": m.computed,
             "chenh_lech": m.difference,
-            "mo_ta": m.describe(),
+            "mo_ta": m.describe("vi"),
+            "mo_ta_en": m.describe("en"),
         }
         for m in p.step_total_mismatch
     ]
@@ -99,7 +100,10 @@ def build(hub: Hub) -> APIRouter:
         try:
             plan = hub.calendar.deadline_plan(p, received_at, variant)  # office hours: settings
         except DeadlineError as exc:
-            return _error("variant", "deadline_unavailable", str(exc), 422)
+            refused = RequestRefused(
+                exc.message, code="deadline_unavailable", status=422, loc="variant"
+            )
+            return error_response(refused)
         return JSONResponse(plan_json(plan))
 
     return router

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from hub import reasons_api as A
 from hub.auth import Principal, requires
 from hub.errors import RequestRefused
 from hub.health import HealthChecker, with_health
@@ -180,9 +181,7 @@ def build(hub: Hub) -> APIRouter:
         job_id: int = id_path(), who: Principal = as_viewer, payloads: bool = False
     ) -> JSONResponse:
         if payloads and not who.has("payload-viewer"):
-            raise RequestRefused(
-                "viewing payloads needs the payload-viewer role", code="forbidden", loc="payloads"
-            )
+            raise RequestRefused(A.FORBIDDEN_PAYLOADS(), code="forbidden", loc="payloads")
         job = await asyncio.to_thread(ops.show_job, job_id, with_payloads=payloads)
         return person_response(job, who)
 

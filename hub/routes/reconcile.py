@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from hub import reasons_api as A
 from hub.auth import Principal, requires
 from hub.connector import Period
 from hub.errors import RequestRefused
@@ -77,7 +78,9 @@ def build(hub: Hub) -> APIRouter:
         try:
             period = Period(body.start or FULL_START, body.end or default_period().end)
         except ValueError as exc:
-            raise RequestRefused(str(exc), code="invalid", loc="from") from None
+            raise RequestRefused(
+                A.BAD_PERIOD(detail=str(exc)), code="invalid", loc="from"
+            ) from None
         # A ReconcileError (not_listable 422, not_found 404) is answered by the API's handler.
         ids = [await rec.run(n, period, actor=who.name) for n in names]
         repairs = [
@@ -117,7 +120,7 @@ def build(hub: Hub) -> APIRouter:
         rec = Reconciler(hub)
         if fmt not in FORMATS:
             raise RequestRefused(
-                f"unknown report format {fmt!r}; use {', '.join(FORMATS)}",
+                A.BAD_REPORT_FORMAT(fmt=fmt, formats=", ".join(FORMATS)),
                 code="invalid",
                 loc="fmt",
             )

@@ -90,6 +90,7 @@ _FILES = (
     _File("pkg/py.typed.j2", "{pkg}/py.typed"),
     _File("pkg/settings.py.j2", "{pkg}/settings.py"),
     _File("pkg/mapping.py.j2", "{pkg}/mapping.py"),
+    _File("pkg/messages.py.j2", "{pkg}/messages.py"),
     _File("pkg/connector.py.j2", "{pkg}/connector.py"),
     _File("pkg/client_rest_key.py.j2", "{pkg}/client.py", ("rest-key",)),
     _File("pkg/client_rest_session.py.j2", "{pkg}/client.py", ("rest-session",)),

@@ -16,6 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hub.masking import mask_excerpt
+from hub.messages import Message
 from hub.models import Dossier
 from hub.store.statements import Statements
 from hub.store.tables import audit_log
@@ -69,9 +70,22 @@ def like_prefix(prefix: str) -> str:
     return escaped + "%"
 
 
+#: Columns that hold a coded reason (hub.messages): read back as words.
+_REASON_COLUMNS = ("last_error", "error")
+
+
 def row_dict(row: Any) -> dict[str, Any]:
-    """A row as a dict, its times as aware UTC datetimes on every database."""
-    return {k: as_utc(v) if isinstance(v, datetime) else v for k, v in row._mapping.items()}
+    """A row as a dict, its times as aware UTC datetimes on every database, and its coded
+    reasons (``last_error``, ``error``) in the reader's language, with both languages and
+    the code beside (``last_error_vi``, ``last_error_en``, ``last_error_code``)."""
+    out = {k: as_utc(v) if isinstance(v, datetime) else v for k, v in row._mapping.items()}
+    for key in _REASON_COLUMNS:
+        value = out.get(key)
+        coded = Message.loads(value) if isinstance(value, str) else None
+        if coded is not None:
+            out[key] = coded.render()
+            out |= {f"{key}_vi": coded.vi, f"{key}_en": coded.en, f"{key}_code": coded.code}
+    return out
 
 
 def excerpt(payload: Any, names: Iterable[str] = ()) -> str | None:

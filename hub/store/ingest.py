@@ -17,6 +17,7 @@ from sqlalchemy import (
     update,
 )
 
+from hub import reasons_api as A
 from hub.connector import idempotency_key
 from hub.errors import EventConflict, IngestError
 from hub.models import Dossier, DossierEvent, EventType, Origin, Status, transition_allowed
@@ -73,8 +74,7 @@ class IngestQueries(StoreBase):
                 # PostgreSQL); it has committed by now: apply the batch again on top of it.
                 continue
         raise IngestError(
-            "other requests kept creating the dossiers of this batch at the same moment; "
-            "nothing of it was kept: send it again",
+            A.CONCURRENT_INGEST(),
             code="concurrent_ingest",
             status=503,
         )
@@ -185,9 +185,13 @@ class IngestQueries(StoreBase):
             old = Status(row["trang_thai"])
             if not transition_allowed(old, dossier.trang_thai):
                 raise IngestError(
-                    f"trạng thái cannot go from {int(old)} ({old.label_vi}) to "
-                    f"{int(dossier.trang_thai)} ({dossier.trang_thai.label_vi}) "
-                    f"for dossier {code}",
+                    A.INVALID_TRANSITION(
+                        old=int(old),
+                        old_vi=old.label_vi,
+                        new=int(dossier.trang_thai),
+                        new_vi=dossier.trang_thai.label_vi,
+                        code=code,
+                    ),
                     code="invalid_transition",
                     status=409,
                     loc=f"events[{index}].snapshot.trang_thai",

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import case, func, select, update
 
+from hub.messages import render_stored
 from hub.store.base import StoreBase, as_utc, row_dict, utcnow
 from hub.store.tables import (
     CULLABLE_STATES,
@@ -54,7 +56,7 @@ class MaintenanceQueries(StoreBase):
         """The reasons of ``connector``'s dead jobs."""
         with self.read() as conn:
             return [
-                str(e)
+                render_stored(e)
                 for e in conn.execute(
                     select(jobs.c.last_error).where(
                         jobs.c.connector == connector, jobs.c.state == JobState.DEAD.value
@@ -63,15 +65,18 @@ class MaintenanceQueries(StoreBase):
             ]
 
     def jobs_with_event_type(self, connector: str) -> list[Any]:
-        """``connector``'s jobs: ma_ho_so, state, last_error and their event's type."""
+        """``connector``'s jobs: ma_ho_so, state, last_error (in words) and their event's
+        type."""
         with self.read() as conn:
-            return list(
-                conn.execute(
-                    select(jobs.c.ma_ho_so, jobs.c.state, jobs.c.last_error, events.c.type)
-                    .select_from(jobs.join(events, jobs.c.event_id == events.c.id))
-                    .where(jobs.c.connector == connector)
-                ).all()
-            )
+            rows = conn.execute(
+                select(jobs.c.ma_ho_so, jobs.c.state, jobs.c.last_error, events.c.type)
+                .select_from(jobs.join(events, jobs.c.event_id == events.c.id))
+                .where(jobs.c.connector == connector)
+            ).all()
+        return [
+            SimpleNamespace(**{**r._asdict(), "last_error": render_stored(r.last_error)})
+            for r in rows
+        ]
 
     # --- health, retention, audit ----------------------------------------------------------
 

@@ -10,7 +10,9 @@ from typing import Any
 
 from sqlalchemy import Text, and_, cast, func, insert, select, update
 
+from hub import reasons_api as A
 from hub.errors import ActionRefused
+from hub.messages import render_stored
 from hub.store.base import LIKE_ESCAPE, StoreBase, like_prefix, row_dict, utcnow
 from hub.store.notify import notify_jobs
 from hub.store.readback import shown_event
@@ -112,9 +114,7 @@ class OperationQueries(StoreBase):
         self, flt: JobFilter, *, sort: str = "-id", limit: int = 50, offset: int = 0
     ) -> tuple[list[dict[str, Any]], int]:
         if sort not in SORTS:
-            raise ActionRefused(
-                f"unknown sort {sort!r}; use one of {', '.join(SORTS)}", code="bad_sort"
-            )
+            raise ActionRefused(A.BAD_SORT(sort=sort, sorts=", ".join(SORTS)), code="bad_sort")
         where = flt.clauses()
         with self.read() as conn:
             total = conn.execute(select(func.count()).select_from(jobs).where(*where)).scalar_one()
@@ -128,7 +128,7 @@ class OperationQueries(StoreBase):
         with self.read() as conn:
             job = conn.execute(select(jobs).where(jobs.c.id == job_id)).first()
             if job is None:
-                raise ActionRefused(f"there is no job {job_id}", code="not_found")
+                raise ActionRefused(A.NO_JOB(job_id=job_id), code="not_found")
             event = conn.execute(
                 select(
                     events.c.id,
@@ -177,7 +177,7 @@ class OperationQueries(StoreBase):
         use_current_state: bool = False,
     ) -> tuple[str, str]:
         """Re-run, skip or cancel one job now, audited: ``("applied", "")`` or
-        ``("refused", why)``."""
+        ``("refused", why)``, ``why`` a coded message (hub.messages.render_stored)."""
         with self.begin() as conn:
             outcome, detail = self._apply(conn, kind, job_id, reason, use_current_state, actor)
             if outcome == "applied":  # a re-run is due now; a skip or cancel frees later jobs
@@ -227,7 +227,7 @@ class OperationQueries(StoreBase):
             ).where(jobs.c.id == job_id)
         ).first()
         if row is None:
-            return "refused", f"there is no job {job_id}"
+            return "refused", A.NO_JOB(job_id=job_id).dumps()
         if kind == "retry":
             dead_before = conn.execute(
                 select(func.min(jobs.c.id)).where(
@@ -238,15 +238,11 @@ class OperationQueries(StoreBase):
                 )
             ).scalar()
             if dead_before is not None:
-                return "refused", (
-                    f"job {dead_before} of the same dossier and connector is still dead; "
-                    "re-run or skip it first, so the ministry gets the events in order"
-                )
+                return "refused", A.DEAD_BEFORE(dead=dead_before).dumps()
         if row.state not in ACTION_STATES[kind]:
-            return "refused", (
-                f"job {job_id} is {row.state}; {kind} applies to "
-                f"{' or '.join(ACTION_STATES[kind])} jobs"
-            )
+            states = " | ".join(ACTION_STATES[kind])
+            words = A.WRONG_STATE(job_id=job_id, state=row.state, kind=kind, states=states)
+            return "refused", words.dumps()
         now = utcnow()
         if kind == "retry":
             values: dict[str, Any] = {
@@ -271,7 +267,7 @@ class OperationQueries(StoreBase):
             update(jobs).where(jobs.c.id == job_id, jobs.c.state == row.state).values(**values)
         )
         if result.rowcount != 1:
-            return "refused", f"job {job_id} changed while this action ran; look again"
+            return "refused", A.CHANGED(job_id=job_id).dumps()
         return "applied", ""
 
     # --- acting on many: tracked tasks ----------------------------------------------------
@@ -279,7 +275,7 @@ class OperationQueries(StoreBase):
     def preview_action(self, kind: str, flt: JobFilter, sample: int = 10) -> dict[str, Any]:
         """What an action by filter would touch: the count and a sample (a dry run)."""
         if kind not in KINDS:
-            raise ActionRefused(f"unknown action {kind!r}", code="bad_action")
+            raise ActionRefused(A.BAD_ACTION(kind=kind), code="bad_action")
         where = [*flt.clauses(), jobs.c.state.in_(ACTION_STATES[kind])]
         with self.read() as conn:
             count = conn.execute(select(func.count()).select_from(jobs).where(*where)).scalar_one()
@@ -439,7 +435,7 @@ class OperationQueries(StoreBase):
                 .values(state=state, owner=None)
             )
             if result.rowcount != 1:
-                raise ActionRefused(f"task {op_id} cannot be {state} now", code="refused")
+                raise ActionRefused(A.TASK_STATE(op_id=op_id, state=state), code="refused")
             self._audit(
                 conn,
                 actor,
@@ -455,7 +451,7 @@ class OperationQueries(StoreBase):
         with self.read() as conn:
             op = conn.execute(select(operations).where(operations.c.id == op_id)).first()
             if op is None:
-                raise ActionRefused(f"there is no task {op_id}", code="not_found")
+                raise ActionRefused(A.NO_TASK(op_id=op_id), code="not_found")
             refusals = conn.execute(
                 select(operation_items.c.job_id, operation_items.c.detail)
                 .where(
@@ -466,7 +462,7 @@ class OperationQueries(StoreBase):
             ).all()
         return {
             **row_dict(op),
-            "refusals": [{"job_id": r.job_id, "reason": r.detail} for r in refusals],
+            "refusals": [{"job_id": r.job_id, "reason": render_stored(r.detail)} for r in refusals],
         }
 
     def list_tasks(self, limit: int = 20) -> list[dict[str, Any]]:

@@ -18,8 +18,10 @@ from sqlalchemy import (
     update,
 )
 
-from hub.errors import PermanentError
+from hub.errors import PermanentError, Reason
+from hub.messages import reason_fields
 from hub.models import Dossier, DossierEvent, Status
+from hub.reasons import UNREADABLE
 from hub.store.base import StoreBase, as_utc, excerpt, row_dict, utcnow
 from hub.store.readback import UNREADABLE_EVENT, Unreadable, read_dossier, read_event
 from hub.store.statements import earlier_sibling
@@ -402,11 +404,13 @@ class OutboxQueries(StoreBase):
                         "ma_ho_so": job.ma_ho_so,
                         "kind": "sync_failed",
                         "trang_thai": status,
+                        # Both languages and the code (docs/messages.md): the
+                        # province shows its own; ``reason`` is the Vietnamese.
                         "payload": {
                             "job_id": job.id,
                             "event_id": job.event_id,
                             "error_class": o.error_class,
-                            "reason": o.error,
+                            **reason_fields(o.error),
                         },
                         "created_at": at,
                     }
@@ -473,7 +477,7 @@ class OutboxQueries(StoreBase):
 
 def dead_outcome(
     job: ClaimedJob,
-    reason: str,
+    reason: Reason,
     code: str,
     now: datetime,
     *,
@@ -488,9 +492,9 @@ def dead_outcome(
         "outcome": "permanent",
         "error": error,
     }
-    return JobOutcome(job, JobState.DEAD, attempt, error=reason, error_class=code, now=now)
+    return JobOutcome(job, JobState.DEAD, attempt, error=error.stored(), error_class=code, now=now)
 
 
 def unreadable_outcome(job: ClaimedJob, reason: str, now: datetime) -> JobOutcome:
     """A claimed job whose stored data cannot be read back: dead, with the reason."""
-    return dead_outcome(job, reason, UNREADABLE_EVENT, now)
+    return dead_outcome(job, UNREADABLE(detail=reason), UNREADABLE_EVENT, now)

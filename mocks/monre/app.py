@@ -68,6 +68,14 @@ SoapKind = Literal[
     "soap_malformed", "soap_bloated",
 ]  # fmt: skip
 SOAP_KIND_NAMES: frozenset[str] = frozenset(get_args(SoapKind))
+#: The words of an injected fault: what its code says (an INVALID fault says invalid data).
+INJECTED_WORDS = {
+    "BUSY": "Hệ thống đang bận",
+    "TIMEOUT": "Hết thời gian chờ hệ thống",
+    "INVALID": "Dữ liệu không hợp lệ (lỗi giả lập)",
+    "AUTH": "Thông tin xác thực không hợp lệ (lỗi giả lập)",
+    "": "Lỗi hệ thống (lỗi giả lập)",
+}
 SOAP_KINDS: dict[str, tuple[str, bool]] = {
     "busy": ("BUSY", False),
     "soap_busy": ("BUSY", False),
@@ -255,9 +263,8 @@ def create_app(config: MockConfig | None = None) -> FastAPI:
             return _xml(bloated_envelope())
         if rule is not None and rule.kind != "soap_malformed":
             code, client = SOAP_KINDS[rule.kind]
-            message = {"BUSY": "Hệ thống đang bận", "TIMEOUT": "Hết thời gian chờ hệ thống"}
             return _fault(
-                SoapFault(code, message.get(code, "Lỗi hệ thống (injected)"), client=client),
+                SoapFault(code, INJECTED_WORDS[code], client=client),
                 retry_after=1 if code == "BUSY" else None,
             )
         state.journal.requests += 1

@@ -41,7 +41,7 @@ def _row(out: str, label: str) -> int:
 def test_demo_syncs_every_dossier_to_the_portal_and_reconciles(tmp_path: Path) -> None:
     lost, out = _run(tmp_path, connectors.dvcqg)
     assert lost == 0, out
-    assert _row(out, "Bị mất") == 0
+    assert _row(out, "Thất lạc") == 0
     # MOLISA's 5 dossiers, the 2 it pulled and received, the one filed on the portal:
     # all routed to the portal (the one lacking a birth date too: the portal takes it).
     assert _row(out, "Hồ sơ tỉnh đồng bộ lên Cổng") == 8
@@ -85,5 +85,5 @@ class _LossyPlugin:
 def test_demo_counts_a_dossier_missing_at_the_portal_as_lost(tmp_path: Path) -> None:
     lost, out = _run(tmp_path, _LossyPlugin())
     assert lost == 1, out
-    assert _row(out, "Bị mất") == 1
+    assert _row(out, "Thất lạc") == 1
     assert re.search(r"dvcqg: \S+ is missing at the portal", out), out

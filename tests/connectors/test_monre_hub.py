@@ -105,7 +105,8 @@ def test_monre_through_the_hub(tmp_path: Path, mock: tuple[str, httpx.Client]) -
         assert "chu_ho_so.so_dien_thoai" in dead_phone["last_error"]
         (dead_invalid,) = hub.store.list_jobs(ma_ho_so=invalid.ma_ho_so)
         assert dead_invalid["state"] == "dead"
-        assert "MONRE found invalid data" in dead_invalid["last_error"]
+        assert "báo dữ liệu không hợp lệ" in dead_invalid["last_error"]
+        assert "monre found invalid data" in dead_invalid["last_error_en"]
     finally:
         hub.engine.dispose()
 

@@ -56,7 +56,7 @@ def test_demo_syncs_permits_and_planning_and_loses_nothing(
     monkeypatch.setenv("TTHC_HUB_LANG", "vi")  # the summary's labels, in Vietnamese
     lost, out = _run(tmp_path, connectors.xaydung)
     assert lost == 0, out
-    assert _row(out, "Bị mất") == "0", out
+    assert _row(out, "Thất lạc") == "0", out
     # 20 dossiers: 2 permit dossiers and 1 planning dossier, step by step; a third
     # permit dossier lacks số tầng: its first two steps synced, its result refused.
     assert _row(out, "Hồ sơ cấp phép xây dựng đã đồng bộ") == "2", out
@@ -72,7 +72,7 @@ def test_demo_syncs_permits_and_planning_and_loses_nothing(
     # Written with the result, when recorded, and corrected: one permit, version 3.
     assert re.search(r"Giấy phép \d+/GPXD của \S+: \d+ tầng, phiên bản 3, SHA-256", out), out
     assert _row(out, "Bị chặn trước khi gửi (thiếu trường)") == "1", out
-    assert "a permit field is missing (field: extra.giay_phep.so_tang)" in out
+    assert "thiếu một trường của giấy phép (trường: extra.giay_phep.so_tang)" in out
     assert _row(out, "Tra cứu theo mã hồ sơ (tìm thấy)") == "2", out
     lookup = r"Tra cứu \S+ tại xaydung_capphep: Đã trả kết quả, 1 bước, kết quả số \d+/GPXD"
     assert re.search(lookup, out), out
@@ -110,7 +110,7 @@ def test_demo_counts_permits_missing_at_the_ministry_as_lost(
     monkeypatch.setenv("TTHC_HUB_LANG", "vi")
     lost, out = _run(tmp_path, _ForgetfulPlugin(), dossiers=10)
     # Per permit dossier: its permit missing, and reconciliation finding it only here.
-    assert re.search(r"Bị mất: xaydung_capphep: the permit of \S+ is missing", out), out
+    assert re.search(r"Thất lạc: xaydung_capphep: the permit of \S+ is missing", out), out
     assert "reconciliation found only_province" in out
-    assert lost > 0 and _row(out, "Bị mất") == str(lost), out
+    assert lost > 0 and _row(out, "Thất lạc") == str(lost), out
     assert _row(out, "Giấy phép khớp mã băm tệp tại Bộ") == "0", out

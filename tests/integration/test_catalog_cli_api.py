@@ -35,9 +35,10 @@ def test_show_has_the_steps_total_and_mismatch() -> None:
     vi = run("catalog", "show", "1.000824")
     assert vi.returncode == 0, vi.stderr
     assert "Bước" in vi.stdout and "16 / 16" in vi.stdout and "07.6" in vi.stdout
-    assert "Chênh lệch" in vi.stdout and "step 07: sub-steps add up to 6.5" in vi.stdout
+    assert "Chênh lệch" in vi.stdout and "bước 07: các bước con cộng lại 6.5" in vi.stdout
     en = run("--lang", "en", "catalog", "show", "1.000824.000.00.00.H34")
     assert "Responsible" in en.stdout and "Mismatch" in en.stdout
+    assert "step 07: sub-steps add up to 6.5" in en.stdout
 
 
 def test_deadline_json_and_table() -> None:

@@ -102,7 +102,8 @@ def test_demo_loses_nothing(tmp_path: Path) -> None:
     assert "Interlinked dossiers pulled" in out
     [stored] = [line for line in out.splitlines() if "saved to the citizen's store" in line]
     assert re.search(r"│\s*3\s*│\s*$", stored), stored
-    assert "(field: chu_ho_so.so_dien_thoai)" in out and "MONRE found invalid data" in out
+    assert "monre requires the owner's phone number (field:" in out
+    assert "chu_ho_so.so_dien_thoai" in out and "monre found invalid data" in out
     assert "chu_ho_so.ngay_sinh" in out
     assert (tmp_path / "demo.db").exists()
 

@@ -107,7 +107,7 @@ def test_a_connector_error_is_one_line_not_a_traceback(tmp_path: Path) -> None:
     assert lines == ["error: [molisa] connection: cannot connect to molisa"]
     assert "Traceback" not in result.stdout + result.stderr
     vi = run(*args, "--format", "json", cwd=tmp_path, env=env)
-    assert vi.returncode == 1 and "Lỗi: [molisa] connection" in vi.stderr
+    assert vi.returncode == 1 and "Lỗi: [molisa] Không kết nối được" in vi.stderr
 
 
 def _free_port() -> int:

@@ -350,7 +350,7 @@ def test_cli_lists_and_records_the_apology_once(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr
     assert "16:00 07/10/2025" in first.stdout and "gửi muộn" in first.stdout
     second = run_cli(*args, "--reason", "lần hai", db=db)
-    assert second.returncode == 2 and "only once" in second.stderr
+    assert second.returncode == 2 and "chỉ cho hẹn lại một lần" in second.stderr
     assert "Traceback" not in second.stderr
     bad = run_cli("dossiers", "apologize", code(21), "--new-date", "7/10", "--reason", "x", db=db)
     assert bad.returncode == 2 and "YYYY-MM-DD HH:MM" in bad.stderr

@@ -207,8 +207,9 @@ def test_wrong_api_key_gives_the_meaning_of_302_in_vietnamese(
         "/api/v1/lookups/vantai/tra_cuu_ho_so", params={"ma_ho_so": FIRST}
     )
     assert response.status_code == 502
-    message = response.json()["errors"][0]["message_en"]
-    assert "-302" in message and "ApiKey không đúng" in message
+    error = response.json()["errors"][0]
+    assert "-302" in error["message_vi"] and "ApiKey không đúng" in error["message_vi"]
+    assert "-302" in error["message_en"] and "the ApiKey is wrong" in error["message_en"]
     assert "not-the-key" not in response.text
 
 

@@ -134,11 +134,11 @@ def test_a_bad_parameter_is_named_and_the_ministry_not_asked(cli: Callable[..., 
     before = _requests(server)
     result = cli("lookup", "dkdn", "chi_tiet_doanh_nghiep", "--param", "msdn=6100234564")
     assert result.returncode == 1
-    assert "msdn" in result.stderr and "check digit" in result.stderr
+    assert "msdn" in result.stderr and "chữ số kiểm tra" in result.stderr
     assert "6100234564" not in result.stderr
     assert _requests(server) == before
     missing = cli("lookup", "vantai", "tra_cuu_ho_so", "--param", "ma_ho_so")
-    assert missing.returncode == 1 and "NAME=VALUE" in missing.stderr
+    assert missing.returncode == 1 and "TÊN=GIÁ_TRỊ" in missing.stderr
 
 
 def test_wrong_api_key(cli: Callable[..., Any], tmp_path: Path) -> None:

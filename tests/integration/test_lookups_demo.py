@@ -40,7 +40,7 @@ def _row(out: str, label: str, value: str) -> bool:
 def test_the_demo_looks_up_each_kind_once_then_from_the_cache(tmp_path: Path) -> None:
     lost, out = _run(tmp_path, connectors.dkdn, connectors.ngansach, connectors.vantai)
     assert lost == 0, out
-    assert _row(out, "Bị mất", "0"), out
+    assert _row(out, "Thất lạc", "0"), out
     assert "Tra cứu (menu Hỗ trợ)" in out
     for name, queries in (("dkdn", 5), ("ngansach", 3), ("vantai", 4)):
         assert _row(out, f"{name}: truy vấn có kết quả", f"{queries}/{queries}"), out
@@ -84,4 +84,4 @@ def test_a_repeated_query_reaching_the_ministry_counts_as_lost(tmp_path: Path) -
     assert "dkdn: 5 truy vấn hỏi lại không được trả từ bộ nhớ đệm" in out
     assert "dkdn: hỏi lại trong thời gian lưu đệm vẫn gửi 5 yêu cầu tới Bộ" in out
     assert _row(out, "dkdn: hỏi lại, trả từ bộ nhớ đệm", "0/5"), out
-    assert _row(out, "Bị mất", "2"), out
+    assert _row(out, "Thất lạc", "2"), out

@@ -165,7 +165,8 @@ def test_retries_exhausted_go_dead_with_the_reason(make_hub) -> None:  # type: i
     assert stats.dead == 1 and stats.retried == 2
     [row] = hub.store.list_jobs()
     assert row["state"] == "dead" and row["attempts"] == 3
-    assert row["last_error"].startswith("gave up after 3 attempts")
+    assert row["last_error_en"].startswith("gave up after 3 attempts")
+    assert row["last_error"].startswith("Đã gửi 3 lần")
 
 
 def test_created_event_of_a_ministry_dossier_is_not_echoed(make_hub) -> None:  # type: ignore[no-untyped-def]

@@ -137,14 +137,15 @@ def test_poison_jobs_end_dead_and_the_others_are_delivered(db_url, lienthong, se
                 assert {r["connector"] for r in rows} == {"lienthong", "rec"}
                 for row in rows:
                     assert row["state"] == "dead" and row["error_class"] == "unreadable_event"
-                    reason = row["last_error"]
+                    reason = row["last_error_en"]
                     assert reason.startswith("the stored event cannot be read back: ")
+                    assert row["last_error"].startswith("Không đọc lại được dữ liệu đã lưu")
                     assert expected[spoil] in reason, reason
                     for personal in (FULLWIDTH_CCCD, event.snapshot.chu_ho_so.so_giay_to):
                         assert personal not in reason
                     shown = client.get(f"/api/v1/jobs/{row['id']}")
                     assert shown.status_code == 200, shown.text
-                    assert shown.json()["job"]["last_error"] == reason
+                    assert shown.json()["job"]["last_error_en"] == reason
                 assert admin.get(f"/_mock/records/{event.ma_ho_so}").status_code == 404, (
                     "a poison event was sent"
                 )

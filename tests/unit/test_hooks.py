@@ -530,7 +530,7 @@ def test_hook_register_demo_scenarios(tmp_path: Path) -> None:
     assert "một dòng\nmột dòng nữa" in out
     # A ministry that applies each call twice: every job counts as lost, and the run fails.
     lost, out = _run_posta(tmp_path / "twice", PostaDemo(apply_twice=True))
-    assert lost == 8 and re.search(r"Bị mất\s*│\s*8\s*│", out), out
+    assert lost == 8 and re.search(r"Thất lạc\s*│\s*8\s*│", out), out
 
 
 def test_hook_register_demo_scenarios_refuses_duplicate_names() -> None:

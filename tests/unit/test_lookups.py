@@ -87,7 +87,7 @@ def test_date_range_errors_name_the_parameter() -> None:
     assert "tham số den_ngay" in order.value.reason_vi
     with pytest.raises(LookupInvalid) as span:
         parse_params(QUERY, {"tu_ngay": "2025-09-01", "den_ngay": "2025-10-02"})
-    assert span.value.code == "date_range_span" and "31" in span.value.reason
+    assert span.value.code == "date_range_span" and "31" in str(span.value)
     ok = parse_params(QUERY, {"tu_ngay": "2025-09-01", "den_ngay": "2025-09-30"})
     assert isinstance(ok, Range) and ok.den_ngay == date(2025, 9, 30)
 
