@@ -8,18 +8,12 @@ Every call is a POST of a JSON body to ``/api/<LoaiBanTin>`` (``INIT``, ``QUERY`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from hub.sdk import (
-    ConnectorHttp,
-    ContractError,
-    HubError,
-    RejectedError,
-    TransientError,
-    mask_text,
-    ministry_errors,
-)
+from hub.sdk import ConnectorHttp, HubError, Message, message, ministry_errors, remote_error
 
+from . import messages as M
 from .settings import PaymentSettings
 
 __all__ = ["ERROR_CODES", "NOT_FOUND", "OK", "PaymentClient"]
@@ -29,12 +23,12 @@ OK = "0"
 NOT_FOUND = "3"
 BUSY = "99"
 #: PayGov's error codes: code -> (transient?, what it means for an operator).
-ERROR_CODES: dict[str, tuple[bool, str]] = {
-    "1": (False, f"PayGov refused the token: check connectors.{SYSTEM}.token"),
-    "2": (False, "PayGov found invalid data"),
-    NOT_FOUND: (False, "PayGov does not know this transaction"),
-    "4": (False, f"PayGov refused MaXacThuc: check connectors.{SYSTEM}.secret"),
-    BUSY: (True, "PayGov is busy"),
+ERROR_CODES: dict[str, tuple[bool, Callable[[], Message]]] = {
+    "1": (False, M.TOKEN),
+    "2": (False, lambda: message("rejected.invalid_data", system=SYSTEM)),
+    NOT_FOUND: (False, M.UNKNOWN_TRANSACTION),
+    "4": (False, M.SECRET),
+    BUSY: (True, lambda: message("transient.busy", system=SYSTEM)),
 }
 
 
@@ -65,7 +59,7 @@ class PaymentClient:
             response.raise_for_status()
             answer = response.json()
         if not isinstance(answer, dict) or "error_code" not in answer:
-            raise ContractError(f"the answer of {operation} has no error_code", system=SYSTEM)
+            raise M.lacks(operation, "error_code")
         code = str(answer["error_code"])
         if code not in accept:
             raise _error(operation, code, answer)
@@ -83,11 +77,11 @@ class PaymentClient:
 
 
 def _error(operation: str, code: str, answer: dict[str, Any]) -> HubError:
-    transient, meaning = ERROR_CODES.get(
-        code, (False, f"PayGov refused the request with error_code {code}")
+    known = ERROR_CODES.get(code)
+    transient, meaning = (
+        (known[0], known[1]())
+        if known
+        else (False, message("rejected.remote_code", system=SYSTEM, code=code))
     )
-    message = mask_text(str(answer.get("message") or ""))[:300]
-    text = f"{operation}: {meaning}: {message}"
-    if transient:
-        return TransientError(text, system=SYSTEM, code=f"remote_{code}")
-    return RejectedError(text, system=SYSTEM, remote_code=code)
+    detail = str(answer.get("message") or "")  # PayGov's own words, masked by remote_error
+    return remote_error(SYSTEM, operation, meaning, detail, transient=transient, remote_code=code)

@@ -12,9 +12,36 @@ from typing import Annotated, Any
 
 import typer
 
+from hub.sdk import add_help_vi
+
 __all__ = ["app"]
 
-app = typer.Typer(help="Thanh toán phí, lệ phí trực tuyến (PayGov): tra cứu, đối soát.")
+app = typer.Typer(help="Fees paid online (PayGov): look-ups, reconciliation.")
+# Vietnamese of the English help strings (hub.cli_help, docs/messages.md).
+add_help_vi(
+    {
+        "Fees paid online (PayGov): look-ups, reconciliation.": (
+            "Thanh toán phí, lệ phí trực tuyến (PayGov): tra cứu, đối soát."
+        ),
+        "A dossier's payment attempts: state, amount, receipt.": (
+            "Các lần thanh toán của một hồ sơ: trạng thái, số tiền, biên lai."
+        ),
+        "Look one transaction up at PayGov (QUERY).": "Tra cứu một giao dịch tại PayGov (QUERY).",
+        "Record new requests; query and report the transactions pending too long; "
+        "fetch receipts.": (
+            "Ghi nhận yêu cầu mới; tra cứu và báo các giao dịch chờ quá lâu; lấy biên lai."
+        ),
+        "Reconcile one day's PayGov transactions with the hub's payment ledger.": (
+            "Đối soát giao dịch PayGov của một ngày với sổ thanh toán của hub."
+        ),
+        "YYYY-MM-DD (default: yesterday)": "YYYY-MM-DD (mặc định: hôm qua)",
+        "a transaction file already downloaded (.csv, .json)": (
+            "tệp giao dịch đã tải (.csv, .json)"
+        ),
+        "csv | json (downloaded from PayGov)": "csv | json (tải từ PayGov)",
+        "settings file (TOML)": "tệp cấu hình (TOML)",
+    }
+)
 
 _TEXT = {
     "title": ("Thanh toán của hồ sơ {ma}", "Payments of dossier {ma}"),
@@ -67,7 +94,7 @@ def _hub(config: Path | None) -> Any:
 
 @app.command("status")
 def status_cmd(ma_ho_so: str, as_json: JsonOpt = False, config: ConfigOpt = None) -> None:
-    """Các lần thanh toán của một hồ sơ: trạng thái, số tiền, biên lai."""
+    """A dossier's payment attempts: state, amount, receipt."""
     from rich.console import Console
     from rich.table import Table
 
@@ -95,7 +122,7 @@ def status_cmd(ma_ho_so: str, as_json: JsonOpt = False, config: ConfigOpt = None
 
 @app.command("query")
 def query_cmd(ma_tham_chieu: str, as_json: JsonOpt = False, config: ConfigOpt = None) -> None:
-    """Tra cứu một giao dịch tại PayGov (QUERY)."""
+    """Look one transaction up at PayGov (QUERY)."""
     hub = _hub(config)
 
     async def ask() -> Any:
@@ -128,7 +155,7 @@ def query_cmd(ma_tham_chieu: str, as_json: JsonOpt = False, config: ConfigOpt = 
 
 @app.command("sweep")
 def sweep_cmd(config: ConfigOpt = None) -> None:
-    """Ghi nhận yêu cầu mới; tra cứu và báo các giao dịch chờ quá lâu; lấy biên lai."""
+    """Record new requests; query and report the transactions pending too long; fetch receipts."""
     from . import ledger
 
     hub = _hub(config)
@@ -144,14 +171,19 @@ def sweep_cmd(config: ConfigOpt = None) -> None:
 
 @app.command("reconcile")
 def reconcile_cmd(
-    day: Annotated[str | None, typer.Option("--day", help="YYYY-MM-DD (mặc định: hôm qua)")] = None,
-    file: Annotated[
-        Path | None, typer.Option("--file", help="tệp giao dịch đã tải (.csv, .json)")
+    day: Annotated[
+        str | None, typer.Option("--day", help="YYYY-MM-DD (default: yesterday)")
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="csv | json (tải từ PayGov)")] = "csv",
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", help="a transaction file already downloaded (.csv, .json)"),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="csv | json (downloaded from PayGov)")
+    ] = "csv",
     config: ConfigOpt = None,
 ) -> None:
-    """Đối soát giao dịch PayGov của một ngày với sổ thanh toán của hub."""
+    """Reconcile one day's PayGov transactions with the hub's payment ledger."""
     from hub.sdk import ContractError
 
     from . import mapping, reconcile

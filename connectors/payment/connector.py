@@ -16,7 +16,6 @@ from typing import Any
 
 from hub.sdk import (
     Capability,
-    ContractError,
     Dossier,
     DossierEvent,
     Health,
@@ -28,6 +27,7 @@ from hub.sdk import (
 )
 
 from . import mapping, notice, signature
+from . import messages as M
 from .client import NOT_FOUND, OK, PaymentClient
 from .settings import PaymentSettings
 
@@ -62,7 +62,7 @@ class PaymentConnector:
         answer = await self._client.call("INIT", body, idempotency_key=key)
         url = answer.get("DuongDanThanhToan")
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-            raise ContractError("INIT answered without DuongDanThanhToan", system=SYSTEM)
+            raise M.lacks("INIT", "DuongDanThanhToan")
         return PushResult(
             remote_id=reference,
             remote_code=OK,
@@ -91,7 +91,7 @@ class PaymentConnector:
             return None
         items = answer.get("GiaoDich")
         if not isinstance(items, list):
-            raise ContractError("QUERY answered without a GiaoDich list", system=SYSTEM)
+            raise M.lacks("QUERY", "GiaoDich")
         return [mapping.from_giao_dich(item) for item in items]
 
     async def fetch(self, ma_ho_so: str) -> RemoteDossier | None:
@@ -150,11 +150,11 @@ class PaymentConnector:
 
 def _pdf(encoded: Any) -> bytes:
     if not isinstance(encoded, str) or not encoded:
-        raise ContractError("GET_BILL answered without BienLai", system=SYSTEM)
+        raise M.lacks("GET_BILL", "BienLai")
     try:
         data = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
-        raise ContractError("GET_BILL's BienLai is not base64", system=SYSTEM) from None
+        raise M.bad_format("BienLai", "base64") from None
     if not data.startswith(b"%PDF-"):
-        raise ContractError("GET_BILL's BienLai is not a PDF", system=SYSTEM)
+        raise M.bad_format("BienLai", "PDF")
     return data

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from hub.sdk import ContractError, Dossier, Fee, MappingError, ProcessStep, RemoteDossier, Status
+from hub.sdk import Dossier, Fee, MappingError, ProcessStep, RemoteDossier, Status, message, missing
 
+from . import messages as M
 from . import signature
 from .settings import PaymentSettings
 
@@ -59,9 +60,7 @@ def parse_stamp(value: Any, field: str) -> datetime | None:
     try:
         return datetime.strptime(str(value), STAMP_FMT).replace(tzinfo=VN_TZ)
     except ValueError:
-        raise ContractError(
-            f"{SYSTEM} sent {field} that is not a yyyyMMddHHmmss time", system=SYSTEM
-        ) from None
+        raise M.bad_format(field, "yyyyMMddHHmmss") from None
 
 
 def ma_tham_chieu(idempotency_key: str) -> str:
@@ -81,11 +80,7 @@ def _payer(dossier: Dossier) -> dict[str, str]:
     party = dossier.nguoi_nop or dossier.chu_ho_so
     who = "nguoi_nop" if dossier.nguoi_nop else "chu_ho_so"
     if not party.so_giay_to:
-        raise MappingError(
-            "PayGov's receipt needs the payer's identity number",
-            field=f"{who}.so_giay_to",
-            system=SYSTEM,
-        )
+        raise missing(SYSTEM, f"{who}.so_giay_to", M.PAYER_ID())
     address = party.dia_chi.chi_tiet if party.dia_chi and party.dia_chi.chi_tiet else ""
     return {
         "HoTenNguoiNop": party.ho_ten,
@@ -104,7 +99,7 @@ def to_init(
     """
     fees = dossier.le_phi_con_no
     if not fees or dossier.so_tien_con_no <= 0:
-        raise MappingError("the dossier owes no fee (le_phi)", field="le_phi", system=SYSTEM)
+        raise MappingError(M.NO_FEE(), field="le_phi", system=SYSTEM)
     body: dict[str, Any] = {
         "LoaiBanTin": "INIT",
         "PhienBan": signature.VERSION,
@@ -150,14 +145,16 @@ def signed(message: str, body: dict[str, Any], settings: PaymentSettings) -> dic
 def from_giao_dich(item: Any) -> Transaction:
     """One transaction of a QUERY answer (GiaoDich)."""
     if not isinstance(item, dict) or not item.get("MaThamChieu"):
-        raise ContractError(f"a {SYSTEM} GiaoDich has no MaThamChieu", system=SYSTEM)
+        raise M.lacks("QUERY", "GiaoDich.MaThamChieu")
     state = TX_STATES.get(str(item.get("TrangThai")))
     if state is None:
-        raise ContractError(f"a {SYSTEM} GiaoDich has an unknown TrangThai", system=SYSTEM)
+        raise M.refused(
+            message("contract.unknown_value", system=SYSTEM, field="GiaoDich.TrangThai")
+        )
     try:
         amount = int(item.get("SoTien"))  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise ContractError(f"a {SYSTEM} GiaoDich has no SoTien", system=SYSTEM) from None
+        raise M.refused(M.NOT_AMOUNT(field="GiaoDich.SoTien")) from None
     return Transaction(
         ma_tham_chieu=str(item["MaThamChieu"]),
         so_tien=amount,
@@ -181,7 +178,7 @@ def to_remote(ma_ho_so: str, transactions: list[Transaction]) -> RemoteDossier:
     )
     for tx in ordered:
         if tx.thoi_gian_gd is None:
-            raise ContractError(f"a {SYSTEM} GiaoDich has no ThoiGianGD", system=SYSTEM)
+            raise M.lacks("QUERY", "GiaoDich.ThoiGianGD")
         history.append(
             ProcessStep(
                 buoc=BUOC_NGHIA_VU,

@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from hub.sdk import ContractError, RequestRefused
+from hub.sdk import ContractError, Message, RequestRefused
 
 from . import mapping, signature
+from . import messages as M
 from .settings import PaymentSettings
 
 __all__ = ["Notice", "NoticeRefused", "read", "reply"]
@@ -48,7 +49,8 @@ REQUIRED = ("LoaiBanTin", "MaLoi", "MaDoiTac", "MaThamChieu", "SoTien", "MaXacTh
 
 
 class NoticeRefused(RequestRefused):
-    """A Confirm notice the hub refuses; ``ma_loi`` is PayGov's reply code."""
+    """A Confirm notice the hub refuses: a coded reason (``messages.py``); ``ma_loi`` is
+    PayGov's reply code (its MoTaLoi stays the protocol's text, :data:`REPLY_TEXT`)."""
 
     messages_vi: ClassVar[dict[str, str]] = {
         "unauthorized": "thông báo thanh toán sai mã xác thực",
@@ -58,7 +60,7 @@ class NoticeRefused(RequestRefused):
         "invalid": "thông báo thanh toán không hợp lệ",
     }
 
-    def __init__(self, ma_loi: str, reason: str, *, thoi_gian_gd: str = "") -> None:
+    def __init__(self, reason: Message, *, ma_loi: str, thoi_gian_gd: str = "") -> None:
         super().__init__(
             reason, system=mapping.SYSTEM, code=_CODE[ma_loi], status=_HTTP[ma_loi], loc="body"
         )
@@ -84,34 +86,31 @@ class Notice:
 def read(body: Any, settings: PaymentSettings, now: datetime | None = None) -> Notice:
     """Check a notice; :class:`NoticeRefused` says why it is refused."""
     if not isinstance(body, dict):
-        raise NoticeRefused("05", "the notice is not a JSON object")
+        raise NoticeRefused(M.NOTICE_NOT_OBJECT(), ma_loi="05")
     when_text = str(body.get("ThoiGianGD") or "")
     missing = [name for name in REQUIRED if body.get(name) in (None, "")]
     if missing:
-        raise NoticeRefused("05", f"the notice lacks {', '.join(missing)}", thoi_gian_gd=when_text)
+        lacks = M.NOTICE_LACKS(fields=", ".join(missing))
+        raise NoticeRefused(lacks, ma_loi="05", thoi_gian_gd=when_text)
     if body["LoaiBanTin"] != "CONFIRM":
-        raise NoticeRefused("05", "LoaiBanTin is not CONFIRM", thoi_gian_gd=when_text)
+        raise NoticeRefused(M.NOTICE_TYPE(), ma_loi="05", thoi_gian_gd=when_text)
     if body["MaDoiTac"] != settings.ma_doi_tac:
-        raise NoticeRefused("05", "MaDoiTac is not the province's", thoi_gian_gd=when_text)
+        raise NoticeRefused(M.NOTICE_PARTNER(), ma_loi="05", thoi_gian_gd=when_text)
     if not signature.verify("CONFIRM", body, settings.secret.get_secret_value()):
-        raise NoticeRefused("01", "MaXacThuc does not sign the notice", thoi_gian_gd=when_text)
+        raise NoticeRefused(M.NOTICE_SIGNATURE(), ma_loi="01", thoi_gian_gd=when_text)
     try:
         amount = int(body["SoTien"])
         when = mapping.parse_stamp(when_text, "ThoiGianGD")
     except (TypeError, ValueError):
-        raise NoticeRefused("05", "SoTien is not a whole number", thoi_gian_gd=when_text) from None
+        raise NoticeRefused(M.NOTICE_AMOUNT_FORMAT(), ma_loi="05", thoi_gian_gd=when_text) from None
     except ContractError:
-        raise NoticeRefused(
-            "05", "ThoiGianGD is not yyyyMMddHHmmss", thoi_gian_gd=when_text
-        ) from None
+        raise NoticeRefused(M.NOTICE_TIME_FORMAT(), ma_loi="05", thoi_gian_gd=when_text) from None
     assert when is not None  # required above
     now = now or mapping.now_vn()
     if now - when > timedelta(hours=settings.confirm_max_age_hours) or when - now > timedelta(
         minutes=10
     ):
-        raise NoticeRefused(
-            "04", "ThoiGianGD is outside the accepted window", thoi_gian_gd=when_text
-        )
+        raise NoticeRefused(M.NOTICE_STALE(), ma_loi="04", thoi_gian_gd=when_text)
     return Notice(
         ma_tham_chieu=str(body["MaThamChieu"]),
         so_tien=amount,

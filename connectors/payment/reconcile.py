@@ -34,6 +34,7 @@ from typing import Any
 from hub.sdk import ContractError
 
 from . import mapping
+from . import messages as M
 
 __all__ = ["ACTIONS", "FIELDS", "FileRow", "compare", "parse_file", "run"]
 
@@ -63,36 +64,34 @@ def parse_file(content: bytes | str, fmt: str) -> list[FileRow]:
         try:
             items = json.loads(text).get("GiaoDich")
         except (ValueError, AttributeError):
-            raise ContractError(
-                "the JSON transaction file has no GiaoDich list", system="payment"
-            ) from None
+            raise M.refused(M.FILE_NO_LIST()) from None
     elif fmt == "csv":
         reader = csv.DictReader(io.StringIO(text))
         missing = [f for f in FIELDS if f not in (reader.fieldnames or [])]
         if missing:
-            raise ContractError(
-                f"the CSV transaction file lacks the columns {', '.join(missing)}", system="payment"
-            )
+            raise M.refused(M.FILE_COLUMNS(columns=", ".join(missing)))
         items = list(reader)
     else:
-        raise ContractError(f"a transaction file is csv or json, not {fmt}", system="payment")
+        raise M.refused(M.FILE_FORMAT(fmt=fmt))
     if not isinstance(items, list):
-        raise ContractError("the transaction file's GiaoDich is not a list", system="payment")
+        raise M.refused(M.FILE_NOT_LIST())
     return [_row(n, item) for n, item in enumerate(items, start=1)]
 
 
 def _row(n: int, item: Any) -> FileRow:
-    where = f"row {n} of the transaction file"
     if not isinstance(item, dict):
-        raise ContractError(f"{where} is not a record", system="payment")
+        raise M.refused(M.ROW_NOT_RECORD(row=n))
     empty = [f for f in FIELDS if item.get(f) in (None, "")]
     if empty:
-        raise ContractError(f"{where} lacks {', '.join(empty)}", system="payment")
+        raise M.refused(M.ROW_LACKS(row=n, fields=", ".join(empty)))
     try:
         amount = int(item["SoTien"])
     except (TypeError, ValueError):
-        raise ContractError(f"{where}: SoTien is not a whole number", system="payment") from None
-    when = mapping.parse_stamp(item["ThoiGianGD"], f"ThoiGianGD of {where}")
+        raise M.refused(M.ROW_AMOUNT(row=n)) from None
+    try:
+        when = mapping.parse_stamp(item["ThoiGianGD"], "ThoiGianGD")
+    except ContractError:
+        raise M.refused(M.ROW_TIME(row=n)) from None
     assert when is not None
     return FileRow(
         str(item["MaThamChieu"]), str(item["MaGiaoDich"]), amount, when, str(item["MaHoSo"])

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from hub.sdk import RequestRefused, error_body, mask_excerpt, requires, text_path
 
 from . import ledger, notice
+from . import messages as M
 
 __all__ = ["build"]
 
@@ -64,7 +65,7 @@ def build(hub: Any) -> APIRouter:
         await asyncio.to_thread(ledger.sync, hub)
         rows = await asyncio.to_thread(hub.store.payments_of, ma_ho_so)
         if not rows:
-            raise RequestRefused("no payment for this dossier", code="not_found", loc="ma_ho_so")
+            raise RequestRefused(M.NO_PAYMENT(), code="not_found", loc="ma_ho_so")
         return JSONResponse({"items": [ledger.view(r) for r in rows]})
 
     @router.get("/receipts/{ma_tham_chieu}", dependencies=payload_viewer)
@@ -72,9 +73,7 @@ def build(hub: Any) -> APIRouter:
         """The receipt PDF (biên lai); its sha256 in ``X-Content-SHA256``."""
         found = await asyncio.to_thread(hub.store.get_receipt, ma_tham_chieu)
         if found is None:
-            raise RequestRefused(
-                "no receipt for this payment", code="not_found", loc="ma_tham_chieu"
-            )
+            raise RequestRefused(M.NO_RECEIPT(), code="not_found", loc="ma_tham_chieu")
         pdf, digest = found
         headers = {
             "X-Content-SHA256": digest,
@@ -96,7 +95,7 @@ async def _confirm(hub: Any, body: Any) -> JSONResponse:
     except notice.NoticeRefused as exc:
         await asyncio.to_thread(
             hub.store.log_payment_notice,
-            ledger.CONNECTOR, reference, "refused", exc.ma_loi, exc.reason, masked,
+            ledger.CONNECTOR, reference, "refused", exc.ma_loi, exc.stored(), masked,
         )  # fmt: skip
         log.warning("payment_notice_refused", ma_tham_chieu=reference, ma_loi=exc.ma_loi)
         reply = connector.reply(exc.ma_loi, notice.REPLY_TEXT[exc.ma_loi], exc.thoi_gian_gd)
@@ -116,10 +115,9 @@ async def _apply(hub: Any, checked: notice.Notice, masked: str | None) -> str:
         tx = await asyncio.to_thread(hub.store.get_payment, checked.ma_tham_chieu)
     when = checked.raw_thoi_gian_gd
     if tx is None:
-        raise notice.NoticeRefused("03", "MaThamChieu is not a payment the hub asked for",
-                                   thoi_gian_gd=when)  # fmt: skip
+        raise notice.NoticeRefused(M.NOTICE_UNKNOWN(), ma_loi="03", thoi_gian_gd=when)
     if checked.so_tien != int(tx["so_tien"]):
-        raise notice.NoticeRefused("02", "SoTien differs from the amount asked", thoi_gian_gd=when)
+        raise notice.NoticeRefused(M.NOTICE_AMOUNT(), ma_loi="02", thoi_gian_gd=when)
     if not checked.paid:
         await asyncio.to_thread(
             hub.store.log_payment_notice,

@@ -71,7 +71,7 @@ def like_prefix(prefix: str) -> str:
 
 
 #: Columns that hold a coded reason (hub.messages): read back as words.
-_REASON_COLUMNS = ("last_error", "error")
+_REASON_COLUMNS = ("last_error", "error", "reason")
 
 
 def row_dict(row: Any) -> dict[str, Any]:

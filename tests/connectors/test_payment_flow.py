@@ -179,6 +179,13 @@ def test_spoilt_notices_are_refused(env: Env, mode: str, status: int, ma_loi: st
     assert env.updates(event.ma_ho_so, "paid") == []
     [kept] = env.hub.store.payment_notices(tx["ma_tham_chieu"])
     assert (kept["outcome"], kept["ma_loi"]) == ("refused", ma_loi)
+    # The reason is kept coded: it reads in either language.
+    code, field, english = {
+        "01": ("payment.notice_signature", "MaXacThuc", "MaXacThuc does not sign the notice"),
+        "04": ("payment.notice_stale", "ThoiGianGD", "ThoiGianGD is outside the accepted window"),
+    }[ma_loi]
+    assert (kept["reason_code"], kept["reason_en"]) == (code, english)
+    assert kept["reason_vi"].startswith("Th") and field in kept["reason_vi"]
 
 
 def test_wrong_amount_unknown_and_malformed_notices(env: Env) -> None:
@@ -194,6 +201,13 @@ def test_wrong_amount_unknown_and_malformed_notices(env: Env) -> None:
     }  # fmt: skip
     wrong = env.confirm(_sign(body))
     assert (wrong.status_code, wrong.json()["MaLoi"]) == (409, "02")
+    assert wrong.json()["MoTaLoi"] == "Số tiền không khớp"  # PayGov's reply text
+    [why] = wrong.json()["errors"]
+    assert (why["type"], why["message_en"]) == (
+        "amount_mismatch",
+        "SoTien differs from the amount asked",
+    )
+    assert why["message_vi"] == "Số tiền đã thanh toán (SoTien) khác số tiền yêu cầu"
     unknown = env.confirm(_sign(body | {"MaThamChieu": "HUBNOSUCHREFERENCE00"}))
     assert (unknown.status_code, unknown.json()["MaLoi"]) == (404, "03")
     other = env.confirm(_sign(body | {"MaDoiTac": "UBND-KHAC", "SoTien": tx["so_tien"]}))
