@@ -88,7 +88,17 @@ def _validation_errors(
         if isinstance(exc, ValidationError)
         else exc.errors()
     )
-    return [error_entry(_loc([*(prefix or []), *e["loc"]]), e["type"], e["msg"]) for e in found]
+    # A check that words its refusal in both languages (hub.params.one_of) puts the
+    # Vietnamese in the error's context.
+    return [
+        error_entry(
+            _loc([*(prefix or []), *e["loc"]]),
+            e["type"],
+            e["msg"],
+            (e.get("ctx") or {}).get("message_vi"),
+        )
+        for e in found
+    ]
 
 
 class BodyLimit:
@@ -145,9 +155,7 @@ class _TooLarge(Exception):
     pass
 
 
-_CONTROL = RequestRefused(
-    "the path or query string holds a control character", code="bad_request", loc="path"
-)
+_CONTROL = RequestRefused(A.CONTROL_CHARACTER(), code="bad_request", loc="path")
 _ESCAPED_CONTROL = re.compile(rb"%(?:[01][0-9a-f]|7f)", re.IGNORECASE)
 
 
@@ -468,9 +476,11 @@ def _events_schema() -> dict[str, Any]:
 def _known_connector(hub: Hub, connector: str | None) -> None:
     """Refuse a connector filter naming no connector of this hub (404, listing them)."""
     if connector and connector not in hub.connectors:
-        names = ", ".join(sorted(hub.connectors)) or "(none)"
+        names = A.names_or_none(sorted(hub.connectors))
         raise RequestRefused(
-            f"unknown connector; this hub has: {names}", code="not_found", loc="connector"
+            A.UNKNOWN_CONNECTOR_OF(names=names),
+            code="not_found",
+            loc="connector",
         )
 
 

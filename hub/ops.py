@@ -53,24 +53,21 @@ class Operations:
         an unknown state (422) or connector (404: neither configured nor in the outbox),
         ``since`` after ``until`` (422)."""
         if flt.state and flt.state not in JOB_STATES:
-            raise ActionRefused(
-                f"unknown job state; use one of {', '.join(JOB_STATES)}", code="invalid"
-            )
+            raise ActionRefused(A.UNKNOWN_STATE(values=", ".join(JOB_STATES)), code="invalid")
         if flt.connector and self.connectors is not None:
             known = self.connectors | set(self.store.job_connectors())
             if flt.connector not in known:
+                names = A.names_or_none(sorted(known))
                 raise ActionRefused(
-                    f"unknown connector; use one of {', '.join(sorted(known)) or '(none)'}",
+                    A.UNKNOWN_JOB_CONNECTOR(names=names),
                     code="not_found",
                 )
         for name, when in (("since", flt.since), ("until", flt.until)):
             if when is not None and not MIN_DATE <= when.date() <= MAX_DATE:
-                raise ActionRefused(
-                    f"{name} must be within the years {MIN_DATE.year} to {MAX_DATE.year}",
-                    code="invalid",
-                )
+                words = A.DATE_OUT_OF_RANGE(name=name, first=MIN_DATE.year, last=MAX_DATE.year)
+                raise ActionRefused(words, code="invalid")
         if flt.since and flt.until and as_utc(flt.since) > as_utc(flt.until):
-            raise ActionRefused("since is after until: nothing can match", code="invalid")
+            raise ActionRefused(A.SINCE_AFTER_UNTIL(), code="invalid")
 
     # --- finding -------------------------------------------------------------------
 

@@ -15,13 +15,17 @@ the parameter's description: JSON Schema cannot bound a ``date-time``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 from hub.fields import INT64_MAX, MAX_DATE, MIN_DATE
+
+if TYPE_CHECKING:
+    from hub.messages import Message
 
 __all__ = [
     "DATE_RANGE",
@@ -156,16 +160,23 @@ def date_query(**options: Any) -> Any:
     return Query(None, description=options.pop("description", described), **options)
 
 
-def one_of(values: tuple[str, ...], *, code: str, what: str) -> Any:
+def one_of(values: tuple[str, ...], *, code: str, words: Callable[..., Message]) -> Any:
     """A text that is one of ``values``: an enum in the OpenAPI, and out of it an error
-    of type ``code`` listing them (a ``Literal`` would answer ``literal_error``)."""
+    of type ``code`` listing them (a ``Literal`` would answer ``literal_error``).
+
+    ``words``: a message factory (hub.reasons_api) whose one parameter, ``values``, is
+    the list; the refusal carries its English as the message and its Vietnamese in the
+    error's context (``message_vi``, read by the API's error handler). The value itself
+    is not echoed (it may be personal data)."""
     from pydantic import WithJsonSchema
 
     listed = ", ".join(values)
 
     def check(value: Any) -> str:
         if value not in values:
-            raise PydanticCustomError(code, f"unknown {what}; use one of {listed}")
+            refusal = words(values=listed)
+            context = {"message_en": refusal.en, "message_vi": refusal.vi}
+            raise PydanticCustomError(code, "{message_en}", context)
         return str(value)
 
     return Annotated[

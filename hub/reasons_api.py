@@ -3,6 +3,9 @@ details, the CLI's refusals) and the look-ups; see hub.reasons for the rest."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from hub.messages import Message
 from hub.messages import define_message as _d
 
 BODY_TOO_LARGE = _d(
@@ -328,3 +331,56 @@ LOOKUP_REFUSED = _d(
     vi="Bộ, ngành từ chối yêu cầu tra cứu này: {reason}",
     en="the ministry refused this look-up: {reason}",
 )
+
+# --- filters and names that match nothing by mistake (the API's and the CLI's) ---------
+NONE = _d("text.none", vi="(không có)", en="(none)")
+CONTROL_CHARACTER = _d(
+    "api.control_character",
+    vi="Đường dẫn hoặc chuỗi truy vấn có ký tự điều khiển",
+    en="the path or query string holds a control character",
+)
+UNKNOWN_CONNECTOR_OF = _d(
+    "api.unknown_connector_of",
+    vi="Không có hệ thống kết nối này; tthc-hub có: {names}",
+    en="unknown connector; this hub has: {names}",
+)
+NOT_RECONCILABLE = _d(
+    "reconcile.unknown_connector",
+    vi="Không có hệ thống kết nối này; các hệ thống đối soát được: {names}",
+    en="unknown connector; those that can be reconciled: {names}",
+)
+UNKNOWN_STATE = _d(
+    "ops.unknown_state",
+    vi="Không có trạng thái việc này; dùng một trong: {values}",
+    en="unknown job state; use one of {values}",
+)
+UNKNOWN_JOB_CONNECTOR = _d(
+    "ops.unknown_connector",
+    vi="Không có hệ thống kết nối này; dùng một trong: {names}",
+    en="unknown connector; use one of {names}",
+)
+DATE_OUT_OF_RANGE = _d(
+    "ops.date_range",
+    vi="Mốc `{name}` phải nằm trong các năm {first} đến {last}",
+    en="{name} must be within the years {first} to {last}",
+)
+UNKNOWN_SORT = _d(
+    "ops.unknown_sort",
+    vi="Không sắp xếp được theo cách này; dùng một trong: {values}",
+    en="unknown sort; use one of {values}",
+)
+UNKNOWN_FORMAT = _d(
+    "reconcile.unknown_format",
+    vi="Không có định dạng báo cáo này; dùng một trong: {values}",
+    en="unknown report format; use one of {values}",
+)
+SINCE_AFTER_UNTIL = _d(
+    "ops.since_after_until",
+    vi="Mốc `since` sau mốc `until`: không việc nào khớp được",
+    en="since is after until: nothing can match",
+)
+
+
+def names_or_none(names: Iterable[str]) -> str | Message:
+    """``a, b, c`` for a list of valid values, or "(none)" in the reader's language."""
+    return ", ".join(names) or NONE()

@@ -20,11 +20,12 @@ from hub.sdk import (
     ContractError,
     HubError,
     RejectedError,
-    TransientError,
-    mask_text,
+    message,
     ministry_errors,
+    remote_error,
 )
 
+from . import messages
 from .settings import BcciSettings
 
 __all__ = ["ALREADY_EXISTS", "OK", "STATUS_CODES", "BcciClient"]
@@ -38,15 +39,8 @@ NOT_FOUND = "4"
 NOT_CANCELLABLE = "5"
 BUSY = "99"
 
-#: Status -> (worth a retry?, what it means for an operator).
-STATUS_CODES: dict[str, tuple[bool, str]] = {
-    INVALID: (False, "bcci (VNPost) found invalid data in the order"),
-    ALREADY_EXISTS: (False, "bcci (VNPost) already holds this order"),
-    CHANGED: (False, "bcci (VNPost) holds this order with other data"),
-    NOT_FOUND: (False, "bcci (VNPost) holds no such order"),
-    NOT_CANCELLABLE: (False, "bcci (VNPost) cannot cancel the order any more"),
-    BUSY: (True, "bcci (VNPost) is busy"),
-}
+#: Status -> (worth a retry?, what it means for an operator): connectors/bcci/messages.py.
+STATUS_CODES = messages.STATUS
 
 
 class BcciClient:
@@ -95,7 +89,9 @@ class BcciClient:
                 self.renewed_after_401 += 1
             break
         if not isinstance(answer, dict) or "Status" not in answer:
-            raise ContractError(f"the answer of {path} has no Status", system=SYSTEM)
+            raise ContractError(
+                message("contract.missing", operation=path, field="Status"), system=SYSTEM
+            )
         code = str(answer["Status"]).strip()
         if code in accept:
             return answer
@@ -117,7 +113,7 @@ class BcciClient:
             )
             if response.status_code in (400, 401):
                 raise RejectedError(
-                    "bcci (VNPost) refused the consumer key or secret: check connectors.bcci",
+                    messages.CREDENTIALS(),
                     system=SYSTEM,
                     remote_code=str(response.status_code),
                 )
@@ -128,7 +124,10 @@ class BcciClient:
         token = answer.get("access_token") if isinstance(answer, dict) else None
         expires_in = answer.get("expires_in") if isinstance(answer, dict) else None
         if not token or not isinstance(expires_in, int | float) or expires_in <= 0:
-            raise ContractError("the token answer lacks access_token or expires_in", system=SYSTEM)
+            words = message(
+                "contract.missing", operation="/oauth2/token", field="access_token/expires_in"
+            )
+            raise ContractError(words, system=SYSTEM)
         margin = min(self._settings.token_refresh_margin_seconds, expires_in / 2)
         self._token = str(token)
         self._expires_at = time.monotonic() + expires_in - margin
@@ -141,11 +140,6 @@ class BcciClient:
 
 def error(path: str, code: str, answer: dict[str, Any]) -> HubError:
     """The hub error for a Status other than accepted (message masked, ≤ 300 chars)."""
-    transient, meaning = STATUS_CODES.get(
-        code, (False, f"bcci (VNPost) refused the request with Status {code}")
-    )
-    message = mask_text(str(answer.get("Message") or ""))[:300]
-    text = f"{path}: {meaning}" + (f": {message}" if message else "")
-    if transient:
-        return TransientError(text, system=SYSTEM, code=f"remote_{code}")
-    return RejectedError(text, system=SYSTEM, remote_code=code)
+    transient, meaning = STATUS_CODES.get(code, (False, messages.REFUSED(code=code)))
+    detail = str(answer.get("Message") or "")
+    return remote_error(SYSTEM, path, meaning, detail, transient=transient, remote_code=code)

@@ -16,11 +16,34 @@ from typing import Annotated, Any
 
 import typer
 
+from hub.sdk import add_help_vi
+
 from .views import history_row, shipment_row
 
 __all__ = ["app"]
 
-app = typer.Typer(help="Bưu chính công ích (VNPost): hành trình bưu gửi, đơn hàng.")
+app = typer.Typer(help="Public postal service (VNPost): shipment history, orders.")
+# Vietnamese of the English help strings (hub.cli_help, docs/messages.md).
+add_help_vi(
+    {
+        "Public postal service (VNPost): shipment history, orders.": (
+            "Bưu chính công ích (VNPost): hành trình bưu gửi, đơn hàng."
+        ),
+        "settings file (TOML)": "tệp cấu hình (TOML)",
+        "the dossier's code (mã hồ sơ)": "mã hồ sơ",
+        "read VNPost's tracking feed first": "đọc hành trình bưu gửi mới nhất từ VNPost trước",
+        "only those an operator must act on": "chỉ những bưu gửi cán bộ cần xử lý",
+        "The shipments of one dossier and their history (hành trình bưu gửi).": (
+            "Các bưu gửi của một hồ sơ và hành trình bưu gửi."
+        ),
+        "Shipments at their last tracked state, most recent first.": (
+            "Bưu gửi ở trạng thái theo dõi gần nhất, mới nhất trước."
+        ),
+        "Read VNPost's tracking feed once, from the last event seen.": (
+            "Đọc hành trình bưu gửi từ VNPost một lần, tiếp từ sự kiện đã đọc gần nhất."
+        ),
+    }
+)
 
 _TEXT = {
     "not_configured": ("Chưa cấu hình connectors.bcci", "connectors.bcci is not configured"),
@@ -91,7 +114,7 @@ def history_table(hub: Any, ma_ho_so: str) -> Any:
 
 @app.command()
 def track(
-    ma_ho_so: Annotated[str, typer.Argument(help="mã hồ sơ")],
+    ma_ho_so: Annotated[str, typer.Argument(help="the dossier's code (mã hồ sơ)")],
     refresh: Annotated[bool, typer.Option(help="read VNPost's tracking feed first")] = False,
     config: ConfigOpt = None,
 ) -> None:

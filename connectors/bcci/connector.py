@@ -29,11 +29,12 @@ from hub.sdk import (
     Status,
     TrackingPage,
     idempotency_key,
+    message,
     probe,
     verify_hmac,
 )
 
-from . import mapping
+from . import mapping, messages
 from .client import ALREADY_EXISTS, CHANGED, NOT_FOUND, OK, SYSTEM, BcciClient
 from .settings import BcciSettings
 
@@ -127,11 +128,17 @@ class BcciConnector:
         answer = await self._client.call("GET", "/api/tracking", params=params)
         rows = answer.get("Data")
         if not isinstance(rows, list):
-            raise ContractError("the tracking answer has no Data list", system=SYSTEM)
+            raise ContractError(
+                message("contract.missing", operation="/api/tracking", field="Data"),
+                system=SYSTEM,
+            )
         events = []
         for row in rows:
             if not isinstance(row, dict) or "Id" not in row or "OrderNumber" not in row:
-                raise ContractError("a tracking row lacks Id or OrderNumber", system=SYSTEM)
+                words = message(
+                    "contract.missing", operation="/api/tracking", field="Data[].Id/OrderNumber"
+                )
+                raise ContractError(words, system=SYSTEM)
             found = mapping.tracked_event(row)
             if found is not None:
                 events.append(found)
@@ -142,12 +149,12 @@ class BcciConnector:
         """A signed status notice (``X-Timestamp``, ``X-Nonce``, ``X-Signature``: HMAC)."""
         secret = self.settings.callback_secret.get_secret_value()
         if not secret:
-            raise CallbackRejected("no callback_secret is configured", system=SYSTEM)
+            raise CallbackRejected(messages.NO_CALLBACK_SECRET(), system=SYSTEM)
         nonce, when = verify_hmac(secret, headers, body)
         try:
             rows = json.loads(body)["Data"]
         except (ValueError, KeyError, TypeError):
-            raise CallbackRejected("the notice is not {Data: [...]}", system=SYSTEM) from None
+            raise CallbackRejected(messages.NOTICE_SHAPE(), system=SYSTEM) from None
         updates = []
         for row in rows if isinstance(rows, list) else []:
             found = mapping.tracked_event(row) if isinstance(row, dict) else None

@@ -32,6 +32,7 @@ from hub.sdk import (
     mask_text,
 )
 
+from . import messages as M
 from .settings import BcciSettings
 
 __all__ = [
@@ -92,22 +93,19 @@ def _check_units(province: str | None, commune: str | None, field: str) -> tuple
     from vietnam_provinces import Province, ProvinceCode, Ward, WardCode
 
     if not province or not commune:
-        raise MappingError(
-            "VNPost needs the province and commune codes of the address", field=field,
-            system=SYSTEM,
-        )  # fmt: skip
+        raise MappingError(M.UNITS_REQUIRED(), field=field, system=SYSTEM)
     try:
         Province.from_code(ProvinceCode(int(province)))
         ward = Ward.from_code(WardCode(int(commune)))
     except (ValueError, KeyError):
         raise MappingError(
-            f"unknown province {province!r} or commune {commune!r} in the 2025 unit list",
+            M.UNKNOWN_UNIT(province=province, commune=commune),
             field=field,
             system=SYSTEM,
         ) from None
     if int(ward.province_code) != int(province):
         raise MappingError(
-            f"commune {commune} does not belong to province {province}",
+            M.UNIT_ELSEWHERE(commune=commune, province=province),
             field=field,
             system=SYSTEM,
         )
@@ -120,16 +118,13 @@ def _contact(dossier: Dossier) -> tuple[Party, str]:
     where = "nguoi_nop" if dossier.nguoi_nop else "chu_ho_so"
     tel = party.so_dien_thoai or dossier.chu_ho_so.so_dien_thoai
     if not tel:
-        raise MappingError(
-            "VNPost needs the citizen's số điện thoại", field=f"{where}.so_dien_thoai",
-            system=SYSTEM,
-        )  # fmt: skip
+        raise MappingError(M.PHONE_REQUIRED(), field=f"{where}.so_dien_thoai", system=SYSTEM)
     return party, tel
 
 
 def _place(address: Address | None, field: str) -> tuple[str, str, str]:
     if address is None or not address.chi_tiet:
-        raise MappingError("VNPost needs a street address", field=field, system=SYSTEM)
+        raise MappingError(M.STREET_REQUIRED(), field=field, system=SYSTEM)
     province, commune = _check_units(address.ma_tinh, address.ma_xa, field)
     return address.chi_tiet, province, commune
 
@@ -189,10 +184,7 @@ def cod_amount(dossier: Dossier) -> int:
 def delivery_order(dossier: Dossier, settings: BcciSettings) -> dict[str, Any]:
     """The order that takes the result to the address the citizen chose."""
     if dossier.nhan_ket_qua.method is not DeliveryMethod.BUU_CHINH:
-        raise MappingError(
-            "the result is not to be delivered by post", field="nhan_ket_qua.method",
-            system=SYSTEM,
-        )  # fmt: skip
+        raise MappingError(M.NOT_BY_POST(), field="nhan_ket_qua.method", system=SYSTEM)
     party, tel = _contact(dossier)
     detail, province, commune = _place(dossier.nhan_ket_qua.dia_chi, "nhan_ket_qua.dia_chi")
     citizen = {

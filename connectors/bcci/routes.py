@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query
 
 from hub.sdk import RequestRefused, cursor_query, requires, text_path
 
+from .messages import NO_SHIPMENT
 from .views import history_row, shipment_row
 
 __all__ = ["router"]
@@ -44,7 +45,7 @@ def router(hub: Any) -> APIRouter:
     ) -> dict[str, Any]:
         rows = await asyncio.to_thread(hub.shipments, "bcci", ma_ho_so=ma_ho_so)
         if not rows:
-            raise RequestRefused("no shipment for this dossier", code="not_found", loc="ma_ho_so")
+            raise RequestRefused(NO_SHIPMENT(), code="not_found", loc="ma_ho_so")
         history = await asyncio.to_thread(hub.shipment_history, "bcci", ma_ho_so)
         return {
             "ma_ho_so": ma_ho_so,

@@ -38,7 +38,13 @@ from hub.sdk import (
 )
 
 from .extent import build_extent_data, parse_extent_data
-from .messages import POST_WITHOUT_ADDRESS, RECEPTION_DATE, bad_format, lacks
+from .messages import (
+    POST_WITHOUT_ADDRESS,
+    RECEPTION_DATE,
+    RESULT_CONTENT,
+    bad_format,
+    lacks,
+)
 
 __all__ = [
     "SYSTEM",
@@ -269,7 +275,7 @@ def to_gui_ket_qua(
     result = dossier.ket_qua or Result()
     if content_required and item.noi_dung is None:
         raise MappingError(
-            "MOLISA takes the result file's content, not only its link",
+            RESULT_CONTENT(),
             field=f"ket_qua.files[{n}].noi_dung",
             system=SYSTEM,
         )

@@ -37,3 +37,10 @@ def bad_format(field: str, expected: str) -> ContractError:
     """MOLISA sent ``field`` in another form than ``expected``."""
     words = message("contract.format", system=SYSTEM, field=field, expected=expected)
     return ContractError(words, system=SYSTEM)
+
+
+RESULT_CONTENT = define_message(
+    "molisa.result_content",
+    vi="Hệ thống molisa nhận nội dung tệp kết quả, không chỉ đường dẫn tới tệp",
+    en="MOLISA takes the result file's content, not only its link",
+)

@@ -31,6 +31,7 @@ from hub.sdk import (
 
 from . import mapping
 from .client import NOT_FOUND, MonreClient
+from .messages import KHO_NO_FILE
 from .process import planned_step
 from .settings import MonreSettings
 
@@ -112,9 +113,7 @@ class MonreConnector:
         """The "Lưu vào kho" step: each result file into the citizen's store with the officer's
         extracted data; the province hears "Đã lưu giấy tờ" with the store codes."""
         if dossier.ket_qua is None or not dossier.ket_qua.files:
-            raise MappingError(
-                "Lưu vào kho needs the result's file", field="ket_qua.files", system=self.name
-            )
+            raise MappingError(KHO_NO_FILE(), field="ket_qua.files", system=self.name)
         # Map every document before sending anything, so a mapping error sends nothing.
         kho = [mapping.to_luu_vao_kho(dossier, n) for n in range(len(dossier.ket_qua.files))]
         # The first document under the job's own key (the job's write at the ministry),

@@ -20,3 +20,8 @@ KHO_BAD_DATE = define_message(
     vi="Ngày ký của giấy tờ không đúng định dạng ngày (YYYY-MM-DD)",
     en="the document's ngày ký is not a date (YYYY-MM-DD)",
 )
+KHO_NO_FILE = define_message(
+    "monre.kho_no_file",
+    vi="Bước Lưu vào kho cần tệp kết quả của hồ sơ",
+    en="Lưu vào kho needs the result's file",
+)

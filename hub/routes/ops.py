@@ -57,8 +57,8 @@ if TYPE_CHECKING:
     StateName = str
     SortName = str
 else:
-    StateName = one_of(JOB_STATES, code="invalid", what="job state")
-    SortName = one_of(tuple(SORTS), code="bad_sort", what="sort")
+    StateName = one_of(JOB_STATES, code="invalid", words=A.UNKNOWN_STATE)
+    SortName = one_of(tuple(SORTS), code="bad_sort", words=A.UNKNOWN_SORT)
 #: Why an operator skips or cancels: required, not blank.
 Reason = Annotated[str, Field(min_length=1, max_length=2000, pattern=r"\S")]
 _STRICT = ConfigDict(strict=True)  # no "1" for a number, no 0.5 for a time, no false for an id

@@ -34,7 +34,7 @@ __all__ = ["build"]
 if TYPE_CHECKING:
     ReportFormat = str
 else:
-    ReportFormat = one_of(FORMATS, code="invalid", what="report format")
+    ReportFormat = one_of(FORMATS, code="invalid", words=A.UNKNOWN_FORMAT)
 
 
 class ReconcileBody(BaseModel):
@@ -68,9 +68,9 @@ def build(hub: Hub) -> APIRouter:
         listable = rec.list_connectors()
         if body.connector and body.connector not in hub.connectors:
             # A known one that cannot list is the reconciler's not_listable (422).
+            words = A.NOT_RECONCILABLE(names=A.names_or_none(listable))
             raise RequestRefused(
-                f"unknown connector; those that can be reconciled: "
-                f"{', '.join(listable) or '(none)'}",
+                words,
                 code="not_found",
                 loc="connector",
             )

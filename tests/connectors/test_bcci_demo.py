@@ -46,4 +46,4 @@ def test_demo_delivers_collects_cancels_and_closes(tmp_path: Path) -> None:
     assert _row(out, "Token bị thu hồi, đã lấy lại (401)") == "1"
     assert "Hành trình bưu gửi hồ sơ" in out and "Đã phát thành công" in out
     # the closed dossiers reached the national portal with every step in order
-    assert _row(out, "Bị mất") == "0"
+    assert _row(out, "Thất lạc") == "0"

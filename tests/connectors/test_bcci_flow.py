@@ -129,14 +129,19 @@ def test_changed_address_cancels_and_orders_again(vnpost) -> None:  # type: igno
 
 
 @pytest.mark.parametrize(
-    ("address", "why"),
+    ("address", "why", "why_vi"),
     [
-        (Address(ma_tinh="51", ma_xa="99999", chi_tiet="x"), "unknown province"),
-        (Address(ma_tinh="01", ma_xa="23284", chi_tiet="x"), "does not belong"),
-        (Address(ma_tinh="51", ma_xa=None, chi_tiet="x"), "province and commune"),
+        (Address(ma_tinh="51", ma_xa="99999", chi_tiet="x"), "unknown province",
+         "không có trong danh mục đơn vị hành chính"),
+        (Address(ma_tinh="01", ma_xa="23284", chi_tiet="x"), "does not belong",
+         "Xã 23284 không thuộc tỉnh 01"),
+        (Address(ma_tinh="51", ma_xa=None, chi_tiet="x"), "province and commune",
+         "Bưu điện cần mã tỉnh và mã xã"),
     ],
-)
-def test_addresses_are_checked_before_sending(vnpost, address: Address, why: str) -> None:  # type: ignore[no-untyped-def]
+)  # fmt: skip
+def test_addresses_are_checked_before_sending(  # type: ignore[no-untyped-def]
+    vnpost, address: Address, why: str, why_vi: str
+) -> None:  # type: ignore[no-untyped-def]
     server, admin = vnpost
     done = postal_lifecycle("flow-5", seq=8105)[-1]
     bad = done.snapshot.model_copy(
@@ -147,6 +152,8 @@ def test_addresses_are_checked_before_sending(vnpost, address: Address, why: str
     with pytest.raises(MappingError) as caught:
         once(connect(server.url), lambda c: c.push(done, bad))
     assert why in str(caught.value) and "nhan_ket_qua.dia_chi" in str(caught.value)
+    assert why_vi in caught.value.message.vi
+    assert "(trường: nhan_ket_qua.dia_chi)" in caught.value.message.vi
     assert admin.get("/_mock/stats").json()["requests"] == before
 
 

@@ -170,14 +170,18 @@ def test_since_after_until_says_why(api) -> None:  # type: ignore[no-untyped-def
     _hub, client = api
     error = _refused(client.get("/api/v1/jobs?since=2026-02-01T00:00&until=2026-01-01T00:00"), 422)
     assert "since is after until" in error["message_en"]
+    assert "Mốc `since` sau mốc `until`" in error["message_vi"]
 
 
 def test_unknown_state_or_connector_lists_the_valid_ones(api) -> None:  # type: ignore[no-untyped-def]
     _hub, client = api
     error = _refused(client.get("/api/v1/jobs?state=bogus"), 422)
     assert "dead" in error["message_en"] and "pending" in error["message_en"]
+    assert "dùng một trong" in error["message_vi"] and "dead" in error["message_vi"]
     error = _refused(client.get("/api/v1/jobs?connector=nosuch"), 404)
     assert "post, rec" in error["message_en"]
+    assert "Không có hệ thống kết nối này" in error["message_vi"]
+    assert "post, rec" in error["message_vi"]
     error = _refused(client.get("/api/v1/inbox?connector=nosuch"), 404)
     assert "rec" in error["message_en"]
     assert client.get("/api/v1/jobs?connector=rec").json()["total"] > 0
