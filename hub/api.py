@@ -38,6 +38,7 @@ from hub.messages import Message as Words
 from hub.models import DossierEvent
 from hub.params import cursor_query, has_control_character, text_path, text_query
 from hub.routes import document_errors, error_response, person_response
+from hub.routes.callbacks import receive_callback
 from hub.service import Hub
 
 __all__ = ["create_app"]
@@ -233,7 +234,7 @@ def create_app(
         Refusals say nothing about why, to a caller that may be probing. A connector
         whose handler fails, or a store that cannot write, is a 503: the ministry sends
         the callback again, and nothing it sent is lost."""
-        return await _receive_callback(hub, connector, request)
+        return await receive_callback(hub, connector, request)
 
     @app.get("/api/v1/health")
     async def health() -> JSONResponse:
@@ -410,61 +411,6 @@ def create_app(
 
     document_errors(app, {("/api/v1/events", "post"): _events_schema()})
     return BodyLimit(app, settings.api.max_body_bytes)  # type: ignore[return-value]
-
-
-#: The longest callback nonce the store keeps (``callback_nonces.nonce``).
-NONCE_MAX = 200
-
-
-async def _receive_callback(hub: Hub, connector: str, request: Request) -> JSONResponse:
-    from datetime import timedelta
-
-    from hub.callbacks import CallbackRejected
-    from hub.masking import mask_text
-    from hub.store.store import utcnow
-
-    conn = hub.connectors.get(connector)
-    handler = getattr(conn, "handle_callback", None)
-    if handler is None:
-        raise RequestRefused(A.NO_CALLBACK(), code="not_found", loc="connector")
-    body = await request.body()
-    max_age = timedelta(seconds=hub.settings.api.callback_max_age_seconds)
-    unavailable = RequestRefused(A.CALLBACK_UNAVAILABLE(), code="unavailable")
-    try:
-        result = await handler(request.headers, body)
-        now = utcnow()
-        if abs(now - result.timestamp) > max_age:
-            raise CallbackRejected(A.CALLBACK_STALE(), system=connector)
-    except CallbackRejected as exc:
-        log.warning("callback_rejected", connector=connector, reason=exc.reason)
-        raise RequestRefused(A.CALLBACK_REFUSED(), code="unauthorized") from None
-    except Exception as exc:  # the connector's bug: the ministry retries, nothing is lost
-        log.error("callback_handler_failed", connector=connector, error=type(exc).__name__,
-                  reason=mask_text(str(exc))[:300])  # fmt: skip
-        raise unavailable from None
-    if len(result.nonce) > NONCE_MAX or has_control_character(result.nonce):
-        log.warning("callback_bad_nonce", connector=connector, length=len(result.nonce))
-        raise RequestRefused(
-            A.CALLBACK_STALE_NONCE(limit=NONCE_MAX),
-            code="invalid",
-            loc="nonce",
-        )
-    try:
-        accepted = await asyncio.to_thread(
-            hub.store.accept_callback,
-            connector,
-            result.nonce,
-            result.updates,
-            forget_before=now - 2 * max_age,
-        )
-    except Exception as exc:  # nothing was written (one transaction): the ministry retries
-        log.error("callback_not_recorded", connector=connector, error=type(exc).__name__)
-        raise unavailable from None
-    if not accepted:
-        log.warning("callback_replayed", connector=connector)
-        raise RequestRefused(A.CALLBACK_REPLAYED(), code="replayed")
-    log.info("callback_accepted", connector=connector, updates=len(result.updates))
-    return JSONResponse(result.reply or {"ok": True})
 
 
 def _events_schema() -> dict[str, Any]:
