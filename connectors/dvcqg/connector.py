@@ -80,8 +80,14 @@ class DvcqgConnector:
         progress = self._steps(dossier)  # mapped before anything is sent
         created, answer = await self._upsert(item, key, create_first=create_first)
         excerpt: dict[str, Any] = {"DongBoHoSoMC": answer}
-        if created and progress:
-            # A dossier the portal lacked (first sync, a backfill) gets its whole history.
+        if progress and not created:
+            # An earlier attempt of this job may have created the dossier and then failed
+            # on its steps: the retry finds the dossier there, so ask what it holds.
+            remote = await self.fetch(dossier.ma_ho_so)
+            progress = progress[len(remote.history) if remote else 0 :]
+        if progress:
+            # A dossier the portal lacked (first sync, a backfill) gets its whole history;
+            # one an earlier attempt created without its steps gets the missing ones.
             excerpt["CapNhatTienDoHoSoMC"] = await self._client.call(
                 "CapNhatTienDoHoSoMC", {"data": progress}, idempotency_key=key
             )

@@ -139,3 +139,26 @@ def test_backfill_fills_exactly_the_planted_gaps_and_is_idempotent(tmp_path, por
     again = run(hub, lambda h: backfill(h, today - timedelta(days=1), today))
     assert again["differences"] == 0 and again["counts"] == {}
     assert len(admin.get("/_mock/calls").json()["calls"]) == before + len(calls)
+
+
+def test_a_dossier_created_without_its_steps_gets_them_on_the_next_sync(tmp_path, portal) -> None:  # type: ignore[no-untyped-def]
+    """An attempt that created the dossier and then failed on its steps (a busy portal)
+    leaves the portal holding the dossier without history; the retry finds it there
+    and must still send the steps, not only update the dossier."""
+    from hub.models import EventType
+    from hub.testing.samples import sample_event
+
+    server, admin = portal
+    (lifecycle,) = sample_batch(1, seed="dvcqg-steps")
+    dossier = next(e.snapshot for e in reversed(lifecycle) if e.snapshot.qua_trinh)
+    # What the failed attempt left: the dossier at the portal, no step.
+    held = {"ma_ho_so": dossier.ma_ho_so, "ma_tthc": dossier.ma_tthc_quoc_gia,
+            "trang_thai": 2, "updated_at": datetime.now(VN).isoformat()}  # fmt: skip
+    admin.post("/_mock/records", json={"records": [held]}).raise_for_status()
+    hub = hub_for(tmp_path, server.url)
+    event = sample_event(dossier, EventType.STATUS_CHANGED, seq=1)
+    hub.store.ingest([event], hub.router.targets)
+    run(hub)
+    view = admin.get(f"/_mock/records/{dossier.ma_ho_so}").json()
+    assert [h["BuocXuLy"] for h in view["history"]] == [s.buoc for s in dossier.qua_trinh]
+    assert view["record"]["TrangThaiHoSo"] == str(int(dossier.trang_thai))
