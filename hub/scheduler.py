@@ -48,20 +48,8 @@ def build_scheduler(hub: Hub, pm: pluggy.PluginManager | None = None) -> AsyncIO
     """A scheduler (not started): the hub's jobs, then enabled connectors' (from ``pm``)."""
     scheduler = AsyncIOScheduler(timezone="Asia/Ho_Chi_Minh")
     interval = hub.settings.scheduler.pull_interval_seconds
-    for name in hub.pull_connectors():
-        scheduler.add_job(
-            once_per_slot,
-            "interval",
-            args=[hub, f"pull:{name}", interval, hub.pull_once, name],
-            seconds=interval,
-            id=f"pull:{name}",
-            # One run at a time per connector; a run missed while the hub was down is
-            # done once at start, not once per missed interval.
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=max(1, math.ceil(interval)),
-            next_run_time=datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")),  # pull at start too
-        )
+    for name in hub.pull_connectors():  # pulled at start too
+        _every(scheduler, hub, f"pull:{name}", interval, hub.pull_once, name, now=True)
     # Retention once a night, at 02:30 province time.
     scheduler.add_job(
         once_per_slot,
@@ -75,42 +63,15 @@ def build_scheduler(hub: Hub, pm: pluggy.PluginManager | None = None) -> AsyncIO
     )
     track_every = hub.settings.scheduler.track_interval_seconds
     for name in hub.track_connectors():
-        scheduler.add_job(
-            once_per_slot,
-            "interval",
-            args=[hub, f"track:{name}", track_every, hub.track_once, name],
-            seconds=track_every,
-            id=f"track:{name}",
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=max(1, math.ceil(track_every)),
-        )
+        _every(scheduler, hub, f"track:{name}", track_every, hub.track_once, name)
     # Carriers' tracking feeds (VNPost), paged by the last event id seen.
     for name in hub.feed_connectors():
-        scheduler.add_job(
-            once_per_slot,
-            "interval",
-            args=[hub, f"feed:{name}", track_every, hub.feed_once, name],
-            seconds=track_every,
-            id=f"feed:{name}",
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=max(1, math.ceil(track_every)),
-        )
+        _every(scheduler, hub, f"feed:{name}", track_every, hub.feed_once, name)
     # The deadline watch: at-risk and overdue dossiers, each move told to the province once.
     watch_every = hub.settings.scheduler.deadline_watch_seconds
-    scheduler.add_job(
-        once_per_slot,
-        "interval",
-        # In a thread: a pass queries and writes the database, the loop serves the API.
-        args=[hub, "deadline-watch", watch_every, asyncio.to_thread, hub.deadlines.run],
-        seconds=watch_every,
-        id="deadline-watch",
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=max(1, math.ceil(watch_every)),
-        next_run_time=datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")),  # a run at start too
-    )
+    # In a thread: a pass queries and writes the database, the loop serves the API.
+    _every(scheduler, hub, "deadline-watch", watch_every, asyncio.to_thread, hub.deadlines.run,
+           now=True)  # fmt: skip
     # The nightly reconciliation (hub/reconcile.py), every listable connector, whole period.
     scheduler.add_job(
         once_per_slot,
@@ -131,16 +92,27 @@ def _add_plugin_jobs(
 ) -> None:
     """Each enabled connector's periodic jobs, once per slot like the hub's own."""
     for key, job in periodic_jobs(hub, pm).items():
-        scheduler.add_job(
-            once_per_slot,
-            "interval",
-            args=[hub, key, job.every_seconds, _run_plugin_job, hub, key, job],
-            seconds=job.every_seconds,
-            id=key,
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=max(1, math.ceil(job.every_seconds)),
-        )
+        _every(scheduler, hub, key, job.every_seconds, _run_plugin_job, hub, key, job)
+
+
+def _every(
+    scheduler: AsyncIOScheduler, hub: Hub, job_id: str, seconds: float, fn: Any, *args: Any,
+    now: bool = False,
+) -> None:  # fmt: skip
+    """``fn(*args)`` every ``seconds``, once per slot across instances. One run at a time;
+    a run missed while the hub was down is done once, not once per missed interval;
+    ``now``: a first run at start."""
+    scheduler.add_job(
+        once_per_slot,
+        "interval",
+        args=[hub, job_id, seconds, fn, *args],
+        seconds=seconds,
+        id=job_id,
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=max(1, math.ceil(seconds)),
+        **({"next_run_time": datetime.now(ZoneInfo("Asia/Ho_Chi_Minh"))} if now else {}),
+    )
 
 
 async def _run_plugin_job(hub: Hub, key: str, job: PeriodicJob) -> Any:
