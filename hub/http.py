@@ -1,8 +1,18 @@
-"""The HTTP pool a REST connector keeps: one ``httpx.AsyncClient``, made in the running
-event loop and remade if the loop changes (a client is bound to the loop it first ran
-in), sized by the connector's ``max_connections`` (measured: more than ~8 in flight
-per client is slower, ~500 calls/s at 32 against ~1,250 at 8), never reading proxy
-settings from the environment.
+"""The HTTP pool a REST connector keeps: one ``httpx.AsyncClient`` per running event
+loop (a client is bound to the loop it first ran in), sized by the connector's
+``max_connections`` (measured: more than ~8 in flight per client is slower, ~500
+calls/s at 32 against ~1,250 at 8), never reading proxy settings from the environment.
+
+Each event loop that asks gets its own client, closed inside that loop when the loop
+shuts down: the client comes with an async generator that the loop registers (its
+``firstiter`` hook) and closes in ``shutdown_asyncgens``, which ``asyncio.run``, the
+``asyncio.Runner`` and uvicorn call before closing the loop. So a hub used in several
+``asyncio.run()`` calls (tests, tools) or from two loops at once (the API's uvicorn
+thread and a worker) leaves no pooled socket to the garbage collector, whose
+"unclosed transport" ResourceWarnings would surface later, anywhere; and no loop's
+client is replaced under it by another loop's. ``aclose()`` closes the running loop's
+client now. A loop closed without ``shutdown_asyncgens`` (``loop.close()`` by hand) is
+the one case left to the collector: its sockets cannot be closed from outside it.
 
 Replies are bounded (issue #23): a reply over the connector's ``max_reply_bytes`` is
 refused from its ``Content-Length`` or, without one, as soon as the bytes streamed in
@@ -15,7 +25,7 @@ oversized answer, so retrying would only hold the dossier's later jobs back.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import TYPE_CHECKING
 
 import httpx
@@ -101,7 +111,25 @@ class CappedTransport(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
+_Pools = dict[asyncio.AbstractEventLoop, tuple[httpx.AsyncClient, AsyncGenerator[None, None]]]
+
+
+async def _closed_with_loop(
+    pools: _Pools, loop: asyncio.AbstractEventLoop, http: httpx.AsyncClient
+) -> AsyncGenerator[None, None]:
+    """Suspended at its ``yield`` for the life of ``loop``'s client; closed (so the client
+    with it, inside ``loop``) by ``loop.shutdown_asyncgens()`` or ``ConnectorHttp.aclose``."""
+    try:
+        yield
+    finally:
+        if (pool := pools.get(loop)) is not None and pool[0] is http:
+            del pools[loop]
+        await http.aclose()
+
+
 class ConnectorHttp:
+    """The connector's pool: one ``httpx.AsyncClient`` per running event loop (module doc)."""
+
     def __init__(
         self,
         settings: ConnectorSettings,
@@ -114,30 +142,48 @@ class ConnectorHttp:
         self._base_url = settings.base_url + path
         self._headers = {"Accept-Encoding": "identity", **(headers or {})}
         self._system = system or "ministry"
-        self._http: httpx.AsyncClient | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pools: _Pools = {}
 
     def client(self) -> httpx.AsyncClient:
         loop = asyncio.get_running_loop()
-        if self._http is None or self._loop is not loop:
-            n = self._settings.max_connections
-            limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
-            transport = CappedTransport(
-                httpx.AsyncHTTPTransport(limits=limits, trust_env=False),
-                self._settings.max_reply_bytes,
-                self._system,
-            )
-            self._http = httpx.AsyncClient(
-                base_url=self._base_url,
-                timeout=self._settings.timeout_seconds,
-                transport=transport,
-                trust_env=False,
-                headers=self._headers,
-            )
-            self._loop = loop
-        return self._http
+        pool = self._pools.get(loop)
+        return pool[0] if pool is not None else self._open(loop)
+
+    def _open(self, loop: asyncio.AbstractEventLoop) -> httpx.AsyncClient:
+        self._forget_closed_loops()
+        n = self._settings.max_connections
+        limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
+        transport = CappedTransport(
+            httpx.AsyncHTTPTransport(limits=limits, trust_env=False),
+            self._settings.max_reply_bytes,
+            self._system,
+        )
+        http = httpx.AsyncClient(
+            base_url=self._base_url,
+            timeout=self._settings.timeout_seconds,
+            transport=transport,
+            trust_env=False,
+            headers=self._headers,
+        )
+        closer = _closed_with_loop(self._pools, loop, http)
+        # Run it to its ``yield`` now (nothing to await before it): its first step calls
+        # the running loop's ``firstiter`` hook, which registers it for shutdown_asyncgens.
+        try:
+            closer.asend(None).send(None)
+        except StopIteration:
+            pass
+        self._pools[loop] = (http, closer)
+        return http
+
+    def _forget_closed_loops(self) -> None:
+        """Drop the clients of loops closed without ``shutdown_asyncgens`` (see module doc)."""
+        for loop in [loop for loop in list(self._pools) if loop.is_closed()]:
+            self._pools.pop(loop, None)
 
     async def aclose(self) -> None:
-        if self._http is not None:
-            http, self._http = self._http, None
-            await http.aclose()
+        """Close the running loop's client (a later call opens a new one); the clients of
+        other, live loops close with their loops."""
+        pool = self._pools.pop(asyncio.get_running_loop(), None)
+        if pool is not None:
+            await pool[1].aclose()
+        self._forget_closed_loops()
