@@ -5,6 +5,7 @@ the long run (100,000 jobs by default). Documented in bench/delivery_bench.py.""
 from __future__ import annotations
 
 import json
+import statistics
 import threading
 import time
 from collections import Counter
@@ -162,12 +163,21 @@ def long_batches(n: int, batch: int = LONG_BATCH) -> Iterator[tuple[int, bytes]]
     return batches()  # the dossiers drawn now, before the caller's clock starts
 
 
-def decile_rates(finished: list[float]) -> tuple[float, float]:
-    """Jobs per second of the first and the last 10 % of jobs, by finish time."""
-    k = max(1, len(finished) // 10)
-    first = finished[k] - finished[0]
-    last = finished[-1] - finished[-1 - k]
-    return (k / first if first > 0 else float("inf")), (k / last if last > 0 else float("inf"))
+def deciles(done: list[tuple[float, float]]) -> tuple[list[float], list[float]]:
+    """Per tenth of the jobs by finish time (``done``: (finished_at, call ms) sorted):
+    jobs per second (the tenth's job count / the span of its finish times, from the
+    previous tenth's last) and the median call time at the mock (a slower mock, or
+    machine, shows there; a slower hub only in the rate)."""
+    k = max(1, len(done) // 10)
+    rates, calls = [], []
+    for d in range(10):
+        lo, hi = d * k, min(len(done) - 1, (d + 1) * k)
+        if d == 9:
+            lo, hi = len(done) - 1 - k, len(done) - 1
+        span = done[hi][0] - done[lo][0]
+        rates.append(k / span if span > 0 else float("inf"))
+        calls.append(statistics.median(ms for _, ms in done[lo + 1 : hi + 1]))
+    return rates, calls
 
 
 class LongRows(BenchBase):
@@ -216,7 +226,13 @@ class LongRows(BenchBase):
                 result = worker.read()
                 worker.close()
                 api_rss = api.peak_rss_mb()
-                finished = sorted(epoch(at) for (at,) in db.rows("SELECT finished_at FROM jobs"))
+                done = sorted(
+                    (epoch(at), float(ms))
+                    for at, ms in db.rows(
+                        "SELECT j.finished_at, a.duration_ms FROM jobs j "
+                        "JOIN attempts a ON a.job_id = j.id"
+                    )
+                )
                 tables = table_figures(db)
                 problems = check_jobs(db, n) + mock.check(n)
             finally:
@@ -224,8 +240,9 @@ class LongRows(BenchBase):
                 watch.stop()
             if accepted != n:
                 problems.append(f"{accepted} events accepted of {n}")
-            first, last = decile_rates(finished)
-            elapsed = finished[-1] - go
+            rates, calls = deciles(done)
+            first, last = rates[0], rates[-1]
+            elapsed = done[-1][0] - go
             return {
                 "n": n,
                 "workers": 1,
@@ -235,6 +252,8 @@ class LongRows(BenchBase):
                 "first_10pct_rate": first,
                 "last_10pct_rate": last,
                 "last_to_first": last / first,
+                "decile_rates": rates,
+                "decile_call_p50_ms": calls,
                 "ingest_rate": n / ingest_s,
                 "ingest_cpu_s": api_window.used,
                 "cpu_s": result["cpu_s"],
@@ -257,10 +276,12 @@ def table_figures(db: Db) -> dict[str, Any]:
     """Size and dead rows of the jobs and attempts tables after the drain (PostgreSQL)."""
     out: dict[str, Any] = {}
     for table in ("jobs", "attempts"):
-        size, dead = db.rows(
-            f"SELECT pg_total_relation_size('{table}'), coalesce(n_dead_tup, 0) "
-            f"FROM pg_stat_user_tables WHERE relid = '{table}'::regclass"
+        size, dead, vacuums = db.rows(
+            f"SELECT pg_total_relation_size('{table}'), coalesce(n_dead_tup, 0), "
+            f"autovacuum_count FROM pg_stat_user_tables WHERE relid = '{table}'::regclass"
         )[0]
         out[f"{table}_mb"] = int(size) / 2**20
         out[f"{table}_dead_rows"] = int(dead)
+        out[f"{table}_autovacuums"] = int(vacuums)
+    out["ix_jobs_due_mb"] = int(db.scalar("SELECT pg_relation_size('ix_jobs_due')")) / 2**20
     return out

@@ -152,8 +152,15 @@ def notes(bench: Bench) -> list[str]:
             f"{long['last_10pct_rate']:.0f}/s (x{long['last_to_first']:.2f}); ingest before "
             f"the drain {long['ingest_rate']:.0f} events/s (batches of 100); peak RSS worker "
             f"{long['peak_rss_mb']:.0f} MB, API {long['api_peak_rss_mb']:.0f} MB; after the "
-            f"drain jobs {long['jobs_mb']:.0f} MB ({long['jobs_dead_rows']} dead rows), "
-            f"attempts {long['attempts_mb']:.0f} MB"
+            f"drain jobs {long['jobs_mb']:.0f} MB ({long['jobs_dead_rows']} dead rows, "
+            f"{long['jobs_autovacuums']} autovacuums; ix_jobs_due {long['ix_jobs_due_mb']:.1f} "
+            f"MB), attempts {long['attempts_mb']:.0f} MB"
+        )
+        out.append(
+            "long run, per tenth of the jobs: jobs/s "
+            + " ".join(f"{v:.0f}" for v in long["decile_rates"])
+            + "; median call ms "
+            + " ".join(f"{v:.1f}" for v in long["decile_call_p50_ms"])
         )
     for r in bench.rows:
         if r["section"] == "latency" and "ingest_p50_ms" in r:

@@ -169,6 +169,8 @@ def parse_args() -> argparse.Namespace:
     args.seconds = args.seconds or (1.0 if args.quick else 10.0)
     args.scale_events = args.scale_events or (200 if args.quick else 1000)
     args.long_jobs = args.long_jobs or (2000 if args.quick else 100_000)
+    if args.long_jobs < 100:
+        parser.error("--long-jobs: at least 100 (its tenths are compared)")
     if args.scale_events > MAX_EVENTS:
         parser.error(f"--scale-events: at most {MAX_EVENTS}")
     args.startup_runs = 3 if args.quick else 5
