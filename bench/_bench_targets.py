@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from _bench_base import BenchBase as Bench
-from _bench_long import SCALE_DELAY, scale_name
+from _bench_long import SCALE_DELAY, scale_name, scale_raw_name
 
 #: Long run (issue #21): the last 10 % of jobs at least this fraction of the first 10 %'s
 #: rate ("as fast as", less a noise margin), and the processes' peak memory.
@@ -141,6 +141,14 @@ def notes(bench: Bench) -> list[str]:
         out.append(
             f"4 workers / 1 worker on PostgreSQL (+{SCALE_DELAY * 1000:.0f} ms): "
             f"{four['rate'] / one['rate']:.2f}x"
+        )
+    raw1 = bench.find("raw", scale_raw_name(1, bench.concurrency))
+    raw4 = bench.find("raw", scale_raw_name(4, bench.concurrency))
+    if raw1 and raw4 and raw1.get("rate") and raw4.get("rate"):
+        ceiling = raw4["rate"] / raw1["rate"]
+        out.append(
+            f"raw httpx, 4 pools / 1 pool (+{SCALE_DELAY * 1000:.0f} ms): {ceiling:.2f}x"
+            + (" (under 3.5x: the machine, not the hub, limited this run)" if ceiling < 3.5 else "")
         )
     for r in bench.rows:
         if "claim_calls_per_s" in r or "lock_samples" in r:

@@ -72,8 +72,10 @@ long-run
     their dead rows). Figures: the rate of the first and of the last 10 % of jobs by
     ``finished_at`` (tenth job count / the span of their finish times; target last >=
     0.9x first: "as fast as", less noise), the worker's peak RSS (target <= 150 MB) and
-    the API's (<= 200 MB), the ingest rate, claims and lock waits as above, the size
-    and dead rows of jobs and attempts afterwards. Checked as the delivery rows are.
+    the API's (<= 200 MB), the ingest rate, claims and lock waits as above, the size,
+    dead rows and autovacuums of jobs and attempts afterwards, and per tenth of the jobs
+    the rate and the median call time at the mock (a slower mock or machine shows in
+    both; a slower hub in the rate alone). Checked as the delivery rows are.
 start-up
     ``tthc-hub --help`` and bare ``python -c pass`` (with this venv's site-packages),
     each the median of 5 runs (3 with --quick).
