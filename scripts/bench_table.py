@@ -136,6 +136,16 @@ def row_notes(rows: list[dict[str, Any]]) -> list[str]:
                     + ", ".join(f"{v:.0f}" for v in r["decile_call_p50_ms"])
                     + "."
                 )
+    raw = {
+        r["name"]: r.get("rate") for r in rows if r["section"] == "raw" and "+200 ms" in r["name"]
+    }
+    one = next((v for k, v in raw.items() if "4x" not in k), None)
+    four = next((v for k, v in raw.items() if "4x" in k), None)
+    if one and four:
+        out.append(
+            f"- raw httpx at +200 ms, 4 pools / 1 pool: {four / one:.2f}× (the ceiling this "
+            "machine allowed the scale-out rows in this run)."
+        )
     return ["", *out] if out else []
 
 
