@@ -284,4 +284,5 @@ def table_figures(db: Db) -> dict[str, Any]:
         out[f"{table}_dead_rows"] = int(dead)
         out[f"{table}_autovacuums"] = int(vacuums)
     out["ix_jobs_due_mb"] = int(db.scalar("SELECT pg_relation_size('ix_jobs_due')")) / 2**20
+    out["autovacuum"] = str(db.scalar("SHOW autovacuum"))  # off on some test servers
     return out

@@ -126,7 +126,8 @@ def row_notes(rows: list[dict[str, Any]]) -> list[str]:
                 f"{r['last_10pct_rate']:.0f}/s (×{r['last_to_first']:.2f}); peak RSS "
                 f"worker {r['peak_rss_mb']:.0f} MB, API {r['api_peak_rss_mb']:.0f} MB; "
                 f"ingested first at {r['ingest_rate']:.0f} events/s (batches of 100); "
-                f"after the drain jobs {r['jobs_mb']:.0f} MB, attempts {r['attempts_mb']:.0f} MB."
+                f"after the drain jobs {r['jobs_mb']:.0f} MB, attempts {r['attempts_mb']:.0f} MB "
+                f"(autovacuum {r.get('autovacuum', '?')} on the server)."
             )
             if "decile_rates" in r:
                 out.append(
