@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv dev demo test test-fast lint check-install bench bench-delivery bench-reconcile bench-console profile serve mocks clean
+.PHONY: venv dev demo test test-fast lint check-install bench bench-delivery bench-long bench-reference bench-reconcile bench-console profile serve mocks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,12 +42,25 @@ check-install:  ## runtime code needs no test-only package (fresh venv, 1-3 min)
 
 # One run, one table: raw httpx/zeep vs hub delivery (SQLite; PostgreSQL with 1 and 4 worker
 # processes), the peers (Celery on Redis, procrastinate on PostgreSQL; the `bench` extra),
-# ingest, ingest->ack latency, start-up. JSON in bench/results/. EVENTS=n per row
-# (default 1000), QUICK=1 for a run under a minute, BENCH_ARGS for any other flag (--help).
-bench: $(BENCH_STAMP)  ## delivery vs raw, ingest, latency, start-up (EVENTS=1000, QUICK=1)
-	$(BIN)/python bench/delivery_bench.py $(if $(EVENTS),--events $(EVENTS),) $(if $(QUICK),--quick,) $(BENCH_ARGS)
+# ingest, ingest->ack latency, scale-out (1 and 4 workers against a 200 ms mock), the long
+# run (LONG_JOBS jobs on PostgreSQL, default 100,000: several minutes), start-up. JSON in
+# bench/results/. EVENTS=n per row (default 1000), QUICK=1 for a short run (2,000 jobs in
+# the long run), BENCH_ARGS for any other flag (--help).
+bench: $(BENCH_STAMP)  ## every row of issue #21 (EVENTS=1000, LONG_JOBS=100000, QUICK=1)
+	$(BIN)/python bench/delivery_bench.py $(if $(EVENTS),--events $(EVENTS),) $(if $(LONG_JOBS),--long-jobs $(LONG_JOBS),) $(if $(QUICK),--quick,) $(BENCH_ARGS)
 
 bench-delivery: bench  ## the same as `make bench`
+
+bench-long: $(BENCH_STAMP)  ## the long run alone: LONG_JOBS jobs (default 100000) drained on PostgreSQL
+	$(BIN)/python bench/delivery_bench.py --only long-run $(if $(LONG_JOBS),--long-jobs $(LONG_JOBS),) $(BENCH_ARGS)
+
+# The latest `make bench` result becomes the committed reference, and the README's tables
+# (between <!-- bench:start --> and <!-- bench:end -->) are generated from it.
+bench-reference: $(STAMP)  ## copy the latest bench/results/delivery-*.json to reference.json, regenerate the README tables
+	@latest=$$(ls bench/results/delivery-*.json 2>/dev/null | sort | tail -n 1); \
+	test -n "$$latest" || { echo "no bench/results/delivery-*.json: run make bench first"; exit 1; }; \
+	cp "$$latest" bench/results/reference.json && echo "$$latest -> bench/results/reference.json"
+	$(BIN)/python scripts/bench_table.py bench/results/reference.json --write README.md
 
 # Where the CPU of a delivered job goes: the raw and SQLite delivery rows profiled, one
 # file set per process in bench/profiles/<UTC time>/ (git-ignored). PROFILER=py-spy samples

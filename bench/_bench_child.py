@@ -18,7 +18,7 @@ import threading
 import time
 from typing import Any
 
-from _bench_util import MOCK_KEY, make_events, percentiles_ms, self_usage
+from _bench_util import MA_DON_VI, MOCK_KEY, make_events, percentiles_ms, self_usage
 
 
 def say(message: dict[str, Any]) -> None:
@@ -180,7 +180,9 @@ def role_raw_soap(spec: dict[str, Any]) -> None:
 
     events = make_events("monre", spec["n"], spec["tag"])
     bodies = [(e.id, mapping.to_tiep_nhan(e.snapshot)) for e in events]
-    ma_don_vi = MonreSettings(base_url=spec["url"], access_key=MOCK_KEY).ma_don_vi
+    ma_don_vi = MonreSettings(
+        base_url=spec["url"], access_key=MOCK_KEY, ma_don_vi=MA_DON_VI
+    ).ma_don_vi
     document = load_wsdl()  # parsed before the clock starts, as the connector does
     concurrency = spec["concurrency"]
 
@@ -222,6 +224,7 @@ def role_worker(spec: dict[str, Any]) -> None:
     settings = HubSettings.model_validate_json(spec["settings"])
     setup_logging(settings.log_format, settings.log_level)
     hub = Hub(settings)
+    claims = count_claims(hub.worker.store) if spec.get("count_claims") else None
 
     async def main() -> dict[str, Any]:
         stop = asyncio.Event()
@@ -243,7 +246,34 @@ def role_worker(spec: dict[str, Any]) -> None:
         return []
 
     result = _timed(run, spec.get("profile"))
-    say({**result, "stats": stats})
+    say({**result, "stats": stats, **({"claims": claims} if claims is not None else {})})
+
+
+def count_claims(store: Any) -> dict[str, int]:
+    """Count the store calls of this worker that claim jobs (``store.claim``, or
+    ``store.settle`` asked to claim: one transaction each) and the jobs they returned,
+    by wrapping the store's methods in this process (the hub itself is not changed)."""
+    counts = {"calls": 0, "claimed": 0, "empty": 0}
+
+    def wrap(name: str) -> None:
+        method = getattr(store, name, None)
+        if method is None:
+            return
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            result = method(*args, **kwargs)
+            if name == "claim" or kwargs.get("claim"):
+                jobs = result if isinstance(result, list) else getattr(result, "claimed", [])
+                counts["calls"] += 1
+                counts["claimed"] += len(jobs)
+                counts["empty"] += not jobs
+            return result
+
+        setattr(store, name, counted)
+
+    wrap("claim")
+    wrap("settle")
+    return counts
 
 
 ROLES = {

@@ -48,6 +48,8 @@ PG_URL = (
 )
 #: The key both mocks are started with, and the connectors configured with.
 MOCK_KEY = "bench-key"
+#: The province's unit code MONRE is told (no connector defaults to one; the samples' agency).
+MA_DON_VI = "000.00.22.H34"
 #: Final job states (the drain is over when every job is in one of these).
 FINAL_STATES = ("succeeded", "dead", "skipped", "cancelled")
 TICK = os.sysconf("SC_CLK_TCK")
@@ -99,6 +101,8 @@ def settings_json(database_url: str, connector: str, mock_url: str) -> str:
 
     section: dict[str, Any] = {"base_url": mock_url}
     section["accept_key" if connector == "molisa" else "access_key"] = MOCK_KEY
+    if connector == "monre":
+        section["ma_don_vi"] = MA_DON_VI
     return HubSettings(
         database_url=database_url,
         log_format="json",

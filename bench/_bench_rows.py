@@ -1,0 +1,355 @@
+"""The rows of the delivery benchmark (documented in bench/delivery_bench.py's docstring):
+raw clients, the hub's delivery, the peers, ingest, latency and start-up. The scale-out
+and long-run rows are in bench/_bench_long.py."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import subprocess
+import time
+from contextlib import ExitStack
+from typing import Any
+
+import httpx
+from _bench_base import (
+    SPLIT_POLL,
+    STALL_SECONDS,
+    WARMUP,
+    open_hub,
+    post_steadily,
+    wait_for_mock,
+    with_worker,
+)
+from _bench_long import LockWatch, LongRows, claim_figures
+from _bench_util import (
+    CpuWindow,
+    Db,
+    MachineWindow,
+    check_jobs,
+    child_env,
+    make_events,
+    percentiles_ms,
+    pg_schema,
+    settings_json,
+    wait_for_jobs,
+)
+
+
+class Bench(LongRows):
+    """One run with every row."""
+
+    # --- raw ---------------------------------------------------------------------------
+
+    def raw(
+        self, role: str, connector: str, *, clients: int = 1, delay: float = 0.0, n: int = 0
+    ) -> Any:
+        n = n or self.n
+
+        def run() -> dict[str, Any]:
+            mock = self.mocks[connector]
+            mock.reset(delay_seconds=delay)
+            spec = {
+                "url": mock.url,
+                "n": n,
+                "tag": "bench",
+                "concurrency": self.concurrency,
+                "clients": clients,
+            }
+            label = f"raw {role} {clients}x{self.concurrency}{' slow' if delay else ''}"
+            child = self.child(role, self.profiled(spec, label), f"raw {connector}")
+            child.read()  # ready
+            samplers = self.samplers([child], [label])
+            window, box = CpuWindow([mock.pid]).start(), MachineWindow().start()
+            t0 = time.perf_counter()
+            child.send("go")
+            result = child.read()
+            mock_wall = time.perf_counter() - t0
+            for s in samplers:
+                s.stop()
+            window.stop()
+            box.stop()
+            child.close()
+            return {
+                "n": n,
+                "in_flight": self.concurrency * clients,
+                "rate": n / result["elapsed"],
+                "elapsed_s": result["elapsed"],
+                "cpu_s": result["cpu_s"],
+                "cpu_pct": 100 * result["cpu_s"] / result["elapsed"],
+                "cpu_ms_per_job": 1000 * result["cpu_s"] / n,
+                "peak_rss_mb": result["peak_rss_mb"],
+                "mock_cpu_pct": 100 * window.used / mock_wall,
+                "box_pct": box.busy_pct,
+                **{k: result[k] for k in ("p50_ms", "p99_ms", "max_ms")},
+                "problems": mock.check(n),
+            }
+
+        return run
+
+    # --- delivery ------------------------------------------------------------------------
+
+    def delivery(
+        self, connector: str, kind: str, workers: int, delay: float = 0.0, n: int = 0
+    ) -> Any:
+        """On PostgreSQL, the row also counts the workers' claims and samples lock waits."""
+        n = n or self.n
+        watch = kind == "pg"
+
+        def run() -> dict[str, Any]:
+            mock = self.mocks[connector]
+            mock.reset(delay_seconds=delay)
+            url = self.database(kind, f"delivery-{connector}-{workers}")
+            settings = settings_json(url, connector, mock.url)
+            with open_hub(settings) as hub:
+                labels = [
+                    f"delivery {connector} {kind} {'slow ' if delay else ''}w{i + 1}of{workers}"
+                    for i in range(workers)
+                ]
+                spec = {"settings": settings, "count_claims": watch}
+                children = [
+                    self.child("worker", self.profiled(spec, label), label) for label in labels
+                ]  # they start up while we ingest; none claims before "go"
+                events = make_events(connector, n, "bench")
+                for i in range(0, len(events), 500):
+                    hub.store.ingest(events[i : i + 500], hub.router.targets)
+            for c in children:
+                c.read()  # ready: hub built, connectors loaded, schema current
+            db = Db(url)
+            samplers = self.samplers(children, labels)
+            locks = LockWatch(url).start() if watch else None
+            try:
+                window, box = CpuWindow([mock.pid]).start(), MachineWindow().start()
+                t0, go = time.perf_counter(), time.time()
+                for c in children:
+                    c.send("go")
+                wait_for_jobs(db, n, timeout=STALL_SECONDS)
+                for s in samplers:
+                    s.stop()
+                mock_wall = time.perf_counter() - t0
+                window.stop()
+                box.stop()
+                contention = locks.stop() if locks else {}
+                for c in children:
+                    c.send("stop")
+                results = [c.read() for c in children]
+                for c in children:
+                    c.close()
+                last = db.last_finished()
+                elapsed = (last or time.time()) - go
+                calls = [r[0] / 1000 for r in db.rows("SELECT duration_ms FROM attempts")]
+                problems = check_jobs(db, n) + mock.check(n)
+            finally:
+                db.close()
+                if locks:
+                    locks.stop()  # once: a second stop returns at once
+            cpu = sum(r["cpu_s"] for r in results)
+            rss = [r["peak_rss_mb"] for r in results]
+            return {
+                "n": n,
+                "workers": workers,
+                "in_flight": self.concurrency * workers,
+                "rate": n / elapsed,
+                "elapsed_s": elapsed,
+                "cpu_s": cpu,
+                "cpu_ms_per_job": 1000 * cpu / n,
+                "cpu_pct": 100 * sum(r["cpu_s"] / r["elapsed"] for r in results),
+                "peak_rss_mb": max(rss),
+                "peak_rss_mb_each": rss,
+                "mock_cpu_pct": 100 * window.used / mock_wall,
+                "box_pct": box.busy_pct,
+                "worker_stats": [r["stats"] for r in results],
+                **percentiles_ms(calls),
+                **claim_figures(results, elapsed),
+                **contention,
+                "problems": problems,
+            }
+
+        return run
+
+    # --- peers (bench/_bench_peers.py) -----------------------------------------------------
+
+    def peer(self, role: str) -> Any:
+        def run() -> dict[str, Any]:
+            mock = self.mocks["molisa"]
+            mock.reset()
+            spec: dict[str, Any] = {
+                "url": mock.url,
+                "n": self.n,
+                "tag": "bench",
+                "concurrency": self.concurrency,
+            }
+            with ExitStack() as stack:
+                if role == "peer-procrastinate":
+                    spec["pg_url"] = stack.enter_context(pg_schema())
+                child = self.child(role, spec, role)
+                child.read()  # ready: tasks queued, worker started
+                window = CpuWindow([child.pid]).start()
+                mock_window, box = CpuWindow([mock.pid]).start(), MachineWindow().start()
+                t0 = time.perf_counter()
+                child.send("go")
+                elapsed = wait_for_mock(mock, self.n, t0)
+                window.stop()
+                mock_window.stop()
+                box.stop()
+                child.send("stop")
+                child.close()
+            return {
+                "n": self.n,
+                "in_flight": self.concurrency,
+                "rate": self.n / elapsed,
+                "elapsed_s": elapsed,
+                "cpu_s": window.used,
+                "cpu_ms_per_job": 1000 * window.used / self.n,
+                "cpu_pct": 100 * window.used / elapsed,
+                "mock_cpu_pct": 100 * mock_window.used / elapsed,
+                "box_pct": box.busy_pct,
+                "problems": mock.check(self.n),
+            }
+
+        return run
+
+    # --- ingest --------------------------------------------------------------------------
+
+    def ingest(self, kind: str, batch: int) -> Any:
+        def run() -> dict[str, Any]:
+            mock = self.mocks["molisa"]
+            events = make_events("molisa", self.n, "bench")
+            bodies = [e.model_dump(mode="json", exclude={"sequence"}) for e in events]
+            url = self.database(kind, f"ingest-{batch}")
+            settings = settings_json(url, "molisa", mock.url)
+            api = self.server("api", {"settings": settings}, "hub API")
+            try:
+                times: list[float] = []
+                accepted = 0
+                window, box = CpuWindow([api.pid]).start(), MachineWindow().start()
+                with httpx.Client(base_url=api.url, timeout=60, trust_env=False) as client:
+                    t0 = time.perf_counter()
+                    for i in range(0, len(bodies), batch):
+                        chunk = bodies[i : i + batch]
+                        s = time.perf_counter()
+                        r = client.post("/api/v1/events", json=chunk if batch > 1 else chunk[0])
+                        times.append(time.perf_counter() - s)
+                        if r.status_code != 202:
+                            raise RuntimeError(f"ingest answered {r.status_code}: {r.text[:300]}")
+                        accepted += len(r.json()["accepted"])
+                    elapsed = time.perf_counter() - t0
+                window.stop()
+                box.stop()
+                rss = api.peak_rss_mb()
+            finally:
+                api.stop()
+            db = Db(url)
+            try:
+                stored = int(db.scalar("SELECT count(*) FROM events"))
+                jobs = db.job_counts()
+            finally:
+                db.close()
+            problems = []
+            if accepted != self.n or stored != self.n or jobs != {"pending": self.n}:
+                problems.append(
+                    f"{accepted} accepted, {stored} events stored, jobs {jobs}; expected "
+                    f"{self.n} each, all pending"
+                )
+            return {
+                "n": self.n,
+                "batch": batch,
+                "rate": self.n / elapsed,
+                "elapsed_s": elapsed,
+                "cpu_s": window.used,
+                "cpu_pct": 100 * window.used / elapsed,
+                "peak_rss_mb": rss,
+                "box_pct": box.busy_pct,
+                **percentiles_ms(times),
+                "problems": problems,
+            }
+
+        return run
+
+    # --- latency -------------------------------------------------------------------------
+
+    def latency(
+        self, connector: str, kind: str = "sqlite", split: bool = False, rate: float = 0
+    ) -> Any:
+        """``split``: the API alone and a worker process polling every 5 ms (two cores
+        for the hub, as ``tthc-hub serve --no-worker`` + ``tthc-hub worker``); else the
+        worker in the API's process (``tthc-hub serve``), sharing one core with it."""
+        rate, seconds = rate or self.args.rate, self.args.seconds
+
+        def run() -> dict[str, Any]:
+            mock = self.mocks[connector]
+            mock.reset()
+            n = round(rate * seconds)
+            events = make_events(connector, WARMUP + n, "latency")
+            bodies = [e.model_dump(mode="json", exclude={"sequence"}) for e in events]
+            # One file per row: a copied database must not meet an earlier row's WAL.
+            label = f"latency-{connector}-{rate:g}{'-split' if split else ''}"
+            url = self.database(kind, label)
+            settings = settings_json(url, connector, mock.url)
+            worker = None
+            if split:
+                settings = with_worker(settings, poll_seconds=SPLIT_POLL)
+                worker = self.child("worker", {"settings": settings}, "worker")
+                worker.read()  # ready
+                worker.send("go")
+            api = self.server("api", {"settings": settings, "run_worker": not split}, "hub API")
+            pids = [api.pid] + ([worker.pid] if worker else [])
+            db = Db(url)
+            try:
+                asyncio.run(post_steadily(api.url, bodies[:WARMUP], rate))
+                wait_for_jobs(db, WARMUP, timeout=STALL_SECONDS)
+                window = CpuWindow(pids).start()
+                mock_window = CpuWindow([mock.pid]).start()
+                box = MachineWindow().start()
+                t0 = time.perf_counter()
+                sent, times, resent = asyncio.run(post_steadily(api.url, bodies[WARMUP:], rate))
+                wait_for_jobs(db, WARMUP + n, timeout=STALL_SECONDS)
+                wall = time.perf_counter() - t0
+                window.stop()
+                mock_window.stop()
+                box.stop()
+                acked = db.finished_at()
+                rss = api.peak_rss_mb()
+                problems = check_jobs(db, WARMUP + n) + mock.check(WARMUP + n)
+            finally:
+                db.close()
+                api.stop()
+                if worker is not None:
+                    worker.send("stop")
+                    rss = max(rss, worker.read()["peak_rss_mb"])
+                    worker.close()
+            latencies = [acked[i] - t for i, t in sent.items() if i in acked]
+            send_times = sorted(sent.values())
+            achieved = (len(send_times) - 1) / (send_times[-1] - send_times[0])
+            ack = percentiles_ms(latencies)
+            ingest = {f"ingest_{k}": v for k, v in percentiles_ms(times).items()}
+            return {
+                "n": n,
+                "target_rate": rate,
+                "rate": achieved,
+                **ack,
+                **ingest,
+                "client_resent": resent,
+                "cpu_s": window.used,
+                "cpu_pct": 100 * window.used / wall,
+                "peak_rss_mb": rss,
+                "mock_cpu_pct": 100 * mock_window.used / wall,
+                "box_pct": box.busy_pct,
+                "problems": problems,
+            }
+
+        return run
+
+    # --- start-up ----------------------------------------------------------------------------
+
+    def startup(self, argv: list[str]) -> Any:
+        def run() -> dict[str, Any]:
+            env = child_env(self.tmp)
+            times = []
+            for _ in range(self.args.startup_runs):
+                t0 = time.perf_counter()
+                subprocess.run(argv, capture_output=True, check=True, env=env, cwd=self.tmp)
+                times.append(time.perf_counter() - t0)
+            return {"median_s": statistics.median(times), "runs_s": times}
+
+        return run
