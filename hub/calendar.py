@@ -320,10 +320,14 @@ class WorkingCalendar:
         session by session (the same answer; at exactly a day's length the day's last
         session is walked, so the deadline is its end)."""
         first = day = start.date()
+        whole, one_day, known = self.day_length, timedelta(days=1), self._working
         for _ in range(3660):
-            if self.is_working_day(day):
-                if day > first and left > self.day_length:
-                    left -= self.day_length
+            working = known.get(day)
+            if working is None:
+                working = self.is_working_day(day)
+            if working:
+                if day > first and left > whole:
+                    left -= whole
                 else:
                     for s, e in self.sessions:
                         end = datetime.combine(day, e, TZ)
@@ -333,7 +337,7 @@ class WorkingCalendar:
                         if end - begin >= left:
                             return (begin + left).astimezone(TZ)
                         left -= end - begin
-            day += timedelta(days=1)
+            day += one_day
         raise DeadlineError(A.NO_WORKING_TIME())
 
     def subtract_working_time(self, end: datetime, amount: timedelta) -> datetime:
