@@ -286,9 +286,10 @@ def create_app(
         raw = await request.body()
         batch = _valid_events(raw)
         if batch is None:
-            batch = _parse_body(raw)
-            if isinstance(batch, JSONResponse):
-                return batch
+            parsed = _parse_body(raw)
+            if isinstance(parsed, JSONResponse):
+                return parsed
+            batch = parsed
         if not batch:
             raise IngestError(A.EMPTY_BATCH(), code="empty_batch", loc="events")
         if len(batch) > settings.api.max_batch_events:

@@ -362,8 +362,8 @@ def body_hash(event: DossierEvent, snapshot_json: str | None = None) -> str:
     data = event.model_dump(mode="json", exclude={"sequence", "snapshot"})
     data["occurred_at"] = event.occurred_at.astimezone(UTC).isoformat()
     data["snapshot"] = _SNAPSHOT
-    head, pair, tail = canonical_json(data).partition(_SNAPSHOT_PAIR)
-    text = f"{head}\"snapshot\":{snapshot_json}{tail}"
+    head, _, tail = canonical_json(data).partition(_SNAPSHOT_PAIR)
+    text = f'{head}"snapshot":{snapshot_json}{tail}'
     return hashlib.sha256(text.encode()).hexdigest()
 
 
