@@ -76,6 +76,43 @@ def _parse_events(data: Any) -> list[DossierEvent]:
     return [_EVENT.validate_python(data)]
 
 
+def _valid_events(raw: bytes) -> list[DossierEvent] | None:
+    """The events of a valid body (one event or a JSON list), validated straight from
+    its bytes by pydantic's own JSON parser (half the time of ``json.loads`` and then
+    validating the Python objects); None for any other body, and for one it refuses:
+    :func:`_parse_body` then parses it again and says what is wrong, as it always has."""
+    first = raw[:64].lstrip()[:1]
+    adapter = _EVENTS if first == b"[" else _EVENT if first == b"{" else None
+    if adapter is None:
+        return None
+    try:
+        found = adapter.validate_json(raw)
+    except ValidationError:
+        return None
+    return found if isinstance(found, list) else [found]
+
+
+def _parse_body(raw: bytes) -> list[DossierEvent] | JSONResponse:
+    """The events of the body, or the 422 answer naming each field wrong (by index)."""
+    try:
+        data = json.loads(raw)
+    except RecursionError:
+        raise IngestError(A.BODY_TOO_DEEP(), code="body_too_deep", status=400, loc="body") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise IngestError(
+            A.JSON_INVALID(kind=type(exc).__name__),
+            code="json_invalid",
+            status=400,
+            loc="body",
+        ) from None
+    try:
+        return _parse_events(data)
+    except _PrefixedError as exc:
+        return error_response(*_validation_errors(exc.exc, exc.prefix), status=422)
+    except ValidationError as exc:
+        return error_response(*_validation_errors(exc), status=422)
+
+
 class _PrefixedError(Exception):
     def __init__(self, exc: ValidationError, prefix: list[Any]) -> None:
         self.exc, self.prefix = exc, prefix
@@ -247,25 +284,12 @@ def create_app(
     @app.post("/api/v1/events", status_code=202, dependencies=[ingest_role])
     async def ingest(request: Request) -> JSONResponse:
         raw = await request.body()
-        try:
-            data = json.loads(raw)
-        except RecursionError:
-            raise IngestError(
-                A.BODY_TOO_DEEP(), code="body_too_deep", status=400, loc="body"
-            ) from None
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise IngestError(
-                A.JSON_INVALID(kind=type(exc).__name__),
-                code="json_invalid",
-                status=400,
-                loc="body",
-            ) from None
-        try:
-            batch = _parse_events(data)
-        except _PrefixedError as exc:
-            return error_response(*_validation_errors(exc.exc, exc.prefix), status=422)
-        except ValidationError as exc:
-            return error_response(*_validation_errors(exc), status=422)
+        batch = _valid_events(raw)
+        if batch is None:
+            parsed = _parse_body(raw)
+            if isinstance(parsed, JSONResponse):
+                return parsed
+            batch = parsed
         if not batch:
             raise IngestError(A.EMPTY_BATCH(), code="empty_batch", loc="events")
         if len(batch) > settings.api.max_batch_events:

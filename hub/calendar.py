@@ -303,15 +303,42 @@ class WorkingCalendar:
         start = _aware(start)
         paused = _merge(pauses)
         left = amount
-        moment = self.start_of_clock(start)
         if left <= timedelta():
-            return _after_pauses(moment, paused)
+            return _after_pauses(self.start_of_clock(start), paused)
+        if not paused:
+            return self._add_unpaused(start, left)
         for a, b in self._sessions_from(start):
             for x, y in _subtract(a, b, paused):
                 if y - x >= left:
                     return (x + left).astimezone(TZ)
                 left -= y - x
         raise DeadlineError(A.NO_WORKING_TIME())  # pragma: no cover
+
+    def _add_unpaused(self, start: datetime, left: timedelta) -> datetime:
+        """:meth:`add_working_time` with no pause: every ingest computes a deadline, so a
+        working day after the first that ``left`` outlasts is counted whole, not walked
+        session by session (the same answer; at exactly a day's length the day's last
+        session is walked, so the deadline is its end)."""
+        first = day = start.date()
+        whole, one_day, known = self.day_length, timedelta(days=1), self._working
+        for _ in range(3660):
+            working = known.get(day)
+            if working is None:
+                working = self.is_working_day(day)
+            if working:
+                if day > first and left > whole:
+                    left -= whole
+                else:
+                    for s, e in self.sessions:
+                        end = datetime.combine(day, e, TZ)
+                        if end <= start:
+                            continue
+                        begin = max(datetime.combine(day, s, TZ), start)
+                        if end - begin >= left:
+                            return (begin + left).astimezone(TZ)
+                        left -= end - begin
+            day += one_day
+        raise DeadlineError(A.NO_WORKING_TIME())
 
     def subtract_working_time(self, end: datetime, amount: timedelta) -> datetime:
         """The moment ``amount`` of office time before ``end``."""

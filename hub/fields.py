@@ -100,6 +100,8 @@ def _refused_char(value: str, multiline: bool) -> str | None:
 
 def clean_text(value: str, *, multiline: bool = False) -> str:
     """``value`` in NFC, or a ``text_character`` error saying what kind of character."""
+    if value.isascii() and value.isprintable():
+        return value  # printable ASCII: nothing refused, NFC already (the common case)
     bad = _refused_char(value, multiline)
     if bad is not None:
         raise PydanticCustomError("text_character", "the text contains {kind}", {"kind": bad})

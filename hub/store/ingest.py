@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
@@ -11,11 +12,16 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Text,
+    TypeDecorator,
     bindparam,
+    cast,
     insert,
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import JSONB
 
 from hub import reasons_api as A
 from hub.connector import idempotency_key
@@ -89,7 +95,9 @@ class IngestQueries(StoreBase):
     ) -> list[IngestOutcome]:
         seen, hashes = self._existing_events(conn, [e.id for e in batch])
         fresh: dict[str, tuple[int, DossierEvent]] = {}
-        bodies = [body_hash(e) for e in batch]
+        # Each snapshot is serialised once: that text is hashed and stored (events, mirror).
+        texts = [canonical_json(e.snapshot.model_dump(mode="json")) for e in batch]
+        bodies = [body_hash(e, t) for e, t in zip(batch, texts, strict=True)]
         conflicts = []
         for index, event in enumerate(batch):
             known = hashes.get(event.id) or (
@@ -110,8 +118,9 @@ class IngestQueries(StoreBase):
         sequences: dict[str, tuple[int, tuple[str, ...]]] = {}
         for index, event in fresh.values():
             dossier, code = event.snapshot, event.ma_ho_so
-            seq, snapshot = self._mirror_step(
-                index, event, mirror, created, changed, now, deadline_for
+            snapshot = texts[index]
+            seq = self._mirror_step(
+                index, event, snapshot, mirror, created, changed, now, deadline_for
             )
             event_rows.append(
                 {
@@ -121,7 +130,7 @@ class IngestQueries(StoreBase):
                     "type": event.type.value,
                     "occurred_at": event.occurred_at,
                     "received_at": now,
-                    "snapshot": snapshot,
+                    "snapshot_json": snapshot,
                     "body_hash": bodies[index],
                 }
             )
@@ -132,7 +141,7 @@ class IngestQueries(StoreBase):
             sequences[event.id] = (seq, targets)
         self._write_mirror(conn, created, changed)
         if event_rows:
-            conn.execute(insert(events), event_rows)
+            conn.execute(_statements(self.dialect).events, event_rows)
         if job_rows:
             conn.execute(insert(jobs), job_rows)
             notify_jobs(conn)  # PostgreSQL: a worker in another process wakes at commit
@@ -154,20 +163,21 @@ class IngestQueries(StoreBase):
         self,
         index: int,
         event: DossierEvent,
+        snapshot: str,
         mirror: dict[str, dict[str, Any]],
         created: dict[str, dict[str, Any]],
         changed: dict[str, dict[str, Any]],
         now: datetime,
         deadline_for: DeadlineFor | None,
-    ) -> tuple[int, dict[str, Any]]:
+    ) -> int:
         """One event on the mirror as the batch has left it so far: checks the status
-        change, fills ``created`` or ``changed``; returns (its sequence, its snapshot)."""
+        change, fills ``created`` or ``changed``; returns its sequence. ``snapshot``: the
+        event's snapshot as JSON text (:func:`canonical_json`)."""
         dossier, code = event.snapshot, event.ma_ho_so
-        snapshot = dossier.model_dump(mode="json")
         values = {
             "ma_tthc": dossier.ma_tthc,
             "trang_thai": int(dossier.trang_thai),
-            "snapshot": snapshot,
+            "snapshot_json": snapshot,
             "updated_at": now,
             **self._mirror_deadline(dossier, event.occurred_at, deadline_for),
         }
@@ -209,7 +219,7 @@ class IngestQueries(StoreBase):
             "ngay_hen_tra": values["ngay_hen_tra"],
             "ngay_hen_tra_moi": row["ngay_hen_tra_moi"] if row else None,
         }
-        return seq, snapshot
+        return seq
 
     def enqueue(
         self,
@@ -274,8 +284,9 @@ class IngestQueries(StoreBase):
         created: dict[str, dict[str, Any]],
         changed: dict[str, dict[str, Any]],
     ) -> None:
+        sql = _statements(self.dialect)
         if created:
-            inserted = conn.execute(self._sql.new_dossier, list(created.values())).scalars()
+            inserted = conn.execute(sql.new_dossier, list(created.values())).scalars()
             if len(set(inserted)) != len(created):
                 raise MirrorRace
         # Rows with the same columns to set go in one statement executed for each.
@@ -283,12 +294,7 @@ class IngestQueries(StoreBase):
         for code, values in changed.items():
             groups.setdefault(tuple(sorted(values)), []).append(values | {"b_ma_ho_so": code})
         for keys, rows in groups.items():
-            stmt = (
-                update(dossiers)
-                .where(dossiers.c.ma_ho_so == bindparam("b_ma_ho_so"))
-                .values({k: bindparam(k, type_=dossiers.c[k].type) for k in keys})
-            )
-            conn.execute(stmt, rows)
+            conn.execute(sql.mirror_update(keys), rows)
 
     def _take_from_inbox(self, conn: Connection, event: DossierEvent, now: datetime) -> None:
         """The province received (or refused) a ministry-filed dossier: it leaves the inbox."""
@@ -332,13 +338,88 @@ def new_jobs(
     ]
 
 
-def body_hash(event: DossierEvent) -> str:
+def canonical_json(value: Any) -> str:
+    """``value`` as JSON with sorted keys, no spaces, non-ASCII as is: what
+    :func:`body_hash` hashes, and what ingest stores as a snapshot."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+#: Stands for the snapshot in the event's own fields, then replaced by its JSON text:
+#: a NUL is always written escaped, and no field of an event may hold one.
+_SNAPSHOT = "\x00snapshot"
+_SNAPSHOT_PAIR = '"snapshot":' + canonical_json(_SNAPSHOT)
+
+
+def body_hash(event: DossierEvent, snapshot_json: str | None = None) -> str:
     """sha256 of the event's canonical JSON: as validated (key order, spacing, defaults
-    and the offset of ``occurred_at`` do not count), without the hub's ``sequence``."""
-    data = event.model_dump(mode="json", exclude={"sequence"})
+    and the offset of ``occurred_at`` do not count), without the hub's ``sequence``.
+
+    ``snapshot_json``: ``canonical_json`` of the snapshot, when the caller has it (ingest
+    serialises each snapshot once); the hash is the same as without it.
+    """
+    if snapshot_json is None:
+        snapshot_json = canonical_json(event.snapshot.model_dump(mode="json"))
+    data = event.model_dump(mode="json", exclude={"sequence", "snapshot"})
     data["occurred_at"] = event.occurred_at.astimezone(UTC).isoformat()
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    data["snapshot"] = _SNAPSHOT
+    head, _, tail = canonical_json(data).partition(_SNAPSHOT_PAIR)
+    text = f'{head}"snapshot":{snapshot_json}{tail}'
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+class JsonbText(TypeDecorator[str]):
+    """JSON text already serialised, written to a JSONB column (PostgreSQL)."""
+
+    impl = Text
+    cache_ok = True
+
+    def bind_expression(self, bindvalue: Any) -> Any:
+        return cast(bindvalue, JSONB)
+
+
+#: A bound snapshot that is JSON text already (:func:`canonical_json`): SQLite's JSON
+#: columns hold the text as is; PostgreSQL casts it to JSONB.
+JsonText = Text().with_variant(JsonbText(), "postgresql")
+
+
+class _Statements:
+    """Ingest's writes that take the snapshot as JSON text (``snapshot_json``), built
+    once per dialect (the mirror's updates once per set of columns)."""
+
+    def __init__(self, dialect: str) -> None:
+        text_snapshot = {"snapshot": bindparam("snapshot_json", type_=JsonText)}
+        self.events = insert(events).values(text_snapshot)
+        dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        self.new_dossier = (
+            dialect_insert(dossiers)
+            .values(text_snapshot)
+            .on_conflict_do_nothing()
+            .returning(dossiers.c.ma_ho_so)
+        )
+        self._updates: dict[tuple[str, ...], Any] = {}
+
+    def mirror_update(self, keys: tuple[str, ...]) -> Any:
+        """UPDATE dossiers setting ``keys`` (``snapshot_json``: the snapshot) by mã hồ sơ."""
+        stmt = self._updates.get(keys)
+        if stmt is None:
+            stmt = self._updates[keys] = (
+                update(dossiers)
+                .where(dossiers.c.ma_ho_so == bindparam("b_ma_ho_so"))
+                .values(
+                    {
+                        ("snapshot" if k == "snapshot_json" else k): bindparam(
+                            k, type_=JsonText if k == "snapshot_json" else dossiers.c[k].type
+                        )
+                        for k in keys
+                    }
+                )
+            )
+        return stmt
+
+
+@functools.cache
+def _statements(dialect: str) -> _Statements:
+    return _Statements(dialect)
 
 
 class MirrorRace(Exception):

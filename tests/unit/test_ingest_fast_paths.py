@@ -1,0 +1,51 @@
+"""The batch-ingest fast paths (issue #21) give the answers of the paths they bypass.
+
+- a deadline with no pause counts whole working days at once: the same moment as the
+  session-by-session walk (forced here by a pause that ends before the start);
+- a snapshot serialised once and spliced into the event's canonical JSON hashes as the
+  whole event always did, so an id stored before the change is still a duplicate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from datetime import UTC, datetime, timedelta
+
+from hub.calendar import TZ, default_calendar
+from hub.models import EventType
+from hub.store.ingest import body_hash, canonical_json
+from hub.testing.samples import sample_dossier, sample_event
+
+CAL = default_calendar()
+
+
+def test_unpaused_deadline_is_the_walked_one() -> None:
+    rnd = random.Random(21)
+    past = (datetime(2000, 1, 3, 8, tzinfo=TZ), datetime(2000, 1, 3, 9, tzinfo=TZ))
+    for _ in range(3000):
+        start = datetime(2024, 1, 1, tzinfo=TZ) + timedelta(minutes=rnd.randrange(3 * 525_600))
+        amount = rnd.choice(
+            [
+                CAL.day_length * rnd.choice([0.5, 1, 2, 3, 5, 15, 22, 60]),
+                timedelta(minutes=rnd.randrange(1, 60 * 24 * 20)),
+            ]
+        )
+        fast = CAL.add_working_time(start, amount)
+        walked = CAL.add_working_time(start, amount, [past])
+        assert fast == walked and fast.utcoffset() == walked.utcoffset(), (start, amount)
+
+
+def _legacy_hash(event: object) -> str:
+    data = event.model_dump(mode="json", exclude={"sequence"})  # type: ignore[attr-defined]
+    data["occurred_at"] = event.occurred_at.astimezone(UTC).isoformat()  # type: ignore[attr-defined]
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_body_hash_is_unchanged() -> None:
+    for i in range(200):
+        event = sample_event(sample_dossier(random.Random(i)), EventType.RECEIVED, seq=i + 1)
+        text = canonical_json(event.snapshot.model_dump(mode="json"))
+        assert body_hash(event) == body_hash(event, text) == _legacy_hash(event)
