@@ -120,22 +120,36 @@ class OutboxQueries(StoreBase):
     ) -> list[ClaimedJob]:
         if limit <= 0:
             return []
-        q = self._sql
+        q, d = self._sql, self._driver
         names = list(connectors) if connectors is not None else None
-        params: dict[str, Any] = {"b_now": now, "b_limit": limit}
-        if names is not None:
-            params["b_connectors"] = names
-        expired = q.expired if names is None else q.expired_of
-        due = q.due if names is None else q.due_of
+        if names == []:
+            return []  # no connector: nothing to claim
         # Expired leases first (they are older), then the due jobs: each query walks its
         # own partial index and stops at ``limit``, however long the backlog.
-        found = list(conn.execute(expired, params)) if expired_too else []
-        if len(found) < limit:
-            found += conn.execute(due, params | {"b_limit": limit - len(found)}).all()
+        found: list[Any]
+        if d.pg:
+            params: dict[str, Any] = {"b_now": now, "b_limit": limit}
+            if names is not None:
+                params["b_connectors"] = names
+            expired = q.expired if names is None else q.expired_of
+            due = q.due if names is None else q.due_of
+            found = list(conn.execute(expired, params)) if expired_too else []
+            if len(found) < limit:
+                found += conn.execute(due, params | {"b_limit": limit - len(found)}).all()
+        else:
+            at, only = d.time(now), tuple(names or ())
+            found = []
+            if expired_too:
+                found = conn.exec_driver_sql(
+                    d.candidates(True, len(only)), (at, *only, limit)
+                ).all()
+            if len(found) < limit:
+                found += conn.exec_driver_sql(
+                    d.candidates(False, len(only)), (at, *only, limit - len(found))
+                ).all()
         if not found:
             return []
         claimed_from = {r[0]: r[1] for r in found}
-        d = self._driver
         rows = conn.exec_driver_sql(
             d.take(len(claimed_from)),
             (

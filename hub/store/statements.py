@@ -93,20 +93,34 @@ class Statements:
         )
 
 
-def _sqlite_walk(index: str, when: str) -> tuple[Any, Any]:
-    """The SQLite candidate query walking ``index`` in order: all connectors, and some."""
+def _sqlite_walk_sql(index: str, when: str, only: str) -> str:
+    """The text of a SQLite candidate query (``:b_now``, ``:b_limit``; ``only``: the
+    connectors' condition, or empty)."""
     predicate = {"ix_jobs_due": "j.state IN ('pending', 'failed') AND j.next_run_at <= :b_now"}.get(
         index, "j.state = 'running' AND j.lease_until < :b_now"
     )
     done = ", ".join(f"'{state}'" for state in DONE_STATES)
+    return (
+        f"SELECT j.id, j.state FROM jobs AS j INDEXED BY {index} WHERE {predicate}{only}"
+        " AND NOT EXISTS (SELECT 1 FROM jobs AS p WHERE p.connector = j.connector"
+        " AND p.ma_ho_so = j.ma_ho_so AND p.id < j.id"
+        f" AND p.state NOT IN ({done})) ORDER BY j.{when}, j.id LIMIT :b_limit"
+    )
+
+
+@lru_cache(maxsize=64)
+def sqlite_candidates(index: str, when: str, connectors: int) -> str:
+    """:func:`_sqlite_walk`'s query as driver SQL: parameters now, the ``connectors``
+    names (none: every connector), limit."""
+    only = f" AND j.connector IN ({', '.join(['?'] * connectors)})" if connectors else ""
+    return _sqlite_walk_sql(index, when, only).replace(":b_now", "?").replace(":b_limit", "?")
+
+
+def _sqlite_walk(index: str, when: str) -> tuple[Any, Any]:
+    """The SQLite candidate query walking ``index`` in order: all connectors, and some."""
     queries = []
     for only in ("", " AND j.connector IN :b_connectors"):
-        sql = (
-            f"SELECT j.id, j.state FROM jobs AS j INDEXED BY {index} WHERE {predicate}{only}"
-            " AND NOT EXISTS (SELECT 1 FROM jobs AS p WHERE p.connector = j.connector"
-            " AND p.ma_ho_so = j.ma_ho_so AND p.id < j.id"
-            f" AND p.state NOT IN ({done})) ORDER BY j.{when}, j.id LIMIT :b_limit"
-        )
+        sql = _sqlite_walk_sql(index, when, only)
         binds = [bindparam("b_now", type_=Utc), bindparam("b_limit")]
         if only:
             binds.append(bindparam("b_connectors", expanding=True))
@@ -222,6 +236,12 @@ class DriverSql:
             " CAST(snapshot AS TEXT) AS snapshot FROM events WHERE {ids}",
             n,
         )
+
+    def candidates(self, expired: bool, connectors: int) -> str:
+        """SQLite's claim candidates as driver SQL (see :func:`sqlite_candidates`)."""
+        if expired:
+            return sqlite_candidates("ix_jobs_running_lease", "lease_until", connectors)
+        return sqlite_candidates("ix_jobs_due", "next_run_at", connectors)
 
     def ids(self, ids: list[Any]) -> tuple[Any, ...]:
         """The ids' parameters: one array on PostgreSQL, one placeholder each on SQLite."""
