@@ -140,9 +140,9 @@ class OutboxQueries(StoreBase):
             at, only = d.time(now), tuple(names or ())
             found = []
             if expired_too:
-                found = conn.exec_driver_sql(
-                    d.candidates(True, len(only)), (at, *only, limit)
-                ).all()
+                found = list(
+                    conn.exec_driver_sql(d.candidates(True, len(only)), (at, *only, limit))
+                )
             if len(found) < limit:
                 found += conn.exec_driver_sql(
                     d.candidates(False, len(only)), (at, *only, limit - len(found))
