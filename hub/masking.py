@@ -180,7 +180,7 @@ def _mask_personal(key: str, value: Any) -> Any:
         return mask_name(text)
     if "ngaysinh" in key or "birth" in key:
         return "**/**/****"  # no digit of a birth date is kept
-    if any(c.isdigit() for c in text) and not any(c.isalpha() for c in text):
+    if any(map(str.isdigit, text)) and not any(map(str.isalpha, text)):
         if re.search(r"[/\-]", text) and len(text) <= 10:
             return "**/**/****"
         return mask_number(text)
@@ -230,7 +230,7 @@ def mask_value(value: Any, key: str | None = None) -> Any:
     if kind is str:
         return mask_text(value)
     if kind is dict or isinstance(value, Mapping):
-        return {k: mask_value(v, k if type(k) is str else str(k)) for k, v in value.items()}
+        return _mask_mapping(value)
     if kind is list or isinstance(value, (list, tuple)):
         return [mask_value(v) for v in value]
     if isinstance(value, str):
@@ -238,6 +238,22 @@ def mask_value(value: Any, key: str | None = None) -> Any:
     if isinstance(value, int) and not isinstance(value, bool) and len(str(abs(value))) in (9, 12):
         return mask_number(str(value))
     return value
+
+
+def _mask_mapping(value: Mapping[Any, Any]) -> dict[Any, Any]:
+    """:func:`mask_value` of each item, its key naming it: a ministry body is a flat
+    mapping of short strings, so strings are handled here without a call per item."""
+    out = {}
+    personal_key = _personal_key
+    for k, v in value.items():
+        personal = personal_key(k if type(k) is str else str(k))
+        if personal is not None:
+            out[k] = _mask_personal(personal, v)
+        elif type(v) is str:
+            out[k] = v if len(v) < 8 else mask_text(v)
+        else:
+            out[k] = mask_value(v)
+    return out
 
 
 #: Keys whose values are references or digests, never personal: kept as they are by

@@ -20,6 +20,7 @@ growing pause, and ``/api/v1/health`` answers 503 until it runs again.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import socket
 import time
@@ -47,6 +48,19 @@ RESTART_FIRST_SECONDS = 1.0
 RESTART_MAX_SECONDS = 60.0
 
 log = get_logger("hub.worker")
+
+_frozen = False
+
+
+def _freeze_start_up_objects() -> None:
+    """Move what the process made before its first worker (modules, schemas, settings,
+    the connectors) out of the collector's generations, once per process (``gc.freeze``):
+    they live as long as the process, and every full collection walked them all again
+    while the worker made and dropped models, rows and dicts per job."""
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.freeze()
 
 
 class Worker:
@@ -109,6 +123,7 @@ class Worker:
         self.last_error: str | None = None
         self.failures = 0
         self._round_trips = 0
+        _freeze_start_up_objects()
 
     def set_concurrency(self, concurrency: int) -> None:
         """Calls in flight per connector (``tthc-hub worker --concurrency``)."""

@@ -170,10 +170,21 @@ def _require(dossier: Dossier) -> None:
 
 
 def _address_fields(
-    prefix: str, address: Address | None, form: AddressForm, field: str
+    prefix: str,
+    address: Address | None,
+    form: AddressForm,
+    field: str,
+    converted: dict[tuple[int, str], Address],
 ) -> dict[str, str]:
-    """The address in the form MOLISA is set to take (two- or three-tier), checked."""
-    a = address_for(address, form, field=field, system=SYSTEM) or Address()
+    """The address in the form MOLISA is set to take (two- or three-tier), checked.
+
+    ``converted`` keeps each (address, field) converted for one body: the owner's
+    address fills three groups of fields (and the HKTT one too, without extra.hktt),
+    converted and checked once, not three times."""
+    key = (id(address), field)
+    a = converted.get(key)
+    if a is None:
+        a = converted[key] = address_for(address, form, field=field, system=SYSTEM) or Address()
     return {
         f"{prefix}MaTinh": _s(a.ma_tinh),
         f"{prefix}MaHuyen": _s(a.ma_huyen),
@@ -198,6 +209,7 @@ def to_dong_bo_dvc(
     hktt = Address.model_validate(extra["hktt"]) if extra.get("hktt") else owner.dia_chi
     hktt_field = "extra.hktt" if extra.get("hktt") else "chu_ho_so.dia_chi"
     result = dossier.ket_qua or Result()
+    converted: dict[tuple[int, str], Address] = {}
     body: dict[str, Any] = {
         "LoaiDuLieu": LOAI_DU_LIEU,
         "MaHoSo": dossier.ma_ho_so,
@@ -211,9 +223,9 @@ def to_dong_bo_dvc(
         "CMND": _s(owner.so_giay_to),
         "SoDienThoai": _s(owner.so_dien_thoai),
         "Email": _s(owner.email),
-        **_address_fields("", owner.dia_chi, address_form, "chu_ho_so.dia_chi"),
-        **_address_fields("HKTT_", hktt, address_form, hktt_field),
-        **_address_fields("NOHT_", owner.dia_chi, address_form, "chu_ho_so.dia_chi"),
+        **_address_fields("", owner.dia_chi, address_form, "chu_ho_so.dia_chi", converted),
+        **_address_fields("HKTT_", hktt, address_form, hktt_field, converted),
+        **_address_fields("NOHT_", owner.dia_chi, address_form, "chu_ho_so.dia_chi", converted),
         "KenhThucHien": KENH_TO_MOLISA[dossier.kenh],
         "HinhThucTra": HINH_THUC_TRA_TO_MOLISA[dossier.nhan_ket_qua.method],
         "LoaiDoiTuong": str(owner.loai_doi_tuong),

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from hub.masking import mask_excerpt
 from hub.messages import Message
 from hub.models import Dossier
-from hub.store.statements import Statements
+from hub.store.statements import DriverSql, Statements
 from hub.store.tables import audit_log
 
 if TYPE_CHECKING:
@@ -109,6 +109,7 @@ class StoreBase:
         self.dialect = engine.dialect.name
         self._write_lock = threading.RLock() if self.dialect == "sqlite" else None
         self._sql = Statements(self.dialect)
+        self._driver = DriverSql(self.dialect)
         self._expired_looked_at = float("-inf")
 
     def _audit(

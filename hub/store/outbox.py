@@ -28,7 +28,6 @@ from hub.store.statements import earlier_sibling
 from hub.store.tables import (
     CLAIMABLE_STATES,
     JobState,
-    attempts,
     dossiers,
     jobs,
     province_updates,
@@ -121,44 +120,60 @@ class OutboxQueries(StoreBase):
     ) -> list[ClaimedJob]:
         if limit <= 0:
             return []
-        q = self._sql
+        q, d = self._sql, self._driver
         names = list(connectors) if connectors is not None else None
-        params: dict[str, Any] = {"b_now": now, "b_limit": limit}
-        if names is not None:
-            params["b_connectors"] = names
-        expired = q.expired if names is None else q.expired_of
-        due = q.due if names is None else q.due_of
+        if names == []:
+            return []  # no connector: nothing to claim
         # Expired leases first (they are older), then the due jobs: each query walks its
         # own partial index and stops at ``limit``, however long the backlog.
-        found = list(conn.execute(expired, params)) if expired_too else []
-        if len(found) < limit:
-            found += conn.execute(due, params | {"b_limit": limit - len(found)}).all()
+        found: list[Any]
+        if d.pg:
+            params: dict[str, Any] = {"b_now": now, "b_limit": limit}
+            if names is not None:
+                params["b_connectors"] = names
+            expired = q.expired if names is None else q.expired_of
+            due = q.due if names is None else q.due_of
+            found = list(conn.execute(expired, params)) if expired_too else []
+            if len(found) < limit:
+                found += conn.execute(due, params | {"b_limit": limit - len(found)}).all()
+        else:
+            at, only = d.time(now), tuple(names or ())
+            found = []
+            if expired_too:
+                found = list(
+                    conn.exec_driver_sql(d.candidates(True, len(only)), (at, *only, limit))
+                )
+            if len(found) < limit:
+                found += conn.exec_driver_sql(
+                    d.candidates(False, len(only)), (at, *only, limit - len(found))
+                ).all()
         if not found:
             return []
-        claimed_from = {r.id: r.state for r in found}
-        rows = conn.execute(
-            q.take,
-            {
-                "b_ids": list(claimed_from),
-                "b_worker": worker,
-                "b_lease_until": now + timedelta(seconds=lease_seconds),
-                "b_now": now,
-            },
+        claimed_from = {r[0]: r[1] for r in found}
+        rows = conn.exec_driver_sql(
+            d.take(len(claimed_from)),
+            (
+                worker,
+                d.time(now + timedelta(seconds=lease_seconds)),
+                d.time(now),
+                *d.ids(list(claimed_from)),
+            ),
         ).all()
+        read_time = d.read_time
         claimed = [
             ClaimedJob(
-                id=r.id,
-                connector=r.connector,
-                ma_ho_so=r.ma_ho_so,
-                event_id=r.event_id,
-                sequence=r.sequence,
-                attempts=r.attempts,
-                created_at=as_utc(r.created_at) or now,
-                idempotency_key=r.idempotency_key,
-                retry_base=r.retry_base,
-                rerun_at=as_utc(r.rerun_at),
-                use_current_state=bool(r.use_current_state),
-                claimed_from=claimed_from[r.id],
+                id=r[0],
+                connector=r[1],
+                ma_ho_so=r[2],
+                event_id=r[3],
+                sequence=r[4],
+                attempts=r[5],
+                created_at=read_time(r[6]) or now,
+                idempotency_key=r[7],
+                retry_base=r[8],
+                rerun_at=read_time(r[9]),
+                use_current_state=bool(r[10]),
+                claimed_from=claimed_from[r[0]],
             )
             for r in rows
         ]
@@ -274,7 +289,8 @@ class OutboxQueries(StoreBase):
             return {}, {}
         loaded: dict[str, DossierEvent] = {}
         unreadable: dict[str, str] = {}
-        for r in conn.execute(self._sql.events, {"b_ids": ids}):
+        d = self._driver
+        for r in conn.exec_driver_sql(d.events(len(ids)), d.ids(ids)):
             try:
                 loaded[r.id] = read_event(r)
             except Unreadable as exc:
@@ -336,47 +352,48 @@ class OutboxQueries(StoreBase):
         whole batch (each executed for many rows), not three per job."""
         if not outcomes:
             return []
-        q = self._sql
-        held = set(
-            conn.execute(
-                q.held, {"b_ids": [o.job.id for o in outcomes], "b_worker": worker}
-            ).scalars()
-        )
+        d = self._driver
+        ids = [o.job.id for o in outcomes]
+        held = {r[0] for r in conn.exec_driver_sql(d.held(len(ids)), (*d.ids(ids), worker))}
         kept = [o.job.id in held for o in outcomes]
         mine = [o for o, k in zip(outcomes, kept, strict=True) if k]
         if not mine:
             return kept
-        rows, tries, refs, told = [], [], [], list[dict[str, Any]]()
+        rows: list[tuple[Any, ...]] = []
+        tries: list[tuple[Any, ...]] = []
+        refs: list[tuple[Any, ...]] = []
+        told: list[dict[str, Any]] = []
         for o in mine:
             job, at = o.job, o.now or now
             final = o.state in (JobState.SUCCEEDED, JobState.DEAD)
+            at_ = d.time(at)
             rows.append(
-                {
-                    "b_id": job.id,
-                    "b_state": o.state.value,
-                    "b_now": at,
-                    "b_error": o.error,
-                    "b_error_class": o.error_class,
-                    "b_next": o.next_run_at,
-                    "b_finished": at if final else None,
-                    "b_remote_id": o.remote_id,
-                }
+                (
+                    o.state.value,
+                    at_,
+                    o.error,
+                    o.error_class,
+                    d.time(o.next_run_at),
+                    at_ if final else None,
+                    o.remote_id,
+                    job.id,
+                )
             )
             attempt, names = o.attempt, o.attempt.get("names", ())
             tries.append(
-                {
-                    "job_id": job.id,
-                    "attempt": job.attempts,
-                    "worker": worker,
-                    "started_at": attempt["started_at"],
-                    "duration_ms": attempt["duration_ms"],
-                    "outcome": attempt["outcome"],
-                    "error_class": o.error_class,
-                    "http_status": attempt.get("http_status"),
-                    "error": o.error,
-                    "request_excerpt": excerpt(attempt.get("request"), names),
-                    "response_excerpt": excerpt(attempt.get("response"), names),
-                }
+                (
+                    job.id,
+                    job.attempts,
+                    worker,
+                    d.time(attempt["started_at"]),
+                    attempt["duration_ms"],
+                    attempt["outcome"],
+                    o.error_class,
+                    attempt.get("http_status"),
+                    o.error,
+                    excerpt(attempt.get("request"), names),
+                    excerpt(attempt.get("response"), names),
+                )
             )
             status = int(o.status) if o.status is not None else None
             if o.state is JobState.SUCCEEDED and o.province_update:
@@ -385,16 +402,7 @@ class OutboxQueries(StoreBase):
                 told.append({**row, "trang_thai": status, "created_at": at})
                 told[-1]["payload"] = {"event_id": job.event_id, **payload}
             if o.state is JobState.SUCCEEDED:
-                refs.append(
-                    {
-                        "connector": job.connector,
-                        "ma_ho_so": job.ma_ho_so,
-                        "remote_id": o.remote_id,
-                        "last_event_id": job.event_id,
-                        "last_status": status,
-                        "updated_at": at,
-                    }
-                )
+                refs.append((job.connector, job.ma_ho_so, o.remote_id, job.event_id, status, at_))
             elif o.state is JobState.DEAD:
                 # The province hears at once that this sync needs a person, and why (the
                 # reason names the field to fix; it is masked and carries no values).
@@ -415,10 +423,10 @@ class OutboxQueries(StoreBase):
                         "created_at": at,
                     }
                 )
-        conn.execute(q.finish, rows)
-        conn.execute(insert(attempts), tries)
+        conn.exec_driver_sql(d.finish, rows)
+        conn.exec_driver_sql(d.attempt, tries)
         if refs:
-            conn.execute(q.remote_ref, refs)
+            conn.exec_driver_sql(d.remote_ref, refs)
         if told:
             conn.execute(insert(province_updates), told)
         return kept
