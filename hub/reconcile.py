@@ -276,7 +276,7 @@ class Reconciler:
         bounds = _utc_bounds(period) if period.start > FULL_START else None
         batch: list[tuple[Any, ...]] = []
         done = 0
-        for ma, ma_tthc, status, updated, so, sha, in_flight, dead in self.store.province_side(
+        for ma, ma_tthc, status, updated, so, sha, flags in self.store.province_side(
             connector, bounds, page=_CHUNK
         ):
             batch.append(
@@ -287,8 +287,8 @@ class Reconciler:
                     to_us(as_utc(updated)),
                     so,
                     sha,
-                    int(bool(in_flight)),
-                    int(bool(dead)),
+                    int(flags == 2),
+                    int(flags == 1),
                 )
             )
             if len(batch) >= _CHUNK:
@@ -473,8 +473,8 @@ def _side(row: Any) -> _Side:
         as_utc(row.updated_at),
         row.so,
         row.sha,
-        bool(row.in_flight),
-        bool(row.dead),
+        row.job_flags == 2,
+        row.job_flags == 1,
     )
 
 
