@@ -276,21 +276,10 @@ class Reconciler:
         bounds = _utc_bounds(period) if period.start > FULL_START else None
         batch: list[tuple[Any, ...]] = []
         done = 0
-        for ma, ma_tthc, status, updated, so, sha, flags in self.store.province_side(
+        for ma, ma_tthc, status, updated, so, sha in self.store.province_side(
             connector, bounds, page=_CHUNK
         ):
-            batch.append(
-                (
-                    ma,
-                    ma_tthc,
-                    status,
-                    to_us(as_utc(updated)),
-                    so,
-                    sha,
-                    int(flags == 2),
-                    int(flags == 1),
-                )
-            )
+            batch.append((ma, ma_tthc, status, to_us(as_utc(updated)), so, sha))
             if len(batch) >= _CHUNK:
                 if stop.is_set():
                     return
@@ -302,6 +291,14 @@ class Reconciler:
         spill.add_province(batch)
         if progress:
             progress("comparing", done + len(batch))
+        # After the pages: a job made while they were read counts as in flight.
+        flags: list[tuple[Any, ...]] = []
+        for row in self.store.job_flags(connector, page=_CHUNK):
+            flags.append(tuple(row))
+            if len(flags) >= _CHUNK:
+                spill.add_flags(flags)
+                flags.clear()
+        spill.add_flags(flags)
 
     # --- comparing (in a thread: it is all database work) -------------------------------
 
@@ -319,15 +316,15 @@ class Reconciler:
         tally.province, tally.in_flight, pairs = spill.province_counts()
         differing = 0  # pairs (not in flight) with a finding
         for row in spill.differences(self.stale_after, _CHUNK):
-            _, ma, ma_tthc, status, us, so, sha, _in_flight, dead = row[:9]
-            r = _Side(row[9], row[10], row[11], from_us(row[12]), row[13], row[14])
+            _, ma, ma_tthc, status, us, so, sha, flags = row[:8]
+            r = _Side(row[8], row[9], row[10], from_us(row[11]), row[12], row[13])
             if ma is None:
                 orphans.append(r)
                 if len(orphans) >= _FINDINGS_BATCH:
                     self._orphans(connector, orphans, writer)
                 continue
-            p = _Side(ma, ma_tthc, status, from_us(us), so, sha, False, bool(dead))
-            if row[9] is None:
+            p = _Side(ma, ma_tthc, status, from_us(us), so, sha, False, flags == 1)
+            if row[8] is None:
                 writer.add("only_province", p, None)
                 continue
             kind = classify(p, r, self.stale_after)

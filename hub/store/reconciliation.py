@@ -49,6 +49,18 @@ _UNFINISHED = (JobState.PENDING.value, JobState.RUNNING.value, JobState.FAILED.v
 RepairPlan = Callable[[str, EventType, str, dict[str, Any]], tuple[EventType, str]]
 
 
+def _flags_expr() -> ColumnElement[Any]:
+    """Over a dossier's jobs: 2 when one is unfinished (in flight), else 1 when one is
+    dead, else 0 (NULL: no job)."""
+    return func.max(
+        case(
+            (jobs.c.state.in_(_UNFINISHED), 2),
+            (jobs.c.state == JobState.DEAD.value, 1),
+            else_=0,
+        )
+    )
+
+
 class ReconcileQueries(StoreBase):
     """The named queries of :mod:`hub.reconcile`."""
 
@@ -126,22 +138,12 @@ class ReconcileQueries(StoreBase):
 
     # --- the province's side ------------------------------------------------------------
 
-    def _province_query(self, connector: str) -> Any:
-        """Mirror rows with ``job_flags``: NULL without a job for ``connector``, else 2
-        when one is unfinished (in flight), 1 when one is dead, 0 otherwise. One
-        correlated subquery instead of an EXISTS per state (a fifth less of the query's
-        time at 100,000 dossiers)."""
+    def _province_query(self, connector: str, *, flags: bool = True) -> Any:
+        """Mirror rows, with ``job_flags`` (see :meth:`job_flags`) unless ``flags`` is
+        False (the whole side: the flags come from :meth:`job_flags` in one pass)."""
         d = dossiers
-        flags = (
-            select(
-                func.max(
-                    case(
-                        (jobs.c.state.in_(_UNFINISHED), 2),
-                        (jobs.c.state == JobState.DEAD.value, 1),
-                        else_=0,
-                    )
-                )
-            )
+        job_flags = (
+            select(_flags_expr())
             .where(jobs.c.connector == connector, jobs.c.ma_ho_so == d.c.ma_ho_so)
             .scalar_subquery()
         )
@@ -153,15 +155,15 @@ class ReconcileQueries(StoreBase):
         else:
             so = func.json_extract(d.c.snapshot, "$.ket_qua.so")
             sha = func.json_extract(d.c.snapshot, "$.ket_qua.files[#-1].sha256")
-        return select(
+        columns = [
             d.c.ma_ho_so,
             d.c.ma_tthc,
             d.c.trang_thai,
             d.c.updated_at,
             so.label("so"),
             sha.label("sha"),
-            flags.label("job_flags"),
-        )
+        ]
+        return select(*columns, job_flags.label("job_flags")) if flags else select(*columns)
 
     def _routed_to(self, connector: str) -> Any:
         d = dossiers
@@ -182,11 +184,36 @@ class ReconcileQueries(StoreBase):
         order of mã hồ sơ, a page per short read transaction (see the module's doc)."""
         code = dossiers.c.ma_ho_so
         ordered = code.collate("C") if self.dialect == "postgresql" else code
-        query = self._province_query(connector).where(self._routed_to(connector))
+        query = self._province_query(connector, flags=False).where(self._routed_to(connector))
         if bounds is not None:
             query = query.where(
                 and_(dossiers.c.updated_at >= bounds[0], dossiers.c.updated_at < bounds[1])
             )
+        after: str | None = None
+        while True:
+            paged = query if after is None else query.where(ordered > after)
+            with self.read() as conn:
+                rows = conn.execute(paged.order_by(ordered).limit(page)).all()
+            yield from rows
+            if len(rows) < page:
+                return
+            after = rows[-1].ma_ho_so
+
+    def job_flags(self, connector: str, *, page: int = 5000) -> Iterator[Row[Any]]:
+        """``(ma_ho_so, flags)`` of the dossiers with an unfinished (flags 2: in flight)
+        or else a dead (1) job for ``connector``, in byte order of mã hồ sơ, a page per
+        short read transaction. Read through the jobs' state index: it costs what the
+        outbox holds unfinished or dead, not a lookup per mirror row."""
+        code = jobs.c.ma_ho_so
+        ordered = code.collate("C") if self.dialect == "postgresql" else code
+        query = (
+            select(code, _flags_expr().label("flags"))
+            .where(
+                jobs.c.state.in_((*_UNFINISHED, JobState.DEAD.value)),
+                jobs.c.connector == connector,
+            )
+            .group_by(code)
+        )
         after: str | None = None
         while True:
             paged = query if after is None else query.where(ordered > after)
