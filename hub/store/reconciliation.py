@@ -213,6 +213,10 @@ class ReconcileQueries(StoreBase):
                 jobs.c.connector == connector,
             )
             .group_by(code)
+            # SQLite's planner, seeing most jobs succeeded, walks ix_jobs_chain for the
+            # order and reads every job of the connector (78 ms a page at 100,000 jobs,
+            # 0.2 ms through the state index).
+            .with_hint(jobs, "INDEXED BY ix_jobs_state_connector", "sqlite")
         )
         after: str | None = None
         while True:
