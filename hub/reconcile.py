@@ -276,10 +276,8 @@ class Reconciler:
         bounds = _utc_bounds(period) if period.start > FULL_START else None
         batch: list[tuple[Any, ...]] = []
         done = 0
-        for ma, ma_tthc, status, updated, so, sha in self.store.province_side(
-            connector, bounds, page=_CHUNK
-        ):
-            batch.append((ma, ma_tthc, status, to_us(as_utc(updated)), so, sha))
+        for row in self.store.province_side(connector, bounds, page=_CHUNK):
+            batch.append((row[0], row[1], row[2], to_us(as_utc(row[3])), row[4], row[5]))
             if len(batch) >= _CHUNK:
                 if stop.is_set():
                     return

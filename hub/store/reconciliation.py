@@ -199,7 +199,7 @@ class ReconcileQueries(StoreBase):
                 return
             after = rows[-1].ma_ho_so
 
-    def job_flags(self, connector: str, *, page: int = 5000) -> Iterator[Row[Any]]:
+    def job_flags(self, connector: str, *, page: int = 5000) -> Iterator[Any]:
         """``(ma_ho_so, flags)`` of the dossiers with an unfinished (flags 2: in flight)
         or else a dead (1) job for ``connector``, in byte order of mã hồ sơ, a page per
         short read transaction. Read through the jobs' state index: it costs what the
