@@ -179,7 +179,7 @@ class ReconcileQueries(StoreBase):
         bounds: tuple[datetime, datetime] | None = None,
         *,
         page: int = 5000,
-    ) -> Iterator[Row[Any]]:
+    ) -> Iterator[Any]:
         """The mirror rows routed to ``connector`` (updated within ``bounds``), in byte
         order of mã hồ sơ, a page per short read transaction (see the module's doc)."""
         code = dossiers.c.ma_ho_so
