@@ -292,7 +292,7 @@ def child(kind: str, db: str, url: str, profile: str | None = None) -> None:
 
         # cProfile sees one thread: the comparison runs inline so that it shows.
         asyncio.to_thread = inline
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.process_time)  # CPU: a busy machine does not inflate it
         out = profiler.runcall(asyncio.run, fn(db, url))
         profiler.dump_stats(profile)
     else:
