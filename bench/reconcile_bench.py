@@ -280,18 +280,33 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def child(kind: str, db: str, url: str) -> None:
+def child(kind: str, db: str, url: str, profile: str | None = None) -> None:
     started = time.perf_counter()
+    cpu = time.process_time()
     fn = {"hub": _hub_run, "baseline": _baseline_run, "ingest": _ingest_run}[kind]
-    out = asyncio.run(fn(db, url))
+    if profile:
+        import cProfile
+
+        async def inline(func, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+            return func(*args, **kwargs)
+
+        # cProfile sees one thread: the comparison runs inline so that it shows.
+        asyncio.to_thread = inline
+        profiler = cProfile.Profile(time.process_time)  # CPU: a busy machine does not inflate it
+        out = profiler.runcall(asyncio.run, fn(db, url))
+        profiler.dump_stats(profile)
+    else:
+        out = asyncio.run(fn(db, url))
     out["seconds"] = round(time.perf_counter() - started, 2)
+    out["cpu_seconds"] = round(time.process_time() - cpu, 2)
     out["peak_rss_mb"] = peak_rss_mb()
     print(json.dumps(out))
 
 
-def measure(kind: str, db: str, url: str) -> dict[str, object]:
+def measure(kind: str, db: str, url: str, profile: str | None = None) -> dict[str, object]:
+    extra = ["--profile", profile] if profile else []
     proc = subprocess.run(
-        [sys.executable, __file__, "--child", kind, "--db", db, "--url", url],
+        [sys.executable, __file__, "--child", kind, "--db", db, "--url", url, *extra],
         capture_output=True,
         text=True,
         env={**os.environ, "TTHC_HUB_LOG_LEVEL": "WARNING"},
@@ -307,10 +322,20 @@ def main() -> None:
     parser.add_argument("--child")
     parser.add_argument("--db")
     parser.add_argument("--url")
+    parser.add_argument(
+        "--profile",
+        help="a directory: the hub and baseline children run under cProfile and write"
+        " <dir>/reconcile-<kind>-<size>.pstats (with --child: the file itself)",
+    )
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.db, args.url)
+        child(args.child, args.db, args.url, args.profile)
         return
+    if args.profile:
+        Path(args.profile).mkdir(parents=True, exist_ok=True)
+    stats = lambda kind, n: (  # noqa: E731
+        str(Path(args.profile) / f"reconcile-{kind}-{n}.pstats") if args.profile else None
+    )
 
     import httpx
 
@@ -340,8 +365,8 @@ def main() -> None:
                 build_mirror(db, server.url, n)
                 setup = round(time.perf_counter() - t0, 1)
                 planted = plant(admin, n)
-                hub = measure("hub", db, server.url)
-                base = measure("baseline", db, server.url)
+                hub = measure("hub", db, server.url, stats("hub", n))
+                base = measure("baseline", db, server.url, stats("baseline", n))
                 ingest = measure("ingest", db, server.url)  # last: it adds dossiers
                 hub_counts = {k: v for k, v in hub["counts"].items() if v}  # type: ignore[union-attr]
                 ok = hub_counts == {k: v for k, v in planted.items() if v}

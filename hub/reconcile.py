@@ -37,9 +37,8 @@ Repair (hub/reconcile_repair.py) goes through the normal outbox.
 from __future__ import annotations
 
 import asyncio
-import os
-import sqlite3
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -51,6 +50,7 @@ from hub.connector import Capability, Period
 from hub.errors import HubError
 from hub.logging import get_logger
 from hub.models import Status
+from hub.reconcile_diff import Spill, from_us, to_us
 from hub.store.store import Store, as_utc
 
 __all__ = [
@@ -176,19 +176,22 @@ class Reconciler:
         run_id = self._start_run(connector, period, actor)
         tally = _Tally()
         with tempfile.TemporaryDirectory(prefix="tthc-reconcile-") as tmp:
-            # Filled in the loop, read by the comparing thread: one at a time, never together.
-            spill = sqlite3.connect(os.path.join(tmp, "remote.db"), check_same_thread=False)
+            spill = Spill(tmp)
+            stop = threading.Event()
+            # The mirror's side is read in a thread while the listing comes in (SQLite
+            # and the network both let go of the GIL): the run takes the longer of the two.
+            mirror = asyncio.ensure_future(
+                asyncio.to_thread(self._spill_province, connector, period, spill, stop, progress)
+            )
             try:
-                spill.execute("PRAGMA journal_mode=OFF")
-                spill.execute("PRAGMA synchronous=OFF")
-                spill.execute(
-                    "CREATE TABLE r (ma TEXT PRIMARY KEY, ma_tthc TEXT, status INTEGER,"
-                    " updated_at TEXT, so TEXT, sha TEXT) WITHOUT ROWID"
-                )
-                tally.remote = await self._spill(connector, period, spill, progress)
-                await asyncio.to_thread(
-                    self._compare, run_id, connector, period, spill, tally, progress
-                )
+                try:
+                    tally.remote = await self._spill(connector, period, spill, progress)
+                except BaseException:
+                    stop.set()
+                    await asyncio.wait([mirror])  # the thread ends before the files close
+                    raise
+                await mirror
+                await asyncio.to_thread(self._compare, run_id, connector, spill, tally, progress)
             except BaseException as exc:
                 self._finish_run(run_id, tally, error=f"{type(exc).__name__}: {exc}"[:2000])
                 raise
@@ -230,36 +233,70 @@ class Reconciler:
         self.store.finish_reconcile_run(run_id, totals, error=error)
 
     async def _spill(
-        self, connector: str, period: Period, spill: sqlite3.Connection, progress: Progress | None
+        self, connector: str, period: Period, spill: Spill, progress: Progress | None
     ) -> int:
-        """The ministry's listing into the temporary table, in batches; returns its size."""
+        """The ministry's listing into the spill, in batches; returns its size."""
         batch: list[tuple[Any, ...]] = []
         seen = 0
-        sql = "INSERT OR REPLACE INTO r VALUES (?, ?, ?, ?, ?, ?)"
         async for rec in self.hub.connectors[connector].list_remote(period):
             batch.append(
                 (
                     rec.ma_ho_so,
                     rec.ma_tthc,
                     int(rec.trang_thai) if rec.trang_thai is not None else None,
-                    rec.updated_at.astimezone(UTC).isoformat() if rec.updated_at else None,
+                    to_us(rec.updated_at),
                     rec.result_number,
                     rec.result_sha256,
                 )
             )
             if len(batch) >= _CHUNK:
-                spill.executemany(sql, batch)
+                spill.add_remote(batch)
                 seen += len(batch)
                 batch.clear()
                 if progress:
                     progress("listing", seen)
-        spill.executemany(sql, batch)
+        spill.add_remote(batch)
         seen += len(batch)
-        spill.commit()
         if progress:
             progress("listing", seen)
         # Repeats (a record moving between pages while listed) count once.
-        return int(spill.execute("SELECT count(*) FROM r").fetchone()[0])
+        return spill.remote_count()
+
+    def _spill_province(
+        self,
+        connector: str,
+        period: Period,
+        spill: Spill,
+        stop: threading.Event,
+        progress: Progress | None,
+    ) -> None:
+        """The mirror rows routed to the connector into the spill (in a thread). Pages of
+        the mirror, each read in its own short read-only transaction: nothing is held
+        while the listing comes in (a held connection locked SQLite up)."""
+        bounds = _utc_bounds(period) if period.start > FULL_START else None
+        batch: list[tuple[Any, ...]] = []
+        done = 0
+        for row in self.store.province_side(connector, bounds, page=_CHUNK):
+            batch.append((row[0], row[1], row[2], to_us(as_utc(row[3])), row[4], row[5]))
+            if len(batch) >= _CHUNK:
+                if stop.is_set():
+                    return
+                spill.add_province(batch)
+                done += len(batch)
+                batch.clear()
+                if progress:
+                    progress("comparing", done)
+        spill.add_province(batch)
+        if progress:
+            progress("comparing", done + len(batch))
+        # After the pages: a job made while they were read counts as in flight.
+        flags: list[tuple[Any, ...]] = []
+        for row in self.store.job_flags(connector, page=_CHUNK):
+            flags.append(tuple(row))
+            if len(flags) >= _CHUNK:
+                spill.add_flags(flags)
+                flags.clear()
+        spill.add_flags(flags)
 
     # --- comparing (in a thread: it is all database work) -------------------------------
 
@@ -267,42 +304,34 @@ class Reconciler:
         self,
         run_id: int,
         connector: str,
-        period: Period,
-        spill: sqlite3.Connection,
+        spill: Spill,
         tally: _Tally,
         progress: Progress | None,
     ) -> None:
+        """One join in the spill finds the differences; each is classified here."""
         writer = _FindingWriter(self.store, run_id, tally)
         orphans: list[_Side] = []  # ministry-only candidates, looked up in the mirror in batches
-        remote = _remote_rows(spill)
-        bounds = _utc_bounds(period) if period.start > FULL_START else None
-        # Pages of the mirror, each read in its own short read-only transaction: nothing
-        # is held while findings are written (a held connection locked SQLite up).
-        r = next(remote, None)
-        for row in self.store.province_side(connector, bounds, page=_CHUNK):
-            p = _side(row)
-            tally.province += 1
-            while r is not None and r.ma_ho_so < p.ma_ho_so:
+        tally.province, tally.in_flight, pairs = spill.province_counts()
+        differing = 0  # pairs (not in flight) with a finding
+        for row in spill.differences(self.stale_after, _CHUNK):
+            _, ma, ma_tthc, status, us, so, sha, flags = row[:8]
+            r = _Side(row[8], row[9], row[10], from_us(row[11]), row[12], row[13])
+            if ma is None:
                 orphans.append(r)
                 if len(orphans) >= _FINDINGS_BATCH:
                     self._orphans(connector, orphans, writer)
-                r = next(remote, None)
-            if r is not None and r.ma_ho_so == p.ma_ho_so:
-                self._pair(p, r, writer)
-                r = next(remote, None)
-            elif p.in_flight:
-                tally.in_flight += 1
-            else:
+                continue
+            p = _Side(ma, ma_tthc, status, from_us(us), so, sha, False, flags == 1)
+            if row[8] is None:
                 writer.add("only_province", p, None)
-            if progress and tally.province % _CHUNK == 0:
-                progress("comparing", tally.province)
-        while r is not None:
-            orphans.append(r)
-            if len(orphans) >= _FINDINGS_BATCH:
-                self._orphans(connector, orphans, writer)
-            r = next(remote, None)
+                continue
+            kind = classify(p, r, self.stale_after)
+            if kind is not None:
+                differing += 1
+                writer.add(kind, p, r)
         self._orphans(connector, orphans, writer)
         writer.flush()
+        tally.matched += pairs - differing
         if progress:
             progress("comparing", tally.province)
 
@@ -390,18 +419,6 @@ def _utc_bounds(period: Period) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _remote_rows(spill: sqlite3.Connection) -> Iterator[_Side]:
-    cursor = spill.execute("SELECT ma, ma_tthc, status, updated_at, so, sha FROM r ORDER BY ma")
-    while True:
-        chunk = cursor.fetchmany(_CHUNK)
-        if not chunk:
-            return
-        for ma, ma_tthc, status, updated, so, sha in chunk:
-            yield _Side(
-                ma, ma_tthc, status, datetime.fromisoformat(updated) if updated else None, so, sha
-            )
-
-
 class _FindingWriter:
     """Findings into the store in batches."""
 
@@ -451,8 +468,8 @@ def _side(row: Any) -> _Side:
         as_utc(row.updated_at),
         row.so,
         row.sha,
-        bool(row.in_flight),
-        bool(row.dead),
+        row.job_flags == 2,
+        row.job_flags == 1,
     )
 
 

@@ -7,6 +7,8 @@ Every call is a POST of a JSON body carrying ``AcceptKey``; every answer is
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -83,8 +85,56 @@ class MolisaClient:
             return answer
         raise _error(operation, code, answer)
 
+    async def pages(
+        self, operation: str, body: dict[str, Any], *, size: int, rows: str = "DanhSach"
+    ) -> AsyncIterator[list[Any]]:
+        """The rows of a paged listing (``Trang`` 1, 2, ... of ``SoLuong`` = ``size``), a
+        page at a time, until a short or empty page or ``TongSo`` is reached.
+
+        The next page is asked for before the current one is handed over, so the
+        ministry prepares it while the caller maps and stores this one (one request
+        ahead, never more: the listing stays bounded in memory).
+
+        :raises ContractError: an answer without the ``rows`` list.
+        """
+
+        def fetch(page: int) -> asyncio.Task[dict[str, Any]]:
+            paged = {**body, "Trang": page, "SoLuong": size}
+            return asyncio.ensure_future(self.call(operation, paged))
+
+        page = 1
+        ahead: asyncio.Task[dict[str, Any]] | None = fetch(page)
+        try:
+            while ahead is not None:
+                answer = await ahead
+                ahead = None
+                found = answer.get(rows)
+                if not isinstance(found, list):
+                    raise ContractError(
+                        message("contract.missing", operation=operation, field=rows),
+                        system=SYSTEM,
+                    )
+                total = answer.get("TongSo")
+                last = not found or (isinstance(total, int) and page * size >= total)
+                if not last:
+                    page += 1
+                    ahead = fetch(page)
+                    await asyncio.sleep(0)  # let it go out now, not at the caller's next wait
+                if found:
+                    yield found
+        finally:
+            if ahead is not None:  # the caller stopped early, or this page failed
+                ahead.cancel()
+                ahead.add_done_callback(_retrieved)
+
     async def aclose(self) -> None:
         await self._pool.aclose()
+
+
+def _retrieved(task: asyncio.Task[Any]) -> None:
+    """Mark an abandoned request's outcome as seen (no "never retrieved" warning)."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _error(operation: str, code: str, answer: dict[str, Any]) -> Exception:

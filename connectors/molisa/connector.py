@@ -194,24 +194,14 @@ class MolisaConnector:
         )
 
     async def list_remote(self, period: Period) -> AsyncIterator[RemoteRecord]:
-        page = 1
-        while True:
-            body = {
-                "TuNgay": mapping.format_date(period.start),
-                "DenNgay": mapping.format_date(period.end),
-                "Trang": page,
-                "SoLuong": self.settings.page_size,
-            }
-            answer = await self._client.call("DanhSachHoSo", body)
-            rows = answer.get("DanhSach")
-            if not isinstance(rows, list):
-                raise ContractError(_lacks("DanhSachHoSo", "DanhSach"), system=self.name)
+        body = {
+            "TuNgay": mapping.format_date(period.start),
+            "DenNgay": mapping.format_date(period.end),
+        }
+        ma_tthc_map = self.settings.ma_tthc_map
+        async for rows in self._client.pages("DanhSachHoSo", body, size=self.settings.page_size):
             for row in rows:
-                yield mapping.from_dong_ho_so(row, ma_tthc_map=self.settings.ma_tthc_map)
-            total = answer.get("TongSo")
-            if not rows or (isinstance(total, int) and page * self.settings.page_size >= total):
-                return
-            page += 1
+                yield mapping.from_dong_ho_so(row, ma_tthc_map=ma_tthc_map)
 
     async def health(self) -> Health:
         today = mapping.format_date(datetime.now(mapping.VN_TZ).date())

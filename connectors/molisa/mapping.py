@@ -8,6 +8,7 @@ field; a MOLISA record that cannot become a canonical dossier raises
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -123,10 +124,18 @@ def parse_date(value: str | None, *, field: str) -> date | None:
         raise bad_format(field, "dd/MM/yyyy") from None
 
 
+#: ``dd/MM/yyyy HH:mm:ss`` read without strptime (8 µs a value: most of a million-row
+#: listing's parse); anything else still goes through strptime, so what parses is unchanged.
+_WIRE_DATETIME = re.compile(r"(\d\d)/(\d\d)/(\d{4}) (\d\d):(\d\d):(\d\d)")
+
+
 def parse_datetime(value: str | None, *, field: str) -> datetime | None:
     if not value:
         return None
     try:
+        if (m := _WIRE_DATETIME.fullmatch(value)) is not None:
+            d, mo, y, h, mi, sec = map(int, m.groups())
+            return datetime(y, mo, d, h, mi, sec, tzinfo=VN_TZ)
         return datetime.strptime(value, DATETIME_FMT).replace(tzinfo=VN_TZ)
     except ValueError:
         raise bad_format(field, "dd/MM/yyyy HH:mm:ss") from None

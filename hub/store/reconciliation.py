@@ -17,6 +17,7 @@ from sqlalchemy import (
     Connection,
     Row,
     and_,
+    case,
     exists,
     func,
     insert,
@@ -46,6 +47,18 @@ _UNFINISHED = (JobState.PENDING.value, JobState.RUNNING.value, JobState.FAILED.v
 
 #: ``plan(kind, latest event type, mirror snapshot) -> (event type, repair event id)``.
 RepairPlan = Callable[[str, EventType, str, dict[str, Any]], tuple[EventType, str]]
+
+
+def _flags_expr() -> ColumnElement[Any]:
+    """Over a dossier's jobs: 2 when one is unfinished (in flight), else 1 when one is
+    dead, else 0 (NULL: no job)."""
+    return func.max(
+        case(
+            (jobs.c.state.in_(_UNFINISHED), 2),
+            (jobs.c.state == JobState.DEAD.value, 1),
+            else_=0,
+        )
+    )
 
 
 class ReconcileQueries(StoreBase):
@@ -125,15 +138,15 @@ class ReconcileQueries(StoreBase):
 
     # --- the province's side ------------------------------------------------------------
 
-    def _province_query(self, connector: str) -> Any:
+    def _province_query(self, connector: str, *, flags: bool = True) -> Any:
+        """Mirror rows, with ``job_flags`` (see :meth:`job_flags`) unless ``flags`` is
+        False (the whole side: the flags come from :meth:`job_flags` in one pass)."""
         d = dossiers
-
-        def job_in(*states: str) -> Any:
-            where = [jobs.c.connector == connector, jobs.c.ma_ho_so == d.c.ma_ho_so]
-            if states:
-                where.append(jobs.c.state.in_(states))
-            return exists().where(*where)
-
+        job_flags = (
+            select(_flags_expr())
+            .where(jobs.c.connector == connector, jobs.c.ma_ho_so == d.c.ma_ho_so)
+            .scalar_subquery()
+        )
         so: ColumnElement[Any]
         sha: ColumnElement[Any]
         if self.dialect == "postgresql":
@@ -142,16 +155,15 @@ class ReconcileQueries(StoreBase):
         else:
             so = func.json_extract(d.c.snapshot, "$.ket_qua.so")
             sha = func.json_extract(d.c.snapshot, "$.ket_qua.files[#-1].sha256")
-        return select(
+        columns = [
             d.c.ma_ho_so,
             d.c.ma_tthc,
             d.c.trang_thai,
             d.c.updated_at,
             so.label("so"),
             sha.label("sha"),
-            job_in(*_UNFINISHED).label("in_flight"),
-            job_in(JobState.DEAD.value).label("dead"),
-        )
+        ]
+        return select(*columns, job_flags.label("job_flags")) if flags else select(*columns)
 
     def _routed_to(self, connector: str) -> Any:
         d = dossiers
@@ -167,16 +179,48 @@ class ReconcileQueries(StoreBase):
         bounds: tuple[datetime, datetime] | None = None,
         *,
         page: int = 5000,
-    ) -> Iterator[Row[Any]]:
+    ) -> Iterator[Any]:
         """The mirror rows routed to ``connector`` (updated within ``bounds``), in byte
         order of mã hồ sơ, a page per short read transaction (see the module's doc)."""
         code = dossiers.c.ma_ho_so
         ordered = code.collate("C") if self.dialect == "postgresql" else code
-        query = self._province_query(connector).where(self._routed_to(connector))
+        query = self._province_query(connector, flags=False).where(self._routed_to(connector))
         if bounds is not None:
-            query = query.where(
-                and_(dossiers.c.updated_at >= bounds[0], dossiers.c.updated_at < bounds[1])
+            updated: ColumnElement[Any] = dossiers.c.updated_at
+            if self.dialect == "sqlite":
+                # A unary + keeps SQLite off ix_dossiers_updated_at: through it, every
+                # page sorted all the period's rows again (quadratic; 1M never finished).
+                updated = literal_column("+dossiers.updated_at", type_=dossiers.c.updated_at.type)
+            query = query.where(and_(updated >= bounds[0], updated < bounds[1]))
+        after: str | None = None
+        while True:
+            paged = query if after is None else query.where(ordered > after)
+            with self.read() as conn:
+                rows = conn.execute(paged.order_by(ordered).limit(page)).all()
+            yield from rows
+            if len(rows) < page:
+                return
+            after = rows[-1].ma_ho_so
+
+    def job_flags(self, connector: str, *, page: int = 5000) -> Iterator[Any]:
+        """``(ma_ho_so, flags)`` of the dossiers with an unfinished (flags 2: in flight)
+        or else a dead (1) job for ``connector``, in byte order of mã hồ sơ, a page per
+        short read transaction. Read through the jobs' state index: it costs what the
+        outbox holds unfinished or dead, not a lookup per mirror row."""
+        code = jobs.c.ma_ho_so
+        ordered = code.collate("C") if self.dialect == "postgresql" else code
+        query = (
+            select(code, _flags_expr().label("flags"))
+            .where(
+                jobs.c.state.in_((*_UNFINISHED, JobState.DEAD.value)),
+                jobs.c.connector == connector,
             )
+            .group_by(code)
+            # SQLite's planner, seeing most jobs succeeded, walks ix_jobs_chain for the
+            # order and reads every job of the connector (78 ms a page at 100,000 jobs,
+            # 0.2 ms through the state index).
+            .with_hint(jobs, "INDEXED BY ix_jobs_state_connector", "sqlite")
+        )
         after: str | None = None
         while True:
             paged = query if after is None else query.where(ordered > after)

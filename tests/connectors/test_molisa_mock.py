@@ -91,6 +91,18 @@ def test_unknown_fields_and_non_json_bodies_are_violations(admin: httpx.Client) 
     assert len(admin.get("/_mock/stats").json()["contract_violations"]) == 2
 
 
+def test_listing_pages_are_at_most_the_contracts_500(admin: httpx.Client) -> None:
+    """The reconciliation asks for the largest page the contract allows; the mock holds
+    the ministry's limit, so a client asking for more is caught here, not in production."""
+    body = {"AcceptKey": KEY, "TuNgay": "01/01/2026", "DenNgay": "31/12/2026", "Trang": 1}
+    assert (
+        admin.post("/apiBTXH/DanhSachHoSo", json=body | {"SoLuong": 500}).json()["error_code"]
+        == "0"
+    )
+    answer = admin.post("/apiBTXH/DanhSachHoSo", json=body | {"SoLuong": 501}).json()
+    assert (answer["error_code"], answer["field"]) == ("2", "SoLuong")
+
+
 def test_wrong_accept_key_is_a_rejection_that_names_the_setting(mock: Any) -> None:
     event = received_event()
     with pytest.raises(RejectedError) as info:

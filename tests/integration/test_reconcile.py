@@ -168,6 +168,39 @@ def test_dossier_behind_a_dead_job_is_reported_not_resent(hub: Hub, mock) -> Non
     assert repaired["counts"] == {"blocked": 1}
 
 
+def test_dossier_with_a_job_in_flight_is_counted_not_reported(hub: Hub, mock) -> None:  # type: ignore[no-untyped-def]
+    """A job pending (or running, or waiting for a retry) is not a difference: the
+    ministry may not have it yet. One in flight beside a dead one still counts in flight."""
+    _server, admin = mock
+    codes = synced_hub(hub, 3)
+    rec = Reconciler(hub)
+
+    async def scenario() -> int:
+        try:
+            await hub.worker.run_until_idle(timeout=60)
+            admin.post("/_mock/plant", json={"remove": codes[:2]})
+            with hub.engine.begin() as conn:
+                conn.execute(
+                    sa.update(jobs).where(jobs.c.ma_ho_so == codes[0]).values(state="pending")
+                )
+                conn.execute(
+                    sa.update(jobs).where(jobs.c.ma_ho_so == codes[1]).values(state="dead")
+                )
+            return await rec.run("molisa")
+        finally:
+            await hub.aclose()
+
+    run = rec.get_run(asyncio.run(scenario()))
+    [finding] = list(rec.findings(run["id"]))
+    assert (finding["ma_ho_so"], finding["kind"], finding["action"]) == (
+        codes[1],
+        "only_province",
+        "rerun_dead_job",
+    )
+    assert run["in_flight"] >= 1
+    assert run["counts"]["only_province"] == 1
+
+
 def test_runs_are_listed_shown_and_reports_render(hub: Hub, mock) -> None:  # type: ignore[no-untyped-def]
     _server, admin = mock
     codes = synced_hub(hub, 3)
