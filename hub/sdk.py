@@ -35,8 +35,8 @@ HTTP                       :class:`ConnectorHttp` (one pooled ``httpx.AsyncClien
 XML replies                :func:`check_xml`, :class:`XmlLimits`, :class:`XmlLimitError`
                            (depth and size checked before a parser builds a tree)
 SOAP                       :class:`SoapClient` (zeep over one pooled client per loop,
-                           replies bounded, faults to coded errors), :data:`SoapFaults`,
-                           :func:`load_contract` (a WSDL from disk), :data:`SOAP_SETTINGS`
+                           replies bounded, faults to coded errors),
+                           :func:`load_contract` (a WSDL from disk, strict parsing)
 personal data              :func:`mask_text`, :func:`mask_number`, :func:`mask_name`,
                            :func:`mask_value`, :func:`mask_excerpt`, :data:`PERSONAL_KEYS`
 canonical model            :class:`Dossier`, :class:`DossierEvent`, :class:`EventType`,
@@ -174,7 +174,7 @@ if _typing.TYPE_CHECKING:
     from hub.reasons import field_label, missing
     from hub.service import Hub
     from hub.settings import HubSettings
-    from hub.soap import SOAP_SETTINGS, SoapClient, SoapFaults, load_contract
+    from hub.soap import SoapClient, load_contract
     from hub.testing.samples import sample_batch, sample_dossier, sample_lifecycle
     from hub.testing.samples_hotich import sample_ho_tich_batch, sample_ho_tich_lifecycle
     from hub.xmllimits import XmlLimitError, XmlLimits, check_xml
@@ -284,7 +284,7 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     ),
     "hub.service": ("Hub",),
     "hub.settings": ("HubSettings",),
-    "hub.soap": ("SOAP_SETTINGS", "SoapClient", "SoapFaults", "load_contract"),
+    "hub.soap": ("SoapClient", "load_contract"),
     "hub.testing.samples": ("sample_batch", "sample_dossier", "sample_lifecycle"),
     "hub.testing.samples_hotich": ("sample_ho_tich_batch", "sample_ho_tich_lifecycle"),
 }
@@ -293,7 +293,6 @@ _MODULE_OF = {name: module for module, names in _SOURCES.items() for name in nam
 __all__ = [
     "FINAL_STATUSES",
     "PERSONAL_KEYS",
-    "SOAP_SETTINGS",
     "Address",
     "AddressForm",
     "ApiDate",
@@ -360,7 +359,6 @@ __all__ = [
     "Result",
     "ResultDelivery",
     "SoapClient",
-    "SoapFaults",
     "Status",
     "StepDeadline",
     "TrackedEvent",

@@ -31,14 +31,7 @@ import zeep
 from zeep.wsdl import Document
 from zeep.wsdl.utils import etree_to_string
 
-from hub.sdk import (
-    SOAP_SETTINGS,
-    Message,
-    SoapClient,
-    XmlLimits,
-    load_contract,
-    message,
-)
+from hub.sdk import Message, SoapClient, XmlLimits, load_contract, message
 
 from .messages import BACKEND_TIMEOUT
 from .settings import MonreSettings
@@ -84,7 +77,13 @@ REPLY_LIMITS = XmlLimits(
     max_depth=64, max_elements=200_000, max_attributes=20_000, max_attributes_per_element=64
 )
 #: Strict parsing of replies: no DTD, no entities, no external loads, no huge trees.
-ZEEP_SETTINGS = SOAP_SETTINGS
+ZEEP_SETTINGS = zeep.Settings(
+    strict=True,
+    xml_huge_tree=False,
+    forbid_dtd=True,
+    forbid_entities=True,
+    forbid_external=True,
+)
 
 
 @functools.cache
