@@ -34,6 +34,9 @@ HTTP                       :class:`ConnectorHttp` (one pooled ``httpx.AsyncClien
                            :func:`read_capped` (a reply read up to ``max_reply_bytes``)
 XML replies                :func:`check_xml`, :class:`XmlLimits`, :class:`XmlLimitError`
                            (depth and size checked before a parser builds a tree)
+SOAP                       :class:`SoapClient` (zeep over one pooled client per loop,
+                           replies bounded, faults to coded errors),
+                           :func:`load_contract` (a WSDL from disk, strict parsing)
 personal data              :func:`mask_text`, :func:`mask_number`, :func:`mask_name`,
                            :func:`mask_value`, :func:`mask_excerpt`, :data:`PERSONAL_KEYS`
 canonical model            :class:`Dossier`, :class:`DossierEvent`, :class:`EventType`,
@@ -171,6 +174,7 @@ if _typing.TYPE_CHECKING:
     from hub.reasons import field_label, missing
     from hub.service import Hub
     from hub.settings import HubSettings
+    from hub.soap import SoapClient, load_contract
     from hub.testing.samples import sample_batch, sample_dossier, sample_lifecycle
     from hub.testing.samples_hotich import sample_ho_tich_batch, sample_ho_tich_lifecycle
     from hub.xmllimits import XmlLimitError, XmlLimits, check_xml
@@ -280,6 +284,7 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     ),
     "hub.service": ("Hub",),
     "hub.settings": ("HubSettings",),
+    "hub.soap": ("SoapClient", "load_contract"),
     "hub.testing.samples": ("sample_batch", "sample_dossier", "sample_lifecycle"),
     "hub.testing.samples_hotich": ("sample_ho_tich_batch", "sample_ho_tich_lifecycle"),
 }
@@ -353,6 +358,7 @@ __all__ = [
     "RequestRefused",
     "Result",
     "ResultDelivery",
+    "SoapClient",
     "Status",
     "StepDeadline",
     "TrackedEvent",
@@ -375,6 +381,7 @@ __all__ = [
     "id_path",
     "idempotency_key",
     "load_catalog",
+    "load_contract",
     "mask_excerpt",
     "mask_for",
     "mask_name",
