@@ -94,8 +94,20 @@ HELP_VI: dict[str, str] = {
     "comma-separated capabilities: push, pull, fetch, list, track": (
         "các chức năng, cách nhau bởi dấu phẩy: push,pull,fetch,list,track"
     ),
-    "an empty or new folder (default: ./tthc-NAME)": (
-        "thư mục trống hoặc mới (mặc định: ./tthc-TÊN)"
+    "an empty or new folder (default: ./tthc-NAME); with --builtin, the repository root "
+    "(default: .)": (
+        "thư mục trống hoặc mới (mặc định: ./tthc-TÊN); với --builtin: thư mục gốc của kho "
+        "mã nguồn (mặc định: .)"
+    ),
+    "how the rest-key style authenticates: key (ApiKey header, the default), bearer (a "
+    "static token) or oauth2 (client credentials)": (
+        "cách kiểu rest-key xác thực: key (khóa trong header ApiKey, mặc định), bearer "
+        "(token cố định) hoặc oauth2 (client credentials)"
+    ),
+    "write into the hub's repository (connectors/NAME, mocks/NAME, tests/connectors) and "
+    "register it there": (
+        "ghi thẳng vào kho mã nguồn của hub (connectors/TÊN, mocks/TÊN, tests/connectors) "
+        "và đăng ký tại đó"
     ),
     # --- catalog and dossiers
     "Procedure catalog.": "Danh mục thủ tục hành chính.",

@@ -30,6 +30,8 @@ messages                   :func:`define_message` (a code, vi and en templates),
 settings                   :class:`ConnectorSettings` (base model), :func:`connector_settings`
                            (reads ``[connectors.NAME]``), :func:`non_empty_secret`,
                            :class:`HubSettings` (what the hooks receive)
+OAuth2                     :class:`ClientCredentials` (a cached client-credentials token,
+                           renewed once on a 401)
 HTTP                       :class:`ConnectorHttp` (one pooled ``httpx.AsyncClient``),
                            :func:`read_capped` (a reply read up to ``max_reply_bytes``)
 XML replies                :func:`check_xml`, :class:`XmlLimits`, :class:`XmlLimitError`
@@ -169,6 +171,7 @@ if _typing.TYPE_CHECKING:
         Status,
         national_ma_tthc,
     )
+    from hub.oauth2 import ClientCredentials
     from hub.params import ApiDate, ApiDateTime, cursor_query, id_path, text_path, text_query
     from hub.plugins import ConnectorInfo, PeriodicJob
     from hub.reasons import field_label, missing
@@ -283,6 +286,7 @@ _SOURCES: dict[str, tuple[str, ...]] = {
         "national_ma_tthc",
     ),
     "hub.service": ("Hub",),
+    "hub.oauth2": ("ClientCredentials",),
     "hub.settings": ("HubSettings",),
     "hub.soap": ("SoapClient", "load_contract"),
     "hub.testing.samples": ("sample_batch", "sample_dossier", "sample_lifecycle"),
@@ -304,6 +308,7 @@ __all__ = [
     "Capability",
     "Catalog",
     "Channel",
+    "ClientCredentials",
     "ConfigError",
     "Connector",
     "ConnectorHttp",

@@ -4,22 +4,20 @@ OAuth2 client credentials: ``POST /oauth2/token`` with ``Authorization: Basic
 base64(consumer_key:consumer_secret)`` and ``grant_type=client_credentials`` answers
 ``{access_token, token_type, expires_in}``. Every call carries ``Authorization: Bearer
 <token>``. The token is refreshed ``token_refresh_margin_seconds`` before it expires,
-and once more when VNPost answers 401 anyway (revoked, clocks apart). Answers are
+and once more when VNPost answers 401 anyway (revoked, clocks apart): the hub's
+:class:`hub.sdk.ClientCredentials` does both. Answers are
 ``{Status, Message, ...}``; :data:`STATUS_CODES` says which are worth a retry.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-import httpx
-
 from hub.sdk import (
+    ClientCredentials,
     ConnectorHttp,
     ContractError,
     HubError,
-    RejectedError,
     message,
     ministry_errors,
     remote_error,
@@ -44,17 +42,32 @@ STATUS_CODES = messages.STATUS
 
 
 class BcciClient:
-    """One pooled ``httpx.AsyncClient`` and the current access token."""
+    """One pooled ``httpx.AsyncClient`` and the current access token (hub.sdk's
+    :class:`ClientCredentials`)."""
 
     def __init__(self, settings: BcciSettings) -> None:
         self._settings = settings
         self._pool = ConnectorHttp(settings, system=SYSTEM)
-        self._token: str | None = None
-        self._expires_at = 0.0  # time.monotonic() after which the token is refreshed
-        #: Tokens fetched: the first, each refresh before expiry, each after a 401.
-        self.tokens_fetched = 0
-        #: Calls VNPost answered 401 and that succeeded with a fresh token.
-        self.renewed_after_401 = 0
+        self._auth = ClientCredentials(
+            self._pool,
+            "/oauth2/token",
+            client_id=settings.consumer_key,
+            client_secret=settings.consumer_secret,
+            system=SYSTEM,
+            refused=messages.CREDENTIALS(),
+            refresh_margin_seconds=settings.token_refresh_margin_seconds,
+            check_answer=_token_status,
+        )
+
+    @property
+    def tokens_fetched(self) -> int:
+        """Tokens fetched: the first, each refresh before expiry, each after a 401."""
+        return self._auth.tokens_fetched
+
+    @property
+    def renewed_after_401(self) -> int:
+        """Calls VNPost answered 401 and that were sent again with a fresh token."""
+        return self._auth.renewed_after_401
 
     async def call(
         self,
@@ -73,21 +86,12 @@ class BcciClient:
         :raises ContractError: an answer without Status.
         """
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
-        response: httpx.Response | None = None
-        for attempt in range(2):
-            headers["Authorization"] = f"Bearer {await self._access_token()}"
-            with ministry_errors(SYSTEM):
-                response = await self._pool.client().request(
-                    method, path, json=body, params=params, headers=headers
-                )
-                if response.status_code == 401 and attempt == 0:
-                    self._token = None  # revoked or expired early: one fresh token, once
-                    continue
-                response.raise_for_status()
-                answer = response.json()
-            if attempt == 1:
-                self.renewed_after_401 += 1
-            break
+        with ministry_errors(SYSTEM):
+            response = await self._auth.request(
+                method, path, json=body, params=params, headers=headers
+            )
+            response.raise_for_status()
+            answer = response.json()
         if not isinstance(answer, dict) or "Status" not in answer:
             raise ContractError(
                 message("contract.missing", operation=path, field="Status"), system=SYSTEM
@@ -99,43 +103,16 @@ class BcciClient:
 
     async def token(self) -> str:
         """A valid access token (the health probe: cheap, and proves the credentials)."""
-        return await self._access_token()
-
-    async def _access_token(self) -> str:
-        if self._token is not None and time.monotonic() < self._expires_at:
-            return self._token
-        secret = self._settings.consumer_secret.get_secret_value()
-        with ministry_errors(SYSTEM):
-            response = await self._pool.client().post(
-                "/oauth2/token",
-                data={"grant_type": "client_credentials"},
-                auth=httpx.BasicAuth(self._settings.consumer_key, secret),
-            )
-            if response.status_code in (400, 401):
-                raise RejectedError(
-                    messages.CREDENTIALS(),
-                    system=SYSTEM,
-                    remote_code=str(response.status_code),
-                )
-            response.raise_for_status()
-            answer = response.json()
-        if isinstance(answer, dict) and "Status" in answer:  # VNPost's own answer: busy ...
-            raise error("/oauth2/token", str(answer["Status"]).strip(), answer)
-        token = answer.get("access_token") if isinstance(answer, dict) else None
-        expires_in = answer.get("expires_in") if isinstance(answer, dict) else None
-        if not token or not isinstance(expires_in, int | float) or expires_in <= 0:
-            words = message(
-                "contract.missing", operation="/oauth2/token", field="access_token/expires_in"
-            )
-            raise ContractError(words, system=SYSTEM)
-        margin = min(self._settings.token_refresh_margin_seconds, expires_in / 2)
-        self._token = str(token)
-        self._expires_at = time.monotonic() + expires_in - margin
-        self.tokens_fetched += 1
-        return self._token
+        return await self._auth.token()
 
     async def aclose(self) -> None:
         await self._pool.aclose()
+
+
+def _token_status(answer: Any) -> None:
+    """VNPost's own answer at the token endpoint (busy ...) instead of a token."""
+    if isinstance(answer, dict) and "Status" in answer:
+        raise error("/oauth2/token", str(answer["Status"]).strip(), answer)
 
 
 def error(path: str, code: str, answer: dict[str, Any]) -> HubError:

@@ -13,6 +13,12 @@ What is generated, for ``NAME``, in ``tthc-NAME/`` (or ``--out``)::
     tthc_NAME/contract/       openapi.yaml (REST) or NAME.wsdl + NAME.xsd (SOAP)
     tthc_NAME/mock/           the ministry's mock, built on hub.testing.mock
     tests/test_conformance.py the conformance suite against the mock
+
+``builtin=True`` writes the same modules in the layout of a connector bundled in the
+hub's repository instead (hub/scaffold/builtin.py). ``auth`` chooses how the REST
+(``rest-key``) client authenticates: ``key`` (an ``ApiKey`` header, the default),
+``bearer`` (a static token) or ``oauth2`` (client credentials: hub.sdk's
+``ClientCredentials``).
 """
 
 from __future__ import annotations
@@ -26,9 +32,19 @@ from pathlib import Path
 
 import jinja2
 
-__all__ = ["CAPABILITIES", "STYLES", "ScaffoldError", "generate", "parse_caps", "validate_name"]
+__all__ = [
+    "AUTHS",
+    "CAPABILITIES",
+    "STYLES",
+    "ScaffoldError",
+    "generate",
+    "parse_caps",
+    "validate_name",
+]
 
 STYLES = ("rest-key", "rest-session", "soap")
+#: How the ``rest-key`` client authenticates; the other styles have their own way.
+AUTHS = ("key", "bearer", "oauth2")
 CAPABILITIES = ("push", "pull", "fetch", "list", "track")
 TEMPLATES = Path(__file__).parent / "templates"
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,19}$")
@@ -106,6 +122,19 @@ _FILES = (
 )
 
 
+def _builtin_target(target: str) -> str | None:
+    """Where a file of the package goes in the hub's repository (None: not written)."""
+    if target == "tests/test_conformance.py":
+        return "tests/connectors/test_{name}_conformance.py"
+    if target == "{pkg}/plugin.py":
+        return "connectors/{name}/__init__.py"  # the plugin module is the package
+    if target.startswith("{pkg}/mock/"):
+        return "mocks/{name}/" + target.removeprefix("{pkg}/mock/")
+    if target.startswith("{pkg}/") and target not in ("{pkg}/__init__.py", "{pkg}/py.typed"):
+        return "connectors/{name}/" + target.removeprefix("{pkg}/")
+    return None  # pyproject.toml, README.md: the repository has its own
+
+
 def _operations(caps: frozenset[str]) -> list[str]:
     """The ministry operations the capabilities need, in the contract's order."""
     ops = []
@@ -130,11 +159,15 @@ def _import_from(module: str, names: Iterable[str]) -> str:
     return f"from {module} import (\n" + "".join(f"    {n},\n" for n in unique) + ")"
 
 
-def _context(name: str, style: str, caps: frozenset[str]) -> dict[str, object]:
+def _context(
+    name: str, style: str, caps: frozenset[str], auth: str | None, builtin: bool
+) -> dict[str, object]:
     cls = "".join(part.capitalize() for part in name.split("_") if part)
     return {
         "name": name,
-        "pkg": f"tthc_{name}",
+        "pkg": f"connectors.{name}" if builtin else f"tthc_{name}",
+        "builtin": builtin,
+        "auth": auth,
         "dist": f"tthc-{name.replace('_', '-')}",
         "cls": cls,
         "style": style,
@@ -149,20 +182,55 @@ def default_out(name: str, cwd: Path | None = None) -> Path:
     return (cwd or Path.cwd()) / f"tthc-{name.replace('_', '-')}"
 
 
+def check_auth(style: str, auth: str | None) -> str | None:
+    """The ``rest-key`` client's way to authenticate (``key`` when not given); None for
+    the other styles, which refuse any ``auth`` but their own."""
+    if auth is not None and auth not in AUTHS:
+        raise ScaffoldError(f"unknown auth {auth!r}: choose from {', '.join(AUTHS)}")
+    if style != "rest-key":
+        if auth is not None:
+            raise ScaffoldError(
+                f"--auth {auth} is for --style rest-key: {style} authenticates its own way "
+                "(rest-session logs in for a session, soap sends the XacThuc header)"
+            )
+        return None
+    return auth or "key"
+
+
 def generate(
-    name: str, style: str, caps: str | Iterable[str], out: Path | None = None
+    name: str,
+    style: str,
+    caps: str | Iterable[str],
+    out: Path | None = None,
+    *,
+    auth: str | None = None,
+    builtin: bool = False,
 ) -> list[Path]:
     """Write the package for ``name`` into ``out`` (default ``./tthc-NAME``); the files written.
 
-    :raises ScaffoldError: a bad name, style or capability, or a non-empty ``out``.
+    ``builtin``: write the layout of a connector bundled in the hub's repository, whose
+    root ``out`` is (default ``.``), and register it there (hub/scaffold/builtin.py);
+    the registration files edited are among the files returned.
+
+    :raises ScaffoldError: a bad name, style, auth or capability, or a non-empty ``out``
+        (``builtin``: not the repository, or the connector is there already).
     """
+    from hub.scaffold import builtin as layout
+
     validate_name(name)
     if style not in STYLES:
         raise ScaffoldError(f"unknown style {style!r}: choose from {', '.join(STYLES)}")
+    auth = check_auth(style, auth)
     chosen = parse_caps(caps)
-    target = Path(out) if out is not None else default_out(name)
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise ScaffoldError(f"{target} exists and is not an empty folder: refusing to overwrite it")
+    if builtin:
+        target = Path(out) if out is not None else Path.cwd()
+        layout.check_root(target, name)
+    else:
+        target = Path(out) if out is not None else default_out(name)
+        if target.exists() and (not target.is_dir() or any(target.iterdir())):
+            raise ScaffoldError(
+                f"{target} exists and is not an empty folder: refusing to overwrite it"
+            )
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         undefined=jinja2.StrictUndefined,
@@ -172,16 +240,21 @@ def generate(
         autoescape=False,  # Python, TOML, YAML and XML sources, not HTML pages
     )
     env.globals["import_from"] = _import_from
-    context = _context(name, style, chosen)
+    context = _context(name, style, chosen, auth, builtin)
     written = []
     for spec in _FILES:
-        if style not in spec.styles:
+        where = _builtin_target(spec.target) if builtin else spec.target
+        if style not in spec.styles or where is None:
             continue
-        path = target / spec.target.format(pkg=context["pkg"], name=name)
+        path = target / where.format(pkg=context["pkg"], name=name)
         path.parent.mkdir(parents=True, exist_ok=True)
-        text = env.get_template(spec.template).render(context)
-        path.write_text(_tidy(text), encoding="utf-8")
+        text = _tidy(env.get_template(spec.template).render(context))
+        if builtin and path.suffix == ".py":
+            text = layout.first_party_imports(text)
+        path.write_text(text, encoding="utf-8")
         written.append(path)
+    if builtin:
+        written += [target / r.file for r, added in layout.register(target, name) if added]
     return written
 
 

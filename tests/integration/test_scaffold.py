@@ -15,9 +15,11 @@ import importlib.util
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
+import tomllib
 import venv
 from pathlib import Path
 
@@ -62,25 +64,28 @@ def has(module: str) -> bool:
 
 
 @pytest.mark.parametrize(
-    ("style", "caps", "passed"),  # passed: at least so many checks pass
+    ("style", "caps", "auth", "passed"),  # passed: at least so many checks pass
     [
         # A read-only lookup system behind a session + service envelope (vantai).
-        ("rest-session", "fetch,list", 14),
+        ("rest-session", "fetch,list", None, 14),
         # A SOAP ministry the province exchanges dossiers with both ways (monre).
-        ("soap", "push,pull,fetch,list", 20),
+        ("soap", "push,pull,fetch,list", None, 20),
         # A REST system with an API key that processes what the province sends (hộ tịch).
-        ("rest-key", "push,track", 17),
+        ("rest-key", "push,track", None, 17),
+        # The same behind OAuth2 client credentials (bcci): one more test, token renewal.
+        ("rest-key", "push,track", "oauth2", 18),
     ],
-    ids=["rest-session", "soap", "rest-key"],
+    ids=["rest-session", "soap", "rest-key", "rest-key-oauth2"],
 )
 def test_new_connector_installs_and_passes_its_suite(
-    tmp_path: Path, style: str, caps: str, passed: int
+    tmp_path: Path, style: str, caps: str, auth: str | None, passed: int
 ) -> None:
     python = make_venv(tmp_path / "env")
     work = tmp_path / "work"
     work.mkdir()
+    extra = ["--auth", auth] if auth else []
     made = run(python, "-m", "hub", "new-connector", "demo", "--style", style, "--caps", caps,
-               cwd=work)  # fmt: skip
+               *extra, cwd=work)  # fmt: skip
     assert made.returncode == 0, made.stdout + made.stderr
     assert [p.name for p in work.iterdir()] == ["tthc-demo"]
     package = work / "tthc-demo"
@@ -141,3 +146,68 @@ def test_generated_package_registers_through_the_hooks(tmp_path: Path) -> None:
     served = run(python, "-c", code, cwd=tmp_path)
     assert served.returncode == 0, served.stderr
     assert served.stdout.split() == ["FastAPI", "tthc_gen_listed.mock.state"]
+
+
+def fake_repository(root: Path) -> Path:
+    """The hub's repository as ``--builtin`` sees it, the real packages linked in: the
+    generated connector sits beside the bundled ones, and nothing is written here."""
+    root.mkdir(parents=True)
+    for top in ("hub", "connectors", "mocks"):
+        if top == "hub":
+            (root / top).symlink_to(REPO / top)
+            continue
+        (root / top).mkdir(parents=True)
+        for entry in (REPO / top).iterdir():
+            if entry.is_dir() and (entry / "__init__.py").exists():
+                (root / top / entry.name).symlink_to(entry)
+        shutil.copy(REPO / top / "__init__.py", root / top / "__init__.py")
+    shutil.copy(REPO / "mocks" / "registry.py", root / "mocks" / "registry.py")
+    shutil.copy(REPO / "pyproject.toml", root / "pyproject.toml")
+    (root / "tests" / "connectors").mkdir(parents=True)
+    shutil.copy(REPO / "tests" / "__init__.py", root / "tests" / "__init__.py")
+    shutil.copy(REPO / "tests" / "connectors" / "__init__.py", root / "tests" / "connectors")
+    (root / "tests" / "conftest.py").symlink_to(REPO / "tests" / "conftest.py")
+    return root
+
+
+def test_builtin_connector_passes_the_shared_suite(tmp_path: Path) -> None:
+    """``--builtin`` (here with ``--auth bearer``) writes connectors/NAME, mocks/NAME and
+    tests/connectors/test_NAME_conformance.py, registers both, and the suite passes as it
+    is, with the repository's own ruff rules and mypy."""
+    root = fake_repository(tmp_path / "repo")
+    env = {"PYTHONPATH": str(root)}
+    made = run_in(env, "-m", "hub", "new-connector", "demo", "--builtin", "--auth", "bearer",
+                  "--caps", "push,fetch,list", "--out", str(root), cwd=root)  # fmt: skip
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert "registered: pyproject.toml" in made.stdout, made.stdout
+    assert "registered: mocks/registry.py" in made.stdout, made.stdout
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["entry-points"]["tthc_hub"]["demo"] == "connectors.demo"
+    code = "from mocks.registry import register_mocks; print(register_mocks()['demo']().title)"
+    served = run_in(env, "-c", code, cwd=root)
+    assert served.stdout.strip() == "demo mock", served.stdout + served.stderr
+
+    test = "tests/connectors/test_demo_conformance.py"
+    done = run_in(env, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", test, cwd=root)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, f"the generated suite failed:\n{output[-6000:]}"
+    counts = re.search(r"(\d+) passed", output)
+    assert counts is not None and int(counts.group(1)) >= 17, output[-2000:]
+    assert re.search(r"^PASSED .*\[wrong_credentials\]$", output, re.M), output[-2000:]
+
+    mine = ["connectors/demo", "mocks/demo", test, "mocks/registry.py"]
+    if has("ruff"):  # the repository's rules: hub, connectors and mocks are first-party
+        lint = run(sys.executable, "-m", "ruff", "check", "--no-cache", *mine, cwd=root)
+        assert lint.returncode == 0, lint.stdout + lint.stderr
+    if has("mypy"):
+        typed = run_in(env, "-m", "mypy", "--no-incremental", *mine[:2], cwd=root)
+        assert typed.returncode == 0, typed.stdout + typed.stderr
+
+
+def run_in(env: dict[str, str], *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """This interpreter, with ``env`` added to the environment :func:`run` gives."""
+    extra = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "TTHC_HUB"))}
+    extra.update(env, TTHC_HUB_LANG="en")
+    return subprocess.run(
+        [sys.executable, *args], cwd=cwd, env=extra, capture_output=True, text=True, timeout=600
+    )

@@ -15,6 +15,9 @@ from typer.testing import CliRunner
 from hub import hookspecs
 from hub.cli import app
 from hub.scaffold import ScaffoldError, generate, parse_caps
+from tests.unit.test_import_rules import connector_violation, imports, mock_violation
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
@@ -118,11 +121,28 @@ def test_plugin_registers_everything_through_the_hooks(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(importlib.util.find_spec("ruff") is None, reason="ruff is not installed")
-@pytest.mark.parametrize("style", ["rest-key", "rest-session", "soap"])
-def test_longest_name_and_every_capability_pass_ruff(tmp_path: Path, style: str) -> None:
+@pytest.mark.parametrize(
+    ("style", "auth", "builtin"),
+    [
+        ("rest-key", None, False),
+        ("rest-session", None, False),
+        ("soap", None, False),
+        ("rest-key", "bearer", False),
+        ("rest-key", "oauth2", False),
+        ("soap", None, True),  # the hub is first-party in its repository: imports re-sorted
+        ("rest-key", "oauth2", True),
+    ],
+    ids=["rest-key", "rest-session", "soap", "bearer", "oauth2", "builtin-soap", "builtin-oauth2"],
+)
+def test_longest_name_and_every_capability_pass_ruff(
+    tmp_path: Path, style: str, auth: str | None, builtin: bool
+) -> None:
     """The longest name allowed, every capability: the hub's rules (line length too)."""
     name = "a" * 19 + "z"
-    generate(name, style, "push,pull,fetch,list,track", tmp_path)
+    if builtin:
+        fake_repository(tmp_path)
+        (tmp_path / "hub").symlink_to(REPO / "hub")  # ruff's isort: first-party here
+    generate(name, style, "push,pull,fetch,list,track", tmp_path, auth=auth, builtin=builtin)
     with pytest.raises(ScaffoldError, match="not valid"):
         generate(name + "z", style, "fetch", tmp_path / "longer")
     lint = subprocess.run(
@@ -130,3 +150,116 @@ def test_longest_name_and_every_capability_pass_ruff(tmp_path: Path, style: str)
         cwd=tmp_path, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert lint.returncode == 0, lint.stdout + lint.stderr
+
+
+@pytest.mark.parametrize(
+    ("style", "auth", "message"),
+    [
+        ("soap", "oauth2", "--auth oauth2 is for --style rest-key"),
+        ("rest-session", "bearer", "--auth bearer is for --style rest-key"),
+        ("rest-key", "saml", "unknown auth 'saml'"),
+    ],
+    ids=["soap", "rest-session", "unknown"],
+)
+def test_auth_is_refused_where_it_does_not_apply(
+    tmp_path: Path, style: str, auth: str, message: str
+) -> None:
+    with pytest.raises(ScaffoldError, match=message):
+        generate("gtvt", style, "fetch", tmp_path / "out", auth=auth)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("auth", ["bearer", "oauth2"])
+def test_auth_styles_render_their_settings_client_and_mock(tmp_path: Path, auth: str) -> None:
+    generate("gtvt", "rest-key", "push,fetch", tmp_path, auth=auth)
+    pkg = tmp_path / "tthc_gtvt"
+    text = {p.name: p.read_text(encoding="utf-8") for p in pkg.rglob("*.py")}
+    assert "api_key" not in text["settings.py"] and "ApiKey" not in text["client.py"]
+    assert "raise RejectedError(refused" in text["client.py"], "a 401 names the settings"
+    if auth == "bearer":
+        assert "bearer_token: SecretStr" in text["settings.py"]
+        assert '"Authorization": bearer' in text["client.py"]
+        assert "ClientCredentials" not in text["client.py"]
+    else:
+        assert "client_secret: SecretStr" in text["settings.py"]
+        assert "self._auth = ClientCredentials(" in text["client.py"]  # hub.sdk's, not a copy
+        assert '@app.post("/oauth2/token")' in text["app.py"]
+        assert "def test_token_is_reused_and_renewed_once_after_a_401" in (
+            (tmp_path / "tests" / "test_conformance.py").read_text(encoding="utf-8")
+        )
+
+
+def fake_repository(root: Path) -> Path:
+    """What ``--builtin`` needs of the hub's repository, copied (the real one is not touched)."""
+    (root / "connectors").mkdir(parents=True)
+    (root / "connectors" / "__init__.py").write_text("", encoding="utf-8")
+    (root / "mocks").mkdir()
+    (root / "mocks" / "registry.py").write_bytes((REPO / "mocks" / "registry.py").read_bytes())
+    (root / "tests" / "connectors").mkdir(parents=True)
+    (root / "pyproject.toml").write_bytes((REPO / "pyproject.toml").read_bytes())
+    return root
+
+
+def test_builtin_writes_the_repository_layout_and_registers_it(tmp_path: Path) -> None:
+    root = fake_repository(tmp_path)
+    registry_before = (root / "mocks" / "registry.py").read_text(encoding="utf-8")
+    files = generate("gtvt", "soap", "push,fetch", root, builtin=True)
+    assert sorted(p.relative_to(root).as_posix() for p in files) == [
+        "connectors/gtvt/__init__.py",
+        "connectors/gtvt/client.py",
+        "connectors/gtvt/connector.py",
+        "connectors/gtvt/contract/gtvt.wsdl",
+        "connectors/gtvt/contract/gtvt.xsd",
+        "connectors/gtvt/mapping.py",
+        "connectors/gtvt/messages.py",
+        "connectors/gtvt/settings.py",
+        "mocks/gtvt/__init__.py",
+        "mocks/gtvt/app.py",
+        "mocks/gtvt/state.py",
+        "mocks/registry.py",
+        "pyproject.toml",
+        "tests/connectors/test_gtvt_conformance.py",
+    ]
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    real = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    entry_points = project["project"]["entry-points"]["tthc_hub"]
+    assert entry_points.pop("gtvt") == "connectors.gtvt"
+    assert project == real, "nothing else in pyproject.toml changed"
+    registry = (root / "mocks" / "registry.py").read_text(encoding="utf-8")
+    added = [line for line in registry.splitlines() if line not in registry_before.splitlines()]
+    assert added == ['    "gtvt": "mocks.gtvt.app",']
+    # The plugin module is the package; its mock is registered in mocks/registry.py.
+    plugin = (root / "connectors" / "gtvt" / "__init__.py").read_text(encoding="utf-8")
+    assert "def register_connectors" in plugin and "register_mocks" not in plugin
+    # The repository's import rules (tests/unit/test_import_rules.py) hold.
+    for path in files:
+        rel = path.relative_to(root)
+        if path.suffix != ".py" or rel.parts[0] == "tests" or len(rel.parts) < 3:
+            continue
+        package = ".".join(rel.with_suffix("").parts[:-1])
+        own = ".".join(rel.parts[:2])
+        rule = connector_violation if rel.parts[0] == "connectors" else mock_violation
+        for line, module in imports(path.read_text(encoding="utf-8"), package):
+            assert rule(module, own) is None, f"{rel}:{line} imports {module}"
+
+    with pytest.raises(ScaffoldError, match="exists: refusing to overwrite"):
+        generate("gtvt", "rest-key", "fetch", root, builtin=True)
+
+
+def test_builtin_refuses_a_folder_that_is_not_the_repository(tmp_path: Path) -> None:
+    with pytest.raises(ScaffoldError, match=r"has no pyproject\.toml"):
+        generate("gtvt", "rest-key", "fetch", tmp_path, builtin=True)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_builtin_prints_a_registration_it_cannot_add_safely(tmp_path: Path) -> None:
+    root = fake_repository(tmp_path)
+    odd = "BUNDLED = dict(molisa='mocks.molisa.app')\n"  # not the dict display it expects
+    (root / "mocks" / "registry.py").write_text(odd, encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["new-connector", "gtvt", "--builtin", "--caps", "fetch", "--out", str(root)]
+    )
+    assert result.exit_code == 0, result.output
+    assert 'registered: pyproject.toml [project.entry-points."tthc_hub"]: gtvt = ' in result.output
+    assert 'add by hand to mocks/registry.py, BUNDLED: "gtvt": "mocks.gtvt.app",' in result.output
+    assert (root / "mocks" / "registry.py").read_text(encoding="utf-8") == odd
