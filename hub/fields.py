@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field
@@ -140,8 +140,18 @@ def _date_range(value: date) -> date:
     return value
 
 
+#: Asia/Ho_Chi_Minh has had no DST since 1975: a fixed offset needs no tzdata.
+_VIETNAM = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
+
+
+def vietnam_today() -> date:
+    """Today in Vietnam, whatever the server's time zone: from 17:00 UTC it is already
+    tomorrow there, and "today" for a ministry or a birth registered tonight is that day."""
+    return datetime.now(_VIETNAM).date()
+
+
 def _birth_date(value: date) -> date:
-    if not MIN_DATE <= value <= date.today():
+    if not MIN_DATE <= value <= vietnam_today():
         raise PydanticCustomError(
             "birth_date_range", "ngày sinh must be between 1900-01-01 and today"
         )

@@ -50,7 +50,8 @@ canonical model            :class:`Dossier`, :class:`DossierEvent`, :class:`Even
                            :func:`national_ma_tthc`
 procedures and deadlines   :class:`Catalog`, :func:`load_catalog`, :func:`fold`;
                            :func:`deadline_plan`, :class:`StepDeadline`,
-                           :class:`DeadlineError`
+                           :class:`DeadlineError`; :func:`vietnam_today` (today in
+                           Asia/Ho_Chi_Minh, whatever the server's zone)
 the running hub            :class:`Hub` (what CLI commands and routes get), :func:`requires`,
                            :class:`Principal`, :func:`mask_for` (an answer masked by role)
 look-ups                   :class:`Query`, :class:`LookupPage`, :class:`LookupParams`,
@@ -128,6 +129,7 @@ if _typing.TYPE_CHECKING:
         ministry_errors,
         remote_error,
     )
+    from hub.fields import vietnam_today
     from hub.http import ConnectorHttp, read_capped
     from hub.lookups import (
         DateRangeParams,
@@ -232,6 +234,7 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     "hub.http": ("ConnectorHttp", "read_capped"),
     "hub.addresses": ("AddressForm", "address_for"),
     "hub.cli_help": ("add_help_vi",),
+    "hub.fields": ("vietnam_today",),
     "hub.messages": ("Message", "define_message", "message", "render_stored"),
     "hub.reasons": ("field_label", "missing"),
     "hub.plugins": ("ConnectorInfo", "PeriodicJob"),
@@ -412,6 +415,7 @@ __all__ = [
     "text_path",
     "text_query",
     "verify_hmac",
+    "vietnam_today",
 ]
 
 

@@ -18,6 +18,7 @@ from hub.sdk import (
     MaSoThue,
     Query,
     message,
+    vietnam_today,
 )
 
 __all__ = ["QUERIES", "chu_the_row", "ho_so_row"]
@@ -38,7 +39,7 @@ class TiepNhanParams(DateRangeParams):
 
 
 class TrongNgayParams(LookupParams):
-    ngay: date = Field(default_factory=date.today, title="Ngày", description="YYYY-MM-DD; today")
+    ngay: date = Field(default_factory=vietnam_today, title="Ngày", description="YYYY-MM-DD; today")
 
 
 class ChuTheRow(LookupRow):
