@@ -66,9 +66,7 @@ class HubMetrics:
     def observe_attempt(self, connector: str, outcome: str, seconds: float) -> None:
         attempts = self._attempts.get((connector, outcome))
         if attempts is None:
-            attempts = self._attempts[connector, outcome] = self.attempts.labels(
-                connector, outcome
-            )
+            attempts = self._attempts[connector, outcome] = self.attempts.labels(connector, outcome)
         attempts.inc()
         call_seconds = self._call_seconds.get(connector)
         if call_seconds is None:
