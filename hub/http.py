@@ -16,7 +16,10 @@ the one case left to the collector: its sockets cannot be closed from outside it
 
 Replies are bounded (issue #23): a reply over the connector's ``max_reply_bytes`` is
 refused from its ``Content-Length`` or, without one, as soon as the bytes streamed in
-pass the limit, never read whole; the pool asks for uncompressed replies
+pass the limit, never read whole (a reply declaring a length within the limit is not
+counted again chunk by chunk: the HTTP/1.1 and HTTP/2 parsers under httpcore, h11 and
+h2, end the body at the declared length or refuse a longer one, so it cannot pass it;
+the count stays for any other inner transport); the pool asks for uncompressed replies
 (``Accept-Encoding: identity``) so the bytes counted are the bytes parsed. The refusal
 is a :class:`~hub.errors.ContractError` (permanent): the same request gets the same
 oversized answer, so retrying would only hold the dossier's later jobs back.
@@ -96,6 +99,8 @@ class CappedTransport(httpx.AsyncBaseTransport):
         self._inner = inner
         self._limit = limit
         self._system = system
+        #: httpcore's own transport: its parsers hold a body to its Content-Length.
+        self._framed = type(inner) is httpx.AsyncHTTPTransport
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         response = await self._inner.handle_async_request(request)
@@ -103,6 +108,8 @@ class CappedTransport(httpx.AsyncBaseTransport):
         if declared is not None and declared > self._limit:
             await response.aclose()
             raise reply_too_large(self._system, self._limit, declared)
+        if declared is not None and self._framed:
+            return response  # h11/h2 stop the body at its declared length (module doc)
         if isinstance(response.stream, httpx.AsyncByteStream):  # always, from an async transport
             response.stream = _CappedStream(response.stream, self._limit, self._system)
         return response

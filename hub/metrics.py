@@ -57,9 +57,21 @@ class HubMetrics:
             registry=self.registry,
         )
 
+        # The labelled children, kept per label values: ``.labels()`` validates and looks
+        # them up under a lock at each call; the children are stable objects (nothing
+        # here removes or clears a label set), so once per label set is enough.
+        self._attempts: dict[tuple[str, str], Counter] = {}
+        self._call_seconds: dict[str, Histogram] = {}
+
     def observe_attempt(self, connector: str, outcome: str, seconds: float) -> None:
-        self.attempts.labels(connector, outcome).inc()
-        self.call_seconds.labels(connector).observe(seconds)
+        attempts = self._attempts.get((connector, outcome))
+        if attempts is None:
+            attempts = self._attempts[connector, outcome] = self.attempts.labels(connector, outcome)
+        attempts.inc()
+        call_seconds = self._call_seconds.get(connector)
+        if call_seconds is None:
+            call_seconds = self._call_seconds[connector] = self.call_seconds.labels(connector)
+        call_seconds.observe(seconds)
 
     def attach(self, hub: Hub) -> None:
         """Read queue depths and breakers from ``hub`` at each scrape."""
