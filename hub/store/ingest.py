@@ -268,8 +268,12 @@ class IngestQueries(StoreBase):
         """Of these ids, those stored: their sequence, and their body's hash if known."""
         if not ids:
             return {}, {}
-        rows = conn.execute(self._sql.existing, {"b_ids": ids}).all()
-        return {r.id: r.sequence for r in rows}, {r.id: r.body_hash for r in rows if r.body_hash}
+        # Text and integers: the driver's rows as they are, no SQLAlchemy statement to
+        # compile for this many ids.
+        marks = ", ".join(["%s" if self.dialect == "postgresql" else "?"] * len(ids))
+        sql = f"SELECT id, sequence, body_hash FROM events WHERE id IN ({marks})"
+        rows = conn.exec_driver_sql(sql, tuple(ids)).all()
+        return {r[0]: r[1] for r in rows}, {r[0]: r[2] for r in rows if r[2]}
 
     def _mirror_rows(self, conn: Connection, codes: set[str]) -> dict[str, dict[str, Any]]:
         """The mirror rows of these dossiers (locked on PostgreSQL, see Statements)."""
