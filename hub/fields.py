@@ -100,8 +100,10 @@ def _refused_char(value: str, multiline: bool) -> str | None:
 
 def clean_text(value: str, *, multiline: bool = False) -> str:
     """``value`` in NFC, or a ``text_character`` error saying what kind of character."""
-    if value.isascii() and value.isprintable():
-        return value  # printable ASCII: nothing refused, NFC already (the common case)
+    if value.isprintable():
+        # isprintable() is False for every refused category: nothing to refuse. ASCII is
+        # NFC already (the common case); normalize() returns NFC text itself, untouched.
+        return value if value.isascii() else unicodedata.normalize("NFC", value)
     bad = _refused_char(value, multiline)
     if bad is not None:
         raise PydanticCustomError("text_character", "the text contains {kind}", {"kind": bad})
@@ -109,10 +111,15 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
 
 
 def _single_line(value: str) -> str:
+    # clean_text's common case inline: one Python call per text field, not two.
+    if value.isprintable():
+        return value if value.isascii() else unicodedata.normalize("NFC", value)
     return clean_text(value)
 
 
 def _multi_line(value: str) -> str:
+    if value.isprintable():
+        return value if value.isascii() else unicodedata.normalize("NFC", value)
     return clean_text(value, multiline=True)
 
 

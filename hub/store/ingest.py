@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Table,
     Text,
     TypeDecorator,
     bindparam,
@@ -20,7 +21,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 
 from hub import reasons_api as A
@@ -31,6 +31,7 @@ from hub.store.base import DeadlineFor, StoreBase, as_utc, utcnow
 from hub.store.notify import notify_jobs
 from hub.store.tables import (
     JobState,
+    UtcDateTime,
     dossiers,
     events,
     inbox,
@@ -140,10 +141,9 @@ class IngestQueries(StoreBase):
                 taken.append(event)
             sequences[event.id] = (seq, targets)
         self._write_mirror(conn, created, changed)
-        if event_rows:
-            conn.execute(_statements(self.dialect).events, event_rows)
+        insert_many(conn, events, event_rows)
         if job_rows:
-            conn.execute(insert(jobs), job_rows)
+            insert_many(conn, jobs, job_rows)
             notify_jobs(conn)  # PostgreSQL: a worker in another process wakes at commit
         for event in taken:
             self._take_from_inbox(conn, event, now)
@@ -268,8 +268,12 @@ class IngestQueries(StoreBase):
         """Of these ids, those stored: their sequence, and their body's hash if known."""
         if not ids:
             return {}, {}
-        rows = conn.execute(self._sql.existing, {"b_ids": ids}).all()
-        return {r.id: r.sequence for r in rows}, {r.id: r.body_hash for r in rows if r.body_hash}
+        # Text and integers: the driver's rows as they are, no SQLAlchemy statement to
+        # compile for this many ids.
+        marks = ", ".join(["%s" if self.dialect == "postgresql" else "?"] * len(ids))
+        sql = f"SELECT id, sequence, body_hash FROM events WHERE id IN ({marks})"
+        rows = conn.exec_driver_sql(sql, tuple(ids)).all()
+        return {r[0]: r[1] for r in rows}, {r[0]: r[2] for r in rows if r[2]}
 
     def _mirror_rows(self, conn: Connection, codes: set[str]) -> dict[str, dict[str, Any]]:
         """The mirror rows of these dossiers (locked on PostgreSQL, see Statements)."""
@@ -285,10 +289,8 @@ class IngestQueries(StoreBase):
         changed: dict[str, dict[str, Any]],
     ) -> None:
         sql = _statements(self.dialect)
-        if created:
-            inserted = conn.execute(sql.new_dossier, list(created.values())).scalars()
-            if len(set(inserted)) != len(created):
-                raise MirrorRace
+        if created and insert_many(conn, dossiers, created.values(), ignore=True) != len(created):
+            raise MirrorRace  # a row already there: another ingester made it meanwhile
         # Rows with the same columns to set go in one statement executed for each.
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for code, values in changed.items():
@@ -382,20 +384,76 @@ class JsonbText(TypeDecorator[str]):
 JsonText = Text().with_variant(JsonbText(), "postgresql")
 
 
+def insert_many(
+    conn: Connection, table: Table, rows: Iterable[dict[str, Any]], *, ignore: bool = False
+) -> int:
+    """INSERT ``rows`` (dicts of column values; ``snapshot_json``: the snapshot as JSON
+    text) with one driver ``executemany`` per set of keys, each value bound as the
+    column's SQLAlchemy type writes it (:func:`_driver_insert`), without SQLAlchemy's
+    per-row handling. ``ignore``: ON CONFLICT DO NOTHING. Returns the rows inserted."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(row), []).append(row)
+    count = 0
+    for keys, group in groups.items():
+        sql, converters = _driver_insert(conn.dialect, table, keys, ignore)
+        params = [
+            tuple(
+                (value if convert is None or value is None else convert(value))
+                for value, convert in zip(map(row.__getitem__, keys), converters, strict=True)
+            )
+            for row in group
+        ]
+        count += conn.exec_driver_sql(sql, params).rowcount
+    return count
+
+
+def sqlite_time(value: datetime) -> str:
+    """A datetime as SQLAlchemy's ``UtcDateTime`` writes it on SQLite (in UTC, then
+    SQLite's ``DATETIME`` text): rows are compared and ordered by this text."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(" ", "microseconds")
+
+
+def _utc(value: datetime) -> datetime:
+    return value.astimezone(UTC) if value.tzinfo is not None else value
+
+
+@functools.lru_cache(maxsize=64)
+def _driver_insert(
+    dialect: Any, table: Table, keys: tuple[str, ...], ignore: bool
+) -> tuple[str, tuple[Any, ...]]:
+    """The INSERT of ``keys`` into ``table`` in the driver's own SQL, and per key the
+    function that makes a value what the column's type would bind (None: as it is)."""
+    pg = dialect.name == "postgresql"
+    mark = "%s" if pg else "?"
+    quote = dialect.identifier_preparer.quote
+    names: list[str] = []
+    marks: list[str] = []
+    converters: list[Any] = []
+    for key in keys:
+        column = table.c["snapshot" if key == "snapshot_json" else key]
+        names.append(quote(column.name))
+        if key == "snapshot_json":  # JSON text already: SQLite keeps it as is
+            marks.append(f"CAST({mark} AS JSONB)" if pg else mark)
+            converters.append(None)
+            continue
+        marks.append(mark)
+        if isinstance(column.type, UtcDateTime):
+            converters.append(_utc if pg else sqlite_time)
+        else:
+            converters.append(column.type.dialect_impl(dialect).bind_processor(dialect))
+    conflict = " ON CONFLICT DO NOTHING" if ignore else ""
+    sql = f"INSERT INTO {quote(table.name)} ({', '.join(names)}) VALUES ({', '.join(marks)})"
+    return sql + conflict, tuple(converters)
+
+
 class _Statements:
-    """Ingest's writes that take the snapshot as JSON text (``snapshot_json``), built
-    once per dialect (the mirror's updates once per set of columns)."""
+    """The mirror's updates that take the snapshot as JSON text (``snapshot_json``),
+    built once per dialect and set of columns."""
 
     def __init__(self, dialect: str) -> None:
-        text_snapshot = {"snapshot": bindparam("snapshot_json", type_=JsonText)}
-        self.events = insert(events).values(text_snapshot)
-        dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        self.new_dossier = (
-            dialect_insert(dossiers)
-            .values(text_snapshot)
-            .on_conflict_do_nothing()
-            .returning(dossiers.c.ma_ho_so)
-        )
         self._updates: dict[tuple[str, ...], Any] = {}
 
     def mirror_update(self, keys: tuple[str, ...]) -> Any:

@@ -103,3 +103,30 @@ def test_a_conflict_refuses_the_whole_batch_listing_each_id(client) -> None:  # 
     # The whole batch was refused: the fresh events were not kept either.
     for e in (fresh, twice):
         assert client.get(f"/api/v1/dossiers/{e['ma_ho_so']}").status_code == 404
+
+
+def test_insert_many_counts_the_rows_a_conflict_left_out(db_url) -> None:  # type: ignore[no-untyped-def]
+    """ingest tells a dossier another ingester created meanwhile (retrying the batch on
+    top of it) by the rows its ON CONFLICT DO NOTHING insert counted: one executemany,
+    on both drivers the sum over the rows."""
+    from hub.store.ingest import insert_many
+    from hub.store.tables import dossiers
+
+    hub = Hub(HubSettings(database_url=db_url), connectors={})
+    now = datetime.now(UTC)
+
+    def row(code: str) -> dict[str, Any]:
+        return {"ma_ho_so": code, "ma_tthc": "1.001776", "trang_thai": 2, "origin": "province",
+                "last_sequence": 1, "snapshot_json": '{"a":1}', "created_at": now,
+                "updated_at": now}  # fmt: skip
+
+    try:
+        with hub.store.begin() as conn:
+            assert insert_many(conn, dossiers, [row("A-1")], ignore=True) == 1
+        with hub.store.begin() as conn:
+            rows = [row("A-0"), row("A-1"), row("A-2")]
+            assert insert_many(conn, dossiers, rows, ignore=True) == 2
+        found = hub.store.get_dossier("A-1")
+        assert found is not None and found["snapshot"] == {"a": 1}
+    finally:
+        hub.engine.dispose()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from hub.calendar import TZ, default_calendar
 from hub.models import EventType
@@ -49,3 +49,33 @@ def test_body_hash_is_unchanged() -> None:
         event = sample_event(sample_dossier(random.Random(i)), EventType.RECEIVED, seq=i + 1)
         text = canonical_json(event.snapshot.model_dump(mode="json"))
         assert body_hash(event) == body_hash(event, text) == _legacy_hash(event)
+
+
+def test_driver_binds_are_sqlalchemys() -> None:
+    """The rows ingest writes with the driver's executemany bind each value as the
+    column's SQLAlchemy type would: on SQLite a time is compared as text, so the text
+    must be SQLAlchemy's to the character (UTC, microseconds, year padded)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from hub.store.ingest import _driver_insert
+    from hub.store.tables import Utc, UtcDateTime, dossiers, events, jobs
+
+    rnd = random.Random(21)
+    times = [
+        datetime(1900, 1, 1, tzinfo=UTC),
+        datetime(2025, 8, 4, 9, 10, tzinfo=TZ),
+        datetime(2100, 12, 31, 23, 59, 59, 999_999, tzinfo=timezone(timedelta(hours=-11))),
+        datetime(2025, 3, 1, 0, 0, 0, 1),  # naive: taken as UTC
+    ] + [
+        datetime(2020, 1, 1, tzinfo=UTC) + timedelta(microseconds=rnd.randrange(10**15))
+        for _ in range(200)
+    ]
+    for dialect in (sqlite.dialect(), postgresql.psycopg.dialect()):
+        theirs = Utc.dialect_impl(dialect).bind_processor(dialect)  # the TypeDecorator's too
+        assert theirs is not None
+        for table in (events, jobs, dossiers):
+            keys = tuple(c.name for c in table.c if isinstance(c.type, UtcDateTime))
+            _sql, converters = _driver_insert(dialect, table, keys, False)
+            for value in times:
+                for convert in converters:
+                    assert convert(value) == theirs(value), (dialect.name, value)
