@@ -28,8 +28,8 @@ oversized answer, so retrying would only hold the dossier's later jobs back.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator
-from typing import TYPE_CHECKING
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import httpx
 
@@ -118,20 +118,73 @@ class CappedTransport(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
-_Pools = dict[asyncio.AbstractEventLoop, tuple[httpx.AsyncClient, AsyncGenerator[None, None]]]
+T = TypeVar("T")
 
 
-async def _closed_with_loop(
-    pools: _Pools, loop: asyncio.AbstractEventLoop, http: httpx.AsyncClient
-) -> AsyncGenerator[None, None]:
-    """Suspended at its ``yield`` for the life of ``loop``'s client; closed (so the client
-    with it, inside ``loop``) by ``loop.shutdown_asyncgens()`` or ``ConnectorHttp.aclose``."""
-    try:
-        yield
-    finally:
-        if (pool := pools.get(loop)) is not None and pool[0] is http:
-            del pools[loop]
-        await http.aclose()
+class LoopPools(Generic[T]):
+    """One pool per running event loop, each closed inside its own loop (module doc).
+
+    ``make()`` builds the running loop's pool: what callers get (``T``) and the
+    ``httpx.AsyncClient`` under it, which closes with the loop. Used by
+    :class:`ConnectorHttp` (``T`` is the client) and :class:`hub.soap.SoapClient`
+    (``T`` holds zeep's service over the client)."""
+
+    def __init__(self, make: Callable[[], tuple[T, httpx.AsyncClient]]) -> None:
+        self._make = make
+        self._pools: dict[
+            asyncio.AbstractEventLoop, tuple[T, httpx.AsyncClient, AsyncGenerator[None, None]]
+        ] = {}
+
+    def get(self) -> T:
+        """The running loop's pool, opened on first use."""
+        loop = asyncio.get_running_loop()
+        pool = self._pools.get(loop)
+        return pool[0] if pool is not None else self._open(loop)
+
+    def values(self) -> list[T]:
+        return [pool[0] for pool in self._pools.values()]
+
+    def __len__(self) -> int:
+        return len(self._pools)
+
+    async def aclose(self) -> None:
+        """Close the running loop's pool (a later call opens a new one); the pools of
+        other, live loops close with their loops."""
+        pool = self._pools.pop(asyncio.get_running_loop(), None)
+        if pool is not None:
+            await pool[2].aclose()
+        self._forget_closed_loops()
+
+    def _open(self, loop: asyncio.AbstractEventLoop) -> T:
+        self._forget_closed_loops()
+        value, http = self._make()
+        closer = self._closed_with_loop(loop, http)
+        # Run it to its ``yield`` now (nothing to await before it): its first step calls
+        # the running loop's ``firstiter`` hook, which registers it for shutdown_asyncgens.
+        try:
+            closer.asend(None).send(None)
+        except StopIteration:
+            pass
+        self._pools[loop] = (value, http, closer)
+        return value
+
+    async def _closed_with_loop(
+        self, loop: asyncio.AbstractEventLoop, http: httpx.AsyncClient
+    ) -> AsyncGenerator[None, None]:
+        """Suspended at its ``yield`` for the life of ``loop``'s pool; closed (so the
+        client with it, inside ``loop``) by ``loop.shutdown_asyncgens()`` or ``aclose``."""
+        try:
+            yield
+        finally:
+            if (pool := self._pools.get(loop)) is not None and pool[1] is http:
+                del self._pools[loop]
+            await http.aclose()
+
+    def _forget_closed_loops(self) -> None:
+        """Drop the pools of loops closed without ``shutdown_asyncgens``: their sockets
+        cannot be closed from outside them (module doc)."""
+        for loop in [loop for loop in list(self._pools) if loop.is_closed()]:
+            self._pools.pop(loop, None)
 
 
 class ConnectorHttp:
@@ -149,15 +202,13 @@ class ConnectorHttp:
         self._base_url = settings.base_url + path
         self._headers = {"Accept-Encoding": "identity", **(headers or {})}
         self._system = system or "ministry"
-        self._pools: _Pools = {}
+        self._pools: LoopPools[httpx.AsyncClient] = LoopPools(self._new_client)
 
     def client(self) -> httpx.AsyncClient:
-        loop = asyncio.get_running_loop()
-        pool = self._pools.get(loop)
-        return pool[0] if pool is not None else self._open(loop)
+        """The running loop's client."""
+        return self._pools.get()
 
-    def _open(self, loop: asyncio.AbstractEventLoop) -> httpx.AsyncClient:
-        self._forget_closed_loops()
+    def _new_client(self) -> tuple[httpx.AsyncClient, httpx.AsyncClient]:
         n = self._settings.max_connections
         limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
         transport = CappedTransport(
@@ -172,25 +223,9 @@ class ConnectorHttp:
             trust_env=False,
             headers=self._headers,
         )
-        closer = _closed_with_loop(self._pools, loop, http)
-        # Run it to its ``yield`` now (nothing to await before it): its first step calls
-        # the running loop's ``firstiter`` hook, which registers it for shutdown_asyncgens.
-        try:
-            closer.asend(None).send(None)
-        except StopIteration:
-            pass
-        self._pools[loop] = (http, closer)
-        return http
-
-    def _forget_closed_loops(self) -> None:
-        """Drop the clients of loops closed without ``shutdown_asyncgens`` (see module doc)."""
-        for loop in [loop for loop in list(self._pools) if loop.is_closed()]:
-            self._pools.pop(loop, None)
+        return http, http
 
     async def aclose(self) -> None:
         """Close the running loop's client (a later call opens a new one); the clients of
         other, live loops close with their loops."""
-        pool = self._pools.pop(asyncio.get_running_loop(), None)
-        if pool is not None:
-            await pool[1].aclose()
-        self._forget_closed_loops()
+        await self._pools.aclose()

@@ -38,9 +38,8 @@ answer becomes plain dicts in one pass (:func:`plain`).
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import AsyncGenerator, Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -66,7 +65,7 @@ from hub.errors import (
     ministry_errors,
     remote_error,
 )
-from hub.http import read_capped
+from hub.http import LoopPools, read_capped
 from hub.messages import Message, message
 from hub.xmllimits import XmlLimitError, XmlLimits, check_xml
 
@@ -179,24 +178,10 @@ def _kind(response: httpx.Response) -> str:
     return response.headers.get("content-type", "")
 
 
-async def _closed_with_loop(
-    pools: dict[asyncio.AbstractEventLoop, _Pool], loop: asyncio.AbstractEventLoop, pool: _Pool
-) -> AsyncGenerator[None, None]:
-    """Suspended at its ``yield`` for the life of ``loop``'s client; closed (so the client
-    with it, inside ``loop``) by ``loop.shutdown_asyncgens()`` or ``SoapClient.aclose``."""
-    try:
-        yield
-    finally:
-        if pools.get(loop) is pool:
-            del pools[loop]
-        await pool.http.aclose()
-
-
 @dataclass(slots=True)
 class _Pool:
     http: httpx.AsyncClient
     service: Any
-    closer: AsyncGenerator[None, None] | None = None
 
 
 class SoapClient:
@@ -231,7 +216,7 @@ class SoapClient:
         # A reply with fewer "<" and "=" than these cannot pass a limit (see check_reply).
         self._tags = min(reply_limits.max_depth, reply_limits.max_elements)
         self._attrs = min(reply_limits.max_attributes, reply_limits.max_attributes_per_element)
-        self._pools: dict[asyncio.AbstractEventLoop, _Pool] = {}
+        self._pools: LoopPools[_Pool] = LoopPools(self._new_pool)
 
     # --- the contract's elements ---------------------------------------------------
 
@@ -300,23 +285,14 @@ class SoapClient:
     async def aclose(self) -> None:
         """Close the running loop's client (a later call opens a new one); the clients of
         other, live loops close with their loops."""
-        pool = self._pools.pop(asyncio.get_running_loop(), None)
-        if pool is not None:
-            if pool.closer is not None:
-                await pool.closer.aclose()
-            else:
-                await pool.http.aclose()
-        self._forget_closed_loops()
+        await self._pools.aclose()
 
     # --- the pool of the running loop ----------------------------------------------
 
     def _service(self) -> Any:
-        loop = asyncio.get_running_loop()
-        pool = self._pools.get(loop)
-        return pool.service if pool is not None else self._open(loop).service
+        return self._pools.get().service
 
-    def _open(self, loop: asyncio.AbstractEventLoop) -> _Pool:
-        self._forget_closed_loops()
+    def _new_pool(self) -> tuple[_Pool, httpx.AsyncClient]:
         n = self._settings.max_connections
         http = httpx.AsyncClient(
             timeout=self._settings.timeout_seconds,
@@ -330,23 +306,7 @@ class SoapClient:
         )
         # AsyncClient.create_service returns a sync proxy (zeep 4.3): build the async one.
         binding = client.wsdl.bindings[self._binding]
-        pool = _Pool(http, AsyncServiceProxy(client, binding, address=self._address))
-        closer = _closed_with_loop(self._pools, loop, pool)
-        # Run it to its ``yield`` now (nothing to await before it): its first step calls
-        # the running loop's ``firstiter`` hook, which registers it for shutdown_asyncgens.
-        try:
-            closer.asend(None).send(None)
-        except StopIteration:
-            pass
-        pool.closer = closer
-        self._pools[loop] = pool
-        return pool
-
-    def _forget_closed_loops(self) -> None:
-        """Drop the clients of loops closed without ``shutdown_asyncgens``: their sockets
-        cannot be closed from outside them."""
-        for loop in [loop for loop in self._pools if loop.is_closed()]:
-            self._pools.pop(loop, None)
+        return _Pool(http, AsyncServiceProxy(client, binding, address=self._address)), http
 
     # --- errors --------------------------------------------------------------------
 
