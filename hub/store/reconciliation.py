@@ -224,7 +224,7 @@ class ReconcileQueries(StoreBase):
                 result = conn.execute(paged.order_by(ordered).limit(page))
                 # The DBAPI cursor's own tuples: no column here needs SQLAlchemy's
                 # result processing (text, integers, the time as an integer).
-                rows: list[tuple[Any, ...]] = result.cursor.fetchall()
+                rows: list[tuple[Any, ...]] = list(result.cursor.fetchall())
                 result.close()
             if rows:
                 yield rows
