@@ -274,21 +274,18 @@ class Reconciler:
         the mirror, each read in its own short read-only transaction: nothing is held
         while the listing comes in (a held connection locked SQLite up)."""
         bounds = _utc_bounds(period) if period.start > FULL_START else None
-        batch: list[tuple[Any, ...]] = []
         done = 0
-        for row in self.store.province_side(connector, bounds, page=_CHUNK):
-            batch.append((row[0], row[1], row[2], to_us(as_utc(row[3])), row[4], row[5]))
-            if len(batch) >= _CHUNK:
-                if stop.is_set():
-                    return
-                spill.add_province(batch)
-                done += len(batch)
-                batch.clear()
-                if progress:
-                    progress("comparing", done)
-        spill.add_province(batch)
+        # Each page's DBAPI tuples go into the spill as they are (the time comes in
+        # microseconds from the database): no Python work per dossier here.
+        for rows in self.store.province_side(connector, bounds, page=_CHUNK):
+            if stop.is_set():
+                return
+            spill.add_province(rows)
+            done += len(rows)
+            if progress:
+                progress("comparing", done)
         if progress:
-            progress("comparing", done + len(batch))
+            progress("comparing", done)
         # After the pages: a job made while they were read counts as in flight.
         flags: list[tuple[Any, ...]] = []
         for row in self.store.job_flags(connector, page=_CHUNK):
