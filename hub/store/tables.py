@@ -137,6 +137,9 @@ dossiers = Table(
         postgresql_where=text(WATCHED_SQL),
     ),
     Index("ix_dossiers_deadline_state", "deadline_state"),
+    # On PostgreSQL also ix_dossiers_ma_ho_so_c on (ma_ho_so COLLATE "C"): reconciliation's
+    # keyset pages in byte order (migration 0011_reconcile_byte_order; SQLite's key
+    # already compares bytes).
 )
 
 events = Table(
