@@ -39,9 +39,6 @@ ALLOWED: dict[str, str] = {
         "ref, province update): each branch is a few lines, split they would need the "
         "transaction passed around"
     ),
-    "hub/store/statements.py::__init__": (
-        "the dialect's prepared statements built once, each a few lines, side by side"
-    ),
     "hub/testing/samples.py::sample_dossier": (
         "one realistic dossier field by field, every field drawn from the same seed"
     ),

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from hub.fields import CCCD_PROVINCES, INT64_MAX, JSON_MAX_DEPTH, clean_json
+from hub.fields import CCCD_PROVINCES, INT64_MAX, JSON_MAX_DEPTH, clean_json, vietnam_today
 from hub.models import Dossier, DossierEvent, Party
 from hub.testing.samples import sample_lifecycle
 
@@ -162,7 +162,7 @@ def test_edges_of_the_date_range_pass() -> None:
     ("value", "kind"),
     [
         ("1899-12-31", "birth_date_range"),
-        ((date.today() + timedelta(days=1)).isoformat(), "birth_date_range"),
+        ((vietnam_today() + timedelta(days=1)).isoformat(), "birth_date_range"),
         ("0001-01-01", "birth_date_range"),
     ],
 )

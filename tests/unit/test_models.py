@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from pydantic import ValidationError
 
+from hub.fields import vietnam_today
 from hub.models import (
     ALLOWED_TRANSITIONS,
     Address,
@@ -107,7 +108,7 @@ def test_invalid_phone_numbers(phone: str) -> None:
 
 def test_birth_date_must_be_plausible() -> None:
     with pytest.raises(ValidationError, match="ngày sinh"):
-        Party(ho_ten="Y Đôn", ngay_sinh=date.today() + timedelta(days=1))
+        Party(ho_ten="Y Đôn", ngay_sinh=vietnam_today() + timedelta(days=1))
     with pytest.raises(ValidationError, match="ngày sinh"):
         Party(ho_ten="Y Đôn", ngay_sinh=date(1889, 12, 31))
 
