@@ -9,7 +9,6 @@ the body is built by :func:`hub.errors.error_body` alone (see :mod:`hub.routes`)
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import re
 from collections.abc import AsyncIterator
@@ -41,6 +40,7 @@ from hub.params import cursor_query, has_control_character, text_path, text_quer
 from hub.routes import document_errors, error_response, person_response
 from hub.routes.callbacks import receive_callback
 from hub.service import Hub
+from hub.startup import freeze_start_up_objects
 
 __all__ = ["create_app"]
 
@@ -209,22 +209,6 @@ def _control_in_target(scope: Scope) -> bool:
     )
 
 
-_FROZEN: list[bool] = []
-
-
-def _freeze_startup_objects() -> None:
-    """Once per process, at the first start-up: what is alive then (modules, schemas,
-    the app, the hub) lives as long as the process, so the cyclic garbage collector
-    stops walking it (``gc.freeze``). A batch of events allocates enough to start a
-    collection every request or so; a full one walked every object of the process:
-    about a sixth of the API's CPU per event (measured). Garbage first (``gc.collect``):
-    only live objects are frozen."""
-    if not _FROZEN:
-        _FROZEN.append(True)
-        gc.collect()
-        gc.freeze()
-
-
 def create_app(
     hub: Hub, *, run_worker: bool = False, run_scheduler: bool = False, close_hub: bool = True
 ) -> FastAPI:
@@ -235,7 +219,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        _freeze_startup_objects()
+        freeze_start_up_objects()
         stop = asyncio.Event()
         worker_task = None
         scheduler = None

@@ -20,7 +20,6 @@ growing pause, and ``/api/v1/health`` answers 503 until it runs again.
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 import socket
 import time
@@ -37,6 +36,7 @@ from hub.metrics import HubMetrics
 from hub.reasons import HUB_BUG, UNRECORDABLE
 from hub.retry import Circuit, RetryDecision, RetryPolicy
 from hub.settings import WorkerSettings
+from hub.startup import freeze_start_up_objects
 from hub.store.notify import listen_for_jobs
 from hub.store.outbox import dead_outcome, unreadable_outcome
 from hub.store.store import ClaimedJob, JobOutcome, Settled, Store, utcnow
@@ -48,20 +48,6 @@ RESTART_FIRST_SECONDS = 1.0
 RESTART_MAX_SECONDS = 60.0
 
 log = get_logger("hub.worker")
-
-_frozen = False
-
-
-def _freeze_start_up_objects() -> None:
-    """Move what the process made before its first worker (modules, schemas, settings,
-    the connectors) out of the collector's generations, once per process (``gc.freeze``):
-    they live as long as the process, and every full collection walked them all again
-    while the worker made and dropped models, rows and dicts per job."""
-    global _frozen
-    if not _frozen:
-        _frozen = True
-        gc.freeze()
-
 
 class Worker:
     """Runs the outbox for a set of connectors in one asyncio loop.
@@ -123,7 +109,7 @@ class Worker:
         self.last_error: str | None = None
         self.failures = 0
         self._round_trips = 0
-        _freeze_start_up_objects()
+        freeze_start_up_objects()
 
     def set_concurrency(self, concurrency: int) -> None:
         """Calls in flight per connector (``tthc-hub worker --concurrency``)."""
