@@ -38,7 +38,7 @@ from hub.retry import Circuit, RetryDecision, RetryPolicy
 from hub.settings import WorkerSettings
 from hub.startup import freeze_start_up_objects
 from hub.store.notify import listen_for_jobs
-from hub.store.outbox import dead_outcome, unreadable_outcome
+from hub.store.outcomes import dead_outcome, unreadable_outcome
 from hub.store.store import ClaimedJob, JobOutcome, Settled, Store, utcnow
 
 __all__ = ["RetryDecision", "RetryPolicy", "Worker", "WorkerStats"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,12 +17,11 @@ from sqlalchemy import (
     update,
 )
 
-from hub.errors import PermanentError, Reason
 from hub.messages import reason_fields
 from hub.models import Dossier, DossierEvent, Status
-from hub.reasons import UNREADABLE
 from hub.store.base import StoreBase, as_utc, excerpt, row_dict, utcnow
-from hub.store.readback import UNREADABLE_EVENT, Unreadable, read_dossier, read_event
+from hub.store.outcomes import ClaimedJob, JobOutcome, Settled, unreadable_outcome
+from hub.store.readback import Unreadable, read_dossier, read_event
 from hub.store.statements import earlier_sibling
 from hub.store.tables import (
     CLAIMABLE_STATES,
@@ -33,57 +31,8 @@ from hub.store.tables import (
     province_updates,
 )
 
-__all__ = ["ClaimedJob", "JobOutcome", "OutboxQueries", "Settled"]
-
-
-@dataclass(frozen=True, slots=True)
-class ClaimedJob:
-    id: int
-    connector: str
-    ma_ho_so: str
-    event_id: str
-    sequence: int
-    attempts: int  #: including this one
-    created_at: datetime
-    idempotency_key: str
-    retry_base: int = 0  #: attempts made before the last operator re-run
-    rerun_at: datetime | None = None
-    use_current_state: bool = False
-    #: The state it was claimed from, restored if the worker hands it back unsent.
-    claimed_from: str = JobState.PENDING.value
-
-    @property
-    def attempts_since_rerun(self) -> int:
-        return self.attempts - self.retry_base
-
-    @property
-    def retrying_since(self) -> datetime:
-        return self.rerun_at or self.created_at
-
-
-@dataclass(slots=True)
-class JobOutcome:
-    """What became of one attempt, as the worker hands it to :meth:`Store.settle`."""
-
-    job: ClaimedJob
-    state: JobState
-    attempt: dict[str, Any]
-    next_run_at: datetime | None = None
-    error: str | None = None
-    error_class: str | None = None
-    remote_id: str | None = None
-    status: Status | None = None
-    now: datetime | None = None
-    province_update: dict[str, Any] | None = None  #: PushResult's, told on success
-
-
-@dataclass(slots=True)
-class Settled:
-    kept: list[bool] = field(default_factory=list)  #: per outcome: False = lease lost
-    claimed: list[ClaimedJob] = field(default_factory=list)
-    events: dict[str, DossierEvent] = field(default_factory=dict)  #: of the claimed jobs
-    #: Jobs claimed and at once recorded dead: their stored event cannot be read back.
-    dead: list[JobOutcome] = field(default_factory=list)
+__all__ = ["ClaimedJob", "JobOutcome", "OutboxQueries", "Settled"]  # the first, second
+# and last live in hub.store.outcomes (the values the worker and the store pass)
 
 
 class OutboxQueries(StoreBase):
@@ -482,27 +431,3 @@ class OutboxQueries(StoreBase):
         with self.read() as conn:
             return bool(conn.execute(query).scalar())
 
-
-def dead_outcome(
-    job: ClaimedJob,
-    reason: Reason,
-    code: str,
-    now: datetime,
-    *,
-    started_at: datetime | None = None,
-    duration_ms: float = 0.0,
-) -> JobOutcome:
-    """A job that ends dead for a reason of its own data, with the reason (no excerpts)."""
-    error = PermanentError(reason, system=job.connector, code=code)
-    attempt = {
-        "started_at": started_at or now,
-        "duration_ms": duration_ms,
-        "outcome": "permanent",
-        "error": error,
-    }
-    return JobOutcome(job, JobState.DEAD, attempt, error=error.stored(), error_class=code, now=now)
-
-
-def unreadable_outcome(job: ClaimedJob, reason: str, now: datetime) -> JobOutcome:
-    """A claimed job whose stored data cannot be read back: dead, with the reason."""
-    return dead_outcome(job, UNREADABLE(detail=reason), UNREADABLE_EVENT, now)
