@@ -18,8 +18,6 @@ import typer
 
 from hub.sdk import add_help_vi
 
-from .views import history_row, shipment_row
-
 __all__ = ["app"]
 
 app = typer.Typer(help="Public postal service (VNPost): shipment history, orders.")
@@ -95,6 +93,8 @@ def history_table(hub: Any, ma_ho_so: str) -> Any:
     """The Rich table of one dossier's shipment history (None when it has none)."""
     from rich.table import Table
 
+    from .views import history_row  # not at import: `tthc-hub --help` loads every command
+
     rows = [history_row(u, _lang()) for u in hub.shipment_history("bcci", ma_ho_so)]
     if not rows:
         return None
@@ -139,6 +139,8 @@ def orders(
     """Shipments at their last tracked state, most recent first."""
     from rich.console import Console
     from rich.table import Table
+
+    from .views import shipment_row
 
     hub = _hub(config)
     try:

@@ -10,13 +10,28 @@ tests/connectors) and registers them (hub/scaffold/builtin.py).
 See docs/connector-tutorial.md.
 """
 
-from hub.scaffold.generator import (
-    AUTHS,
-    CAPABILITIES,
-    STYLES,
-    ScaffoldError,
-    generate,
-    parse_caps,
-)
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hub.scaffold.generator import (
+        AUTHS,
+        CAPABILITIES,
+        STYLES,
+        ScaffoldError,
+        generate,
+        parse_caps,
+    )
 
 __all__ = ["AUTHS", "CAPABILITIES", "STYLES", "ScaffoldError", "generate", "parse_caps"]
+
+
+def __getattr__(name: str) -> object:
+    """The generator (Jinja2) loads on first use: ``tthc-hub --help`` imports this package
+    for the command's options only."""
+    if name in __all__:
+        from hub.scaffold import generator
+
+        return getattr(generator, name)
+    raise AttributeError(f"module 'hub.scaffold' has no attribute {name!r}")
