@@ -212,6 +212,14 @@ class LongRows(BenchBase):
             api_window.stop()
             worker.read()  # ready
             db = Db(url)
+            # With autovacuum off (some test servers), nothing analyzes the tables after
+            # the backlog arrived: planned on the empty tables' statistics, the claim
+            # sorted every pending job (267 ms a claim at 84,000 pending, against 10 ms
+            # through ix_jobs_due once analyzed). Autoanalyze would run here after so
+            # many new rows; stand in for it, and say so in the row.
+            analyzed = str(db.scalar("SHOW autovacuum")) == "off"
+            if analyzed:
+                db.execute("ANALYZE jobs, events, dossiers")
             watch = LockWatch(url).start()
             try:
                 window, box = CpuWindow([mock.pid]).start(), MachineWindow().start()
@@ -255,6 +263,7 @@ class LongRows(BenchBase):
                 "decile_rates": rates,
                 "decile_call_p50_ms": calls,
                 "ingest_rate": n / ingest_s,
+                "analyzed_by_the_bench": analyzed,
                 "ingest_cpu_s": api_window.used,
                 "cpu_s": result["cpu_s"],
                 "cpu_ms_per_job": 1000 * result["cpu_s"] / n,
