@@ -29,6 +29,7 @@ from hub.errors import EventConflict, IngestError
 from hub.models import Dossier, DossierEvent, EventType, Origin, Status, transition_allowed
 from hub.store.base import DeadlineFor, StoreBase, as_utc, utcnow
 from hub.store.notify import notify_jobs
+from hub.store.statements import sqlite_time
 from hub.store.tables import (
     JobState,
     UtcDateTime,
@@ -406,14 +407,6 @@ def insert_many(
         ]
         count += conn.exec_driver_sql(sql, params).rowcount
     return count
-
-
-def sqlite_time(value: datetime) -> str:
-    """A datetime as SQLAlchemy's ``UtcDateTime`` writes it on SQLite (in UTC, then
-    SQLite's ``DATETIME`` text): rows are compared and ordered by this text."""
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value.isoformat(" ", "microseconds")
 
 
 def _utc(value: datetime) -> datetime:

@@ -197,9 +197,7 @@ class DriverSql:
         text SQLAlchemy's DateTime writes of its UTC wall time (compared as text)."""
         if value is None or self.pg:
             return value
-        if value.tzinfo is not None:
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        return value.isoformat(" ", "microseconds")
+        return sqlite_time(value)
 
     def read_time(self, value: Any) -> datetime | None:
         """A time column read back: an aware UTC datetime (SQLite gives the text)."""
@@ -249,6 +247,14 @@ class DriverSql:
 
 
 @lru_cache(maxsize=512)
+def sqlite_time(value: datetime) -> str:
+    """A datetime as SQLAlchemy's ``UtcDateTime`` writes it on SQLite (in UTC, then
+    SQLite's ``DATETIME`` text): rows are compared and ordered by this text."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(" ", "microseconds")
+
+
 def _by_ids(pg: bool, template: str, n: int) -> str:
     """``template`` with ``{ids}`` as ``id = ANY(%s)`` (PostgreSQL) or ``id IN (?, ...)``
     with ``n`` placeholders (SQLite), and ``{p}`` the placeholder; the statement text
