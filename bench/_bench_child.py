@@ -175,7 +175,7 @@ def role_raw_soap(spec: dict[str, Any]) -> None:
     from zeep.transports import AsyncTransport
 
     from connectors.monre import mapping
-    from connectors.monre.client import BINDING, ENDPOINT, ZEEP_SETTINGS, load_wsdl
+    from connectors.monre.client import BINDING, ENDPOINT, load_wsdl
     from connectors.monre.settings import MonreSettings
 
     events = make_events("monre", spec["n"], spec["tag"])
@@ -191,7 +191,7 @@ def role_raw_soap(spec: dict[str, Any]) -> None:
         http = httpx.AsyncClient(limits=limits, trust_env=False, timeout=60)
         wsdl_http = httpx.Client(trust_env=False)  # zeep wants one; never used (WSDL is local)
         transport = AsyncTransport(client=http, wsdl_client=wsdl_http)
-        client = zeep.AsyncClient(wsdl=document, transport=transport, settings=ZEEP_SETTINGS)
+        client = zeep.AsyncClient(wsdl=document, transport=transport, settings=document.settings)
         binding = client.wsdl.bindings[BINDING]
         service = AsyncServiceProxy(client, binding, address=spec["url"] + ENDPOINT)
 

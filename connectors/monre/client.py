@@ -76,20 +76,12 @@ FAULT_CODES: dict[str, tuple[bool, Callable[[], Message]]] = {
 REPLY_LIMITS = XmlLimits(
     max_depth=64, max_elements=200_000, max_attributes=20_000, max_attributes_per_element=64
 )
-#: Strict parsing of replies: no DTD, no entities, no external loads, no huge trees.
-ZEEP_SETTINGS = zeep.Settings(
-    strict=True,
-    xml_huge_tree=False,
-    forbid_dtd=True,
-    forbid_entities=True,
-    forbid_external=True,
-)
 
 
 @functools.cache
 def load_wsdl() -> Document:
     """The parsed contract, once per process."""
-    return load_contract(WSDL_PATH, SYSTEM, ZEEP_SETTINGS)
+    return load_contract(WSDL_PATH, SYSTEM)  # hub.sdk's strict parsing: no DTD, entities
 
 
 class MonreClient:
@@ -104,7 +96,6 @@ class MonreClient:
             binding=BINDING,
             endpoint=ENDPOINT,
             faults=FAULT_CODES,
-            zeep_settings=ZEEP_SETTINGS,
             reply_limits=REPLY_LIMITS,
         )
         # The same on every call: built once (zeep copies the headers it is given).
@@ -141,7 +132,7 @@ def build_envelope(
 ) -> bytes:
     """The envelope zeep would send for ``operation`` (for tests and troubleshooting)."""
     transport: Any = load_wsdl().transport
-    client = zeep.Client(wsdl=load_wsdl(), transport=transport, settings=ZEEP_SETTINGS)
+    client = zeep.Client(wsdl=load_wsdl(), transport=transport, settings=load_wsdl().settings)
     service = client.create_service(BINDING, "http://localhost" + ENDPOINT)
     message = client.create_message(service, operation, **body, _soapheaders=headers)
     return bytes(etree_to_string(message))

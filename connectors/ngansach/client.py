@@ -14,7 +14,6 @@ import functools
 from pathlib import Path
 from typing import Any
 
-import zeep
 from zeep.wsdl import Document
 
 from hub.sdk import RejectedError, SoapClient, load_contract
@@ -32,13 +31,12 @@ NOT_FOUND = "NOT_FOUND"
 #: MaLoi -> (transient?, its words): connectors/ngansach/messages.py.
 FAULT_CODES = messages.ERRORS
 BINDING = f"{{{NAMESPACE}}}DichVuSoap"
-SETTINGS = zeep.Settings(strict=True, forbid_dtd=True, forbid_entities=True, forbid_external=True)
 
 
 @functools.cache
 def load_wsdl() -> Document:
     """The parsed contract, once per process."""
-    return load_contract(WSDL_PATH, SYSTEM, SETTINGS)
+    return load_contract(WSDL_PATH, SYSTEM)  # hub.sdk's strict parsing: no DTD, entities
 
 
 class NgansachClient:
@@ -51,7 +49,6 @@ class NgansachClient:
             binding=BINDING,
             endpoint=ENDPOINT,
             faults=FAULT_CODES,
-            zeep_settings=SETTINGS,
         )
         self._auth = self._soap.element(
             "XacThuc",
