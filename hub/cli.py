@@ -141,7 +141,13 @@ def serve(
         raise typer.Exit(2)
     api = create_app(hub, run_worker=worker, run_scheduler=scheduler)
     hub.warn_calendar_years()
-    uvicorn.run(api, host=bind, port=port or hub.settings.api.port, log_level="warning")
+    uvicorn.run(
+        api,
+        host=bind,
+        port=port or hub.settings.api.port,
+        log_level="warning",
+        timeout_keep_alive=hub.settings.api.keepalive_seconds,
+    )
 
 
 @app.command("worker")

@@ -39,6 +39,10 @@ class ConnectorSettings(BaseModel):
     timeout_seconds: float = Field(default=30.0, gt=0)
     #: Connections per client: httpx's pool degrades above ~8 in flight (measured).
     max_connections: int = Field(default=8, ge=1, le=64)
+    #: An idle connection is dropped after this long. Below the 5 s after which Apache,
+    #: uvicorn and Node close an idle connection, so the hub never sends on one the
+    #: ministry is closing at that moment (the request would fail with a reset).
+    keepalive_seconds: float = Field(default=4.0, ge=0, le=300)
     #: Largest reply accepted from the ministry, in bytes: a larger one is refused as it
     #: streams in, never read whole (issue #23). 16 MiB is far above any page of records.
     max_reply_bytes: int = Field(default=16 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)

@@ -210,7 +210,11 @@ class ConnectorHttp:
 
     def _new_client(self) -> tuple[httpx.AsyncClient, httpx.AsyncClient]:
         n = self._settings.max_connections
-        limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
+        limits = httpx.Limits(
+            max_connections=n,
+            max_keepalive_connections=n,
+            keepalive_expiry=self._settings.keepalive_seconds,
+        )
         transport = CappedTransport(
             httpx.AsyncHTTPTransport(limits=limits, trust_env=False),
             self._settings.max_reply_bytes,

@@ -86,6 +86,10 @@ class ApiSettings(BaseModel):
     port: int = Field(default=8080, ge=0, le=65535)
     max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     max_batch_events: int = Field(default=1000, ge=1)
+    #: How long an idle client connection stays open. Longer than the province system's
+    #: client keeps one idle (httpx 5 s, a load balancer 60 s): a server closing it at the
+    #: moment the client reuses it fails that request with a reset.
+    keepalive_seconds: int = Field(default=75, ge=1, le=3600)
 
 
 class SchedulerSettings(BaseModel):

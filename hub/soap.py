@@ -296,7 +296,11 @@ class SoapClient:
         n = self._settings.max_connections
         http = httpx.AsyncClient(
             timeout=self._settings.timeout_seconds,
-            limits=httpx.Limits(max_connections=n, max_keepalive_connections=n),
+            limits=httpx.Limits(
+                max_connections=n,
+                max_keepalive_connections=n,
+                keepalive_expiry=self._settings.keepalive_seconds,
+            ),
             trust_env=False,
             headers={"Accept-Encoding": "identity"},  # the bytes counted are the bytes parsed
         )

@@ -15,7 +15,7 @@ from typing import Any
 
 import uvicorn
 
-__all__ = ["RunningServer", "start_server"]
+__all__ = ["KEEPALIVE_SECONDS", "RunningServer", "start_server"]
 
 
 @dataclass
@@ -42,8 +42,19 @@ class RunningServer:
         self.stop()
 
 
+#: How long an idle keep-alive connection stays open. Above httpx's 5 s pool expiry (and
+#: the hub's own, ``ConnectorSettings.keepalive_seconds``): a server that closes at the
+#: same moment a client reuses the connection makes that request fail with ReadError.
+KEEPALIVE_SECONDS = 75
+
+
 def start_server(
-    app: Any, *, host: str = "127.0.0.1", port: int = 0, log_level: str = "warning"
+    app: Any,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    log_level: str = "warning",
+    keepalive_seconds: int = KEEPALIVE_SECONDS,
 ) -> RunningServer:
     """Start ``app`` on ``host:port`` (0 = a free port) and wait until it accepts connections."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -59,6 +70,7 @@ def start_server(
         access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=2,
+        timeout_keep_alive=keepalive_seconds,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(
