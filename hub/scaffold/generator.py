@@ -7,7 +7,8 @@ What is generated, for ``NAME``, in ``tthc-NAME/`` (or ``--out``)::
     tthc_NAME/plugin.py       the hooks: describe_connectors, register_connectors,
                               register_mocks
     tthc_NAME/settings.py     [connectors.NAME]
-    tthc_NAME/client.py       the only module that talks HTTP/SOAP; the error-code table
+    tthc_NAME/client.py       the only module that calls the ministry (SOAP: through
+                              hub.sdk.SoapClient, with the contract and fault table)
     tthc_NAME/mapping.py      Dossier <-> the ministry's records: pure functions (TODOs)
     tthc_NAME/connector.py    the class, one method per capability
     tthc_NAME/contract/       openapi.yaml (REST) or NAME.wsdl + NAME.xsd (SOAP)

@@ -263,3 +263,14 @@ def test_builtin_prints_a_registration_it_cannot_add_safely(tmp_path: Path) -> N
     assert 'registered: pyproject.toml [project.entry-points."tthc_hub"]: gtvt = ' in result.output
     assert 'add by hand to mocks/registry.py, BUNDLED: "gtvt": "mocks.gtvt.app",' in result.output
     assert (root / "mocks" / "registry.py").read_text(encoding="utf-8") == odd
+
+
+def test_soap_client_is_the_hubs_shared_one(tmp_path: Path) -> None:
+    """The generated SOAP client is hub.sdk's SoapClient with the ministry's contract,
+    faults and headers: no zeep transport, pool or fault mapping of its own."""
+    generate("gtvt", "soap", "push,fetch", tmp_path)
+    client = (tmp_path / "tthc_gtvt" / "client.py").read_text(encoding="utf-8")
+    assert "self._soap = SoapClient(" in client and "load_contract(WSDL_PATH" in client
+    assert "faults=FAULT_CODES" in client and '"KhoaYeuCau", idempotency_key' in client
+    for copy in ("import httpx", "zeep.transports", "AsyncServiceProxy", "detail.find"):
+        assert copy not in client, f"the generated client still has its own {copy}"
