@@ -34,6 +34,9 @@ OAuth2                     :class:`ClientCredentials` (a cached client-credentia
                            renewed once on a 401)
 HTTP                       :class:`ConnectorHttp` (one pooled ``httpx.AsyncClient``),
                            :func:`read_capped` (a reply read up to ``max_reply_bytes``)
+session envelope           :class:`SessionClient` (log in for a session, then every call
+                           as one envelope; an expired session renewed once, the system's
+                           codes to coded errors), :func:`answer_code`
 XML replies                :func:`check_xml`, :class:`XmlLimits`, :class:`XmlLimitError`
                            (depth and size checked before a parser builds a tree)
 SOAP                       :class:`SoapClient` (zeep over one pooled client per loop,
@@ -178,6 +181,7 @@ if _typing.TYPE_CHECKING:
     from hub.plugins import ConnectorInfo, PeriodicJob
     from hub.reasons import field_label, missing
     from hub.service import Hub
+    from hub.session_client import SessionClient, answer_code
     from hub.settings import HubSettings
     from hub.soap import SoapClient, load_contract
     from hub.testing.samples import sample_batch, sample_dossier, sample_lifecycle
@@ -290,6 +294,7 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     ),
     "hub.service": ("Hub",),
     "hub.oauth2": ("ClientCredentials",),
+    "hub.session_client": ("SessionClient", "answer_code"),
     "hub.settings": ("HubSettings",),
     "hub.soap": ("SoapClient", "load_contract"),
     "hub.testing.samples": ("sample_batch", "sample_dossier", "sample_lifecycle"),
@@ -366,6 +371,7 @@ __all__ = [
     "RequestRefused",
     "Result",
     "ResultDelivery",
+    "SessionClient",
     "SoapClient",
     "Status",
     "StepDeadline",
@@ -376,6 +382,7 @@ __all__ = [
     "XmlLimits",
     "add_help_vi",
     "address_for",
+    "answer_code",
     "check_mst",
     "check_xml",
     "connector_settings",

@@ -4,8 +4,9 @@ talks HTTP.
 Log in: ``POST /api/login {username, password}`` with the header ``dstcode`` answers
 ``{error_code: 0, session}``. Then every call is ``POST /api/service {session, madonvi,
 service, ...}`` answering ``{error_code, message, result}``. A session the portal says
-is expired is renewed once per call. Transport and HTTP failures are mapped by
-:func:`ministry_errors`; the portal's own codes by :data:`ERROR_CODES`.
+is expired is renewed once per call. The envelope, the session and the mapping of
+transport and HTTP failures are :class:`hub.sdk.SessionClient`'s; the portal's own
+codes are :data:`ERROR_CODES`.
 """
 
 from __future__ import annotations
@@ -14,15 +15,7 @@ import unicodedata
 from collections.abc import Callable
 from typing import Any
 
-from hub.sdk import (
-    ConnectorHttp,
-    ContractError,
-    HubError,
-    Message,
-    message,
-    ministry_errors,
-    remote_error,
-)
+from hub.sdk import HubError, Message, SessionClient, answer_code, message
 
 from . import messages
 from .settings import DvcqgSettings
@@ -64,14 +57,28 @@ def already_exists(code: str, answer: dict[str, Any]) -> bool:
 
 
 class DvcqgClient:
-    """One pooled ``httpx.AsyncClient`` and the current session."""
+    """The portal's session envelope (:class:`hub.sdk.SessionClient`) and its codes."""
 
     def __init__(self, settings: DvcqgSettings) -> None:
-        self._settings = settings
-        self._pool = ConnectorHttp(settings, "/api/", system=SYSTEM)
-        self._session: str | None = None
-        #: Sessions renewed after the portal said the session had expired.
-        self.renewals = 0
+        self._session = SessionClient(
+            settings,
+            "/api/",
+            system=SYSTEM,
+            login="login",
+            login_headers={"dstcode": settings.dstcode},
+            credentials=lambda: {
+                "username": settings.username,
+                "password": settings.password.get_secret_value(),
+            },
+            service="service",
+            fields={"madonvi": settings.madonvi},
+            codes=ERROR_CODES,
+        )
+
+    @property
+    def renewals(self) -> int:
+        """Sessions renewed after the portal said the session had expired."""
+        return self._session.renewals
 
     async def call(
         self,
@@ -89,71 +96,17 @@ class DvcqgClient:
         :raises ContractError: an answer without error_code.
         """
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
-        answer: dict[str, Any] = {}
-        for _ in range(2):
-            session = self._session or await self._login()
-            body = {
-                "session": session,
-                "madonvi": self._settings.madonvi,
-                "service": service,
-                **params,
-            }
-            answer = await self._post("service", body, headers)
-            if _code(answer) != SESSION_EXPIRED:
-                break
-            self._session = None  # expired or revoked: log in again, once
-            self.renewals += 1
-        code = _code(answer)
+        answer = await self._session.send(service, params, headers)
+        code = answer_code(answer)
         if accept is None and code not in (BUSY, SESSION_EXPIRED):
             return answer
         if accept is not None and code in accept:
             return answer
-        raise error(service, code, answer)
+        raise self.error(service, code, answer)
 
-    async def _login(self) -> str:
-        body = {
-            "username": self._settings.username,
-            "password": self._settings.password.get_secret_value(),
-        }
-        answer = await self._post("login", body, {"dstcode": self._settings.dstcode})
-        code = _code(answer)
-        if code != OK:
-            raise error("login", code, answer)
-        if not answer.get("session"):
-            raise ContractError(
-                message("contract.missing", operation="login", field="session"), system=SYSTEM
-            )
-        self._session = str(answer["session"])
-        return self._session
-
-    async def _post(
-        self, path: str, body: dict[str, Any], headers: dict[str, str]
-    ) -> dict[str, Any]:
-        with ministry_errors(SYSTEM):
-            response = await self._pool.client().post(path, json=body, headers=headers)
-            response.raise_for_status()
-            answer = response.json()
-        if not isinstance(answer, dict) or "error_code" not in answer:
-            raise ContractError(
-                message("contract.missing", operation=path, field="error_code"), system=SYSTEM
-            )
-        return answer
+    def error(self, service: str, code: str, answer: dict[str, Any]) -> HubError:
+        """The hub error for a non-zero ``error_code`` (message masked, at most 300 chars)."""
+        return self._session.error(service, code, answer)
 
     async def aclose(self) -> None:
-        await self._pool.aclose()
-
-
-def _code(answer: dict[str, Any]) -> str:
-    return str(answer.get("error_code")).strip()
-
-
-def error(service: str, code: str, answer: dict[str, Any]) -> HubError:
-    """The hub error for a non-zero ``error_code`` (message masked, at most 300 chars)."""
-    known = ERROR_CODES.get(code)
-    transient, meaning = (
-        (known[0], known[1]())
-        if known
-        else (False, message("rejected.remote_code", system=SYSTEM, code=code))
-    )
-    detail = str(answer.get("message") or "")
-    return remote_error(SYSTEM, service, meaning, detail, transient=transient, remote_code=code)
+        await self._session.aclose()

@@ -33,7 +33,7 @@ from hub.sdk import (
 )
 
 from . import mapping
-from .client import NOT_FOUND, OK, DvcqgClient, already_exists, error
+from .client import NOT_FOUND, OK, DvcqgClient, already_exists
 from .settings import DvcqgSettings
 
 __all__ = ["DvcqgConnector"]
@@ -112,9 +112,9 @@ class DvcqgConnector:
         if code == OK:
             return order[0] == "False", answer
         if order[0] == "False" and not already_exists(code, answer):
-            raise error(service, code, answer)
+            raise self._client.error(service, code, answer)
         if order[0] == "True" and code != NOT_FOUND:
-            raise error(service, code, answer)
+            raise self._client.error(service, code, answer)
         answer = await self._client.call(
             service, {"isUpdating": order[1], "data": [item]}, idempotency_key=key
         )
