@@ -274,3 +274,14 @@ def test_soap_client_is_the_hubs_shared_one(tmp_path: Path) -> None:
     assert "faults=FAULT_CODES" in client and '"KhoaYeuCau", idempotency_key' in client
     for copy in ("import httpx", "zeep.transports", "AsyncServiceProxy", "detail.find"):
         assert copy not in client, f"the generated client still has its own {copy}"
+
+
+def test_session_client_is_the_hubs_shared_one(tmp_path: Path) -> None:
+    """The generated rest-session client is hub.sdk's SessionClient with the ministry's
+    login, envelope and codes: no login loop or envelope checks of its own."""
+    generate("gtvt", "rest-session", "fetch,list", tmp_path)
+    client = (tmp_path / "tthc_gtvt" / "client.py").read_text(encoding="utf-8")
+    assert "self._session = SessionClient(" in client and "codes=ERROR_CODES" in client
+    assert '"MatKhau": settings.password.get_secret_value()' in client
+    for copy in ("ConnectorHttp", "ministry_errors", "for _ in range", "raise_for_status"):
+        assert copy not in client, f"the generated client still has its own {copy}"
