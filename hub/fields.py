@@ -134,6 +134,14 @@ def _multi_line(value: str) -> str:
     return clean_text(value, multiline=True)
 
 
+#: The text checks of this module: (max_length or None, multiline). hub.fastcheck
+#: replaces them where pydantic-core can tell alone that they would change nothing.
+TEXT_CHECKS: dict[Callable[[str], str], tuple[int | None, bool]] = {
+    _single_line: (None, False),
+    _multi_line: (None, True),
+}
+
+
 def _bounded(max_length: int, *, multiline: bool = False) -> Callable[[str], str]:
     """The text check and the length bound in one Python call (issue #21).
 
@@ -157,6 +165,7 @@ def _bounded(max_length: int, *, multiline: bool = False) -> Callable[[str], str
         return value
 
     check.__name__ = check.__qualname__ = f"text_max_{max_length}"
+    TEXT_CHECKS[check] = (max_length, multiline)
     return check
 
 
@@ -218,6 +227,9 @@ def _birth_date(value: date) -> date:
         )
     return value
 
+
+#: The date range check (see hub.fastcheck).
+DATE_CHECKS: frozenset[Callable[[Any], Any]] = frozenset({_date_range})
 
 SafeDate = Annotated[date, AfterValidator(_date_range)]
 SafeDatetime = Annotated[datetime, AfterValidator(_date_range)]
