@@ -26,11 +26,12 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError, PydanticKnownError
 
 __all__ = [
     "CCCD_PROVINCES",
@@ -42,11 +43,21 @@ __all__ = [
     "BirthDate",
     "Count",
     "FreeText",
+    "FreeText2000",
     "IdNumber",
     "JsonObject",
     "SafeDate",
     "SafeDatetime",
     "Text",
+    "Text10",
+    "Text20",
+    "Text50",
+    "Text100",
+    "Text200",
+    "Text255",
+    "Text300",
+    "Text500",
+    "Text1000",
     "clean_json",
     "clean_text",
 ]
@@ -123,12 +134,64 @@ def _multi_line(value: str) -> str:
     return clean_text(value, multiline=True)
 
 
-#: One line of text (a name, a code, an address line, a URL): each field sets its
-#: own ``max_length`` with ``Field`` (pydantic checks it before this validator runs;
-#: a length inside the alias would override the field's).
+#: The text checks of this module: (max_length or None, multiline). hub.fastcheck
+#: replaces them where pydantic-core can tell alone that they would change nothing.
+TEXT_CHECKS: dict[Callable[[str], str], tuple[int | None, bool]] = {
+    _single_line: (None, False),
+    _multi_line: (None, True),
+}
+
+
+def _bounded(max_length: int, *, multiline: bool = False) -> Callable[[str], str]:
+    """The text check and the length bound in one Python call (issue #21).
+
+    ``Field(max_length=...)`` on an optional ``Text`` field made pydantic add its own
+    Python validator after ours: two calls per field. This one keeps what that pair
+    did, in the same order: NFC first, then the length of the normalised text, refused
+    with pydantic's own ``too_long`` error (same type, message and context).
+    """
+
+    def check(value: str) -> str:
+        if value.isprintable():
+            if not value.isascii():
+                value = unicodedata.normalize("NFC", value)
+        else:
+            value = clean_text(value, multiline=multiline)
+        if len(value) > max_length:
+            raise PydanticKnownError(
+                "too_long",
+                {"field_type": "Value", "max_length": max_length, "actual_length": len(value)},
+            )
+        return value
+
+    check.__name__ = check.__qualname__ = f"text_max_{max_length}"
+    TEXT_CHECKS[check] = (max_length, multiline)
+    return check
+
+
+def _bounded_schema(max_length: int) -> WithJsonSchema:
+    return WithJsonSchema({"maxLength": max_length, "type": "string"})
+
+
+#: One line of text (a name, a code, an address line, a URL). A required field sets
+#: ``min_length``/``max_length`` with ``Field``: pydantic-core checks them on the
+#: stripped input, before this validator. An optional field uses a ``TextN`` below.
 Text = Annotated[str, AfterValidator(_single_line)]
 #: Multi-line free text (trích yếu, nội dung xử lý): ``\n`` and ``\t`` allowed.
 FreeText = Annotated[str, AfterValidator(_multi_line)]
+
+#: ``Text`` of at most N characters once normalised (NFC), refused as ``too_long``.
+Text10 = Annotated[str, AfterValidator(_bounded(10)), _bounded_schema(10)]
+Text20 = Annotated[str, AfterValidator(_bounded(20)), _bounded_schema(20)]
+Text50 = Annotated[str, AfterValidator(_bounded(50)), _bounded_schema(50)]
+Text100 = Annotated[str, AfterValidator(_bounded(100)), _bounded_schema(100)]
+Text200 = Annotated[str, AfterValidator(_bounded(200)), _bounded_schema(200)]
+Text255 = Annotated[str, AfterValidator(_bounded(255)), _bounded_schema(255)]
+Text300 = Annotated[str, AfterValidator(_bounded(300)), _bounded_schema(300)]
+Text500 = Annotated[str, AfterValidator(_bounded(500)), _bounded_schema(500)]
+Text1000 = Annotated[str, AfterValidator(_bounded(1000)), _bounded_schema(1000)]
+#: ``FreeText`` of at most 2000 characters once normalised.
+FreeText2000 = Annotated[str, AfterValidator(_bounded(2000, multiline=True)), _bounded_schema(2000)]
 
 # --- numbers and dates --------------------------------------------------------
 
@@ -164,6 +227,9 @@ def _birth_date(value: date) -> date:
         )
     return value
 
+
+#: The date range check (see hub.fastcheck).
+DATE_CHECKS: frozenset[Callable[[Any], Any]] = frozenset({_date_range})
 
 SafeDate = Annotated[date, AfterValidator(_date_range)]
 SafeDatetime = Annotated[datetime, AfterValidator(_date_range)]

@@ -40,12 +40,21 @@ from hub.fields import (
     Amount,
     BirthDate,
     Count,
-    FreeText,
+    FreeText2000,
     IdNumber,
     JsonObject,
     SafeDate,
     SafeDatetime,
     Text,
+    Text10,
+    Text20,
+    Text50,
+    Text100,
+    Text200,
+    Text255,
+    Text300,
+    Text500,
+    Text1000,
     clean_text,
 )
 from hub.status import ALLOWED_TRANSITIONS, FINAL_STATUSES, Status, transition_allowed
@@ -78,12 +87,8 @@ __all__ = [
 
 # re.ASCII: \d is 0-9 only, never fullwidth or Arabic-Indic digits.
 _AGENCY = r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}"
-MA_HO_SO_RE = re.compile(
-    rf"^(?P<agency>{_AGENCY})-(?P<date>\d{{6}})-(?P<seq>\d{{4,6}})$", re.ASCII
-)
-MA_TTHC_RE = re.compile(
-    rf"^(?P<national>\d\.\d{{6}})(?:\.{_AGENCY}|\.[A-Z]\d{{2}})?$", re.ASCII
-)
+MA_HO_SO_RE = re.compile(rf"^(?P<agency>{_AGENCY})-(?P<date>\d{{6}})-(?P<seq>\d{{4,6}})$", re.ASCII)
+MA_TTHC_RE = re.compile(rf"^(?P<national>\d\.\d{{6}})(?:\.{_AGENCY}|\.[A-Z]\d{{2}})?$", re.ASCII)
 # Vietnamese mobile and landline numbers: 0 + 9 or 10 digits, or +84 for the 0.
 PHONE_RE = re.compile(r"^(?:0|\+84)\d{9,10}$", re.ASCII)
 
@@ -205,17 +210,17 @@ class OldUnits(_Model):
     a ministry that still takes them; the names are what the conversion to the two-tier
     units reads (hub/addresses.py)."""
 
-    ma_tinh: Text | None = Field(default=None, max_length=10)
-    ma_huyen: Text | None = Field(default=None, max_length=10)
-    ma_xa: Text | None = Field(default=None, max_length=10)
-    ten_tinh: Text | None = Field(default=None, max_length=100)
-    ten_huyen: Text | None = Field(default=None, max_length=100)
-    ten_xa: Text | None = Field(default=None, max_length=100)
+    ma_tinh: Text10 | None = None
+    ma_huyen: Text10 | None = None
+    ma_xa: Text10 | None = None
+    ten_tinh: Text100 | None = None
+    ten_huyen: Text100 | None = None
+    ten_xa: Text100 | None = None
 
 
 class _AddressVillage(_Model):
     #: mã thôn / tổ dân phố: MOLISA's ``HKTT_MaThon`` / ``NOHT_MaThon``.
-    ma_thon: Text | None = Field(default=None, max_length=20)
+    ma_thon: Text20 | None = None
     #: the old three-tier units of the place (before 1 July 2025), where known
     don_vi_cu: OldUnits | None = None
 
@@ -252,10 +257,10 @@ class Address(_AddressVillage):
     kept for the old three-tier codes that ministry APIs still carry.
     """
 
-    ma_tinh: Text | None = Field(default=None, max_length=10)
-    ma_huyen: Text | None = Field(default=None, max_length=10)
-    ma_xa: Text | None = Field(default=None, max_length=10)
-    chi_tiet: Text | None = Field(default=None, max_length=500)
+    ma_tinh: Text10 | None = None
+    ma_huyen: Text10 | None = None
+    ma_xa: Text10 | None = None
+    chi_tiet: Text500 | None = None
 
 
 class Party(_Model):
@@ -290,9 +295,9 @@ class Attachment(_FileContent):
     """A component file (thành phần hồ sơ) or result file; ``duoc_*``: DVCQG's flags."""
 
     ten_thanh_phan: Text = Field(min_length=1, max_length=500)
-    ma_thanh_phan: Text | None = Field(default=None, max_length=100)
+    ma_thanh_phan: Text100 | None = None
     file_ref: Text = Field(min_length=1, max_length=2000, description="URL or store key")
-    ten_tep: Text | None = Field(default=None, max_length=255)
+    ten_tep: Text255 | None = None
     sha256: Sha256
     mime: Text = Field(default="application/pdf", max_length=100)
     size: Amount
@@ -304,10 +309,10 @@ class Attachment(_FileContent):
 class Fee(_Model):
     """A fee or charge (phí, lệ phí) in VND."""
 
-    ma: Text | None = Field(default=None, max_length=50)
+    ma: Text50 | None = None
     ten: Text = Field(min_length=1, max_length=500)
     so_tien: Amount = Field(description="VND")
-    hinh_thuc_thu: Text | None = Field(default=None, max_length=50)
+    hinh_thuc_thu: Text50 | None = None
     da_thanh_toan: bool = False
 
 
@@ -329,11 +334,11 @@ class ResultDelivery(_Model):
 class Result(_Model):
     """The outcome document (kết quả): số, ngày ký, loại giấy tờ, cơ quan cấp, files."""
 
-    so: Text | None = Field(default=None, max_length=100, description="số / số quyết định")
+    so: Text100 | None = Field(default=None, description="số / số quyết định")
     ngay_ky: SafeDate | None = None
-    loai_giay_to: Text | None = Field(default=None, max_length=200)
-    co_quan_cap: Text | None = Field(default=None, max_length=300)
-    trich_yeu: FreeText | None = Field(default=None, max_length=2000)
+    loai_giay_to: Text200 | None = None
+    co_quan_cap: Text300 | None = None
+    trich_yeu: FreeText2000 | None = None
     files: list[Attachment] = Field(default_factory=list, max_length=MAX_FILES)
 
 
@@ -342,10 +347,10 @@ class ProcessStep(_Model):
 
     buoc: Text = Field(min_length=1, max_length=300, description="step name or number")
     trang_thai: Status
-    nguoi_xu_ly: Text | None = Field(default=None, max_length=200)
-    chuc_danh: Text | None = Field(default=None, max_length=200)
-    phong_ban: Text | None = Field(default=None, max_length=300)
-    noi_dung: FreeText | None = Field(default=None, max_length=2000)
+    nguoi_xu_ly: Text200 | None = None
+    chuc_danh: Text200 | None = None
+    phong_ban: Text300 | None = None
+    noi_dung: FreeText2000 | None = None
     bat_dau: SafeDatetime
     han_xu_ly: SafeDatetime | None = None
     ket_thuc: SafeDatetime | None = None
@@ -356,24 +361,24 @@ class Dossier(_Model):
 
     ma_ho_so: MaHoSo
     ma_tthc: MaTTHC
-    ten_tthc: Text | None = Field(default=None, max_length=1000)
-    ma_linh_vuc: Text | None = Field(default=None, max_length=50)
-    ten_linh_vuc: Text | None = Field(default=None, max_length=500)
+    ten_tthc: Text1000 | None = None
+    ma_linh_vuc: Text50 | None = None
+    ten_linh_vuc: Text500 | None = None
     kenh: Channel = Channel.TRUC_TIEP
     origin: Origin = Origin.PROVINCE
-    origin_system: Text | None = Field(
-        default=None, max_length=50, description="the connector a ministry-filed dossier came from"
+    origin_system: Text50 | None = Field(
+        default=None, description="the connector a ministry-filed dossier came from"
     )
-    don_vi_xu_ly: Text | None = Field(default=None, max_length=300)
+    don_vi_xu_ly: Text300 | None = None
     chu_ho_so: Party
     nguoi_nop: Party | None = None
-    trich_yeu: FreeText | None = Field(default=None, max_length=2000)
+    trich_yeu: FreeText2000 | None = None
     ngay_nop: SafeDatetime
     ngay_tiep_nhan: SafeDatetime | None = None
     ngay_hen_tra: SafeDatetime | None = None
     ngay_tra: SafeDatetime | None = None
     trang_thai: Status
-    buoc_hien_tai: Text | None = Field(default=None, max_length=300)
+    buoc_hien_tai: Text300 | None = None
     qua_trinh: list[ProcessStep] = Field(default_factory=list, max_length=MAX_STEPS)
     thanh_phan: list[Attachment] = Field(default_factory=list, max_length=MAX_FILES)
     le_phi: list[Fee] = Field(default_factory=list, max_length=MAX_FEES)

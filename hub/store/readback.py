@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from hub.fastcheck import FastValidator
 from hub.masking import mask_text
 from hub.models import Dossier, DossierEvent, EventType
 
@@ -31,6 +32,10 @@ __all__ = [
 
 #: The error class of a job whose stored event cannot be read back.
 UNREADABLE_EVENT = "unreadable_event"
+
+#: A snapshot is validated as ``Dossier.model_validate_json`` does, its common case
+#: without the Python text and date checks (issue #21, hub.fastcheck).
+_DOSSIER = FastValidator(Dossier)
 
 
 class Unreadable(ValueError):
@@ -90,7 +95,7 @@ def read_event(row: EventRow) -> DossierEvent:
             occurred_at=read_stored_time(row.occurred_at, "occurred_at"),
             ma_ho_so=row.ma_ho_so,
             sequence=row.sequence,
-            snapshot=Dossier.model_validate_json(row.snapshot),
+            snapshot=_DOSSIER.validate_json(row.snapshot),
         )
     except Exception as exc:  # one row's data: reported for this row alone
         raise Unreadable(unreadable_reason("the stored event cannot be read back", exc)) from None
@@ -99,7 +104,7 @@ def read_event(row: EventRow) -> DossierEvent:
 def read_dossier(snapshot: str) -> Dossier:
     """A mirror row's snapshot (its JSON as text) as a Dossier; :class:`Unreadable` if not."""
     try:
-        return Dossier.model_validate_json(snapshot)
+        return _DOSSIER.validate_json(snapshot)
     except Exception as exc:
         raise Unreadable(
             unreadable_reason("the dossier's current state cannot be read back", exc)
