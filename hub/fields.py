@@ -201,17 +201,22 @@ Amount = Annotated[int, Field(ge=0, le=INT64_MAX)]
 Count = Annotated[int, Field(ge=1, le=INT64_MAX)]
 
 
+#: Asia/Ho_Chi_Minh has had no DST since 1975: a fixed offset needs no tzdata.
+_VIETNAM = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
+
+
 def _date_range(value: date) -> date:
+    """The date within 1900-2100; a time without a UTC offset is the province's wall
+    clock (Vietnam, +07:00), made aware so that every time of an event compares with
+    every other (a naive and an aware one cannot)."""
     day = value.date() if isinstance(value, datetime) else value
     if not MIN_DATE <= day <= MAX_DATE:
         raise PydanticCustomError(
             "date_range", "the date must be between 1900-01-01 and 2100-12-31"
         )
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=_VIETNAM)
     return value
-
-
-#: Asia/Ho_Chi_Minh has had no DST since 1975: a fixed offset needs no tzdata.
-_VIETNAM = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
 
 
 def vietnam_today() -> date:
