@@ -403,11 +403,11 @@ def insert_many(
 
     Rows with the same keys go together: on SQLite (in-process) in one driver
     ``executemany``; on PostgreSQL in ONE statement (:func:`_pg_insert`) that takes
-    each column as an array and the snapshots as one JSON array: one round trip, and
-    a short statement psycopg converts and the server plans once (psycopg's pipelined
-    ``executemany`` ran a statement per row; a multi-row ``VALUES`` of 1,200
-    placeholders cost psycopg ~4 ms to convert each time). Rows keep their order, so
-    a serial id grows with it (jobs: the order of a dossier's events).
+    each column as an array (binary: no quoting) and the snapshots as one JSON array:
+    one round trip, and a short statement psycopg converts and the server plans once
+    (psycopg's pipelined ``executemany`` ran a statement per row; a multi-row
+    ``VALUES`` of 1,200 placeholders cost psycopg ~4 ms to convert each time). Rows
+    keep their order, so a serial id grows with it (jobs: a dossier's events' order).
     """
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for row in rows:
@@ -433,7 +433,9 @@ def insert_many(
             if key == "snapshot_json":  # JSON texts: one JSON array, parsed once
                 snapshots = "[" + ",".join(values) + "]"
                 continue
-            if convert is not None:
+            if convert is _utc:  # a list dumps as ONE type: a naive time is UTC already
+                values = [None if v is None else _aware_utc(v) for v in values]
+            elif convert is not None:
                 values = [None if v is None else convert(v) for v in values]
             columns.append(values)
         if snapshots is not None:
@@ -446,6 +448,10 @@ def insert_many(
 
 def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC) if value.tzinfo is not None else value
+
+
+def _aware_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 @functools.lru_cache(maxsize=64)
@@ -481,13 +487,13 @@ def _pg_insert(dialect: Any, table: Table, keys: tuple[str, ...], ignore: bool) 
         field = f"c{len(fields)}"
         fields.append(field)
         if key == "snapshot_of":
-            arrays.append("%s::text[]")
+            arrays.append("%b::text[]")
             picks.append(f"(SELECT d.snapshot FROM dossiers AS d WHERE d.ma_ho_so = u.{field})")
             continue
         # Strings as text: the INSERT's assignment to VARCHAR(n) refuses a longer value,
         # where an explicit cast to VARCHAR(n)[] would cut it short.
         kind = "TEXT" if isinstance(column.type, String) else column.type.compile(dialect=dialect)
-        arrays.append(f"%s::{kind}[]")
+        arrays.append(f"%b::{kind}[]")
         picks.append(f"u.{field}")
     sql = (
         f"INSERT INTO {_quote(dialect, table.name)} ({', '.join(names)})"
