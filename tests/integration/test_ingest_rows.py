@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from hub.service import Hub
 from hub.settings import HubSettings, RouteRule
-from hub.store.ingest import insert_many
+from hub.store.bulk import insert_many
 from hub.store.tables import dossiers, events, jobs
 from hub.testing.samples import sample_batch
 
