@@ -97,12 +97,13 @@ class StatisticsGuard:
         self._pending = 0
         self._checked_at = float("-inf")
         self._thread: threading.Thread | None = None
+        self._closed = threading.Event()
 
     def written(self, rows: int) -> None:
         """``rows`` rows were committed to the hot tables."""
         with self._lock:
             self._pending += rows
-            if self._pending < self.rows or self._thread is not None:
+            if self._pending < self.rows or self._thread is not None or self._closed.is_set():
                 return
             self._thread = threading.Thread(target=self._run, name="hub-analyze", daemon=True)
             self._thread.start()
@@ -113,12 +114,19 @@ class StatisticsGuard:
         if thread is not None:
             thread.join()
 
+    def close(self) -> None:
+        """No more checks (the hub is stopping): a pending one is dropped, a running
+        one ends with its transaction."""
+        self._closed.set()
+
     def _run(self) -> None:
         while True:
             with self._lock:
                 pause = self._checked_at + self.interval - time.monotonic()
-            if pause > 0:
-                time.sleep(pause)
+            if self._closed.wait(max(pause, 0.0)):
+                with self._lock:
+                    self._thread = None
+                return
             with self._lock:
                 self._pending = 0
                 self._checked_at = time.monotonic()

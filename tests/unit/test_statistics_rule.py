@@ -23,3 +23,42 @@ def test_stale_when_changed_or_grown_and_not_just_analyzed(
     reltuples: float, relpages: int, pages: int, modified: int, ago: float | None, stale: bool
 ) -> None:
     assert needs_analyze(reltuples, relpages, pages, modified, ago, interval=30.0) is stale
+
+
+def test_guard_checks_after_enough_rows_once_per_interval_and_stops_when_closed() -> None:
+    from hub.store.maintenance import StatisticsGuard
+
+    calls: list[int] = []
+    guard = StatisticsGuard(lambda: calls.append(1) or ["jobs"], rows=10, interval=3600.0)
+    guard.written(9)
+    guard.wait()
+    assert calls == []  # not enough rows yet: no thread, no check
+    guard.written(1)
+    guard.wait()
+    assert calls == [1]  # the first check runs at once
+    guard.written(10)  # within the interval: the check waits for it...
+    guard.close()  # ...and is dropped when the hub stops
+    guard.wait()
+    assert calls == [1]
+    guard.written(100)
+    guard.wait()
+    assert calls == [1]
+
+
+def test_a_failing_check_is_logged_and_the_next_writes_try_again() -> None:
+    from hub.store.maintenance import StatisticsGuard
+
+    outcomes: list[str] = []
+
+    def check() -> list[str]:
+        outcomes.append("tried")
+        if len(outcomes) == 1:
+            raise ConnectionError("database gone")
+        return []
+
+    guard = StatisticsGuard(check, rows=1, interval=0.0)
+    guard.written(1)
+    guard.wait()
+    guard.written(1)
+    guard.wait()
+    assert outcomes == ["tried", "tried"]
