@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from hub.store.statements import sqlite_time
 from hub.store.tables import UtcDateTime
 
-__all__ = ["JsonText", "insert_many"]
+__all__ = ["JsonText", "insert_many", "update_many"]
 
 
 class JsonbText(TypeDecorator[str]):
@@ -65,24 +65,49 @@ def insert_many(
             ]
             count += conn.exec_driver_sql(sql, params).rowcount
             continue
-        columns: list[Any] = []
-        snapshots = None
-        for key, convert in zip(keys, converters, strict=True):
-            values = [row[key] for row in group]
-            if key == "snapshot_json":  # JSON texts: one JSON array, parsed once
-                snapshots = "[" + ",".join(values) + "]"
-                continue
-            if convert is _utc:  # a list dumps as ONE type: a naive time is UTC already
-                values = [None if v is None else _aware_utc(v) for v in values]
-            elif convert is not None:
-                values = [None if v is None else convert(v) for v in values]
-            columns.append(values)
-        if snapshots is not None:
-            columns.append(snapshots)
+        columns = _pg_params(keys, converters, group)
         count += conn.exec_driver_sql(
             _pg_insert(conn.dialect, table, keys, ignore), tuple(columns)
         ).rowcount
     return count
+
+
+def update_many(conn: Connection, table: Table, key: str, rows: list[dict[str, Any]]) -> int:
+    """PostgreSQL: UPDATE the rows of ``table`` whose ``key`` column is each row's
+    ``key``, setting its other keys (as :func:`insert_many` binds them), in one
+    statement per set of keys. Each key value at most once. Returns the rows updated."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(k for k in row if k != key), []).append(row)
+    count = 0
+    for keys, group in groups.items():
+        _sql, converters = _driver_insert(conn.dialect, table, (key, *keys), False)
+        params = _pg_params((key, *keys), converters, group)
+        sql = _pg_update(conn.dialect, table, key, keys)
+        count += conn.exec_driver_sql(sql, tuple(params)).rowcount
+    return count
+
+
+def _pg_params(
+    keys: tuple[str, ...], converters: tuple[Any, ...], group: list[dict[str, Any]]
+) -> list[Any]:
+    """The parameters of :func:`_pg_insert`'s or :func:`_pg_update`'s statement: per key
+    an array of the rows' values, then (``snapshot_json``) one JSON array of snapshots."""
+    columns: list[Any] = []
+    snapshots = None
+    for key, convert in zip(keys, converters, strict=True):
+        values = [row[key] for row in group]
+        if key == "snapshot_json":  # JSON texts: one JSON array, parsed once
+            snapshots = "[" + ",".join(values) + "]"
+            continue
+        if convert is _utc:  # a list dumps as ONE type: a naive time is UTC already
+            values = [None if v is None else _aware_utc(v) for v in values]
+        elif convert is not None:
+            values = [None if v is None else convert(v) for v in values]
+        columns.append(values)
+    if snapshots is not None:
+        columns.append(snapshots)
+    return columns
 
 
 def _utc(value: datetime) -> datetime:
@@ -111,6 +136,28 @@ def _pg_insert(dialect: Any, table: Table, keys: tuple[str, ...], ignore: bool) 
     """PostgreSQL: the INSERT of any number of rows of ``keys``. Parameters: per key in
     order an array of the rows' values, except ``snapshot_json``: last, one JSON array
     of the snapshots (JSONB, each parsed once; its elements are the rows' snapshots)."""
+    names, picks, source = _pg_rows(dialect, table, keys)
+    sql = (
+        f"INSERT INTO {_quote(dialect, table.name)} ({', '.join(names)})"
+        f" SELECT {', '.join(picks)} FROM {source} ORDER BY u.n"
+    )
+    return sql + (" ON CONFLICT DO NOTHING" if ignore else "")
+
+
+@functools.lru_cache(maxsize=64)
+def _pg_update(dialect: Any, table: Table, key: str, keys: tuple[str, ...]) -> str:
+    """PostgreSQL: the UPDATE of any number of rows by ``key``, setting ``keys``.
+    Parameters as :func:`_pg_insert`'s for ``(key, *keys)``."""
+    names, picks, source = _pg_rows(dialect, table, (key, *keys))
+    sets = ", ".join(f"{n} = {p}" for n, p in zip(names[1:], picks[1:], strict=True))
+    name = _quote(dialect, table.name)
+    return f"UPDATE {name} SET {sets} FROM {source} WHERE {name}.{names[0]} = {picks[0]}"
+
+
+def _pg_rows(dialect: Any, table: Table, keys: tuple[str, ...]) -> tuple[list[str], list[str], str]:
+    """The columns of ``keys``, the expression of each row's value, and the rows' source:
+    ``unnest`` of an array per key (``u``, ordinality ``n``), joined with the JSON array
+    of snapshots (``s``) when ``snapshot_json`` is one of the keys."""
     names: list[str] = []
     arrays: list[str] = []
     fields: list[str] = []
@@ -129,20 +176,17 @@ def _pg_insert(dialect: Any, table: Table, keys: tuple[str, ...], ignore: bool) 
             arrays.append("%b::text[]")
             picks.append(f"(SELECT d.snapshot FROM dossiers AS d WHERE d.ma_ho_so = u.{field})")
             continue
-        # Strings as text: the INSERT's assignment to VARCHAR(n) refuses a longer value,
-        # where an explicit cast to VARCHAR(n)[] would cut it short.
+        # Strings as text: the assignment to VARCHAR(n) refuses a longer value, where an
+        # explicit cast to VARCHAR(n)[] would cut it short.
         kind = "TEXT" if isinstance(column.type, String) else column.type.compile(dialect=dialect)
         arrays.append(f"%b::{kind}[]")
         picks.append(f"u.{field}")
-    sql = (
-        f"INSERT INTO {_quote(dialect, table.name)} ({', '.join(names)})"
-        f" SELECT {', '.join(picks)}"
-        f" FROM unnest({', '.join(arrays)}) WITH ORDINALITY AS u({', '.join(fields)}, n)"
-    )
+    source = f"unnest({', '.join(arrays)}) WITH ORDINALITY AS u({', '.join(fields)}, n)"
     if snapshots:
-        sql += " JOIN jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS s(value, n) ON s.n = u.n"
-    sql += " ORDER BY u.n"
-    return sql + (" ON CONFLICT DO NOTHING" if ignore else "")
+        source += (
+            " JOIN jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS s(value, n) ON s.n = u.n"
+        )
+    return names, picks, source
 
 
 #: Keys that stand for the ``snapshot`` column: ``snapshot_json``, the snapshot as JSON

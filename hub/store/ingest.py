@@ -23,7 +23,7 @@ from hub.connector import idempotency_key
 from hub.errors import EventConflict, IngestError
 from hub.models import Dossier, DossierEvent, EventType, Origin, Status, transition_allowed
 from hub.store.base import DeadlineFor, StoreBase, as_utc, utcnow
-from hub.store.bulk import JsonText, insert_many
+from hub.store.bulk import JsonText, insert_many, update_many
 from hub.store.notify import notify_jobs
 from hub.store.tables import (
     JobState,
@@ -304,6 +304,11 @@ class IngestQueries(StoreBase):
         sql = _statements(self.dialect)
         if created and insert_many(conn, dossiers, created.values(), ignore=True) != len(created):
             raise MirrorRace  # a row already there: another ingester made it meanwhile
+        if self.dialect == "postgresql":  # one statement per set of columns
+            update_many(
+                conn, dossiers, "ma_ho_so", [{"ma_ho_so": c} | v for c, v in changed.items()]
+            )
+            return
         # Rows with the same columns to set go in one statement executed for each.
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for code, values in changed.items():

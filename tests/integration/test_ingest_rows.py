@@ -30,10 +30,11 @@ def hub(db_url):  # type: ignore[no-untyped-def]
 
 def test_each_event_keeps_its_own_snapshot_and_order(hub: Hub) -> None:
     lifecycles = sample_batch(3, seed="rows")
-    # Interleaved: each dossier's events in order, the dossiers mixed; the first
-    # dossier's last two events come in a second batch (a mirror row that is updated).
-    first = [lc[i] for i in range(4) for lc in lifecycles if not (lc is lifecycles[0] and i >= 2)]
-    second = lifecycles[0][2:]
+    # Interleaved: each dossier's events in order, the dossiers mixed. The first batch
+    # creates the mirror rows (the first dossier with all four events); the second
+    # updates the other two, two events each (the later one's snapshot must win).
+    first = [lc[i] for i in range(4) for lc in lifecycles if lc is lifecycles[0] or i < 2]
+    second = [lc[i] for i in range(2, 4) for lc in lifecycles[1:]]
     for batch in (first, second):
         outcomes = hub.store.ingest(batch, hub.router.targets)
         assert not any(o.duplicate for o in outcomes)
