@@ -121,6 +121,8 @@ class Hub:
             except Exception:  # closing must not hide the real error of a shutdown
                 log.exception("connector_close_failed", connector=connector.name)
         self.worker.close()
+        if self.store.statistics_guard is not None:
+            self.store.statistics_guard.close()
         self.engine.dispose()
 
     # --- pulls ------------------------------------------------------------------

@@ -129,6 +129,33 @@ class OutboxQueries(StoreBase):
         claimed.sort(key=lambda c: c.id)
         return claimed
 
+    def claim_plan(
+        self,
+        limit: int = 100,
+        connectors: Iterable[str] | None = None,
+        *,
+        now: datetime | None = None,
+    ) -> list[str]:
+        """The database's plan for the claim of due jobs, one line each (EXPLAIN on
+        PostgreSQL, EXPLAIN QUERY PLAN on SQLite): nothing is run or locked. A healthy
+        plan walks ``ix_jobs_due`` in order and stops at ``limit``; one that sorts the
+        due jobs reads every one of them per claim (stale statistics, see
+        :class:`hub.store.maintenance.StatisticsGuard`)."""
+        now = now or utcnow()
+        names = list(connectors) if connectors is not None else None
+        with self.read() as conn:
+            if self._driver.pg:
+                params: dict[str, Any] = {"b_now": now, "b_limit": limit}
+                if names is not None:
+                    params["b_connectors"] = names
+                query = self._sql.due if names is None else self._sql.due_of
+                state = query.compile(dialect=conn.dialect).construct_expanded_state(params)
+                rows = conn.exec_driver_sql("EXPLAIN " + state.statement, state.parameters)
+                return [str(r[0]) for r in rows]
+            d, only = self._driver, tuple(names or ())
+            sql = "EXPLAIN QUERY PLAN " + d.candidates(False, len(only))
+            return [str(r[-1]) for r in conn.exec_driver_sql(sql, (d.time(now), *only, limit))]
+
     def settle(
         self,
         worker: str,
@@ -430,4 +457,3 @@ class OutboxQueries(StoreBase):
         )
         with self.read() as conn:
             return bool(conn.execute(query).scalar())
-

@@ -12,11 +12,14 @@ module                 concern
                        :meth:`Store.read` (read-only: on SQLite a deferred BEGIN
                        that neither takes nor waits for the write lock)
 ``ingest``             province events into the mirror, events and jobs
+``bulk``               ingest's many-row INSERTs (one statement per table on
+                       PostgreSQL)
 ``outbox``             claiming, settling, releasing jobs; the queue's reads
 ``inbox``              pulls, cursors, the inbox; the liên thông search
 ``tracking``           ministry statuses, province updates, callbacks
 ``operations``         operator actions, tracked tasks
-``maintenance``        queue status, retention, the audit trail
+``maintenance``        queue status, retention, the audit trail; the hot
+                       tables' statistics (ANALYZE after large ingests)
 ``reconciliation``     reconciliation runs, findings and repairs
 ``deadlines``          the deadline watch and the apology
 ``shipments``          parcels a carrier moves for dossiers, its tracking feed

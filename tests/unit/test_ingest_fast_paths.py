@@ -57,7 +57,7 @@ def test_driver_binds_are_sqlalchemys() -> None:
     must be SQLAlchemy's to the character (UTC, microseconds, year padded)."""
     from sqlalchemy.dialects import postgresql, sqlite
 
-    from hub.store.ingest import _driver_insert
+    from hub.store.bulk import _driver_insert
     from hub.store.tables import Utc, UtcDateTime, dossiers, events, jobs
 
     rnd = random.Random(21)
