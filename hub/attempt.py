@@ -10,7 +10,9 @@ metrics and logs of outcomes once they are recorded.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +28,15 @@ from hub.retry import RetryPolicy
 from hub.settings import WorkerSettings
 from hub.store.store import ClaimedJob, JobOutcome, JobState, party_names, utcnow
 
-__all__ = ["REMOTE_ID_MAX", "WorkerStats", "attempt", "check_remote_id", "count", "describe"]
+__all__ = [
+    "REMOTE_ID_MAX",
+    "WorkerStats",
+    "attempt",
+    "check_remote_id",
+    "count",
+    "describe",
+    "warm_up",
+]
 
 #: remote_refs.remote_id and jobs.remote_id are VARCHAR(200).
 REMOTE_ID_MAX = 200
@@ -192,3 +202,23 @@ def check_remote_id(remote_id: object, connector: str) -> None:
             system=connector,
             code="bad_remote_id",
         )
+
+
+def warm_up(connectors: Iterable[Connector]) -> threading.Thread | None:
+    """Run the connectors' optional ``warm_up()`` (what their first push would load:
+    imports, tables) in a daemon thread, off the event loop, so the first job does not
+    wait for it there. One that fails is logged; its first push loads it, or says why."""
+    hooks = [hook for c in connectors if callable(hook := getattr(c, "warm_up", None))]
+    if not hooks:
+        return None
+
+    def run() -> None:
+        for hook in hooks:
+            try:
+                hook()
+            except Exception as exc:
+                log.warning("connector_warm_up_failed", error=describe(exc))
+
+    thread = threading.Thread(target=run, name="hub-warm-up", daemon=True)
+    thread.start()
+    return thread

@@ -18,6 +18,8 @@ capability         methods
 ``LOOKUP``         ``lookups`` (named queries) and ``lookup()``: see :mod:`hub.lookups`
 (optional)         ``track_events(since) -> TrackingPage``: a carrier's tracking feed,
                    polled on a schedule (:meth:`hub.service.Hub.feed_once`)
+(optional)         ``warm_up()``: load now (sync, once) what the first push would load
+                   (imports, tables); the worker runs it in a thread when it starts
 (always)           :meth:`Connector.health`, :meth:`Connector.aclose`
 =================  ============================================================
 

@@ -86,7 +86,7 @@ from importlib import import_module as _import_module
 from hub import hookimpl
 
 if _typing.TYPE_CHECKING:
-    from hub.addresses import AddressForm, address_for
+    from hub.addresses import AddressForm, address_for, load_address_tables
     from hub.auth import Principal, mask_for, requires
     from hub.calendar import DeadlineError, StepDeadline, deadline_plan
     from hub.callbacks import Callback, CallbackRejected, sign_hmac, verify_hmac
@@ -236,7 +236,7 @@ _SOURCES: dict[str, tuple[str, ...]] = {
         "remote_error",
     ),
     "hub.http": ("ConnectorHttp", "read_capped"),
-    "hub.addresses": ("AddressForm", "address_for"),
+    "hub.addresses": ("AddressForm", "address_for", "load_address_tables"),
     "hub.cli_help": ("add_help_vi",),
     "hub.fields": ("vietnam_today",),
     "hub.messages": ("Message", "define_message", "message", "render_stored"),
@@ -395,6 +395,7 @@ __all__ = [
     "hookimpl",
     "id_path",
     "idempotency_key",
+    "load_address_tables",
     "load_catalog",
     "load_contract",
     "mask_excerpt",

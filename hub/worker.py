@@ -28,7 +28,7 @@ from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from hub.attempt import WorkerStats, attempt, count, describe
+from hub.attempt import WorkerStats, attempt, count, describe, warm_up
 from hub.connector import Connector
 from hub.errors import HubError, TransientError
 from hub.logging import get_logger
@@ -48,6 +48,7 @@ RESTART_FIRST_SECONDS = 1.0
 RESTART_MAX_SECONDS = 60.0
 
 log = get_logger("hub.worker")
+
 
 class Worker:
     """Runs the outbox for a set of connectors in one asyncio loop.
@@ -126,6 +127,7 @@ class Worker:
         log.info("worker_started", worker=self.worker_id, connectors=sorted(self.connectors))
         self.state, self._round_trips = "running", 0
         crashed = False
+        warm_up(self.connectors.values())  # in a thread: the first job need not wait for it
         self._start_senders()
         listener = self._listen()
         try:
@@ -451,9 +453,7 @@ class Worker:
             self._done.append(outcome)
         except Exception as exc:  # never let one job take the loop down
             log.exception("job_crashed", job_id=job.id, connector=job.connector)
-            self._done.append(
-                dead_outcome(job, HUB_BUG(detail=describe(exc)), "hub_bug", utcnow())
-            )
+            self._done.append(dead_outcome(job, HUB_BUG(detail=describe(exc)), "hub_bug", utcnow()))
         finally:
             self._in_flight[job.connector] -= 1
             if not any(self._in_flight.values()):

@@ -25,6 +25,7 @@ from hub.sdk import (
     RemoteRecord,
     Status,
     idempotency_key,
+    load_address_tables,
     message,
     probe,
 )
@@ -57,6 +58,11 @@ class MolisaConnector:
     def __init__(self, settings: MolisaSettings) -> None:
         self.settings = settings
         self._client = MolisaClient(settings)
+
+    def warm_up(self) -> None:
+        """What the first push loads (the address tables of the form it sends), loaded
+        now: the worker calls this from a thread when it starts."""
+        load_address_tables(self.settings.address_form)
 
     # --- push -------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from hub.sdk import (
     RemoteRecord,
     Status,
     idempotency_key,
+    load_address_tables,
     message,
 )
 
@@ -60,6 +61,11 @@ class MonreConnector:
         self.settings = settings
         self._client = MonreClient(settings)
         self._catalog = catalog
+
+    def warm_up(self) -> None:
+        """What the first push loads (the address tables of the form it sends), loaded
+        now: the worker calls this from a thread when it starts."""
+        load_address_tables(self.settings.address_form)
 
     def catalog(self) -> Catalog | None:
         if callable(self._catalog):

@@ -73,3 +73,40 @@ def test_names_skipped_only_when_absent(name: str, upper: list[bool], around: st
     variant = "".join(c.upper() if u else c for c, u in zip(name, upper, strict=False))
     out = m.mask_excerpt(f"{around}{variant}{around}", names=[name])
     assert variant not in out and name not in out
+
+
+def one_scan(text: str) -> str:
+    """The shapes over the whole text in one scan (mask_text of a short text)."""
+    return m._SHAPE_RE.sub(m._mask_shape, text)
+
+
+long_pieces = st.sampled_from(
+    ["0", "1", "2", "9", "19", "20", "84", "+84", "+", "0912345678", "079201001234",
+     "123456789", "01/06/1948", "1999-12-14", "19991214", " 11:55", " 1:55", "T", "-", "/",
+     ".", " ", ":", "a", "Z", "Số ", "<x>", "\u0661\u0662", "\u0663", "ệ", "12 345 678",
+     "0912.345.678", "7edc757cbf6576829d9d2546e49b846b"]
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(long_pieces, min_size=20, max_size=80).map("".join))
+def test_long_text_by_runs_masks_as_one_scan(text: str) -> None:
+    """A long text is scanned by runs of digits and separators (``_RUN_RE``); it masks
+    exactly what one scan of the whole text masks, in ASCII and other text alike."""
+    assert m.mask_text(text) == one_scan(text)
+    ascii_text = text.replace("ệ", "e").replace("Số", "So")
+    ascii_text = ascii_text.translate({0x661: "1", 0x662: "2", 0x663: "3"})
+    assert m.mask_text(ascii_text) == one_scan(ascii_text)
+
+
+def test_long_ministry_field_masked_by_runs() -> None:
+    field = (
+        "<ExtentData><TepDinhKemId>a182d55d67bfd819754742392e061fbe</TepDinhKemId>"
+        "<Url>https://dvc.example.vn/files/000.00.22.H34-250904-0001/tp02.pdf</Url>"
+        "<Ghi>CCCD 079201001234, ĐT 0912 345 678, sinh 01/06/1948</Ghi></ExtentData>"
+    )
+    masked = m.mask_text(field)
+    assert len(field) >= m._SHORT and masked == one_scan(field)
+    for secret in ("079201001234", "0912 345 678", "01/06/1948", "819754742392"):
+        assert secret not in masked
+    assert "000.00.22.H34-250904-0001" in masked
