@@ -109,8 +109,10 @@ _PHONE_RE = re.compile(
     r"(?<![\d:A-Za-z])(?:\+84[ .\-]?|0)(?:\d{9,10}|\d{2,4}[ .\-]\d{3}[ .\-]\d{3,4})(?!\d)"
 )
 # A date followed by a time of day is a timestamp (ngày tiếp nhận ...), not a birth date.
-_DMY_RE = re.compile(r"(?<!\d)\d{1,2}[/\-.]\d{1,2}[/\-.](?:19|20)\d{2}(?!\d| \d{1,2}:\d{2})")
-_YMD_RE = re.compile(r"(?<![\d\-])(?:19|20)\d{2}-\d{2}-\d{2}(?![\dT:]| \d{2}:)")
+# The time's minutes end there: "11:550123456789" is not a time (and its digits are a
+# number to mask, which would leave the date's exemption to a second pass).
+_DMY_RE = re.compile(r"(?<!\d)\d{1,2}[/\-.]\d{1,2}[/\-.](?:19|20)\d{2}(?!\d| \d{1,2}:\d{2}(?!\d))")
+_YMD_RE = re.compile(r"(?<![\d\-])(?:19|20)\d{2}-\d{2}-\d{2}(?![\dT:]| \d{2}:\d{2}(?!\d))")
 _COMPACT_DATE_RE = re.compile(
     r"(?<!\d)(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?!\d)"
 )
@@ -169,7 +171,7 @@ def _mask_shape(m: re.Match[str]) -> str:
 
 #: Where a shape can be, in a long text. Every character of a match is a digit or one
 #: of `` ./-``, but its first, which may be ``+``; a match is at least eight characters
-#: long, and its look-aheads read at most six characters past its end. So every match
+#: long, and its look-aheads read at most seven characters past its end. So every match
 #: lies inside one run of eight or more such characters that starts with a digit or
 #: ``+`` (these patterns: the regex engine skips the other characters in a C loop; in
 #: ASCII text ``\d`` is ``[0-9]``, a cheaper test), the shapes are tried only inside
