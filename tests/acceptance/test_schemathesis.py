@@ -168,6 +168,35 @@ def _short(exc: BaseException) -> str:
 SIGNED_OR_RULED = frozenset({"/api/v1/events", "/api/v1/payment/confirm"})
 
 
+def _body_schema_errors(raw: dict[str, Any], path: str, method: str, body: Any) -> list[str]:
+    """What JSON Schema (2020-12, the OpenAPI 3.1 dialect) finds wrong with ``body`` as
+    the request body of ``method path`` in the document ``raw``."""
+    from jsonschema import Draft202012Validator
+
+    content = raw["paths"][path][method.lower()]["requestBody"]["content"]
+    schema = content["application/json"]["schema"]
+    validator = Draft202012Validator({**schema, "components": raw.get("components", {})})
+    return [error.message for error in validator.iter_errors(body)]
+
+
+def _negative_body_that_is_valid(operation: Any, case: Any, exc: BaseException) -> bool:
+    """True for schemathesis' one false alarm: a "negative" body that the schema accepts.
+    Negating a keyword inside one branch of a ``oneOf`` (here ``kind``'s enum in
+    ``DropTask``) can draw a value that the other branch, or that one, still accepts
+    (``"kind": "skip"``); the API is then right to accept it. Only when the body alone
+    was mutated, "accepted" (ST201) is the only complaint, and JSON Schema finds the body
+    valid; any other failure stands."""
+    data = case.meta.phase.data
+    location = getattr(data, "parameter_location", None)
+    if location is None or location.value != "body" or not case.media_type:
+        return False
+    lines = (line.strip() for line in str(exc).splitlines())
+    if {line.split()[1] for line in lines if line.startswith("- ST")} != {"ST201"}:
+        return False
+    raw = operation.schema.raw_schema
+    return not _body_schema_errors(raw, operation.path, operation.method, case.body)
+
+
 def _failures(operation: Any, mode: Any) -> list[str]:
     """Run ``operation`` with :data:`EXAMPLES` seeded cases of ``mode``; every check."""
     found: list[str] = []
@@ -187,7 +216,8 @@ def _failures(operation: Any, mode: Any) -> list[str]:
         try:
             response = case.call_and_validate(headers=AUTH, excluded_checks=excluded)
         except (Exception, BaseExceptionGroup) as exc:  # schemathesis' FailureGroup
-            found.append(f"{mode.value} {operation.label}: {_short(exc)}")
+            if not _negative_body_that_is_valid(operation, case, exc):
+                found.append(f"{mode.value} {operation.label}: {_short(exc)}")
             return
         if response.status_code >= 400:
             if "errors" not in response.json():
@@ -198,6 +228,18 @@ def _failures(operation: Any, mode: Any) -> list[str]:
     except Unsatisfiable:  # nothing to negate (an operation without parameters)
         assert mode == GenerationMode.NEGATIVE, operation.label
     return found
+
+
+def test_a_oneof_branch_negated_into_a_valid_body_is_no_violation(api_schema: Any) -> None:
+    """The body schemathesis once drew as "negative" (DropTask's ``kind`` enum negated)
+    is a valid DropTask: the false-alarm filter above must see it so, and a truly
+    invalid one (an unknown kind, a missing reason) as invalid."""
+    raw = api_schema.raw_schema
+    drawn = {"reason": "½\x91!\x1a6", "ma_ho_so": ";å5", "kind": "skip", "state": "failed",
+             "dry_run": True, "error_class": "\U00060a3e", '"?': [None, []]}  # fmt: skip
+    assert _body_schema_errors(raw, "/api/v1/operations", "POST", drawn) == []
+    for wrong in ({**drawn, "kind": "drop"}, {"kind": "skip"}):
+        assert _body_schema_errors(raw, "/api/v1/operations", "POST", wrong)
 
 
 def test_api_follows_its_openapi(api_schema: Any) -> None:
