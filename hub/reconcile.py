@@ -25,11 +25,11 @@ is reported with the action ``rerun_dead_job`` (a repair job would wait behind i
 
 Memory stays bounded whatever the volume: the ministry's listing, in whatever order
 its pages come, is spilled into a temporary SQLite file (batched inserts into a
-``WITHOUT ROWID`` table keyed by mã hồ sơ, so it comes back sorted); the mirror is
-read in keyset pages ordered by mã hồ sơ (byte order on both databases), each page in
-its own short read-only transaction (no connection is held while findings are written);
-the two sorted streams are merged one row at a time and the findings are written in
-batches.
+``WITHOUT ROWID`` table keyed by mã hồ sơ); the mirror is copied beside it in keyset
+pages ordered by mã hồ sơ (byte order on both databases), each page in its own short
+read-only transaction (no connection is held while findings are written); one join of
+the two returns only the differences (hub/reconcile_diff.py), and the findings are
+written in batches.
 
 Repair (hub/reconcile_repair.py) goes through the normal outbox.
 """
@@ -50,7 +50,7 @@ from hub.connector import Capability, Period
 from hub.errors import HubError
 from hub.logging import get_logger
 from hub.models import Status
-from hub.reconcile_diff import Spill, from_us, to_us
+from hub.reconcile_diff import Spill, from_us, spill_province, to_us
 from hub.store.store import Store, as_utc
 
 __all__ = [
@@ -270,30 +270,11 @@ class Reconciler:
         stop: threading.Event,
         progress: Progress | None,
     ) -> None:
-        """The mirror rows routed to the connector into the spill (in a thread). Pages of
-        the mirror, each read in its own short read-only transaction: nothing is held
-        while the listing comes in (a held connection locked SQLite up)."""
+        """The mirror rows routed to the connector into the spill (in a thread): see
+        :func:`hub.reconcile_diff.spill_province`."""
         bounds = _utc_bounds(period) if period.start > FULL_START else None
-        done = 0
-        # Each page's DBAPI tuples go into the spill as they are (the time comes in
-        # microseconds from the database): no Python work per dossier here.
-        for rows in self.store.province_side(connector, bounds, page=_CHUNK):
-            if stop.is_set():
-                return
-            spill.add_province(rows)
-            done += len(rows)
-            if progress:
-                progress("comparing", done)
-        if progress:
-            progress("comparing", done)
-        # After the pages: a job made while they were read counts as in flight.
-        flags: list[tuple[Any, ...]] = []
-        for row in self.store.job_flags(connector, page=_CHUNK):
-            flags.append(tuple(row))
-            if len(flags) >= _CHUNK:
-                spill.add_flags(flags)
-                flags.clear()
-        spill.add_flags(flags)
+        report = (lambda done: progress("comparing", done)) if progress else None
+        spill_province(self.store, connector, bounds, spill, stop, report, page=_CHUNK)
 
     # --- comparing (in a thread: it is all database work) -------------------------------
 

@@ -1,8 +1,10 @@
 """The spill of a reconciliation: both sides in temporary SQLite files, diffed by one join.
 
 The ministry's listing goes into ``remote.db`` (table ``r``) as it arrives; the mirror's
-routed rows go into ``province.db`` (table ``p``) from a thread at the same time, read
-in keyset pages of short read-only transactions (:meth:`Store.province_side`), and
+routed rows go into ``province.db`` (table ``p``) from a thread at the same time, in
+keyset pages of short read-only transactions: on SQLite the hub's file is attached
+read-only and each page is one ``INSERT … SELECT`` (no row passes through Python); on
+PostgreSQL the pages' DBAPI tuples are inserted as they come (:func:`spill_province`), and
 beside them (table ``f``) the dossiers whose job is in flight or dead
 (:meth:`Store.job_flags`, through the jobs' state index). Both
 tables are ``WITHOUT ROWID`` and keyed by mã hồ sơ. Then one query over the two files
@@ -19,15 +21,30 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["EPOCH", "Spill", "from_us", "to_us"]
+from sqlalchemy import ColumnElement, Engine, Select, column, create_engine, insert, table
+from sqlalchemy.pool import StaticPool
+
+if TYPE_CHECKING:
+    from hub.store.store import Store
+
+__all__ = ["EPOCH", "Spill", "from_us", "spill_province", "to_us"]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
 _COLUMNS = "ma TEXT PRIMARY KEY, ma_tthc TEXT, status INTEGER, us INTEGER, so TEXT, sha TEXT"
+#: The province side's tables as targets of ``INSERT … SELECT`` (see :meth:`Spill.copy`).
+_TARGETS = {
+    "p": table(
+        "p", *(column(c) for c in ("ma", "ma_tthc", "status", "us", "so", "sha")), schema="main"
+    ),
+    "f": table("f", column("ma"), column("flags"), schema="main"),
+}
 
 
 def to_us(value: datetime | None) -> int | None:
@@ -43,7 +60,8 @@ def from_us(value: int | None) -> datetime | None:
 
 
 def _open(path: str) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, check_same_thread=False)
+    # URI filenames allowed: the hub's file is attached read-only by one (Spill.attach).
+    conn = sqlite3.connect(path, check_same_thread=False, uri=True)
     conn.execute("PRAGMA journal_mode=OFF")
     conn.execute("PRAGMA synchronous=OFF")
     return conn
@@ -60,10 +78,62 @@ class Spill:
         self.province.execute(f"CREATE TABLE p ({_COLUMNS}) WITHOUT ROWID")
         # The mirror's dossiers with a job in flight (2) or dead (1).
         self.province.execute("CREATE TABLE f (ma TEXT PRIMARY KEY, flags INTEGER) WITHOUT ROWID")
+        self._hub: Engine | None = None
 
     def close(self) -> None:
         self.remote.close()
         self.province.close()
+
+    def attach(self, database: str) -> None:
+        """The hub's SQLite file, attached read-only to ``province.db`` as ``hub``: the
+        mirror's rows are then copied by SQLite itself (:meth:`copy`), none of them
+        through Python. The hub's queries run here as they are (SQLAlchemy Core over
+        this connection, the hub's tables read from ``hub``)."""
+        uri = Path(database).resolve().as_uri() + "?mode=ro"
+        self.province.execute("PRAGMA busy_timeout=30000")
+        self.province.execute("ATTACH DATABASE ? AS hub", (uri,))
+        conn = self.province
+        self._hub = create_engine("sqlite://", creator=lambda: conn, poolclass=StaticPool)
+
+    def detach(self) -> None:
+        if self._hub is not None:
+            self.province.commit()
+            self.province.execute("DETACH DATABASE hub")
+            self._hub = None
+
+    def copy(
+        self,
+        target: str,
+        query: Select[Any],
+        key: ColumnElement[Any],
+        *,
+        page: int,
+        stop: threading.Event,
+    ) -> Iterator[int]:
+        """``INSERT INTO target SELECT …`` from the attached hub database, a keyset page
+        of ``query`` (ordered by ``key``) per statement and transaction: a read of the
+        hub's file as short as a page (it never takes its write lock), and memory flat.
+        ``target`` is ``"p"`` (the mirror's rows, :meth:`add_province`'s columns) or
+        ``"f"`` (:meth:`add_flags`'s); yields the rows copied per page."""
+        if self._hub is None:
+            raise RuntimeError("Spill.copy before Spill.attach")
+        into = _TARGETS[target]
+        after: str | None = None
+        options = {"schema_translate_map": {None: "hub"}}
+        with self._hub.connect().execution_options(**options) as conn:
+            while not stop.is_set():
+                paged = query if after is None else query.where(key > after)
+                statement = insert(into).from_select(
+                    list(into.c.keys()), paged.order_by(key).limit(page)
+                )
+                with conn.begin():
+                    copied = conn.execute(statement).rowcount
+                    # The pages come in key order: the last one copied is the largest.
+                    last = conn.exec_driver_sql(f"SELECT max(ma) FROM main.{target}").scalar()
+                yield copied
+                if copied < page:
+                    return
+                after = last
 
     def add_remote(self, rows: Iterable[tuple[Any, ...]]) -> None:
         """(ma, ma_tthc, status, us, so, sha); a repeat (a record moving between pages
@@ -125,3 +195,53 @@ class Spill:
             if not rows:
                 return
             yield from rows
+
+
+def spill_province(
+    store: Store,
+    connector: str,
+    bounds: tuple[datetime, datetime] | None,
+    spill: Spill,
+    stop: threading.Event,
+    progress: Callable[[int], None] | None,
+    *,
+    page: int,
+) -> None:
+    """The mirror rows routed to ``connector`` (updated within ``bounds``) into the
+    spill, then the flags of the dossiers with a job in flight or dead (read after the
+    rows: a job made meanwhile counts as in flight). ``progress(rows so far)``.
+
+    On a SQLite file the hub's file is attached to the spill and the store's queries
+    copy the rows there page by page (:meth:`Spill.copy`), none of them through Python.
+    Elsewhere (PostgreSQL) each page's DBAPI tuples go into the spill as they are (the
+    time comes in microseconds from the database): no Python work per dossier."""
+    done = 0
+    database = store.sqlite_file()
+    if database is not None:
+        spill.attach(database)
+        try:
+            query, key = store.province_select(connector, bounds)
+            for copied in spill.copy("p", query, key, page=page, stop=stop):
+                done += copied
+                if progress:
+                    progress(done)
+            query, key = store.job_flags_select(connector)
+            for _ in spill.copy("f", query, key, page=page, stop=stop):
+                pass
+        finally:
+            spill.detach()
+        return
+    for rows in store.province_side(connector, bounds, page=page):
+        if stop.is_set():
+            return
+        spill.add_province(rows)
+        done += len(rows)
+        if progress:
+            progress(done)
+    flags: list[tuple[Any, ...]] = []
+    for row in store.job_flags(connector, page=page):
+        flags.append(tuple(row))
+        if len(flags) >= page:
+            spill.add_flags(flags)
+            flags.clear()
+    spill.add_flags(flags)

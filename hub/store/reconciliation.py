@@ -16,6 +16,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Row,
+    Select,
     and_,
     case,
     exists,
@@ -188,21 +189,13 @@ class ReconcileQueries(StoreBase):
             " THEN CAST(substr(dossiers.updated_at, 21, 6) AS INTEGER) ELSE 0 END"
         )
 
-    def province_side(
-        self,
-        connector: str,
-        bounds: tuple[datetime, datetime] | None = None,
-        *,
-        page: int = 5000,
-    ) -> Iterator[list[tuple[Any, ...]]]:
-        """The mirror rows routed to ``connector`` (updated within ``bounds``), in byte
-        order of mã hồ sơ, a page per short read transaction (see the module's doc).
-
-        Each page is a list of plain DBAPI tuples ``(ma_ho_so, ma_tthc, trang_thai,
-        updated_us, so, sha)``, the time already in microseconds (see
-        :mod:`hub.reconcile_diff`): they go into the spill as they come, with no
-        SQLAlchemy row or Python conversion per dossier (that was most of the mirror
-        side's CPU at volume)."""
+    def province_select(
+        self, connector: str, bounds: tuple[datetime, datetime] | None = None
+    ) -> tuple[Select[Any], ColumnElement[Any]]:
+        """The query of the mirror rows routed to ``connector`` (updated within
+        ``bounds``): ``(ma_ho_so, ma_tthc, trang_thai, updated_us, so, sha)``, the time in
+        microseconds (see :mod:`hub.reconcile_diff`); and the key to page it by (mã hồ
+        sơ in byte order). Unordered and unlimited: see :meth:`province_side`."""
         d = dossiers
         code = d.c.ma_ho_so
         ordered = code.collate("C") if self.dialect == "postgresql" else code
@@ -217,6 +210,23 @@ class ReconcileQueries(StoreBase):
                 # page sorted all the period's rows again (quadratic; 1M never finished).
                 updated = literal_column("+dossiers.updated_at", type_=dossiers.c.updated_at.type)
             query = query.where(and_(updated >= bounds[0], updated < bounds[1]))
+        return query, ordered
+
+    def province_side(
+        self,
+        connector: str,
+        bounds: tuple[datetime, datetime] | None = None,
+        *,
+        page: int = 5000,
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """The mirror rows routed to ``connector`` (updated within ``bounds``), in byte
+        order of mã hồ sơ, a page per short read transaction (see the module's doc).
+
+        Each page is a list of plain DBAPI tuples (see :meth:`province_select`): they go
+        into the spill as they come, with no SQLAlchemy row or Python conversion per
+        dossier (that was most of the mirror side's CPU at volume). On a SQLite file the
+        spill copies the rows itself instead (:meth:`hub.reconcile_diff.Spill.copy`)."""
+        query, ordered = self.province_select(connector, bounds)
         after: str | None = None
         while True:
             paged = query if after is None else query.where(ordered > after)
@@ -232,11 +242,8 @@ class ReconcileQueries(StoreBase):
                 return
             after = rows[-1][0]
 
-    def job_flags(self, connector: str, *, page: int = 5000) -> Iterator[Any]:
-        """``(ma_ho_so, flags)`` of the dossiers with an unfinished (flags 2: in flight)
-        or else a dead (1) job for ``connector``, in byte order of mã hồ sơ, a page per
-        short read transaction. Read through the jobs' state index: it costs what the
-        outbox holds unfinished or dead, not a lookup per mirror row."""
+    def job_flags_select(self, connector: str) -> tuple[Select[Any], ColumnElement[Any]]:
+        """The query of :meth:`job_flags`, unordered and unlimited, and its paging key."""
         code = jobs.c.ma_ho_so
         ordered = code.collate("C") if self.dialect == "postgresql" else code
         query = (
@@ -251,6 +258,14 @@ class ReconcileQueries(StoreBase):
             # 0.2 ms through the state index).
             .with_hint(jobs, "INDEXED BY ix_jobs_state_connector", "sqlite")
         )
+        return query, ordered
+
+    def job_flags(self, connector: str, *, page: int = 5000) -> Iterator[Any]:
+        """``(ma_ho_so, flags)`` of the dossiers with an unfinished (flags 2: in flight)
+        or else a dead (1) job for ``connector``, in byte order of mã hồ sơ, a page per
+        short read transaction. Read through the jobs' state index: it costs what the
+        outbox holds unfinished or dead, not a lookup per mirror row."""
+        query, ordered = self.job_flags_select(connector)
         after: str | None = None
         while True:
             paged = query if after is None else query.where(ordered > after)
@@ -260,6 +275,15 @@ class ReconcileQueries(StoreBase):
             if len(rows) < page:
                 return
             after = rows[-1].ma_ho_so
+
+    def sqlite_file(self) -> str | None:
+        """The path of the hub's SQLite database file; None on PostgreSQL or in memory."""
+        if self.dialect != "sqlite":
+            return None
+        path = self.engine.url.database
+        if not path or path == ":memory:" or path.startswith("file:"):
+            return None
+        return path
 
     def mirror_procedures(self) -> set[str]:
         """Every mã TTHC of the dossier mirror, as stored."""

@@ -437,12 +437,14 @@ class BulkRow:
             "SoQuyetDinh": self.so,
         }
 
-    def listing(self) -> dict[str, Any]:
+    def listing(self, updated: str | None = None) -> dict[str, Any]:
+        """The DanhSachHoSo row; ``updated``: ``updated_at`` on the wire, when the caller
+        formatted it once for a page (every bulk record shares it)."""
         return {
             "MaHoSo": self.ma_ho_so,
             "MaTTHC": self.ma_tthc,
             "StatusId": self.status_id,
-            "NgayCapNhat": self.updated_at.strftime(DATETIME_FMT),
+            "NgayCapNhat": updated or self.updated_at.strftime(DATETIME_FMT),
             "SoQuyetDinh": self.so,
             "Sha256KetQua": self.sha256,
         }
@@ -517,11 +519,14 @@ class BulkSet:
                 break
         pos = bisect.bisect_left(self._holes, index)
         out = []
+        # One strftime a page, not a row: it was most of a page's time at volume.
+        updated = self.updated_at.strftime(DATETIME_FMT)
         while len(out) < size and index < self.total:
             if pos < len(self._holes) and self._holes[pos] == index:
                 pos += 1
             else:
-                out.append(bulk_row(index, self.prefix, self.updated_at, self.procedures).listing())
+                row = bulk_row(index, self.prefix, self.updated_at, self.procedures)
+                out.append(row.listing(updated))
             index += 1
         return out
 
