@@ -187,11 +187,26 @@ _SHORT = 64
 
 
 def mask_text(text: str) -> str:
-    """Mask identity numbers, phone numbers and dates found in free text."""
+    """Mask identity numbers, phone numbers and dates found in free text.
+
+    Masking can uncover a shape: a phone number glued to a birth date
+    ("01/06/1948+84912345678") is no phone while a digit precedes it, and is one once the
+    date is masked. So a text in which something was masked is scanned again until
+    nothing more is found: what is left visible matches no shape (each pass that
+    changes the text masks at least one digit, so this ends; two passes in practice)."""
+    masked = _mask_once(text)
+    while masked is not text and masked != text:
+        text, masked = masked, _mask_once(masked)
+    return masked
+
+
+def _mask_once(text: str) -> str:
+    """One scan of ``text``; ``text`` itself (the same object) when nothing is masked."""
     if len(text) < _SHORT:
         if len(text) < 8 or _MAYBE_RE.search(text) is None:
             return text
-        return _SHAPE_RE.sub(_mask_shape, text)
+        masked, found = _SHAPE_RE.subn(_mask_shape, text)
+        return masked if found else text
     pieces: list[str] = []
     done = 0
     size = len(text)
