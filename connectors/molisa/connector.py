@@ -31,6 +31,7 @@ from hub.sdk import (
 
 from . import mapping
 from .client import NOT_FOUND, OK, MolisaClient
+from .listing import ListingRows
 from .settings import MolisaSettings
 
 __all__ = ["MolisaConnector"]
@@ -198,10 +199,10 @@ class MolisaConnector:
             "TuNgay": mapping.format_date(period.start),
             "DenNgay": mapping.format_date(period.end),
         }
-        ma_tthc_map = self.settings.ma_tthc_map
+        lines = ListingRows(self.settings.ma_tthc_map)
         async for rows in self._client.pages("DanhSachHoSo", body, size=self.settings.page_size):
-            for row in rows:
-                yield mapping.from_dong_ho_so(row, ma_tthc_map=ma_tthc_map)
+            for line in lines.page(rows):
+                yield line
 
     async def health(self) -> Health:
         today = mapping.format_date(datetime.now(mapping.VN_TZ).date())
