@@ -46,53 +46,52 @@ class ListingRows:
         """The lines of one page, in its order; a bad row raises what
         ``from_dong_ho_so`` raises for it (no ``MaHoSo``, unknown ``StatusId``, bad time)."""
         local = self._local
+        two = _TWO
+        status = _STATUS
         out: list[RemoteRecord] = []
         append = out.append
         for row in rows:
+            # Subscripts, not .get: a row without one of the contract's six keys is a
+            # KeyError here and from_dong_ho_so's to judge.
             try:
-                append(_line(row, local))
+                ma_ho_so = row["MaHoSo"]
+                ma_tthc = row["MaTTHC"] or None
+                if ma_tthc is not None:
+                    ma_tthc = local.get(ma_tthc, ma_tthc)
+                when = row["NgayCapNhat"]
+                updated = None
+                if when:
+                    if (
+                        len(when) != 19
+                        or when[2] != "/"
+                        or when[5] != "/"
+                        or when[10] != " "
+                        or when[13] != ":"
+                        or when[16] != ":"
+                    ):
+                        raise ValueError("NgayCapNhat")
+                    updated = datetime(
+                        two[when[6:8]] * 100 + two[when[8:10]],
+                        two[when[3:5]],
+                        two[when[:2]],
+                        two[when[11:13]],
+                        two[when[14:16]],
+                        two[when[17:]],
+                        0,
+                        VN_TZ,
+                    )
+                if not ma_ho_so:
+                    raise KeyError("MaHoSo")
+                append(
+                    RemoteRecord(
+                        ma_ho_so,
+                        ma_tthc,
+                        status[row["StatusId"]],
+                        updated,
+                        row["SoQuyetDinh"] or None,
+                        row["Sha256KetQua"] or None,
+                    )
+                )
             except (KeyError, TypeError, ValueError, AttributeError):
                 append(from_dong_ho_so(row, ma_tthc_map=self._map))
         return out
-
-
-def _line(row: Mapping[str, Any], local: dict[str, str]) -> RemoteRecord:
-    """One row as the contract spells it; KeyError/TypeError/ValueError otherwise."""
-    get = row.get
-    ma_ho_so = get("MaHoSo")
-    if not ma_ho_so:
-        raise KeyError("MaHoSo")
-    ma_tthc = get("MaTTHC") or None
-    if ma_tthc is not None:
-        ma_tthc = local.get(ma_tthc, ma_tthc)
-    status = _STATUS[get("StatusId")]
-    when = get("NgayCapNhat")
-    updated = None
-    if when:
-        if (
-            len(when) != 19
-            or when[2] != "/"
-            or when[5] != "/"
-            or when[10] != " "
-            or when[13] != ":"
-            or when[16] != ":"
-        ):
-            raise ValueError("NgayCapNhat")
-        updated = datetime(
-            _TWO[when[6:8]] * 100 + _TWO[when[8:10]],
-            _TWO[when[3:5]],
-            _TWO[when[:2]],
-            _TWO[when[11:13]],
-            _TWO[when[14:16]],
-            _TWO[when[17:]],
-            0,
-            VN_TZ,
-        )
-    return RemoteRecord(
-        ma_ho_so,
-        ma_tthc,
-        status,
-        updated,
-        get("SoQuyetDinh") or None,
-        get("Sha256KetQua") or None,
-    )
