@@ -23,11 +23,11 @@ from .mapping import VN_TZ, from_dong_ho_so
 
 __all__ = ["ListingRows"]
 
-#: ``StatusId`` → Status for the spellings the contract uses (a digit string; an int).
 #: ``"00"`` … ``"99"`` → int: a time's fields read by lookup (``int()`` of six slices was
 #: most of a row's time); anything else (another digit than ASCII) is a KeyError.
 _TWO = {f"{i:02d}": i for i in range(100)}
 
+#: ``StatusId`` → Status for the spellings the contract uses (a digit string; an int).
 _STATUS: dict[Any, Status] = {**{str(s.value): s for s in Status}, **{s.value: s for s in Status}}
 
 
