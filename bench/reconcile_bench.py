@@ -301,7 +301,13 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def child(kind: str, db: str, url: str, profile: str | None = None) -> None:
+def child(
+    kind: str, db: str, url: str, profile: str | None = None, pause: float | None = None
+) -> None:
+    if pause is not None:  # the mirror copy's rest between pages (ingest latency's A/B)
+        import hub.reconcile_diff
+
+        hub.reconcile_diff.MIRROR_PAUSE = pause
     started = time.perf_counter()
     cpu = time.process_time()
     fn = {"hub": _hub_run, "baseline": _baseline_run, "ingest": _ingest_run}[kind]
@@ -324,8 +330,11 @@ def child(kind: str, db: str, url: str, profile: str | None = None) -> None:
     print(json.dumps(out))
 
 
-def measure(kind: str, db: str, url: str, profile: str | None = None) -> dict[str, object]:
+def measure(
+    kind: str, db: str, url: str, profile: str | None = None, pause: float | None = None
+) -> dict[str, object]:
     extra = ["--profile", profile] if profile else []
+    extra += ["--mirror-pause", str(pause)] if pause is not None else []
     proc = subprocess.run(
         [sys.executable, __file__, "--child", kind, "--db", db, "--url", url, *extra],
         capture_output=True,
@@ -348,9 +357,15 @@ def main() -> None:
         help="a directory: the hub and baseline children run under cProfile and write"
         " <dir>/reconcile-<kind>-<size>.pstats (with --child: the file itself)",
     )
+    parser.add_argument(
+        "--mirror-pause",
+        type=float,
+        help="seconds the mirror copy rests between its pages (default: the hub's"
+        " hub.reconcile_diff.MIRROR_PAUSE); 0 for none",
+    )
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.db, args.url, args.profile)
+        child(args.child, args.db, args.url, args.profile, args.mirror_pause)
         return
     if args.profile:
         Path(args.profile).mkdir(parents=True, exist_ok=True)
@@ -386,9 +401,10 @@ def main() -> None:
                 build_mirror(db, server.url, n)
                 setup = round(time.perf_counter() - t0, 1)
                 planted = plant(admin, n)
-                hub = measure("hub", db, server.url, stats("hub", n))
+                pause = args.mirror_pause
+                hub = measure("hub", db, server.url, stats("hub", n), pause)
                 base = measure("baseline", db, server.url, stats("baseline", n))
-                ingest = measure("ingest", db, server.url)  # last: it adds dossiers
+                ingest = measure("ingest", db, server.url, pause=pause)  # last: adds dossiers
                 hub_counts = {k: v for k, v in hub["counts"].items() if v}  # type: ignore[union-attr]
                 ok = hub_counts == {k: v for k, v in planted.items() if v}
                 row = {

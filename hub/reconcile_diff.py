@@ -37,6 +37,10 @@ __all__ = ["EPOCH", "Spill", "from_us", "spill_province", "to_us"]
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
+#: Seconds the mirror's copy rests between its pages on SQLite, holding no read of the
+#: hub's file, so that ingest's writers and WAL checkpoints get a turn (bench/reconcile_bench.py
+#: ``--mirror-pause`` measures it against 0).
+MIRROR_PAUSE = 0.002
 _COLUMNS = "ma TEXT PRIMARY KEY, ma_tthc TEXT, status INTEGER, us INTEGER, so TEXT, sha TEXT"
 #: The province side's tables as targets of ``INSERT … SELECT`` (see :meth:`Spill.copy`).
 _TARGETS = {
@@ -109,12 +113,14 @@ class Spill:
         *,
         page: int,
         stop: threading.Event,
+        pause: float = 0.0,
     ) -> Iterator[int]:
         """``INSERT INTO target SELECT …`` from the attached hub database, a keyset page
         of ``query`` (ordered by ``key``) per statement and transaction: a read of the
         hub's file as short as a page (it never takes its write lock), and memory flat.
         ``target`` is ``"p"`` (the mirror's rows, :meth:`add_province`'s columns) or
-        ``"f"`` (:meth:`add_flags`'s); yields the rows copied per page."""
+        ``"f"`` (:meth:`add_flags`'s); yields the rows copied per page. ``pause``: seconds
+        between pages with no transaction open on the hub's file (writers' room)."""
         if self._hub is None:
             raise RuntimeError("Spill.copy before Spill.attach")
         into = _TARGETS[target]
@@ -134,6 +140,8 @@ class Spill:
                 if copied < page:
                     return
                 after = last
+                if pause:
+                    stop.wait(pause)
 
     def add_remote(self, rows: Iterable[tuple[Any, ...]]) -> None:
         """(ma, ma_tthc, status, us, so, sha); a repeat (a record moving between pages
@@ -221,7 +229,8 @@ def spill_province(
         spill.attach(database)
         try:
             query, key = store.province_select(connector, bounds)
-            for copied in spill.copy("p", query, key, page=page, stop=stop):
+            copies = spill.copy("p", query, key, page=page, stop=stop, pause=MIRROR_PAUSE)
+            for copied in copies:
                 done += copied
                 if progress:
                     progress(done)

@@ -8,6 +8,7 @@ Every call is a POST of a JSON body carrying ``AcceptKey``; every answer is
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -86,14 +87,22 @@ class MolisaClient:
         raise _error(operation, code, answer)
 
     async def pages(
-        self, operation: str, body: dict[str, Any], *, size: int, rows: str = "DanhSach"
+        self,
+        operation: str,
+        body: dict[str, Any],
+        *,
+        size: int,
+        rows: str = "DanhSach",
+        ahead: int = 1,
     ) -> AsyncIterator[list[Any]]:
         """The rows of a paged listing (``Trang`` 1, 2, ... of ``SoLuong`` = ``size``), a
         page at a time, until a short or empty page or ``TongSo`` is reached.
 
-        The next page is asked for before the current one is handed over, so the
-        ministry prepares it while the caller maps and stores this one (one request
-        ahead, never more: the listing stays bounded in memory).
+        The next ``ahead`` pages (at least one) are asked for before the current one is
+        handed over, so the ministry prepares them while the caller maps and stores this
+        one; never more, so the listing stays bounded in memory. Each page is its own
+        request of the contract's paging (``Trang``), only sent earlier; none is sent
+        past ``TongSo`` once it is known, and one sent past the end is dropped unread.
 
         :raises ContractError: an answer without the ``rows`` list.
         """
@@ -102,30 +111,34 @@ class MolisaClient:
             paged = {**body, "Trang": page, "SoLuong": size}
             return asyncio.ensure_future(self.call(operation, paged))
 
-        page = 1
-        ahead: asyncio.Task[dict[str, Any]] | None = fetch(page)
+        out: deque[asyncio.Task[dict[str, Any]]] = deque([fetch(1)])
+        page, sent, total = 1, 1, None
         try:
-            while ahead is not None:
-                answer = await ahead
-                ahead = None
+            while out:
+                answer = await out.popleft()
                 found = answer.get(rows)
                 if not isinstance(found, list):
                     raise ContractError(
                         message("contract.missing", operation=operation, field=rows),
                         system=SYSTEM,
                     )
-                total = answer.get("TongSo")
-                last = not found or (isinstance(total, int) and page * size >= total)
+                if isinstance(answer.get("TongSo"), int):
+                    total = answer["TongSo"]
+                last = not found or (total is not None and page * size >= total)
                 if not last:
-                    page += 1
-                    ahead = fetch(page)
-                    await asyncio.sleep(0)  # let it go out now, not at the caller's next wait
+                    while sent < page + max(1, ahead) and (total is None or sent * size < total):
+                        sent += 1
+                        out.append(fetch(sent))
+                    await asyncio.sleep(0)  # let them go out now, not at the caller's next wait
+                page += 1
                 if found:
                     yield found
+                if last:
+                    return  # anything still out (asked for past the end) is cancelled below
         finally:
-            if ahead is not None:  # the caller stopped early, or this page failed
-                ahead.cancel()
-                ahead.add_done_callback(_retrieved)
+            for task in out:  # the caller stopped early, a page failed, or past the end
+                task.cancel()
+                task.add_done_callback(_retrieved)
 
     async def aclose(self) -> None:
         await self._pool.aclose()

@@ -351,6 +351,47 @@ async def _collect(gen: Any) -> list[Any]:
     return [x async for x in gen]
 
 
+@pytest.mark.parametrize(("size", "requests"), [(3, 3), (7, 1), (2, 4)])
+def test_pages_asked_for_ahead_are_the_same_pages_and_none_past_tongso(
+    mock: Any, admin: httpx.Client, size: int, requests: int
+) -> None:
+    seeded = admin.post("/_mock/seed", json={"count": 7, "seed": 2}).json()["ma_ho_so"]
+    today = datetime.now(VN_TZ).strftime("%d/%m/%Y")
+    body = {"TuNgay": today, "DenNgay": today}
+
+    async def pages(c: MolisaConnector, ahead: int) -> list[list[str]]:
+        listed = c._client.pages("DanhSachHoSo", body, size=size, ahead=ahead)
+        return [[r["MaHoSo"] for r in rows] async for rows in listed]
+
+    one = run(lambda c: pages(c, 1), mock.url)
+    before = admin.get("/_mock/stats").json()["requests"]
+    three = run(lambda c: pages(c, 3), mock.url)
+    assert three == one and [m for p in one for m in p] == seeded
+    assert admin.get("/_mock/stats").json()["requests"] - before == requests
+
+
+def test_a_listing_stopped_early_cancels_the_pages_asked_for_ahead(
+    mock: Any, admin: httpx.Client
+) -> None:
+    admin.post("/_mock/seed", json={"count": 7, "seed": 2})
+    today = datetime.now(VN_TZ).strftime("%d/%m/%Y")
+    body = {"TuNgay": today, "DenNgay": today}
+
+    async def first(c: MolisaConnector) -> tuple[list[Any], list[asyncio.Task[Any]]]:
+        listed = c._client.pages("DanhSachHoSo", body, size=1, ahead=3)
+        async for rows in listed:
+            out = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            await listed.aclose()  # the caller stops after the first page
+            for _ in range(3):
+                await asyncio.sleep(0)
+            return rows, out
+        raise AssertionError("no page")
+
+    rows, ahead = run(first, mock.url)
+    assert len(rows) == 1 and len(ahead) == 3
+    assert all(t.cancelled() for t in ahead)
+
+
 def test_listing_a_late_page_of_many_records_is_cheap() -> None:
     state = MolisaState(MockConfig())
     state.seed(3000, 1)
