@@ -35,11 +35,6 @@ from .client import NOT_FOUND, OK, MolisaClient
 from .listing import ListingRows
 from .settings import MolisaSettings
 
-#: Listing pages asked for ahead of the one being mapped (MolisaClient.pages): two
-#: keep the ministry busy while the hub maps (100,000 rows against the mock: the
-#: listing ends at 1.7–2.2 s with two, 2.2–3.3 s with one); memory stays flat.
-LISTING_AHEAD = 2
-
 __all__ = ["MolisaConnector"]
 
 #: Events sent as a DongBoDVC snapshot (upsert by MaHoSo).
@@ -212,7 +207,7 @@ class MolisaConnector:
         }
         lines = ListingRows(self.settings.ma_tthc_map)
         pages = self._client.pages(
-            "DanhSachHoSo", body, size=self.settings.page_size, ahead=LISTING_AHEAD
+            "DanhSachHoSo", body, size=self.settings.page_size, ahead=self.settings.listing_ahead
         )
         async for rows in pages:
             for line in lines.page(rows):
