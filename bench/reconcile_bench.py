@@ -176,7 +176,7 @@ async def _hub_run(db: str, url: str) -> dict[str, object]:
 
 
 async def _baseline_run(db: str, url: str) -> dict[str, object]:
-    from hub.connector import Period
+    from hub.connector import Period, remote_pages
     from hub.service import Hub
 
     hub = Hub(_settings(db, url), migrate=False)
@@ -185,22 +185,23 @@ async def _baseline_run(db: str, url: str) -> dict[str, object]:
         conn.execute(
             "CREATE TEMP TABLE r (ma TEXT, status INTEGER, updated_at TEXT, so TEXT, sha TEXT)"
         )
-        batch = []
         period = Period(WHEN.date(), WHEN.date() + timedelta(days=400))
-        async for rec in hub.connectors["molisa"].list_remote(period):
-            batch.append(
-                (
-                    rec.ma_ho_so,
-                    int(rec.trang_thai) if rec.trang_thai else None,
-                    rec.updated_at.isoformat() if rec.updated_at else None,
-                    rec.result_number,
-                    rec.result_sha256,
-                )
+        # The listing as the hub reads it, a page at a time (remote_pages): the baseline's
+        # listing costs what the hub's does, so the ratio is the comparison's.
+        async for page in remote_pages(hub.connectors["molisa"], period):
+            conn.executemany(
+                "INSERT INTO r VALUES (?, ?, ?, ?, ?)",
+                [
+                    (
+                        rec.ma_ho_so,
+                        int(rec.trang_thai) if rec.trang_thai else None,
+                        rec.updated_at.isoformat() if rec.updated_at else None,
+                        rec.result_number,
+                        rec.result_sha256,
+                    )
+                    for rec in page
+                ],
             )
-            if len(batch) >= 5000:
-                conn.executemany("INSERT INTO r VALUES (?, ?, ?, ?, ?)", batch)
-                batch.clear()
-        conn.executemany("INSERT INTO r VALUES (?, ?, ?, ?, ?)", batch)
         conn.execute("CREATE INDEX temp.ix_r ON r (ma)")
         so = "json_extract(d.snapshot, '$.ket_qua.so')"
         sha = "json_extract(d.snapshot, '$.ket_qua.files[#-1].sha256')"

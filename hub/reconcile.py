@@ -46,7 +46,7 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from hub import reasons_api as A
-from hub.connector import Capability, Period
+from hub.connector import Capability, Period, remote_pages
 from hub.errors import HubError
 from hub.logging import get_logger
 from hub.models import Status
@@ -235,28 +235,28 @@ class Reconciler:
     async def _spill(
         self, connector: str, period: Period, spill: Spill, progress: Progress | None
     ) -> int:
-        """The ministry's listing into the spill, in batches; returns its size."""
-        batch: list[tuple[Any, ...]] = []
-        seen = 0
-        async for rec in self.hub.connectors[connector].list_remote(period):
-            batch.append(
-                (
-                    rec.ma_ho_so,
-                    rec.ma_tthc,
-                    int(rec.trang_thai) if rec.trang_thai is not None else None,
-                    to_us(rec.updated_at),
-                    rec.result_number,
-                    rec.result_sha256,
-                )
+        """The ministry's listing into the spill, a page per insert
+        (:func:`hub.connector.remote_pages`); returns its size."""
+        seen = reported = 0
+        async for page in remote_pages(self.hub.connectors[connector], period):
+            spill.add_remote(
+                [
+                    (
+                        rec.ma_ho_so,
+                        rec.ma_tthc,
+                        # Status is an IntEnum: bound by sqlite3 as the int it is.
+                        rec.trang_thai,
+                        to_us(rec.updated_at),
+                        rec.result_number,
+                        rec.result_sha256,
+                    )
+                    for rec in page
+                ]
             )
-            if len(batch) >= _CHUNK:
-                spill.add_remote(batch)
-                seen += len(batch)
-                batch.clear()
-                if progress:
-                    progress("listing", seen)
-        spill.add_remote(batch)
-        seen += len(batch)
+            seen += len(page)
+            if progress and seen - reported >= _CHUNK:
+                reported = seen
+                progress("listing", seen)
         if progress:
             progress("listing", seen)
         # Repeats (a record moving between pages while listed) count once.
