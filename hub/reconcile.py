@@ -289,8 +289,11 @@ class Reconciler:
         """One join in the spill finds the differences; each is classified here."""
         writer = _FindingWriter(self.store, run_id, tally)
         orphans: list[_Side] = []  # ministry-only candidates, looked up in the mirror in batches
-        tally.province, tally.in_flight, pairs = spill.province_counts()
+        mirrored, in_flight = spill.province_counts()
+        # (_orphans adds the mirror rows it finds outside the period to tally.province.)
+        tally.province, tally.in_flight = mirrored, in_flight
         differing = 0  # pairs (not in flight) with a finding
+        lacking = 0  # mirror rows (not in flight) the ministry does not list
         for row in spill.differences(self.stale_after, _CHUNK):
             _, ma, ma_tthc, status, us, so, sha, flags = row[:8]
             r = _Side(row[8], row[9], row[10], from_us(row[11]), row[12], row[13])
@@ -301,6 +304,7 @@ class Reconciler:
                 continue
             p = _Side(ma, ma_tthc, status, from_us(us), so, sha, False, flags == 1)
             if row[8] is None:
+                lacking += 1
                 writer.add("only_province", p, None)
                 continue
             kind = classify(p, r, self.stale_after)
@@ -309,6 +313,8 @@ class Reconciler:
                 writer.add(kind, p, r)
         self._orphans(connector, orphans, writer)
         writer.flush()
+        # Every mirror row not in flight is either listed too (a pair) or lacking.
+        pairs = mirrored - in_flight - lacking
         tally.matched += pairs - differing
         if progress:
             progress("comparing", tally.province)
