@@ -11,8 +11,10 @@ each) is written beside it. Then, each in its own subprocess so that its peak me
 * ``baseline``: the same listing loaded into a table of the same SQLite database, then
   the comparison as one SQL query (``LEFT JOIN`` both ways, counts per kind).
 
-Both read the ministry's listing over loopback HTTP the same way; the ratio is hub /
-baseline.
+Both read the ministry's listing over loopback HTTP the same way (a page at a time,
+:func:`hub.connector.remote_pages`); the ratio is hub / baseline. Each child also prints
+its run's own CPU (without the start-up's imports), and beside it the CPU this process
+(the mock) spent serving that child.
 
 * ``ingest``: single-event ingests (the store's ingest, as ``POST /api/v1/events``
   does it on SQLite) from another thread, every few milliseconds, first with the
