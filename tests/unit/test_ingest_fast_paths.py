@@ -92,8 +92,22 @@ def _legacy_hash(event: object) -> str:
 
 
 def test_body_hash_is_unchanged() -> None:
-    for i in range(200):
-        event = sample_event(sample_dossier(random.Random(i)), EventType.RECEIVED, seq=i + 1)
+    """The event's own fields written by hand hash as the whole event dumped always did:
+    every event type, ids with each allowed punctuation, ``occurred_at`` at any offset
+    (naive: the province's clock), a ``sequence`` or none."""
+    types = list(EventType)
+    offsets = [UTC, timezone(timedelta(hours=7)), timezone(timedelta(hours=-3, minutes=-30)), None]
+    for i in range(400):
+        event = sample_event(sample_dossier(random.Random(i)), types[i % len(types)], seq=i + 1)
+        at = event.occurred_at.astimezone(offsets[i % len(offsets)] or UTC)
+        event = event.model_validate(
+            event.model_dump()
+            | {
+                "id": f"{'evt.:_-'[i % 5]}{i}-ID",
+                "occurred_at": at.replace(tzinfo=None) if offsets[i % 4] is None else at,
+                "sequence": None if i % 3 else i + 1,
+            }
+        )
         text = canonical_json(event.snapshot.model_dump(mode="json"))
         assert body_hash(event) == body_hash(event, text) == _legacy_hash(event)
 
