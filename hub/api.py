@@ -215,20 +215,8 @@ def _control_in_target(scope: Scope) -> bool:
     )
 
 
+#: Set once this process froze what its first app built (see the lifespan, issue #21).
 _APP_FROZEN: list[bool] = []
-
-
-def _freeze_app_objects() -> None:
-    """Once per process, at the API's first start-up: freeze what was built since
-    :func:`hub.startup.freeze_start_up_objects` ran. That ran when the hub built its
-    worker, before :func:`create_app`: the app's routes, models, schemas and the
-    modules it imports (about 36,000 objects) stayed in the collector, and every full
-    collection walked them (20-70 ms each; one per 2,000 or so events ingested in
-    batches). Garbage first (``gc.collect``): only live objects are frozen."""
-    if not _APP_FROZEN:
-        _APP_FROZEN.append(True)
-        gc.collect()
-        gc.freeze()
 
 
 def create_app(
@@ -242,7 +230,12 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         freeze_start_up_objects()
-        _freeze_app_objects()
+        # That ran when the hub built its worker, before create_app: freeze the app's
+        # routes, schemas and modules too (~36,000 objects each full collection walked).
+        if not _APP_FROZEN:
+            _APP_FROZEN.append(True)
+            gc.collect()
+            gc.freeze()
         stop = asyncio.Event()
         worker_task = None
         scheduler = None
