@@ -287,6 +287,7 @@ class IngestQueries(StoreBase):
         # Text and integers: the driver's rows as they are, no SQLAlchemy statement to
         # compile for this many ids. PostgreSQL: the ids as one array, so psycopg keeps
         # one statement (it re-parses, uncached, any statement of 50 parameters or more).
+        params: tuple[Any, ...]
         if self.dialect == "postgresql":
             sql, params = _EXISTING_PG, (ids,)
         else:
