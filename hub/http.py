@@ -266,7 +266,7 @@ class ConnectorHttp:
             raw += headers.items()
         request = httpx.Request(
             "POST", pool.url(path), headers=raw, content=json_body(body),
-            extensions=pool.extensions,
+            extensions=dict(pool.extensions),
         )  # fmt: skip
         try:
             response = await pool.transport.handle_async_request(request)
