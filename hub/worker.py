@@ -59,16 +59,14 @@ class Worker:
 
     Each round trip to the store (:meth:`Store.settle`) writes every outcome gathered
     since the last one and claims jobs for the free capacity plus ``worker.prefetch``
-    more, in one transaction; a finished call starts the next claimed job at once,
-    without waiting for the store. Outcomes wait in memory for at most one round trip;
-    a worker killed in that window leaves leases that expire, and the jobs are sent
-    again with the same idempotency key (at least once, as before).
+    more, in one transaction; a finished call starts the next claimed job at once.
+    Outcomes wait in memory for at most one round trip; a worker killed then leaves
+    leases that expire, and the jobs are sent again with the same idempotency key.
 
-    Where the round trip runs (``worker.store_calls``): on SQLite, in the loop itself —
-    a local commit takes less time than handing work to a thread, whose Python code
-    then competes with the loop for the GIL (measured: 0.5-0.7 of the raw rate with a
-    thread, 0.9-1.0 inline); on PostgreSQL, in one thread of its own, so the loop keeps
-    sending while the server answers.
+    Where the round trip runs (``worker.store_calls``): on SQLite, in the loop (a local
+    commit costs less than a thread whose Python competes with the loop for the GIL:
+    0.5-0.7 of the raw rate with a thread, 0.9-1.0 inline); on PostgreSQL, in a thread
+    of its own, so the loop keeps sending while the server answers.
     """
 
     def __init__(
@@ -110,8 +108,7 @@ class Worker:
         self.last_error: str | None = None
         self.failures = 0
         self._round_trips = 0
-        #: Whether the last round trip claimed all it asked for (more may be due now).
-        self._claimed_in_full = False
+        self._claimed_in_full = False  # the last claim got all it asked: more may be due
         freeze_start_up_objects()
 
     def set_concurrency(self, concurrency: int) -> None:
@@ -134,11 +131,8 @@ class Worker:
         listener = self._listen()
         try:
             while not stop.is_set():
-                # Another round trip at once only while claims come back full: when one
-                # claimed less than it asked for, nothing more is due, and the next one
-                # waits for a wake-up (new jobs, a call finishing, the poll). Going
-                # straight on would cost an empty claim per job at a low rate, and on
-                # SQLite (in the loop) hold back the senders of the jobs just claimed.
+                # At once only while claims come back full: a short claim found all that
+                # is due (no empty claim per job; on SQLite the senders start first).
                 if not await self._round_trip() or not self._claimed_in_full:
                     await self._idle(stop)
         except Exception as exc:
@@ -242,11 +236,8 @@ class Worker:
 
     async def _idle(self, stop: asyncio.Event | None) -> None:
         """Wait for a call to finish, new jobs (notify), ``stop``, or the poll interval.
-
-        The wake-up flag is cleared at the start of each round trip, not here: a
-        notification that arrives while a round trip runs (an ingest in this process, a
-        NOTIFY, a call finishing) makes the next wait return at once instead of being
-        lost until the poll interval."""
+        The wake-up flag is cleared when a round trip starts, not here: a wake-up during
+        one (an ingest here, a NOTIFY, a call finishing) makes this return at once."""
         waiters = [asyncio.ensure_future(self._wake.wait())]
         if stop is not None:
             waiters.append(asyncio.ensure_future(stop.wait()))
