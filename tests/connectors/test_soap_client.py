@@ -16,7 +16,7 @@ import pytest
 
 from connectors.monre.client import MonreClient
 from connectors.monre.settings import MonreSettings
-from hub.errors import ContractError, RejectedError
+from hub.errors import ContractError, RejectedError, TransientError
 from hub.soap import SoapClient
 from hub.testing.mock.admin import MockConfig
 from hub.xmllimits import XmlLimits
@@ -102,3 +102,53 @@ def test_answers_too_small_to_pass_a_limit_skip_the_scan_others_are_scanned() ->
     assert caught.value.code == "reply_too_complex"
     with pytest.raises(ContractError):
         soap.check_reply(b"<a " + b" ".join(b'x%d="1"' % i for i in range(11)) + b"/>")
+
+
+def test_a_call_sends_the_pools_headers_with_zeeps_and_a_refused_connection_is_transient(
+    serve_app: Any,
+) -> None:
+    """Calls go to the pool's transport directly (not through AsyncClient.send): the
+    request still carries the client's headers merged with zeep's, per operation."""
+    seen: list[dict[str, str]] = []
+    mock = create_app(MockConfig(accept_key=KEY))
+
+    async def recording(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            seen.append({k.decode(): v.decode() for k, v in scope["headers"]})
+        await mock(scope, receive, send)
+
+    url = str(serve_app(recording).url)
+    client = _client(url)
+
+    async def main() -> None:
+        try:
+            await client.call("KiemTraKetNoi", {})
+            await client.call("TraCuuHoSo", {"MaHoSo": "000.00.22.H34-251015-0001"})
+        except RejectedError as exc:  # the mock does not know the dossier
+            assert exc.remote_code == "NOT_FOUND"
+        finally:
+            await client.aclose()
+
+    asyncio.run(main())
+    assert len(seen) == 2
+    for headers, operation in zip(seen, ("KiemTraKetNoi", "TraCuuHoSo"), strict=True):
+        assert headers["accept-encoding"] == "identity"  # the pool's own header
+        assert headers["soapaction"].strip('"').endswith(operation)  # zeep's, per operation
+        assert headers["content-type"].startswith("text/xml")
+        assert headers["host"] == url.split("://", 1)[1].rstrip("/")
+        assert int(headers["content-length"]) > 0
+
+    closed = _client("http://127.0.0.1:9")  # nothing listens on the discard port
+
+    async def refused() -> None:
+        try:
+            await closed.call("KiemTraKetNoi", {})
+        finally:
+            await closed.aclose()
+
+    with pytest.raises(TransientError) as caught:
+        asyncio.run(refused())
+    assert caught.value.code == "connection"
+    cause = caught.value.__cause__
+    assert isinstance(cause, httpx.ConnectError)
+    assert cause.request.url == "http://127.0.0.1:9/DichVuThietYeu.asmx"  # names its request
