@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import ssl
 import warnings
 from typing import Any
 
@@ -17,7 +18,7 @@ import pytest
 from connectors.monre.client import MonreClient
 from connectors.monre.settings import MonreSettings
 from hub.errors import ContractError, RejectedError, TransientError
-from hub.soap import SoapClient
+from hub.soap import SoapClient, tls_context
 from hub.testing.mock.admin import MockConfig
 from hub.xmllimits import XmlLimits
 from mocks.monre.app import create_app
@@ -152,3 +153,34 @@ def test_a_call_sends_the_pools_headers_with_zeeps_and_a_refused_connection_is_t
     cause = caught.value.__cause__
     assert isinstance(cause, httpx.ConnectError)
     assert cause.request.url == "http://127.0.0.1:9/DichVuThietYeu.asmx"  # names its request
+
+
+def test_every_pool_shares_one_tls_context_built_once_and_warm_up_builds_it(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """httpx would build a TLS context (the CA bundle loaded) per client: the SOAP pools of
+    every connector and loop share one, which the connector's warm_up builds off the loop."""
+    built: list[object] = []
+    real = ssl.create_default_context  # what httpx calls to load the CA bundle
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        context = real(*args, **kwargs)
+        built.append(context)
+        return context
+
+    monkeypatch.setattr(ssl, "create_default_context", counting)
+    tls_context.cache_clear()
+    try:
+        client, other = _client(url), _client(url)
+        client.warm_up()
+        assert len(built) == 1
+
+        async def use() -> None:
+            await client.call("KiemTraKetNoi", {})
+            await other.call("KiemTraKetNoi", {})
+
+        asyncio.run(use())
+        asyncio.run(use())  # a second loop: four pools in all, no other context built
+        assert len(built) == 1 and built[0] is tls_context()
+    finally:
+        tls_context.cache_clear()
