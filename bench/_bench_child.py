@@ -217,6 +217,7 @@ def role_raw_soap(spec: dict[str, Any]) -> None:
 
 def role_worker(spec: dict[str, Any]) -> None:
     """One hub worker process: ``hub.worker.run`` (claim, map, send, record) until ``stop``."""
+    from hub.attempt import warm_up
     from hub.logging import setup_logging
     from hub.service import Hub
     from hub.settings import HubSettings
@@ -225,6 +226,12 @@ def role_worker(spec: dict[str, Any]) -> None:
     setup_logging(settings.log_format, settings.log_level)
     hub = Hub(settings)
     claims = count_claims(hub.worker.store) if spec.get("count_claims") else None
+    # The raw rows map every body before their clock starts, which loads the address
+    # tables; the worker's connectors load theirs (their warm_up) before "go" too, as a
+    # long-running worker has long since done. Its own warm-up at start then finds them.
+    warming = warm_up(hub.connectors.values())
+    if warming is not None:
+        warming.join()
 
     async def main() -> dict[str, Any]:
         stop = asyncio.Event()

@@ -5,6 +5,7 @@ and long-run rows are in bench/_bench_long.py."""
 from __future__ import annotations
 
 import asyncio
+import json
 import statistics
 import subprocess
 import time
@@ -34,6 +35,14 @@ from _bench_util import (
     settings_json,
     wait_for_jobs,
 )
+
+#: The content type of a body encoded beforehand (httpx's ``json=`` sets it itself).
+_JSON = {"content-type": "application/json"}
+
+
+def _json_body(value: Any) -> bytes:
+    """``value`` encoded as httpx's ``json=`` encodes it (httpx._content.encode_json)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
 class Bench(LongRows):
@@ -215,7 +224,14 @@ class Bench(LongRows):
         def run() -> dict[str, Any]:
             mock = self.mocks["molisa"]
             events = make_events("molisa", self.n, "bench")
-            bodies = [e.model_dump(mode="json", exclude={"sequence"}) for e in events]
+            dumped = [e.model_dump(mode="json", exclude={"sequence"}) for e in events]
+            # Each request's body is encoded before the clock starts, to the bytes httpx's
+            # ``json=`` sent: the row measures the API, and the client's JSON encoding was
+            # counted as the API's time. One client, one request at a time, as before.
+            bodies = [
+                _json_body(dumped[i : i + batch] if batch > 1 else dumped[i])
+                for i in range(0, len(dumped), batch)
+            ]
             url = self.database(kind, f"ingest-{batch}")
             settings = settings_json(url, "molisa", mock.url)
             api = self.server("api", {"settings": settings}, "hub API")
@@ -225,10 +241,9 @@ class Bench(LongRows):
                 window, box = CpuWindow([api.pid]).start(), MachineWindow().start()
                 with httpx.Client(base_url=api.url, timeout=60, trust_env=False) as client:
                     t0 = time.perf_counter()
-                    for i in range(0, len(bodies), batch):
-                        chunk = bodies[i : i + batch]
+                    for body in bodies:
                         s = time.perf_counter()
-                        r = client.post("/api/v1/events", json=chunk if batch > 1 else chunk[0])
+                        r = client.post("/api/v1/events", content=body, headers=_JSON)
                         times.append(time.perf_counter() - s)
                         if r.status_code != 202:
                             raise RuntimeError(f"ingest answered {r.status_code}: {r.text[:300]}")

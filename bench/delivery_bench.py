@@ -22,7 +22,9 @@ raw (the limit: the client library alone, no hub)
 delivery (the hub draining N already-ingested events)
     N events ingested first (outside the clock); then worker processes
     (``hub.worker.run``, default worker settings) claim, map, send and record the ack
-    and the attempt. Clock: from "go" to the last job's ``finished_at``. Checked:
+    and the attempt. Each worker runs its connectors' ``warm_up`` (the address tables)
+    before "go", as the raw rows map their bodies (which loads them) before theirs.
+    Clock: from "go" to the last job's ``finished_at``. Checked:
     every job succeeded with exactly one attempt, and the mock applied each dossier
     once with no duplicate and no contract violation. Rows: SQLite with 1 worker for
     MOLISA and MONRE (target: ``x raw`` = delivery / raw >= 0.9); PostgreSQL with 1

@@ -9,6 +9,7 @@ the body is built by :func:`hub.errors.error_body` alone (see :mod:`hub.routes`)
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import re
 from collections.abc import AsyncIterator
@@ -214,6 +215,10 @@ def _control_in_target(scope: Scope) -> bool:
     )
 
 
+#: Set once this process froze what its first app built (see the lifespan, issue #21).
+_APP_FROZEN: list[bool] = []
+
+
 def create_app(
     hub: Hub, *, run_worker: bool = False, run_scheduler: bool = False, close_hub: bool = True
 ) -> FastAPI:
@@ -225,6 +230,12 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         freeze_start_up_objects()
+        # That ran when the hub built its worker, before create_app: freeze the app's
+        # routes, schemas and modules too (~36,000 objects each full collection walked).
+        if not _APP_FROZEN:
+            _APP_FROZEN.append(True)
+            gc.collect()
+            gc.freeze()
         stop = asyncio.Event()
         worker_task = None
         scheduler = None

@@ -13,7 +13,8 @@ capability         methods
 ``PUSH``           :meth:`Connector.push`
 ``PULL``           :meth:`Connector.pull` and :meth:`Connector.acknowledge`
 ``FETCH``          :meth:`Connector.fetch`
-``LIST``           :meth:`Connector.list_remote`
+``LIST``           :meth:`Connector.list_remote`; optionally ``list_remote_pages(period)``,
+                   the same lines a page at a time (see :func:`remote_pages`)
 ``TRACK``          :meth:`Connector.fetch` (polled for pushed dossiers until final)
 ``LOOKUP``         ``lookups`` (named queries) and ``lookup()``: see :mod:`hub.lookups`
 (optional)         ``track_events(since) -> TrackingPage``: a carrier's tracking feed,
@@ -35,7 +36,7 @@ plugin module in the ``tthc_hub`` entry-point group.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -57,6 +58,7 @@ __all__ = [
     "TrackingPage",
     "idempotency_key",
     "probe",
+    "remote_pages",
 ]
 
 
@@ -241,6 +243,13 @@ class Connector(Protocol):
         """Yield every dossier the ministry holds that changed in ``period``.
 
         Stream pages as they come; do not collect them in memory.
+
+        A connector that reads its ministry's listing a page at a time may also define
+        ``list_remote_pages(period)``, an async iterator of lists of the same records in
+        the same order, a page per list: a reconciliation then takes a page at a time
+        instead of a million single yields (:func:`remote_pages`). It is optional (as
+        ``warm_up`` is, it is not part of this protocol) and must list exactly what
+        ``list_remote`` does; the conformance suite compares the two.
         """
         ...
 
@@ -272,6 +281,32 @@ async def probe(call: Awaitable[Any]) -> Health:
     except Exception as exc:  # a probe reports, it never raises
         return Health(ok=False, detail=f"unexpected {type(exc).__name__}", latency_ms=ms())
     return Health(ok=True, detail="ok", latency_ms=ms())
+
+
+#: Records a page when a connector lists one at a time (:func:`remote_pages`).
+REMOTE_PAGE = 500
+
+
+async def remote_pages(
+    connector: Any, period: Period, *, size: int = REMOTE_PAGE
+) -> AsyncIterator[Sequence[RemoteRecord]]:
+    """A connector's listing of ``period`` a page at a time, in its order: its own
+    ``list_remote_pages(period)`` where it defines one, else :meth:`Connector.list_remote`
+    gathered into lists of ``size`` records (memory: one page). Empty pages are skipped."""
+    pages = getattr(connector, "list_remote_pages", None)
+    if pages is not None:
+        async for page in pages(period):
+            if page:
+                yield page
+        return
+    batch: list[RemoteRecord] = []
+    async for record in connector.list_remote(period):
+        batch.append(record)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def idempotency_key(connector: str, event: DossierEvent | str) -> str:

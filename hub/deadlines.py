@@ -30,7 +30,7 @@ from hub.models import Dossier, Status
 
 if TYPE_CHECKING:
     from hub.calendar import Pause
-    from hub.catalog import Catalog
+    from hub.catalog import Catalog, Procedure
     from hub.store.store import Store
 
 __all__ = [
@@ -150,13 +150,15 @@ class DeadlineComputer:
         procedure = self.catalog.get(dossier.ma_tthc)
         if procedure is None or dossier.ngay_tiep_nhan is None:
             return given
-        variant = dossier.extra.get("bien_the")
+        named = dossier.extra.get("bien_the")
+        variant = str(named) if named is not None else None
+        if given.ngay_hen_tra is not None and _no_steps(procedure, variant):
+            # The province's date wins and the plan would name no step: counting it (every
+            # ingested event) would give nothing the columns take.
+            return given
         try:
             plan = self.calendar.deadline_plan(
-                procedure,
-                dossier.ngay_tiep_nhan,
-                str(variant) if variant is not None else None,
-                _pauses(dossier),
+                procedure, dossier.ngay_tiep_nhan, variant, _pauses(dossier)
             )
         except DeadlineError as exc:
             log.info("deadline_not_computed", ma_tthc=dossier.ma_tthc, reason=str(exc))
@@ -174,6 +176,15 @@ class DeadlineComputer:
             buoc_hien_tai=step_name,
             han_buoc_hien_tai=step_deadline,
         )
+
+
+def _no_steps(procedure: Procedure, variant: str | None) -> bool:
+    """The plan of ``procedure`` (``variant``) would have no step, and no reason not to
+    be computed (a variant to choose, no stated time: those are still logged)."""
+    process = procedure.process(variant)
+    if process is None:
+        return not procedure.quy_trinh and procedure.thoi_han_ngay_lam_viec is not None
+    return not process.buoc and process.tong_ngay is not None
 
 
 def _pauses(dossier: Dossier) -> list[Pause]:

@@ -46,7 +46,7 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from hub import reasons_api as A
-from hub.connector import Capability, Period
+from hub.connector import Capability, Period, remote_pages
 from hub.errors import HubError
 from hub.logging import get_logger
 from hub.models import Status
@@ -235,28 +235,28 @@ class Reconciler:
     async def _spill(
         self, connector: str, period: Period, spill: Spill, progress: Progress | None
     ) -> int:
-        """The ministry's listing into the spill, in batches; returns its size."""
-        batch: list[tuple[Any, ...]] = []
-        seen = 0
-        async for rec in self.hub.connectors[connector].list_remote(period):
-            batch.append(
-                (
-                    rec.ma_ho_so,
-                    rec.ma_tthc,
-                    int(rec.trang_thai) if rec.trang_thai is not None else None,
-                    to_us(rec.updated_at),
-                    rec.result_number,
-                    rec.result_sha256,
-                )
+        """The ministry's listing into the spill, a page per insert
+        (:func:`hub.connector.remote_pages`); returns its size."""
+        seen = reported = 0
+        async for page in remote_pages(self.hub.connectors[connector], period):
+            spill.add_remote(
+                [
+                    (
+                        rec.ma_ho_so,
+                        rec.ma_tthc,
+                        # Status is an IntEnum: bound by sqlite3 as the int it is.
+                        rec.trang_thai,
+                        to_us(rec.updated_at),
+                        rec.result_number,
+                        rec.result_sha256,
+                    )
+                    for rec in page
+                ]
             )
-            if len(batch) >= _CHUNK:
-                spill.add_remote(batch)
-                seen += len(batch)
-                batch.clear()
-                if progress:
-                    progress("listing", seen)
-        spill.add_remote(batch)
-        seen += len(batch)
+            seen += len(page)
+            if progress and seen - reported >= _CHUNK:
+                reported = seen
+                progress("listing", seen)
         if progress:
             progress("listing", seen)
         # Repeats (a record moving between pages while listed) count once.
@@ -289,8 +289,11 @@ class Reconciler:
         """One join in the spill finds the differences; each is classified here."""
         writer = _FindingWriter(self.store, run_id, tally)
         orphans: list[_Side] = []  # ministry-only candidates, looked up in the mirror in batches
-        tally.province, tally.in_flight, pairs = spill.province_counts()
+        mirrored, in_flight = spill.province_counts()
+        # (_orphans adds the mirror rows it finds outside the period to tally.province.)
+        tally.province, tally.in_flight = mirrored, in_flight
         differing = 0  # pairs (not in flight) with a finding
+        lacking = 0  # mirror rows (not in flight) the ministry does not list
         for row in spill.differences(self.stale_after, _CHUNK):
             _, ma, ma_tthc, status, us, so, sha, flags = row[:8]
             r = _Side(row[8], row[9], row[10], from_us(row[11]), row[12], row[13])
@@ -301,6 +304,7 @@ class Reconciler:
                 continue
             p = _Side(ma, ma_tthc, status, from_us(us), so, sha, False, flags == 1)
             if row[8] is None:
+                lacking += 1
                 writer.add("only_province", p, None)
                 continue
             kind = classify(p, r, self.stale_after)
@@ -309,6 +313,8 @@ class Reconciler:
                 writer.add(kind, p, r)
         self._orphans(connector, orphans, writer)
         writer.flush()
+        # Every mirror row not in flight is either listed too (a pair) or lacking.
+        pairs = mirrored - in_flight - lacking
         tally.matched += pairs - differing
         if progress:
             progress("comparing", tally.province)

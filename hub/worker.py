@@ -110,6 +110,8 @@ class Worker:
         self.last_error: str | None = None
         self.failures = 0
         self._round_trips = 0
+        #: Whether the last round trip claimed all it asked for (more may be due now).
+        self._claimed_in_full = False
         freeze_start_up_objects()
 
     def set_concurrency(self, concurrency: int) -> None:
@@ -132,7 +134,12 @@ class Worker:
         listener = self._listen()
         try:
             while not stop.is_set():
-                if not await self._round_trip():
+                # Another round trip at once only while claims come back full: when one
+                # claimed less than it asked for, nothing more is due, and the next one
+                # waits for a wake-up (new jobs, a call finishing, the poll). Going
+                # straight on would cost an empty claim per job at a low rate, and on
+                # SQLite (in the loop) hold back the senders of the jobs just claimed.
+                if not await self._round_trip() or not self._claimed_in_full:
                     await self._idle(stop)
         except Exception as exc:
             crashed = True
@@ -290,6 +297,7 @@ class Worker:
         """One call to the store: outcomes written, unsent jobs handed back, new jobs
         claimed and started. Returns how many jobs it wrote or claimed."""
         self._wake.clear()  # what happens from here on wakes the next _idle (see there)
+        self._claimed_in_full = False
         want = self._wanted(time.monotonic()) if claim else {}
         done, self._done = self._done, []
         release, self._release = self._release, []
@@ -317,6 +325,7 @@ class Worker:
             self._release[:0] = release
             raise
         self._round_trips += 1
+        self._claimed_in_full = limit > 0 and len(settled.claimed) >= limit
         for outcome, kept in zip(done, settled.kept, strict=True):
             self._count(outcome, kept)
         for outcome in settled.dead:

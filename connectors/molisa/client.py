@@ -73,7 +73,7 @@ class MolisaClient:
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
         payload = {"AcceptKey": self._settings.accept_key.get_secret_value(), **body}
         with ministry_errors(SYSTEM):
-            response = await self._client().post(operation, json=payload, headers=headers)
+            response = await self._pool.post_json(operation, payload, headers)
             response.raise_for_status()
             answer = response.json()
         if not isinstance(answer, dict) or "error_code" not in answer:

@@ -201,6 +201,13 @@ class MolisaConnector:
         )
 
     async def list_remote(self, period: Period) -> AsyncIterator[RemoteRecord]:
+        async for page in self.list_remote_pages(period):
+            for line in page:
+                yield line
+
+    async def list_remote_pages(self, period: Period) -> AsyncIterator[list[RemoteRecord]]:
+        """DanhSachHoSo's pages as they come, each mapped at once (a reconciliation
+        spills a page per insert, not a record per yield)."""
         body = {
             "TuNgay": mapping.format_date(period.start),
             "DenNgay": mapping.format_date(period.end),
@@ -210,8 +217,7 @@ class MolisaConnector:
             "DanhSachHoSo", body, size=self.settings.page_size, ahead=self.settings.listing_ahead
         )
         async for rows in pages:
-            for line in lines.page(rows):
-                yield line
+            yield lines.page(rows)
 
     async def health(self) -> Health:
         today = mapping.format_date(datetime.now(mapping.VN_TZ).date())

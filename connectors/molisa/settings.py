@@ -14,8 +14,9 @@ class MolisaSettings(ConnectorSettings):
 
     #: The key MOLISA issued to the province; it travels in every request body.
     accept_key: SecretStr
-    #: Records per page for LayDanhSachHoSoMoi and DanhSachHoSo.
-    page_size: int = Field(default=100, ge=1, le=500)
+    #: Records per page for LayDanhSachHoSoMoi and DanhSachHoSo: the contract's maximum
+    #: for both by default (a 1M-dossier reconciliation is 2,000 requests, not 10,000).
+    page_size: int = Field(default=500, ge=1, le=500)
     #: Listing pages (DanhSachHoSo, for reconciliation) asked for ahead of the one being
     #: mapped: two keep MOLISA busy while the hub maps a page (against the mock, 100,000
     #: rows listed in 1.7-2.2 s with two, 2.2-3.3 s with one). 1 keeps a single request

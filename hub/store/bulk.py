@@ -4,6 +4,7 @@ the ingest's writes (hub.store.ingest) without SQLAlchemy's per-row handling."""
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -56,14 +57,7 @@ def insert_many(
     for keys, group in groups.items():
         sql, converters = _driver_insert(conn.dialect, table, keys, ignore)
         if not pg:
-            params = [
-                tuple(
-                    (value if convert is None or value is None else convert(value))
-                    for value, convert in zip(map(row.__getitem__, keys), converters, strict=True)
-                )
-                for row in group
-            ]
-            count += conn.exec_driver_sql(sql, params).rowcount
+            count += conn.exec_driver_sql(sql, _sqlite_params(keys, converters, group)).rowcount
             continue
         columns = _pg_params(keys, converters, group)
         count += conn.exec_driver_sql(
@@ -108,6 +102,37 @@ def _pg_params(
     if snapshots is not None:
         columns.append(snapshots)
     return columns
+
+
+def _sqlite_params(
+    keys: tuple[str, ...], converters: tuple[Any, ...], group: list[dict[str, Any]]
+) -> list[Any]:
+    """SQLite: each row's values in ``keys`` order, converted as the columns bind them.
+    A batch's rows share their times (the ingest's ``now``): each distinct time is
+    converted once (equal times give the same UTC text)."""
+    get = operator.itemgetter(*keys)
+    if len(keys) == 1:
+        return [(get(row),) for row in group]
+    converted = [(i, convert) for i, convert in enumerate(converters) if convert is not None]
+    if not converted:
+        return [get(row) for row in group]
+    times: dict[Any, str] = {}
+    params = []
+    for row in group:
+        values = list(get(row))
+        for i, convert in converted:
+            value = values[i]
+            if value is None:
+                continue
+            if convert is sqlite_time:
+                text = times.get(value)
+                if text is None:
+                    text = times[value] = sqlite_time(value)
+                values[i] = text
+            else:
+                values[i] = convert(value)
+        params.append(tuple(values))
+    return params
 
 
 def _utc(value: datetime) -> datetime:

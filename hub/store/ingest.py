@@ -12,11 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Connection,
+    Text,
+    any_,
     bindparam,
     insert,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from hub import reasons_api as A
 from hub.connector import idempotency_key
@@ -282,17 +285,26 @@ class IngestQueries(StoreBase):
         if not ids:
             return {}, {}
         # Text and integers: the driver's rows as they are, no SQLAlchemy statement to
-        # compile for this many ids.
-        marks = ", ".join(["%s" if self.dialect == "postgresql" else "?"] * len(ids))
-        sql = f"SELECT id, sequence, body_hash FROM events WHERE id IN ({marks})"
-        rows = conn.exec_driver_sql(sql, tuple(ids)).all()
+        # compile for this many ids. PostgreSQL: the ids as one array, so psycopg keeps
+        # one statement (it re-parses, uncached, any statement of 50 parameters or more).
+        params: tuple[Any, ...]
+        if self.dialect == "postgresql":
+            sql, params = _EXISTING_PG, (ids,)
+        else:
+            marks = ", ".join(["?"] * len(ids))
+            sql = f"SELECT id, sequence, body_hash FROM events WHERE id IN ({marks})"
+            params = tuple(ids)
+        rows = conn.exec_driver_sql(sql, params).all()
         return {r[0]: r[1] for r in rows}, {r[0]: r[2] for r in rows if r[2]}
 
     def _mirror_rows(self, conn: Connection, codes: set[str]) -> dict[str, dict[str, Any]]:
         """The mirror rows of these dossiers (locked on PostgreSQL, see Statements)."""
         if not codes:
             return {}
-        rows = conn.execute(self._sql.mirror, {"b_codes": sorted(codes)})
+        if self.dialect == "postgresql":  # the codes as one array: see _MIRROR_PG
+            rows = conn.execute(_MIRROR_PG, {"b_codes": sorted(codes)})
+        else:
+            rows = conn.execute(self._sql.mirror, {"b_codes": sorted(codes)})
         return {r.ma_ho_so: dict(r._mapping) for r in rows}
 
     def _write_mirror(
@@ -358,16 +370,26 @@ def new_jobs(
     ]
 
 
+#: ``json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)``, made
+#: once rather than at each call (it keeps no state between calls).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(value: Any) -> str:
     """``value`` as JSON with sorted keys, no spaces, non-ASCII as is: what
     :func:`body_hash` hashes, and what ingest stores as a snapshot."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(value)
 
 
 #: Stands for the snapshot in the event's own fields, then replaced by its JSON text:
 #: a NUL is always written escaped, and no field of an event may hold one.
 _SNAPSHOT = "\x00snapshot"
 _SNAPSHOT_PAIR = '"snapshot":' + canonical_json(_SNAPSHOT)
+
+
+#: The fields of :class:`DossierEvent` that :func:`body_hash` writes by hand (``sequence``
+#: is not hashed); another set of fields (a subclass) takes the general way.
+_EVENT_FIELDS = {"id", "type", "occurred_at", "ma_ho_so", "sequence", "snapshot"}
 
 
 def body_hash(event: DossierEvent, snapshot_json: str | None = None) -> str:
@@ -379,12 +401,50 @@ def body_hash(event: DossierEvent, snapshot_json: str | None = None) -> str:
     """
     if snapshot_json is None:
         snapshot_json = canonical_json(event.snapshot.model_dump(mode="json"))
+    if type(event).model_fields.keys() == _EVENT_FIELDS:
+        # The event's own fields, written as canonical_json writes them, keys in order:
+        # the same text without dumping the model (every ingested event is hashed).
+        text = "".join(
+            (
+                '{"id":',
+                _CANONICAL.encode(event.id),
+                ',"ma_ho_so":',
+                _CANONICAL.encode(event.ma_ho_so),
+                ',"occurred_at":',
+                _CANONICAL.encode(event.occurred_at.astimezone(UTC).isoformat()),
+                ',"snapshot":',
+                snapshot_json,
+                ',"type":',
+                _CANONICAL.encode(event.type.value),
+                "}",
+            )
+        )
+        return hashlib.sha256(text.encode()).hexdigest()
     data = event.model_dump(mode="json", exclude={"sequence", "snapshot"})
     data["occurred_at"] = event.occurred_at.astimezone(UTC).isoformat()
     data["snapshot"] = _SNAPSHOT
     head, _, tail = canonical_json(data).partition(_SNAPSHOT_PAIR)
     text = f'{head}"snapshot":{snapshot_json}{tail}'
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+_EXISTING_PG = "SELECT id, sequence, body_hash FROM events WHERE id = ANY(%s)"
+
+#: PostgreSQL: the mirror read of Statements.mirror (the same columns, order and row
+#: locks) with the codes as one array parameter, not one per code: psycopg re-parses,
+#: uncached, every statement of 50 parameters or more (a batch of 100 dossiers).
+_MIRROR_PG = (
+    select(
+        dossiers.c.ma_ho_so,
+        dossiers.c.trang_thai,
+        dossiers.c.last_sequence,
+        dossiers.c.ngay_hen_tra,
+        dossiers.c.ngay_hen_tra_moi,
+    )
+    .where(dossiers.c.ma_ho_so == any_(bindparam("b_codes", type_=ARRAY(Text))))
+    .order_by(dossiers.c.ma_ho_so)
+    .with_for_update()
+)
 
 
 class _Statements:

@@ -124,6 +124,9 @@ def test_every_planted_difference_is_found_exactly_then_repaired(hub: Hub, mock)
     }
     run = rec.get_run(out["found"])
     assert run["state"] == "done" and run["province_count"] == 8 and run["remote_count"] == 9
+    # 8 mirrored, none in flight: 1 the ministry lacks, 4 pairs that differ, 3 that match.
+    assert (run["matched"], run["in_flight"]) == (3, 0)
+    assert rec.get_run(out["clean"])["matched"] == 8
     assert out["dry"]["counts"] == {"would_enqueue": 5, "would_pull": 2}
     assert out["jobs"][0] == out["jobs"][1]  # a dry run writes nothing
     assert out["repaired"]["counts"] == {"enqueued": 5, "pulled": 2}
@@ -199,6 +202,7 @@ def test_dossier_with_a_job_in_flight_is_counted_not_reported(hub: Hub, mock) ->
     )
     assert run["in_flight"] >= 1
     assert run["counts"]["only_province"] == 1
+    assert run["matched"] == 1  # codes[2]; codes[0] is in flight, codes[1] lacking
 
 
 def test_runs_are_listed_shown_and_reports_render(hub: Hub, mock) -> None:  # type: ignore[no-untyped-def]

@@ -189,3 +189,67 @@ def test_repair_without_pull(tmp_path: Any, ministry: tuple[Ministry, str], fetc
             assert inbox == []
     finally:
         asyncio.run(hub.aclose())
+
+
+class PagedListingConnector(ListingConnector):
+    """The same ministry read a page at a time (``list_remote_pages``), with an empty page
+    between two full ones, as a ministry may answer."""
+
+    async def list_remote_pages(self, period: Period) -> AsyncIterator[list[RemoteRecord]]:
+        offset = 0
+        async with self.client() as http:
+            while True:
+                page = (await http.get("/list", params={"offset": offset})).json()["items"]
+                yield [RemoteRecord(i["ma_ho_so"], None, Status(i["trang_thai"])) for i in page]
+                if offset == 0:
+                    yield []
+                if len(page) < 1000:
+                    return
+                offset += len(page)
+
+
+def test_pages_and_records_give_the_same_findings(
+    db_url: str, ministry: tuple[Ministry, str]
+) -> None:
+    """A connector's own pages (1,000 a page, one empty) and its records gathered by
+    hub.connector.remote_pages (500 a page) reconcile to the same findings and totals."""
+    held, url = ministry
+    hub = make_hub(db_url, url)
+    try:
+        codes = mirror(hub, 2500)
+        held.held = {
+            c: (int(Status.DA_XU_LY_XONG if i % 7 == 0 else Status.DANG_XU_LY), {})
+            for i, c in enumerate(codes[:2000])
+        }
+        held.held.update({f"000.00.22.H34-251101-9{i:04d}": (int(Status.MOI_DANG_KY), {})
+                          for i in range(30)})  # fmt: skip
+        rec = Reconciler(hub)
+        by_records = asyncio.run(rec.run(NAME))
+        hub.connectors[NAME] = PagedListingConnector(url)
+        by_pages = asyncio.run(rec.run(NAME))
+
+        def seen(run_id: int) -> tuple[Any, ...]:
+            run = rec.get_run(run_id)
+            totals = {k: run[k] for k in ("province_count", "remote_count", "matched", "in_flight")}
+            findings = sorted(
+                (f["kind"], f["ma_ho_so"], f["province_status"], f["remote_status"], f["action"])
+                for f in rec.findings(run_id)
+            )
+            return run["state"], run["counts"], totals, findings
+
+        assert seen(by_pages) == seen(by_records)
+        state, counts, totals, _ = seen(by_pages)
+        assert state == "done"
+        assert (counts["status_mismatch"], counts["only_province"], counts["only_ministry"]) == (
+            286,
+            500,
+            30,
+        )
+        assert totals == {
+            "province_count": 2500,
+            "remote_count": 2030,
+            "matched": 2000 - 286,
+            "in_flight": 0,
+        }
+    finally:
+        asyncio.run(hub.aclose())

@@ -382,6 +382,39 @@ class ListsAList(ToyConnector):
         return []
 
 
+class ListsPages(ToyConnector):
+    """Lists a page at a time as well, rightly: the same records in the same order."""
+
+    async def list_remote_pages(self, period: Period) -> AsyncIterator[list[RemoteRecord]]:
+        page: list[RemoteRecord] = []
+        async for record in self.list_remote(period):
+            page.append(record)
+            if len(page) == 2:
+                yield page
+                page = []
+        if page:
+            yield page
+
+
+class PagesLoseTheLast(ListsPages):
+    """``list_remote_pages`` drops the last page's last record (a short page mishandled)."""
+
+    async def list_remote_pages(self, period: Period) -> AsyncIterator[list[RemoteRecord]]:
+        pages = [page async for page in super().list_remote_pages(period)]
+        pages[-1] = pages[-1][:-1]
+        for page in pages:
+            yield page
+
+
+class PagesInAnotherOrder(ListsPages):
+    """``list_remote_pages`` yields its pages last first."""
+
+    async def list_remote_pages(self, period: Period) -> AsyncIterator[list[RemoteRecord]]:
+        pages = [page async for page in super().list_remote_pages(period)]
+        for page in reversed(pages):
+            yield page
+
+
 class PushOnly(ToyConnector):
     """Declares only PUSH: the pull, fetch and list checks are skipped."""
 
@@ -433,6 +466,9 @@ def run_check(toy_server: RunningServer) -> Iterator[Callable[[str, Any], None]]
         (NeverAcknowledges, "pull_acknowledge", "acknowledged dossiers came back"),
         (WrongFinalStatus, "fetch_after_push", "fetch says status"),
         (ListsAList, "list_remote", "async iterator"),
+        # a reconciliation reads list_remote_pages: it must list what list_remote does
+        (PagesLoseTheLast, "list_period", "same records in the same order"),
+        (PagesInAnotherOrder, "list_period", "same records in the same order"),
     ],
     ids=lambda v: v.__name__ if isinstance(v, type) else (v if v in CHECKS else "msg"),
 )
@@ -441,6 +477,10 @@ def test_suite_catches(
 ) -> None:
     with pytest.raises(AssertionError, match=message):
         run_check(check, connector)
+
+
+def test_pages_that_agree_with_list_remote_pass(run_check: Callable[[str, Any], None]) -> None:
+    run_check("list_period", ListsPages)
 
 
 @pytest.mark.parametrize("check", ["pull_acknowledge", "fetch_after_push", "list_remote"])

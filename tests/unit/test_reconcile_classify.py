@@ -8,7 +8,7 @@ import pytest
 
 from hub.reconcile import _Side, classify
 from hub.reconcile_repair import repair_event_id
-from mocks.molisa.state import BulkSet
+from mocks.molisa.state import BULK_STATUSES, BulkSet, bulk_row
 
 T = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 
@@ -63,3 +63,16 @@ def test_bulk_set_pages_skip_removed_records() -> None:
     assert bulk.count() == 8
     codes = [r["MaHoSo"] for page in range(3) for r in bulk.rows(page * 3, 3)]
     assert codes == [f"B-{i:07d}" for i in (1, 2, 4, 5, 6, 7, 8, 9)]
+
+
+def test_bulk_set_rows_are_the_bulk_records_listing_rows() -> None:
+    """The mock's pages are built without a BulkRow each: field for field what
+    ``bulk_row(i).listing()`` says (the bench's mirror is built from bulk_row)."""
+    when = datetime(2026, 11, 20, 9, 0)
+    bulk = BulkSet(40, "B-", when, ("1.001776", "1.001731"))
+    assert bulk.take("B-0000011") is not None
+    got = bulk.rows(5, 30)
+    want = [bulk_row(i, "B-", when, ("1.001776", "1.001731")).listing() for i in range(5, 36)]
+    assert got == [row for row in want if row["MaHoSo"] != "B-0000011"]
+    assert {row["StatusId"] for row in got} == set(BULK_STATUSES)
+    assert any(row["Sha256KetQua"] for row in got) and any(not row["SoQuyetDinh"] for row in got)

@@ -5,10 +5,17 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from hub.connector import Capability, Connector, PulledDossier, RemoteDossier, RemoteRecord
+from hub.connector import (
+    Capability,
+    Connector,
+    Period,
+    PulledDossier,
+    RemoteDossier,
+    RemoteRecord,
+)
 from hub.models import Dossier, Origin, ProcessStep
 from hub.testing.conformance.config import SuiteConfig
-from hub.testing.conformance.context import Check, SuiteContext, list_all, pull_all
+from hub.testing.conformance.context import Check, SuiteContext, list_all, list_pages, pull_all
 from hub.testing.mock.admin import SeedRecord, SeedStep
 from hub.testing.samples import AGENCY_CODE, VN_TZ
 
@@ -84,7 +91,8 @@ class FetchSeeded(Check):
 
 class ListPeriod(Check):
     """``list_remote(period)`` pages through every seeded record that changed in the period,
-    each once with its status, and nothing that changed outside it."""
+    each once with its status, and nothing that changed outside it; a connector's optional
+    ``list_remote_pages`` lists the same records in the same order."""
 
     name = "list_period"
     requires = frozenset({Capability.LIST})
@@ -120,6 +128,29 @@ class ListPeriod(Check):
                 f"{where} made {requests} request(s) for {len(seeded.inside)} records at "
                 f"{size} a page: it does not follow the pages"
             )
+        if ctx.lists_pages:
+            check_pages_agree(ctx, seeded.period, listed)
+
+
+def check_pages_agree(ctx: SuiteContext, period: Period, listed: list[RemoteRecord]) -> None:
+    """A connector's optional ``list_remote_pages`` lists what ``list_remote`` does, in
+    the same order, as lists of records (a reconciliation reads it instead)."""
+    where = f"list_remote_pages({period.start}..{period.end})"
+    pages = ctx.run(lambda c: list_pages(c, period))
+    for n, page in enumerate(pages):
+        assert isinstance(page, list), f"page {n + 1} of {where} is {type(page).__name__}"
+    paged = [record for page in pages for record in page]
+    assert all(isinstance(r, RemoteRecord) for r in paged), (
+        f"{where} yielded something that is not a RemoteRecord"
+    )
+    got, want = [r.ma_ho_so for r in paged], [r.ma_ho_so for r in listed]
+    assert got == want, (
+        f"{where} listed {len(got)} records, list_remote {len(want)}: they must list the "
+        f"same records in the same order (first difference: "
+        f"{next((a, b) for a, b in zip([*got, None], [*want, None], strict=False) if a != b)})"
+    )
+    differ = [a.ma_ho_so for a, b in zip(paged, listed, strict=True) if a != b]
+    assert not differ, f"{where} and list_remote disagree on {differ[:5]}"
 
 
 class PullAndAcknowledge(Check):

@@ -48,6 +48,8 @@ class SuiteContext:
     config: SuiteConfig
     name: str = ""
     capabilities: frozenset[Capability] = frozenset()
+    #: The connector defines the optional ``list_remote_pages`` (checked against list_remote).
+    lists_pages: bool = field(default=False, init=False)
     _http: httpx.Client = field(init=False, repr=False)
     _lifecycles: list[list[DossierEvent]] | None = field(default=None, init=False, repr=False)
 
@@ -56,6 +58,7 @@ class SuiteContext:
         probe = self.factory(self.url)
         self.name = probe.name
         self.capabilities = frozenset(probe.capabilities)
+        self.lists_pages = callable(getattr(probe, "list_remote_pages", None))
         asyncio.run(probe.aclose())
 
     def close(self) -> None:
@@ -203,6 +206,13 @@ async def list_all(connector: Connector, period: Period) -> list[RemoteRecord]:
     listing = connector.list_remote(period)
     assert hasattr(listing, "__aiter__"), "list_remote must return an async iterator"
     return [record async for record in listing]
+
+
+async def list_pages(connector: Connector, period: Period) -> list[list[RemoteRecord]]:
+    """The pages of a connector's optional ``list_remote_pages`` (a list of lists)."""
+    listing = connector.list_remote_pages(period)  # type: ignore[attr-defined]
+    assert hasattr(listing, "__aiter__"), "list_remote_pages must return an async iterator"
+    return [page async for page in listing]
 
 
 def period_covering(dossiers: Sequence[Dossier]) -> Period:
