@@ -190,7 +190,7 @@ class _CallTransport(_LocalOnly, AsyncTransport):
             self._url if address == self._address else httpx.URL(address),
             headers=self._headers(headers),
             content=message,
-            extensions=self._extensions,
+            extensions=dict(self._extensions),  # a request may keep what it is given
         )
         try:
             streamed = await self._send(request)
