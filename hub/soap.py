@@ -33,12 +33,16 @@ Cost (issue #21): the call path is as lean as zeep allows. Headers are passed as
 ready lxml elements (:meth:`SoapClient.element`; a static one such as the credentials
 is built once), not as dicts zeep would validate and render every call; zeep gets the
 reply as a light object, not converted to a ``requests.Response`` with cookies; the
-answer becomes plain dicts in one pass (:func:`plain`).
+request goes straight to the pool's transport (httpcore's pool), past the client's auth,
+redirect, cookie and hook layers (:class:`_CallTransport`); the answer becomes plain
+dicts in one pass (:func:`plain`).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import ssl
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -72,7 +76,7 @@ from hub.xmllimits import XmlLimitError, XmlLimits, check_xml
 if TYPE_CHECKING:
     from hub.connector_settings import ConnectorSettings
 
-__all__ = ["SOAP_SETTINGS", "SoapClient", "SoapFaults", "load_contract", "plain"]
+__all__ = ["SOAP_SETTINGS", "SoapClient", "SoapFaults", "load_contract", "plain", "tls_context"]
 
 #: Strict parsing of replies: no DTD, no entities, no external loads, no huge trees.
 SOAP_SETTINGS = zeep.Settings(
@@ -131,6 +135,15 @@ def load_contract(path: Path, system: str, settings: zeep.Settings = SOAP_SETTIN
     return Document(str(path), transport, settings=settings)
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The TLS context of every SOAP pool, built once per process: httpx would build one
+    per client (certifi's CA bundle loaded: about 25 ms of CPU, on the event loop, at the
+    first call of each connector in each loop). Verification as httpx's default
+    (certifi, hostnames checked); like the pools, it reads nothing from the environment."""
+    return httpx.create_ssl_context(trust_env=False)
+
+
 @dataclass(slots=True)
 class _Reply:
     """What zeep's ``process_reply`` reads of a reply, without a ``requests.Response``."""
@@ -142,28 +155,52 @@ class _Reply:
 
 
 class _CallTransport(_LocalOnly, AsyncTransport):
-    """zeep's async transport over one of our ``httpx.AsyncClient`` (no sync client)."""
+    """zeep's async transport over one of our pools (no sync client).
 
-    def __init__(self, client: httpx.AsyncClient, owner: SoapClient) -> None:
+    A request goes straight to the pool's ``httpx.AsyncHTTPTransport`` (httpcore's
+    connection pool), not through ``AsyncClient.send``: the client's layers (auth flow,
+    redirect loop, cookie jar, event hooks) do nothing for a SOAP call but cost about a
+    tenth of its CPU (issue #21). What the client would add is added here, once per pool:
+    its headers, merged with zeep's per operation (:meth:`_headers`), the parsed
+    address and the timeouts. Redirects were never followed (a 3xx is refused, as
+    before); cookies are not kept (a SOAP contract carries no session)."""
+
+    def __init__(self, pool: _Http, owner: SoapClient) -> None:
         self._close_session = False
         self.cache = None
-        self.client = client
+        self.client = pool.client
         self.wsdl_client = None
         self.logger = _log
         self.system = owner.system
         self._owner = owner
+        self._send = pool.transport.handle_async_request
+        self._base = pool.client.headers
+        self._address = owner.address
+        self._url = httpx.URL(owner.address)
+        self._extensions = {"timeout": pool.client.timeout.as_dict()}
+        self._merged: dict[tuple[tuple[str, str], ...], httpx.Headers] = {}
 
     async def post_xml(self, address: str, envelope: Any, headers: dict[str, str]) -> _Reply:
         return await self.post(address, etree_to_string(envelope), headers)
 
     async def post(self, address: str, message: bytes, headers: dict[str, str]) -> _Reply:
         owner = self._owner
-        request = self.client.build_request("POST", address, content=message, headers=headers)
-        streamed = await self.client.send(request, stream=True)
+        request = httpx.Request(
+            "POST",
+            self._url if address == self._address else httpx.URL(address),
+            headers=self._headers(headers),
+            content=message,
+            extensions=dict(self._extensions),  # a request may keep what it is given
+        )
         try:
-            body = await read_capped(streamed, owner.max_reply_bytes, owner.system)
-        finally:
-            await streamed.aclose()
+            streamed = await self._send(request)
+            try:
+                body = await read_capped(streamed, owner.max_reply_bytes, owner.system)
+            finally:
+                await streamed.aclose()
+        except httpx.RequestError as exc:
+            exc.request = request  # as AsyncClient.send would: the error names its request
+            raise
         status = streamed.status_code
         if status != 200 and not (status in (400, 500) and "xml" in _kind(streamed)):
             kept = [(k, v) for k, v in streamed.headers.multi_items() if k.lower() not in _FRAMING]
@@ -173,9 +210,29 @@ class _CallTransport(_LocalOnly, AsyncTransport):
         owner.check_reply(body)
         return _Reply(status, body, streamed.headers)
 
+    def _headers(self, headers: dict[str, str]) -> httpx.Headers:
+        """The client's headers with zeep's (SOAPAction, Content-Type), built once per
+        operation: zeep gives the same two for every call of an operation."""
+        key = tuple(headers.items())
+        merged = self._merged.get(key)
+        if merged is None:
+            merged = httpx.Headers(self._base)
+            merged.update(headers)
+            self._merged[key] = merged
+        return merged
+
 
 def _kind(response: httpx.Response) -> str:
     return response.headers.get("content-type", "")
+
+
+@dataclass(slots=True)
+class _Http:
+    """The running loop's ``httpx.AsyncClient`` (it holds the headers and timeouts, and
+    closes with the loop) and the transport under it, which the calls use directly."""
+
+    client: httpx.AsyncClient
+    transport: httpx.AsyncHTTPTransport
 
 
 @dataclass(slots=True)
@@ -209,7 +266,7 @@ class SoapClient:
         self._settings = settings
         self._contract = contract
         self._binding = binding
-        self._address = settings.base_url + endpoint
+        self.address = settings.base_url + endpoint
         self._faults = faults
         self._zeep_settings = zeep_settings
         self._limits = reply_limits
@@ -217,6 +274,13 @@ class SoapClient:
         self._tags = min(reply_limits.max_depth, reply_limits.max_elements)
         self._attrs = min(reply_limits.max_attributes, reply_limits.max_attributes_per_element)
         self._pools: LoopPools[_Pool] = LoopPools(self._new_pool)
+
+    def warm_up(self) -> None:
+        """Load now (sync, from any thread) what the first call would load on the event
+        loop: the contract, when given as a function, and the TLS context."""
+        if not isinstance(self._contract, Document):
+            self._contract = self._contract()
+        tls_context()
 
     # --- the contract's elements ---------------------------------------------------
 
@@ -294,23 +358,30 @@ class SoapClient:
 
     def _new_pool(self) -> tuple[_Pool, httpx.AsyncClient]:
         n = self._settings.max_connections
-        http = httpx.AsyncClient(
-            timeout=self._settings.timeout_seconds,
+        transport = httpx.AsyncHTTPTransport(
+            verify=tls_context(),
             limits=httpx.Limits(
                 max_connections=n,
                 max_keepalive_connections=n,
                 keepalive_expiry=self._settings.keepalive_seconds,
             ),
             trust_env=False,
+        )
+        http = httpx.AsyncClient(
+            transport=transport,  # closed with the client
+            timeout=self._settings.timeout_seconds,
+            trust_env=False,
             headers={"Accept-Encoding": "identity"},  # the bytes counted are the bytes parsed
         )
         contract = self._contract if isinstance(self._contract, Document) else self._contract()
         client = zeep.AsyncClient(
-            wsdl=contract, transport=_CallTransport(http, self), settings=self._zeep_settings
+            wsdl=contract,
+            transport=_CallTransport(_Http(http, transport), self),
+            settings=self._zeep_settings,
         )
         # AsyncClient.create_service returns a sync proxy (zeep 4.3): build the async one.
         binding = client.wsdl.bindings[self._binding]
-        return _Pool(http, AsyncServiceProxy(client, binding, address=self._address)), http
+        return _Pool(http, AsyncServiceProxy(client, binding, address=self.address)), http
 
     # --- errors --------------------------------------------------------------------
 

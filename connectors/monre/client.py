@@ -123,6 +123,10 @@ class MonreClient:
             headers.append(self._soap.element("KhoaYeuCau", idempotency_key))
         return await self._soap.call(operation, body, headers=headers)
 
+    def warm_up(self) -> None:
+        """What the first call loads (the TLS context), loaded now: sync, any thread."""
+        self._soap.warm_up()
+
     async def aclose(self) -> None:
         await self._soap.aclose()
 

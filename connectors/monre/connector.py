@@ -63,9 +63,11 @@ class MonreConnector:
         self._catalog = catalog
 
     def warm_up(self) -> None:
-        """What the first push loads (the address tables of the form it sends), loaded
-        now: the worker calls this from a thread when it starts."""
+        """What the first push loads (the address tables of the form it sends, the TLS
+        context of the SOAP pool), loaded now: the worker calls this from a thread when
+        it starts."""
         load_address_tables(self.settings.address_form)
+        self._client.warm_up()
 
     def catalog(self) -> Catalog | None:
         if callable(self._catalog):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import ssl
 import warnings
 from typing import Any
 
@@ -16,8 +17,8 @@ import pytest
 
 from connectors.monre.client import MonreClient
 from connectors.monre.settings import MonreSettings
-from hub.errors import ContractError, RejectedError
-from hub.soap import SoapClient
+from hub.errors import ContractError, RejectedError, TransientError
+from hub.soap import SoapClient, tls_context
 from hub.testing.mock.admin import MockConfig
 from hub.xmllimits import XmlLimits
 from mocks.monre.app import create_app
@@ -102,3 +103,84 @@ def test_answers_too_small_to_pass_a_limit_skip_the_scan_others_are_scanned() ->
     assert caught.value.code == "reply_too_complex"
     with pytest.raises(ContractError):
         soap.check_reply(b"<a " + b" ".join(b'x%d="1"' % i for i in range(11)) + b"/>")
+
+
+def test_a_call_sends_the_pools_headers_with_zeeps_and_a_refused_connection_is_transient(
+    serve_app: Any,
+) -> None:
+    """Calls go to the pool's transport directly (not through AsyncClient.send): the
+    request still carries the client's headers merged with zeep's, per operation."""
+    seen: list[dict[str, str]] = []
+    mock = create_app(MockConfig(accept_key=KEY))
+
+    async def recording(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            seen.append({k.decode(): v.decode() for k, v in scope["headers"]})
+        await mock(scope, receive, send)
+
+    url = str(serve_app(recording).url)
+    client = _client(url)
+
+    async def main() -> None:
+        try:
+            await client.call("KiemTraKetNoi", {})
+            await client.call("TraCuuHoSo", {"MaHoSo": "000.00.22.H34-251015-0001"})
+        except RejectedError as exc:  # the mock does not know the dossier
+            assert exc.remote_code == "NOT_FOUND"
+        finally:
+            await client.aclose()
+
+    asyncio.run(main())
+    assert len(seen) == 2
+    for headers, operation in zip(seen, ("KiemTraKetNoi", "TraCuuHoSo"), strict=True):
+        assert headers["accept-encoding"] == "identity"  # the pool's own header
+        assert headers["soapaction"].strip('"').endswith(operation)  # zeep's, per operation
+        assert headers["content-type"].startswith("text/xml")
+        assert headers["host"] == url.split("://", 1)[1].rstrip("/")
+        assert int(headers["content-length"]) > 0
+
+    closed = _client("http://127.0.0.1:9")  # nothing listens on the discard port
+
+    async def refused() -> None:
+        try:
+            await closed.call("KiemTraKetNoi", {})
+        finally:
+            await closed.aclose()
+
+    with pytest.raises(TransientError) as caught:
+        asyncio.run(refused())
+    assert caught.value.code == "connection"
+    cause = caught.value.__cause__
+    assert isinstance(cause, httpx.ConnectError)
+    assert cause.request.url == "http://127.0.0.1:9/DichVuThietYeu.asmx"  # names its request
+
+
+def test_every_pool_shares_one_tls_context_built_once_and_warm_up_builds_it(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """httpx would build a TLS context (the CA bundle loaded) per client: the SOAP pools of
+    every connector and loop share one, which the connector's warm_up builds off the loop."""
+    built: list[object] = []
+    real = ssl.create_default_context  # what httpx calls to load the CA bundle
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        context = real(*args, **kwargs)
+        built.append(context)
+        return context
+
+    monkeypatch.setattr(ssl, "create_default_context", counting)
+    tls_context.cache_clear()
+    try:
+        client, other = _client(url), _client(url)
+        client.warm_up()
+        assert len(built) == 1
+
+        async def use() -> None:
+            await client.call("KiemTraKetNoi", {})
+            await other.call("KiemTraKetNoi", {})
+
+        asyncio.run(use())
+        asyncio.run(use())  # a second loop: four pools in all, no other context built
+        assert len(built) == 1 and built[0] is tls_context()
+    finally:
+        tls_context.cache_clear()
