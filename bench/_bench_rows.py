@@ -324,6 +324,7 @@ class Bench(LongRows):
                 mock_window.stop()
                 box.stop()
                 acked = db.finished_at()
+                started = db.call_started()
                 rss = api.peak_rss_mb()
                 problems = check_jobs(db, WARMUP + n) + mock.check(WARMUP + n)
             finally:
@@ -338,6 +339,8 @@ class Bench(LongRows):
             achieved = (len(send_times) - 1) / (send_times[-1] - send_times[0])
             ack = percentiles_ms(latencies)
             ingest = {f"ingest_{k}": v for k, v in percentiles_ms(times).items()}
+            measured = [started[i] for i in sent if i in started]
+            ingest |= {f"call_start_{k}": v for k, v in percentiles_ms(measured).items()}
             return {
                 "n": n,
                 "target_rate": rate,

@@ -176,6 +176,13 @@ def notes(bench: Bench) -> list[str]:
             out.append(
                 f"latency {r['name']}: POST /api/v1/events answered in p50 "
                 f"{r['ingest_p50_ms']:.1f} ms, p99 {r['ingest_p99_ms']:.1f} ms"
+                + (
+                    f"; from the ingest's transaction to the start of the ministry call "
+                    f"(the rest of the request, the worker's wake-up and claim) p50 "
+                    f"{r['call_start_p50_ms']:.1f} ms, p99 {r['call_start_p99_ms']:.1f} ms"
+                    if "call_start_p50_ms" in r
+                    else ""
+                )
             )
     busy = [
         f"{r['section']} {r['name']} ({r['mock_cpu_pct']:.0f} %)"

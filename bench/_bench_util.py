@@ -401,6 +401,16 @@ class Db:
         rows = self.rows("SELECT event_id, finished_at FROM jobs WHERE finished_at IS NOT NULL")
         return {event_id: epoch(at) for event_id, at in rows}
 
+    def call_started(self) -> dict[str, float]:
+        """event id -> the seconds from its ingest (the job's ``created_at``, the time of
+        the ingest's transaction) to the start of its first call (``attempts.started_at``):
+        the API's own rest of the request, the worker's wake-up and its claim."""
+        rows = self.rows(
+            "SELECT j.event_id, j.created_at, min(a.started_at) FROM jobs j"
+            " JOIN attempts a ON a.job_id = j.id GROUP BY j.event_id, j.created_at"
+        )
+        return {event_id: epoch(started) - epoch(created) for event_id, created, started in rows}
+
     def last_finished(self) -> float | None:
         at = self.scalar("SELECT max(finished_at) FROM jobs")
         return None if at is None else epoch(at)

@@ -60,7 +60,10 @@ latency
     events first, excluded, to warm up connections. Target p99 <= 20 ms on SQLite.
     When the hub delivers slower than the offered rate, the backlog grows and so does
     the latency: the row then measures the queue. The time the API took to answer
-    the POSTs is printed under the table. A row at a quarter of the rate shows the
+    the POSTs is printed under the table, with the time from the ingest's
+    transaction (the job's ``created_at``) to the start of the ministry call (the
+    attempt's ``started_at``): the rest of the request, the worker's wake-up and its
+    claim, so a late wake-up would show there. A row at a quarter of the rate shows the
     latency below saturation. ``API + worker process`` (PostgreSQL): the worker in a
     process of its own polling every 5 ms (``worker.poll_seconds``), as a deployment
     running ``tthc-hub serve --no-worker`` and ``tthc-hub worker`` would.
