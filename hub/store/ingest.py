@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -340,6 +341,9 @@ class IngestQueries(StoreBase):
         )
 
 
+_PENDING = JobState.PENDING.value
+
+
 def new_jobs(
     connectors: Iterable[str],
     event_id: str,
@@ -357,7 +361,7 @@ def new_jobs(
             "ma_ho_so": ma_ho_so,
             "event_id": event_id,
             "sequence": sequence,
-            "state": JobState.PENDING.value,
+            "state": _PENDING,
             "attempts": 0,
             "next_run_at": now,
             "idempotency_key": idempotency_key(name, event_id),
@@ -407,15 +411,15 @@ def body_hash(event: DossierEvent, snapshot_json: str | None = None) -> str:
         text = "".join(
             (
                 '{"id":',
-                _CANONICAL.encode(event.id),
+                encode_basestring(event.id),  # what _CANONICAL.encode does with a str
                 ',"ma_ho_so":',
-                _CANONICAL.encode(event.ma_ho_so),
+                encode_basestring(event.ma_ho_so),
                 ',"occurred_at":',
-                _CANONICAL.encode(event.occurred_at.astimezone(UTC).isoformat()),
+                encode_basestring(event.occurred_at.astimezone(UTC).isoformat()),
                 ',"snapshot":',
                 snapshot_json,
                 ',"type":',
-                _CANONICAL.encode(event.type.value),
+                encode_basestring(event.type.value),
                 "}",
             )
         )
