@@ -184,6 +184,7 @@ _RUN_RE = re.compile(r"[+\d][\d ./\-]{7,}")
 _ASCII_RUN_RE = re.compile(r"[+0-9][0-9 ./\-]{7,}")
 _AFTER = 7
 _SHORT = 64
+_DMY_YEAR_RE = re.compile(r"[/\-.](?:19|20)\d{2}")
 #: Two forms every ministry body carries that no shape can match, kept without the scan
 #: (about 3.5 us each, the scan): a timestamp ``dd/MM/yyyy HH:mm:ss`` (its only date is
 #: followed by a time of day, so it is no birth date, and it has no run of more than four
@@ -223,6 +224,16 @@ def _mask_once(text: str) -> str:
     size = len(text)
     for run in (_ASCII_RUN_RE if text.isascii() else _RUN_RE).finditer(text):
         end = run.end()
+        chars = run.group()
+        # A match lies inside its run and holds eight digits or more (a phone, a number,
+        # ymd, compact) or a year after a separator (dmy): a run with neither, such as
+        # the "000.00.22." of a dossier code in a link, is not scanned.
+        if (
+            len(chars) - chars.count(".") - chars.count("/") - chars.count("-")
+            - chars.count(" ") < 8
+            and _DMY_YEAR_RE.search(chars) is None
+        ):  # fmt: skip
+            continue
         for m in _SHAPE_RE.finditer(text, run.start(), min(size, end + _AFTER)):
             if m.start() >= end:  # none can (see above); the next run would find it
                 break
