@@ -87,7 +87,8 @@ long_pieces = st.sampled_from(
     ["0", "1", "2", "9", "19", "20", "84", "+84", "+", "0912345678", "079201001234",
      "123456789", "01/06/1948", "1999-12-14", "19991214", " 11:55", " 1:55", "T", "-", "/",
      ".", " ", ":", "a", "Z", "Số ", "<x>", "\u0661\u0662", "\u0663", "ệ", "12 345 678",
-     "0912.345.678", "7edc757cbf6576829d9d2546e49b846b"]
+     "0912.345.678", "7edc757cbf6576829d9d2546e49b846b", "1/6/1948", "000.00.22.",
+     "H34-250904-0001", "+84 912.345.678"]
 )  # fmt: skip
 
 
@@ -116,3 +117,43 @@ def test_long_ministry_field_masked_by_runs() -> None:
     for secret in ("079201001234", "0912 345 678", "01/06/1948", "819754742392"):
         assert secret not in masked
     assert "000.00.22.H34-250904-0001" in masked
+
+
+# Every digit made likelier to start a shape: 0 (a phone), 1 and 2 (19xx, 20xx).
+d = st.sampled_from("0012912345678")
+
+
+def _form(template: str) -> st.SearchStrategy[str]:
+    """Strings of ``template`` (``9``: a digit, ``A``: a capital letter)."""
+    parts = [
+        d if c == "9" else st.sampled_from("AGHXZ") if c == "A" else st.just(c) for c in template
+    ]
+    return st.tuples(*parts).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_form("99/99/9999 99:99:99") | _form("999.99.99.A99-999999-9999"))
+@example("13/10/2025 11:59:00")
+@example("01/01/1900 00:00:00")
+@example("000.00.22.H34-251013-0001")
+@example("000.00.20.H00-201999-2000")
+@example("012.01.01.A09-091234-0912")
+def test_verbatim_forms_hold_no_shape(text: str) -> None:
+    """The two forms _mask_once keeps without a scan (a timestamp, a national dossier
+    code): the scan finds nothing in them either, and mask_text keeps them."""
+    assert m._VERBATIM_RE.fullmatch(text)
+    assert m._SHAPE_RE.search(text) is None
+    assert five_passes(text) == text
+    assert m.mask_text(text) == text
+
+
+def test_near_verbatim_forms_still_masked() -> None:
+    """What the two forms do not cover is scanned as before: a date without its time of
+    day, a code with a birth date or phone number glued on."""
+    assert m.mask_text("13/10/1985") == "**/**/****"
+    assert m.mask_text("13/10/1985 11:59") == "13/10/1985 11:59"
+    assert m.mask_text("13/10/1985 11:59:00 0912345678") == "13/10/1985 11:59:00 *******678"
+    assert m.mask_text("000.00.22.H34-251013-0001 0912345678") == (
+        "000.00.22.H34-251013-0001 *******678"
+    )
+    assert m.mask_excerpt({"x": "01/02/1990 "}) == '{"x": "**/**/**** "}'
