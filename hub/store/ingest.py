@@ -13,14 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Connection,
-    Text,
-    any_,
     bindparam,
     insert,
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 
 from hub import reasons_api as A
 from hub.connector import idempotency_key
@@ -302,10 +299,7 @@ class IngestQueries(StoreBase):
         """The mirror rows of these dossiers (locked on PostgreSQL, see Statements)."""
         if not codes:
             return {}
-        if self.dialect == "postgresql":  # the codes as one array: see _MIRROR_PG
-            rows = conn.execute(_MIRROR_PG, {"b_codes": sorted(codes)})
-        else:
-            rows = conn.execute(self._sql.mirror, {"b_codes": sorted(codes)})
+        rows = conn.execute(self._sql.mirror, {"b_codes": sorted(codes)})
         return {r.ma_ho_so: dict(r._mapping) for r in rows}
 
     def _write_mirror(
@@ -433,22 +427,6 @@ def body_hash(event: DossierEvent, snapshot_json: str | None = None) -> str:
 
 
 _EXISTING_PG = "SELECT id, sequence, body_hash FROM events WHERE id = ANY(%s)"
-
-#: PostgreSQL: the mirror read of Statements.mirror (the same columns, order and row
-#: locks) with the codes as one array parameter, not one per code: psycopg re-parses,
-#: uncached, every statement of 50 parameters or more (a batch of 100 dossiers).
-_MIRROR_PG = (
-    select(
-        dossiers.c.ma_ho_so,
-        dossiers.c.trang_thai,
-        dossiers.c.last_sequence,
-        dossiers.c.ngay_hen_tra,
-        dossiers.c.ngay_hen_tra_moi,
-    )
-    .where(dossiers.c.ma_ho_so == any_(bindparam("b_codes", type_=ARRAY(Text))))
-    .order_by(dossiers.c.ma_ho_so)
-    .with_for_update()
-)
 
 
 class _Statements:

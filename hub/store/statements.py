@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import (
     Integer,
     String,
+    Text,
+    any_,
     bindparam,
     literal,
     select,
@@ -73,20 +75,23 @@ class Statements:
         self.existing = select(events.c.id, events.c.sequence, events.c.body_hash).where(
             events.c.id.in_(bindparam("b_ids", expanding=True))
         )
-        mirror = (
-            select(
-                dossiers.c.ma_ho_so,
-                dossiers.c.trang_thai,
-                dossiers.c.last_sequence,
-                dossiers.c.ngay_hen_tra,
-                dossiers.c.ngay_hen_tra_moi,
-            )
-            .where(dossiers.c.ma_ho_so.in_(bindparam("b_codes", expanding=True)))
-            .order_by(dossiers.c.ma_ho_so)
-        )
-        # On PostgreSQL the rows stay locked: a dossier's events are serialised across
-        # ingesters, taken in one order so that two batches cannot deadlock.
-        self.mirror = mirror.with_for_update() if dialect == "postgresql" else mirror
+        code = dossiers.c.ma_ho_so
+        mirror = select(
+            code,
+            dossiers.c.trang_thai,
+            dossiers.c.last_sequence,
+            dossiers.c.ngay_hen_tra,
+            dossiers.c.ngay_hen_tra_moi,
+        ).order_by(code)
+        if dialect == "postgresql":
+            # The codes as one array parameter, not one per code: psycopg re-parses,
+            # uncached, every statement of 50 parameters or more (a batch of 100). The
+            # rows stay locked: a dossier's events are serialised across ingesters,
+            # taken in one order so that two batches cannot deadlock.
+            codes = any_(bindparam("b_codes", type_=postgresql.ARRAY(Text)))
+            self.mirror = mirror.where(code == codes).with_for_update()
+        else:
+            self.mirror = mirror.where(code.in_(bindparam("b_codes", expanding=True)))
         dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         self.new_dossier = (
             dialect_insert(dossiers).on_conflict_do_nothing().returning(dossiers.c.ma_ho_so)
