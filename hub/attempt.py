@@ -207,12 +207,16 @@ def check_remote_id(remote_id: object, connector: str) -> None:
 def warm_up(connectors: Iterable[Connector]) -> threading.Thread | None:
     """Run the connectors' optional ``warm_up()`` (what their first push would load:
     imports, tables) in a daemon thread, off the event loop, so the first job does not
-    wait for it there. One that fails is logged; its first push loads it, or says why."""
+    wait for it there, and build the pools' shared TLS context there too. One that fails
+    is logged; its first push loads it, or says why."""
     hooks = [hook for c in connectors if callable(hook := getattr(c, "warm_up", None))]
     if not hooks:
         return None
 
     def run() -> None:
+        from hub.network import tls_context
+
+        tls_context()
         for hook in hooks:
             try:
                 hook()

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import httpx
 
 from hub.errors import ContractError
+from hub.network import PoolTransport
 from hub.reasons_api import REPLY_TOO_LARGE
 
 if TYPE_CHECKING:
@@ -113,7 +114,7 @@ class CappedTransport(httpx.AsyncBaseTransport):
         self._limit = limit
         self._system = system
         #: httpcore's own transport: its parsers hold a body to its Content-Length.
-        self._framed = type(inner) is httpx.AsyncHTTPTransport
+        self._framed = isinstance(inner, httpx.AsyncHTTPTransport)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         response = await self._inner.handle_async_request(request)
@@ -288,7 +289,7 @@ class ConnectorHttp:
             keepalive_expiry=self._settings.keepalive_seconds,
         )
         transport = CappedTransport(
-            httpx.AsyncHTTPTransport(limits=limits, trust_env=False),
+            PoolTransport(limits),
             self._settings.max_reply_bytes,
             self._system,
         )

@@ -40,9 +40,7 @@ dicts in one pass (:func:`plain`).
 
 from __future__ import annotations
 
-import functools
 import logging
-import ssl
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -71,6 +69,7 @@ from hub.errors import (
 )
 from hub.http import LoopPools, read_capped
 from hub.messages import Message, message
+from hub.network import PoolTransport, tls_context
 from hub.xmllimits import XmlLimitError, XmlLimits, check_xml
 
 if TYPE_CHECKING:
@@ -133,15 +132,6 @@ def load_contract(path: Path, system: str, settings: zeep.Settings = SOAP_SETTIN
     Parsing takes tens of milliseconds: call it once per process (``functools.cache``)."""
     transport: Any = _WsdlTransport(system)  # zeep annotates a class; it uses an instance
     return Document(str(path), transport, settings=settings)
-
-
-@functools.cache
-def tls_context() -> ssl.SSLContext:
-    """The TLS context of every SOAP pool, built once per process: httpx would build one
-    per client (certifi's CA bundle loaded: about 25 ms of CPU, on the event loop, at the
-    first call of each connector in each loop). Verification as httpx's default
-    (certifi, hostnames checked); like the pools, it reads nothing from the environment."""
-    return httpx.create_ssl_context(trust_env=False)
 
 
 @dataclass(slots=True)
@@ -358,14 +348,12 @@ class SoapClient:
 
     def _new_pool(self) -> tuple[_Pool, httpx.AsyncClient]:
         n = self._settings.max_connections
-        transport = httpx.AsyncHTTPTransport(
-            verify=tls_context(),
-            limits=httpx.Limits(
+        transport = PoolTransport(
+            httpx.Limits(
                 max_connections=n,
                 max_keepalive_connections=n,
                 keepalive_expiry=self._settings.keepalive_seconds,
-            ),
-            trust_env=False,
+            )
         )
         http = httpx.AsyncClient(
             transport=transport,  # closed with the client
