@@ -33,7 +33,6 @@ import argparse
 import asyncio
 import json
 import os
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -299,16 +298,11 @@ async def _ingest_run(db: str, url: str) -> dict[str, object]:
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory. ``VmHWM`` belongs to the address space exec
-    made; ``ru_maxrss`` carries the parent's peak over fork+exec on Linux, which here is the
-    mock and the mirror builder, and hid the child's own figure."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    """This process's peak resident memory (``_bench_util.self_usage``: ``VmHWM``, as
+    ``ru_maxrss`` carries the parent's peak over fork+exec on Linux)."""
+    from _bench_util import self_usage
+
+    return round(self_usage()[1], 1)
 
 
 def child(
