@@ -251,44 +251,57 @@ def open_hub(settings: str) -> Iterator[Any]:
 
 
 async def post_steadily(
-    url: str, bodies: list[dict[str, Any]], rate: float
+    url: str,
+    bodies: list[dict[str, Any]],
+    rate: float,
+    *,
+    path: str = "/api/v1/events",
+    status: int = 202,
+    ids: list[str] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> tuple[dict[str, float], list[float], int]:
-    """POST one event every 1/rate s on a fixed schedule, each in its own task (open loop).
+    """POST one body every 1/rate s on a fixed schedule, each in its own task (open loop).
 
-    Returns event id -> the wall-clock time its request was first sent, the request
-    times, and how many requests had to be sent again.
+    Returns id -> the wall-clock time its request was first sent (``ids``, else each
+    body's ``id``), the request times, and how many requests had to be sent again.
+    ``path``, ``status``: where to post and the answer expected (the hub's ingest, or a
+    mock for the raw baseline); ``headers``: sent with every request, plus an
+    ``Idempotency-Key`` of the body's id when posting elsewhere than the ingest.
     """
     sent: dict[str, float] = {}
     times: list[float] = []
     resent: list[str] = []
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    keys = ids or [body["id"] for body in bodies]
+    keyed = path != "/api/v1/events"
     async with httpx.AsyncClient(
-        base_url=url, timeout=60, trust_env=False, limits=limits
+        base_url=url, timeout=60, trust_env=False, limits=limits, headers=headers
     ) as client:
 
-        async def post(body: dict[str, Any]) -> None:
-            sent[body["id"]] = time.time()
+        async def post(key: str, body: dict[str, Any]) -> None:
+            sent[key] = time.time()
             t0 = time.perf_counter()
+            extra = {"Idempotency-Key": key} if keyed else None
             for attempt in (1, 2, 3):
                 try:
-                    r = await client.post("/api/v1/events", json=body)
+                    r = await client.post(path, json=body, headers=extra)
                     break
                 except httpx.TransportError:
                     # A kept-alive connection the server closed as we sent (uvicorn's
                     # keep-alive timeout): re-send; the hub takes an event id once.
                     if attempt == 3:
                         raise
-                    resent.append(body["id"])
+                    resent.append(key)
             times.append(time.perf_counter() - t0)
-            if r.status_code != 202:
-                raise RuntimeError(f"ingest answered {r.status_code}: {r.text[:300]}")
+            if r.status_code != status:
+                raise RuntimeError(f"{path} answered {r.status_code}: {r.text[:300]}")
 
         start = time.perf_counter() + 0.05
         tasks = []
-        for i, body in enumerate(bodies):
+        for i, (key, body) in enumerate(zip(keys, bodies, strict=True)):
             delay = start + i / rate - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(post(body)))
+            tasks.append(asyncio.create_task(post(key, body)))
         await asyncio.gather(*tasks)
     return sent, times, len(resent)

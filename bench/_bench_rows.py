@@ -5,6 +5,7 @@ and long-run rows are in bench/_bench_long.py."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import statistics
 import subprocess
@@ -24,6 +25,7 @@ from _bench_base import (
 )
 from _bench_long import LockWatch, LongRows, claim_figures
 from _bench_util import (
+    MOCK_KEY,
     CpuWindow,
     Db,
     MachineWindow,
@@ -354,6 +356,46 @@ class Bench(LongRows):
                 "mock_cpu_pct": 100 * mock_window.used / wall,
                 "box_pct": box.busy_pct,
                 "problems": problems,
+            }
+
+        return run
+
+    def raw_latency(self, rate: float) -> Any:
+        """The machine's own answer to a steady rate, without the hub: the latency
+        client posting the MOLISA connector's bodies straight to the mock at ``rate``
+        (the same open-loop schedule, client and warm-up as the latency rows). A p50
+        that grows as the rate falls here is the idle machine's, not the hub's."""
+        from connectors.molisa import mapping
+
+        rate, seconds = rate or self.args.rate, self.args.seconds
+
+        def run() -> dict[str, Any]:
+            mock = self.mocks["molisa"]
+            mock.reset()
+            n = round(rate * seconds)
+            events = make_events("molisa", WARMUP + n, f"idle{rate:g}")
+            ids = [e.id for e in events]
+            bodies = [{"AcceptKey": MOCK_KEY, **mapping.to_dong_bo_dvc(e.snapshot)} for e in events]
+            post = functools.partial(
+                post_steadily, mock.url, rate=rate, path="/apiBTXH/DongBoDVC", status=200
+            )
+            asyncio.run(post(bodies[:WARMUP], ids=ids[:WARMUP]))
+            window, box = CpuWindow([mock.pid]).start(), MachineWindow().start()
+            t0 = time.perf_counter()
+            sent, times, resent = asyncio.run(post(bodies[WARMUP:], ids=ids[WARMUP:]))
+            wall = time.perf_counter() - t0
+            window.stop()
+            box.stop()
+            send_times = sorted(sent.values())
+            return {
+                "n": n,
+                "target_rate": rate,
+                "rate": (len(send_times) - 1) / (send_times[-1] - send_times[0]),
+                **percentiles_ms(times),
+                "client_resent": resent,
+                "mock_cpu_pct": 100 * window.used / wall,
+                "box_pct": box.busy_pct,
+                "problems": mock.check(WARMUP + n),
             }
 
         return run

@@ -184,6 +184,9 @@ def notes(bench: Bench) -> list[str]:
                     else ""
                 )
             )
+    idle = idle_penalty(bench)
+    if idle:
+        out.append(idle)
     busy = [
         f"{r['section']} {r['name']} ({r['mock_cpu_pct']:.0f} %)"
         for r in bench.rows
@@ -193,6 +196,29 @@ def notes(bench: Bench) -> list[str]:
         out.append("the mock was the limit (>= 85 % of a core) in: " + "; ".join(busy))
     out += [f"skipped: {s}" for s in bench.skipped]
     return out
+
+
+def idle_penalty(bench: Bench) -> str | None:
+    """The p50 at the low rate over the p50 at the full rate: the hub's (SQLite, MOLISA)
+    and the raw client's straight to the mock, measured in the same run."""
+    lat = [r for r in bench.rows if r["section"] == "latency" and r.get("p50_ms")]
+
+    def pair(kind: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        rows = [r for r in lat if r["name"].startswith(kind) and "MOLISA" in r["name"]]
+        full = next((r for r in rows if r["target_rate"] == bench.args.rate), None)
+        low = next((r for r in rows if r["target_rate"] < bench.args.rate), None)
+        return (full, low) if full and low else None
+
+    hub, raw = pair("SQLite"), pair("raw")
+    if not (hub and raw):
+        return None
+    return (
+        f"latency p50 at {hub[1]['target_rate']:g}/s against {bench.args.rate:g}/s: the hub "
+        f"{hub[1]['p50_ms']:.1f} against {hub[0]['p50_ms']:.1f} ms "
+        f"(x{hub[1]['p50_ms'] / hub[0]['p50_ms']:.2f}); raw httpx straight to the mock, "
+        f"the same client and schedule, {raw[1]['p50_ms']:.1f} against {raw[0]['p50_ms']:.1f} "
+        f"ms (x{raw[1]['p50_ms'] / raw[0]['p50_ms']:.2f}): what the idle machine adds alone"
+    )
 
 
 def long_row(bench: Bench) -> dict[str, Any] | None:

@@ -67,6 +67,10 @@ latency
     latency below saturation. ``API + worker process`` (PostgreSQL): the worker in a
     process of its own polling every 5 ms (``worker.poll_seconds``), as a deployment
     running ``tthc-hub serve --no-worker`` and ``tthc-hub worker`` would.
+    ``raw httpx -> MOLISA`` at both rates: the same client, schedule and warm-up
+    posting the connector's bodies straight to the mock (no hub); its p50 at the low
+    rate over the full rate is what the idle machine adds alone (a note under the
+    table sets it beside the hub's).
 long-run
     ``--long-jobs`` jobs (default 100,000; 2,000 with --quick; ``make bench-long``
     runs this section alone) on PostgreSQL: the API in its own process takes all the
@@ -230,6 +234,11 @@ def run_rows(bench: Bench, pg_reason: str | None) -> None:
     low = args.rate / 4
     name = f"SQLite, MOLISA, {low:g}/s for {args.seconds:g} s"
     bench.row("latency", name, bench.latency("molisa", rate=low))
+    # The same client and schedule straight to the mock, at both rates: what the idle
+    # machine alone adds to a p50 when the rate falls (the hub's 25/s row has it too).
+    for rate in (args.rate, low):
+        name = f"raw httpx -> MOLISA, {rate:g}/s for {args.seconds:g} s"
+        bench.row("latency", name, bench.raw_latency(rate))
     if not pg_reason:
         # Two SQLite writers in two processes meet SQLite's sleeping busy handler; a
         # split deployment runs on PostgreSQL. At the full rate one PostgreSQL ingest
