@@ -32,7 +32,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import ssl
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from typing import Any
 
 import httpcore
@@ -208,10 +208,23 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
         return None
 
 
-def _apply(transport: asyncio.BaseTransport, options: Iterable[Any] | None) -> None:
-    sock = transport.get_extra_info("socket")
-    for option in options or ():
-        sock.setsockopt(*option)
+async def _connect(
+    opening: Awaitable[tuple[asyncio.BaseTransport, _Socket]],
+    timeout: float | None,
+    socket_options: Iterable[Any] | None,
+) -> httpcore.AsyncNetworkStream:
+    """A connection being opened, as httpcore's stream, its errors as httpcore's."""
+    try:
+        transport, socket = await asyncio.wait_for(opening, timeout)
+        sock = transport.get_extra_info("socket")
+        for option in socket_options or ():
+            sock.setsockopt(*option)
+    except TimeoutError as exc:
+        raise httpcore.ConnectTimeout(f"no connection within {timeout} s") from exc
+    except OSError as exc:
+        raise httpcore.ConnectError(str(exc)) from exc
+    assert isinstance(transport, asyncio.Transport)
+    return AsyncioStream(transport, socket)
 
 
 class AsyncioBackend(httpcore.AsyncNetworkBackend):
@@ -227,16 +240,8 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
     ) -> httpcore.AsyncNetworkStream:
         loop = asyncio.get_running_loop()
         local = (local_address, 0) if local_address else None
-        try:
-            transport, socket = await asyncio.wait_for(
-                loop.create_connection(_Socket, host, port, local_addr=local), timeout
-            )
-            _apply(transport, socket_options)
-        except TimeoutError as exc:
-            raise httpcore.ConnectTimeout(f"no connection within {timeout} s") from exc
-        except OSError as exc:
-            raise httpcore.ConnectError(str(exc)) from exc
-        return AsyncioStream(transport, socket)
+        opening = loop.create_connection(_Socket, host, port, local_addr=local)
+        return await _connect(opening, timeout, socket_options)
 
     async def connect_unix_socket(
         self,
@@ -244,17 +249,8 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
         timeout: float | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        loop = asyncio.get_running_loop()
-        try:
-            transport, socket = await asyncio.wait_for(
-                loop.create_unix_connection(_Socket, path), timeout
-            )
-            _apply(transport, socket_options)
-        except TimeoutError as exc:
-            raise httpcore.ConnectTimeout(f"no connection within {timeout} s") from exc
-        except OSError as exc:
-            raise httpcore.ConnectError(str(exc)) from exc
-        return AsyncioStream(transport, socket)
+        opening = asyncio.get_running_loop().create_unix_connection(_Socket, path)
+        return await _connect(opening, timeout, socket_options)
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)

@@ -247,3 +247,36 @@ def test_tls_verifies_the_server_and_keeps_the_connection(certificate: tuple[Pat
                     await client.post(url, content=b"secret")
 
     asyncio.run(main())
+
+
+def test_a_unix_socket_connects_through_the_same_backend(tmp_path: Path) -> None:
+    """httpcore's ``uds`` pools open their connections through ``connect_unix_socket``."""
+    import httpcore
+
+    from hub.network import AsyncioBackend
+
+    path = str(tmp_path / "hub.sock")
+
+    async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await _echo(reader, writer)
+        finally:
+            writer.close()
+
+    async def main() -> None:
+        server = await asyncio.start_unix_server(echo, path)
+        try:
+            async with httpcore.AsyncConnectionPool(
+                uds=path, network_backend=AsyncioBackend()
+            ) as pool:
+                for _ in range(2):
+                    r = await pool.request("POST", "http://localhost/", content=b"local")
+                    assert r.status == 200 and r.content == b"echo:local"
+                assert len(pool.connections) == 1
+            with pytest.raises(httpcore.ConnectError):
+                await AsyncioBackend().connect_unix_socket(str(tmp_path / "none.sock"))
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    asyncio.run(main())
