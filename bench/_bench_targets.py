@@ -212,13 +212,25 @@ def idle_penalty(bench: Bench) -> str | None:
     hub, raw = pair("SQLite"), pair("raw")
     if not (hub and raw):
         return None
+    cpu = sorted((r for r in lat if r["name"].startswith("same CPU work")), key=_gap)
     return (
         f"latency p50 at {hub[1]['target_rate']:g}/s against {bench.args.rate:g}/s: the hub "
         f"{hub[1]['p50_ms']:.1f} against {hub[0]['p50_ms']:.1f} ms "
         f"(x{hub[1]['p50_ms'] / hub[0]['p50_ms']:.2f}); raw httpx straight to the mock, "
         f"the same client and schedule, {raw[1]['p50_ms']:.1f} against {raw[0]['p50_ms']:.1f} "
         f"ms (x{raw[1]['p50_ms'] / raw[0]['p50_ms']:.2f}): what the idle machine adds alone"
+        + (
+            f"; the same CPU work with no I/O {cpu[-1]['p50_ms']:.2f} ms after "
+            f"{_gap(cpu[-1]):g} ms asleep against {cpu[0]['p50_ms']:.2f} after "
+            f"{_gap(cpu[0]):g} ms (x{cpu[-1]['p50_ms'] / cpu[0]['p50_ms']:.2f})"
+            if len(cpu) >= 2
+            else ""
+        )
     )
+
+
+def _gap(row: dict[str, Any]) -> float:
+    return float(row.get("gap_ms", 0))
 
 
 def long_row(bench: Bench) -> dict[str, Any] | None:

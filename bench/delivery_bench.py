@@ -73,7 +73,9 @@ latency
     ``raw httpx -> MOLISA`` at both rates: the same client, schedule and warm-up
     posting the connector's bodies straight to the mock (no hub); its p50 at the low
     rate over the full rate is what the idle machine adds alone (a note under the
-    table sets it beside the hub's).
+    table sets it beside the hub's). ``same CPU work``: validating 10 events (~0.5 ms
+    warm, no I/O, in the bench's own process) timed after as long asleep as each rate
+    leaves between events, 150 times: the machine's cost of idling, without sockets.
 long-run
     ``--long-jobs`` jobs (default 100,000; 2,000 with --quick; ``make bench-long``
     runs this section alone) on PostgreSQL: the API in its own process takes all the
@@ -242,6 +244,10 @@ def run_rows(bench: Bench, pg_reason: str | None) -> None:
     for rate in (args.rate, low):
         name = f"raw httpx -> MOLISA, {rate:g}/s for {args.seconds:g} s"
         bench.row("latency", name, bench.raw_latency(rate))
+    # And the machine alone: the same CPU work after as long asleep as the two rates leave.
+    for rate in (args.rate, low):
+        name = f"same CPU work, {1000 / rate:g} ms asleep before each"
+        bench.row("latency", name, bench.cpu_after_sleep(1 / rate))
     if not pg_reason:
         # Two SQLite writers in two processes meet SQLite's sleeping busy handler; a
         # split deployment runs on PostgreSQL. At the full rate one PostgreSQL ingest

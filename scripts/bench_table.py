@@ -147,7 +147,40 @@ def row_notes(rows: list[dict[str, Any]]) -> list[str]:
             f"- raw httpx at +200 ms, 4 pools / 1 pool: {four / one:.2f}× (the ceiling this "
             "machine allowed the scale-out rows in this run)."
         )
+    idle = idle_note(rows)
+    if idle:
+        out.append(idle)
     return ["", *out] if out else []
+
+
+def idle_note(rows: list[dict[str, Any]]) -> str | None:
+    """The latency p50 at the low rate against the full rate: the hub's, the raw client's
+    straight to the mock, and the same CPU work after as long asleep."""
+    lat = [r for r in rows if r["section"] == "latency" and r.get("p50_ms")]
+
+    def pair(prefix: str) -> list[dict[str, Any]]:
+        found = sorted(
+            (r for r in lat if r["name"].startswith(prefix) and "PostgreSQL" not in r["name"]),
+            key=lambda r: -float(r.get("target_rate", 0)),
+        )
+        return [found[0], found[-1]] if len(found) >= 2 else []
+
+    hub, raw, cpu = pair("SQLite, MOLISA"), pair("raw httpx"), pair("same CPU work")
+    if not (hub and raw):
+        return None
+
+    def ratio(p: list[dict[str, Any]]) -> str:
+        low, full = p[1]["p50_ms"], p[0]["p50_ms"]
+        return f"{low:.1f} against {full:.1f} ms (×{low / full:.2f})"
+
+    text = (
+        f"- latency p50 at {hub[1]['target_rate']:g}/s against {hub[0]['target_rate']:g}/s: "
+        f"the hub {ratio(hub)}; raw httpx straight to the mock {ratio(raw)}"
+    )
+    if cpu:
+        gaps = f"{cpu[1]['gap_ms']:g} against {cpu[0]['gap_ms']:g} ms"
+        text += f"; the same CPU work after {gaps} asleep {ratio(cpu)}"
+    return text + "."
 
 
 def write_into(path: Path, table: str) -> None:
