@@ -161,7 +161,8 @@ def notes(bench: Bench) -> list[str]:
             f"the drain {long['ingest_rate']:.0f} events/s (batches of 100); peak RSS worker "
             f"{long['peak_rss_mb']:.0f} MB, API {long['api_peak_rss_mb']:.0f} MB; after the "
             f"drain jobs {long['jobs_mb']:.0f} MB ({long['jobs_dead_rows']} dead rows, "
-            f"{long['jobs_autovacuums']} autovacuums, autovacuum {long.get('autovacuum', '?')} "
+            f"{long['jobs_autovacuums']} autovacuums, {long.get('jobs_vacuums', 0)} vacuums "
+            f"by the hub, autovacuum {long.get('autovacuum', '?')} "
             f"on the server; ix_jobs_due {long['ix_jobs_due_mb']:.1f} "
             f"MB), attempts {long['attempts_mb']:.0f} MB"
         )

@@ -121,8 +121,9 @@ class Hub:
             except Exception:  # closing must not hide the real error of a shutdown
                 log.exception("connector_close_failed", connector=connector.name)
         self.worker.close()
-        if self.store.statistics_guard is not None:
-            self.store.statistics_guard.close()
+        for guard in (self.store.statistics_guard, self.store.vacuum_guard):
+            if guard is not None:
+                guard.close()
         self.engine.dispose()
 
     # --- pulls ------------------------------------------------------------------

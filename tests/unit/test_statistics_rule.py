@@ -62,3 +62,14 @@ def test_a_failing_check_is_logged_and_the_next_writes_try_again() -> None:
     guard.written(1)
     guard.wait()
     assert outcomes == ["tried", "tried"]
+
+
+def test_vacuum_when_dead_rows_pass_autovacuums_rule_and_not_just_vacuumed() -> None:
+    from hub.store.maintenance import VACUUM_FRACTION, VACUUM_MIN_ROWS, needs_vacuum
+
+    limit = VACUUM_MIN_ROWS + VACUUM_FRACTION * 10_000
+    assert not needs_vacuum(10_000, int(limit), None, 10.0)
+    assert needs_vacuum(10_000, int(limit) + 1, None, 10.0)  # never vacuumed
+    assert needs_vacuum(10_000, 5_000, 60.0, 10.0)
+    assert not needs_vacuum(10_000, 5_000, 3.0, 10.0)  # the hub or autovacuum just did
+    assert needs_vacuum(0, VACUUM_MIN_ROWS + 1, None, 10.0)  # an emptied table
