@@ -127,7 +127,8 @@ def row_notes(rows: list[dict[str, Any]]) -> list[str]:
                 f"worker {r['peak_rss_mb']:.0f} MB, API {r['api_peak_rss_mb']:.0f} MB; "
                 f"ingested first at {r['ingest_rate']:.0f} events/s (batches of 100); "
                 f"after the drain jobs {r['jobs_mb']:.0f} MB, attempts {r['attempts_mb']:.0f} MB "
-                f"(autovacuum {r.get('autovacuum', '?')} on the server)."
+                f"(autovacuum {r.get('autovacuum', '?')} on the server; "
+                f"{r.get('jobs_vacuums', 0)} vacuums of jobs by the hub)."
             )
             if "decile_rates" in r:
                 out.append(
