@@ -229,12 +229,13 @@ class MaintenanceQueries(StoreBase):
                     try:
                         conn.exec_driver_sql(f"VACUUM {quote(name)}")
                     except OperationalError as error:
-                        if "lock timeout" not in str(error):
+                        if getattr(error.orig, "sqlstate", None) != "55P03":  # lock_not_available
                             raise
                     else:
                         done.append(name)
-                conn.exec_driver_sql("RESET lock_timeout")
             finally:
+                # The session goes back to the pool as it came.
+                conn.exec_driver_sql("RESET lock_timeout")
                 release = "SELECT pg_advisory_unlock(%s::int, hashtext(current_schema()))"
                 conn.exec_driver_sql(release, lock)
         return done

@@ -78,6 +78,12 @@ def test_the_worker_reports_its_rewrites_and_the_dead_rows_are_vacuumed(pg_url: 
                 "SELECT pg_advisory_unlock(%s::int, hashtext(current_schema()))", (0x74_68_76,)
             )
             other.commit()
+        # A VACUUM already running on jobs (autovacuum's, say): left to it, after 1 s.
+        with hub.engine.begin() as other:
+            other.exec_driver_sql("LOCK TABLE jobs IN SHARE UPDATE EXCLUSIVE MODE")
+            assert "jobs" not in hub.store.vacuum_dead_rows(interval=0)
+        with hub.engine.connect() as conn:  # the pooled session's timeout was reset
+            assert conn.exec_driver_sql("SHOW lock_timeout").scalar() == "0"
         assert "jobs" in hub.store.vacuum_dead_rows(interval=0)
         until(lambda: dead_rows(hub)[1] <= VACUUM_MIN_ROWS)
         assert dead_rows(hub)[2] is not None
