@@ -216,8 +216,7 @@ def warm_up(connectors: Iterable[Connector]) -> threading.Thread | None:
     def run() -> None:
         from hub.network import tls_context
 
-        tls_context()
-        for hook in hooks:
+        for hook in (tls_context, *hooks):  # one failing: logged, the others still run
             try:
                 hook()
             except Exception as exc:
