@@ -489,4 +489,33 @@ def machine() -> dict[str, Any]:
         "cpu": model,
         "python": sys.version.split()[0],
         "platform": platform.platform(),
+        **idle_states(),
     }
+
+
+def idle_states() -> dict[str, Any]:
+    """How the cores idle (Linux cpuidle): the driver and its states, and the guest's
+    halt-polling window under ``haltpoll``. A core that halts between events wakes
+    slower, and its caches are colder, the longer it slept: the latency rows' low-rate
+    p50 carries that (docs/performance.md, "One job at a time")."""
+    base = Path("/sys/devices/system/cpu")
+    found: dict[str, Any] = {}
+    with suppress(OSError):
+        found["cpuidle_driver"] = (base / "cpuidle" / "current_driver").read_text().strip()
+    with suppress(OSError):
+        states = sorted((base / "cpu0" / "cpuidle").glob("state*"))
+        found["cpuidle_states"] = [(s / "name").read_text().strip() for s in states]
+    with suppress(OSError):
+        poll = Path("/sys/module/haltpoll/parameters/guest_halt_poll_ns").read_text()
+        found["guest_halt_poll_ns"] = int(poll)
+    return found
+
+
+def idle_label(m: dict[str, Any]) -> str:
+    """``; cores idle: haltpoll (guest polls 0 ns)`` for a results header, or ``""``."""
+    if "cpuidle_driver" not in m:
+        return ""
+    poll = m.get("guest_halt_poll_ns")
+    return f"; cores idle: {m['cpuidle_driver']}" + (
+        f" (guest polls {poll} ns before halting)" if poll is not None else ""
+    )

@@ -145,7 +145,7 @@ from _bench_base import peers_unavailable
 from _bench_long import SCALE_DELAY, scale_name, scale_raw_name
 from _bench_rows import Bench
 from _bench_targets import print_table, print_targets, targets
-from _bench_util import MAX_EVENTS, RESULTS, git_commit, machine, pg_unavailable
+from _bench_util import MAX_EVENTS, RESULTS, git_commit, idle_label, machine, pg_unavailable
 
 # --- main -------------------------------------------------------------------------------------
 
@@ -300,7 +300,7 @@ def main() -> int:
     print_table(
         bench,
         f"tthc-hub delivery benchmark, {now:%Y-%m-%d %H:%M} UTC, commit {commit}; "
-        f"{m['cores']} cores, Python {m['python']}",
+        f"{m['cores']} cores, Python {m['python']}" + idle_label(m),
     )
     print_targets(record["targets"])
     RESULTS.mkdir(exist_ok=True)
