@@ -20,21 +20,22 @@ more when the ministry answers 401 anyway (revoked, clocks apart)::
 A token endpoint answering 400 or 401 refused the credentials: a
 :class:`~hub.errors.RejectedError` carrying ``refused`` (the connector's own words,
 naming its settings section). Transport and HTTP failures of the token call are mapped
-by :func:`~hub.errors.ministry_errors`, like any other call. Concurrent callers in one
-event loop share one token fetch.
+by :func:`~hub.errors.ministry_errors`, like any other call. Concurrent callers share
+the token (:class:`~hub.credential.SharedCredential`): those of one event loop that find
+none wait for one fetch, and a 401 drops the token only if no other caller has already
+replaced it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
-import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import httpx
 from pydantic import SecretStr
 
+from hub.credential import SharedCredential
 from hub.errors import ContractError, RejectedError, ministry_errors
 from hub.messages import message
 
@@ -76,19 +77,18 @@ class ClientCredentials:
         self._margin = refresh_margin_seconds
         self._scope = scope
         self._check_answer = check_answer
-        self._token: str | None = None
-        self._expires_at = 0.0  # time.monotonic() after which the token is refreshed
-        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
-            weakref.WeakKeyDictionary()
-        )
-        #: Tokens fetched: the first, each refresh before expiry, each after a 401.
-        self.tokens_fetched = 0
+        self._token = SharedCredential(self._fetch)
         #: Calls answered 401 that were sent again with a fresh token.
         self.renewed_after_401 = 0
 
+    @property
+    def tokens_fetched(self) -> int:
+        """Tokens fetched: the first, each refresh before expiry, each after a 401."""
+        return self._token.fetches
+
     def invalidate(self) -> None:
         """Forget the token: the next call fetches a fresh one."""
-        self._token = None
+        self._token.clear()
 
     async def token(self) -> str:
         """A valid access token, fetched when there is none or it is about to expire.
@@ -97,40 +97,32 @@ class ClientCredentials:
         :raises TransientError: transport failure, 429/5xx, a body that is not JSON.
         :raises ContractError: an answer without ``access_token`` or ``expires_in``.
         """
-        if self._fresh():
-            return self._token  # type: ignore[return-value]  # _fresh() says it is set
-        loop = asyncio.get_running_loop()
-        lock = self._locks.get(loop)
-        if lock is None:
-            lock = self._locks[loop] = asyncio.Lock()
-        async with lock:
-            if not self._fresh():  # another caller of this loop may have fetched it
-                await self._fetch()
-            assert self._token is not None
-            return self._token
+        return await self._token.get()
 
     async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """``method url`` on the pool's client with the bearer token; a 401 answer gets
-        one fresh token and one more try. The answer is returned as it is (the caller
-        runs ``raise_for_status`` inside :func:`~hub.errors.ministry_errors`)."""
+        a fresh token and one more try (more only while the tokens refused had served
+        other calls: :meth:`~hub.credential.SharedCredential.refused`). The answer is
+        returned as it is (the caller runs ``raise_for_status`` inside
+        :func:`~hub.errors.ministry_errors`)."""
         headers = dict(kwargs.pop("headers", None) or {})
-        for attempt in range(2):
+        renewed = 0
+        while True:
             sent = await self.token()
             headers["Authorization"] = f"Bearer {sent}"
             response = await self._pool.client().request(method, url, headers=headers, **kwargs)
-            if response.status_code != 401 or attempt:
+            if response.status_code != 401:
+                self._token.served(sent)
+                break
+            if not self._token.refused(sent, renewed):  # kept if already replaced
                 break
             await response.aclose()
-            if self._token == sent:  # not already replaced by a concurrent caller
-                self._token = None
-        if attempt:
+            renewed += 1
+        if renewed:
             self.renewed_after_401 += 1
         return response
 
-    def _fresh(self) -> bool:
-        return self._token is not None and time.monotonic() < self._expires_at
-
-    async def _fetch(self) -> None:
+    async def _fetch(self) -> tuple[str, float]:
         form = {"grant_type": "client_credentials"}
         if self._scope:
             form["scope"] = self._scope
@@ -156,6 +148,4 @@ class ClientCredentials:
             )
             raise ContractError(words, system=self._system)
         margin = min(self._margin, expires_in / 2)
-        self._token = str(token)
-        self._expires_at = time.monotonic() + expires_in - margin
-        self.tokens_fetched += 1
+        return str(token), time.monotonic() + expires_in - margin

@@ -32,6 +32,9 @@ settings                   :class:`ConnectorSettings` (base model), :func:`conne
                            :class:`HubSettings` (what the hooks receive)
 OAuth2                     :class:`ClientCredentials` (a cached client-credentials token,
                            renewed once on a 401)
+logins                     :class:`SharedCredential` (a token or session that concurrent
+                           calls share: one login for all, a refused one dropped only if
+                           still current), for a login flow of a connector's own
 HTTP                       :class:`ConnectorHttp` (one pooled ``httpx.AsyncClient``),
                            :func:`read_capped` (a reply read up to ``max_reply_bytes``)
 session envelope           :class:`SessionClient` (log in for a session, then every call
@@ -108,6 +111,7 @@ if _typing.TYPE_CHECKING:
         probe,
     )
     from hub.connector_settings import ConnectorSettings, connector_settings, non_empty_secret
+    from hub.credential import SharedCredential
     from hub.demo_kit import (
         Bilingual,
         DemoContext,
@@ -294,6 +298,7 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     ),
     "hub.service": ("Hub",),
     "hub.oauth2": ("ClientCredentials",),
+    "hub.credential": ("SharedCredential",),
     "hub.session_client": ("SessionClient", "answer_code"),
     "hub.settings": ("HubSettings",),
     "hub.soap": ("SoapClient", "load_contract"),
@@ -372,6 +377,7 @@ __all__ = [
     "Result",
     "ResultDelivery",
     "SessionClient",
+    "SharedCredential",
     "SoapClient",
     "Status",
     "StepDeadline",

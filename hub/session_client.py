@@ -8,8 +8,15 @@ Many ministry systems speak it (dvcqg, vantai, the scaffold's ``rest-session`` s
 * every call: ``POST <service> {session, <fields>, service, ...parameters}`` (with the
   call's headers) answers ``{error_code, message, ...}``;
 * an answer whose ``error_code`` says the session expired (or was revoked) logs in
-  again and re-sends the call, once per call (:attr:`SessionClient.renewals` counts
-  them); a second "expired" is the caller's to report.
+  again and re-sends the call (:attr:`SessionClient.renewals` counts them): once per
+  call, and again only while the session refused had served other calls before it
+  expired (:meth:`hub.credential.SharedCredential.refused`), as a session shared by
+  many senders on a system that ends sessions after so many calls does. A fresh
+  session refused is the caller's to report (the account, not the session, is refused);
+* concurrent calls share one session (:class:`~hub.credential.SharedCredential`):
+  one login for all the callers that found none, and a call told that its session
+  expired after another caller had already logged in again uses the new session
+  instead of logging in once more (:attr:`SessionClient.logins` counts the logins).
 
 Transport and HTTP failures are mapped by :func:`~hub.errors.ministry_errors`; an
 answer that is not a JSON object with ``error_code`` is a
@@ -25,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from hub.credential import SharedCredential
 from hub.errors import ContractError, HubError, ministry_errors, remote_error
 from hub.http import ConnectorHttp
 from hub.messages import Message, message
@@ -83,7 +91,7 @@ class SessionClient:
         self._fields = dict(fields or {})
         self._codes = codes
         self._unknown = unknown
-        self._session: str | None = None
+        self._session = SharedCredential(self._login)
 
     async def call(
         self, service: str, params: Mapping[str, Any], headers: Mapping[str, str] | None = None
@@ -122,17 +130,25 @@ class SessionClient:
         self, service: str, params: Mapping[str, Any], headers: Mapping[str, str] | None = None
     ) -> dict[str, Any]:
         """The answer to ``service``, whatever its ``error_code`` (an expired session is
-        renewed once; a second "expired" is returned): for callers that read codes."""
-        answer: dict[str, Any] = {}
-        for _ in range(2):
-            session = self._session or await self._login()
+        renewed as the module doc says; an "expired" not renewed is returned): for
+        callers that read codes."""
+        renewed = 0
+        while True:
+            session = await self._session.get()
             body = {"session": session, **self._fields, "service": service, **params}
             answer = await self._post(self._service_path, body, headers or {})
             if answer_code(answer) != self.expired:
-                break
-            self._session = None  # expired or revoked: log in again, once
+                self._session.served(session)
+                return answer
+            if not self._session.refused(session, renewed):  # log in again (shared)
+                return answer
+            renewed += 1
             self.renewals += 1
-        return answer
+
+    @property
+    def logins(self) -> int:
+        """Logins started (the first, and one per session found expired)."""
+        return self._session.fetches
 
     def error(self, operation: str, code: str, answer: Mapping[str, Any]) -> HubError:
         """The hub error for ``code`` (the system's message masked, at most 300 chars)."""
@@ -156,7 +172,7 @@ class SessionClient:
         """Close the running loop's client (a later call opens a new one)."""
         await self.pool.aclose()
 
-    async def _login(self) -> str:
+    async def _login(self) -> tuple[str, None]:
         operation = self._login_path
         answer = await self._post(operation, dict(self._credentials()), self._login_headers)
         code = answer_code(answer)
@@ -167,8 +183,7 @@ class SessionClient:
                 message("contract.missing", operation=operation, field="session"),
                 system=self.system,
             )
-        self._session = str(answer["session"])
-        return self._session
+        return str(answer["session"]), None  # good until the system says it expired
 
     async def _post(
         self, path: str, body: Mapping[str, Any], headers: Mapping[str, str]

@@ -1,13 +1,27 @@
-"""HTTP client of the liên thông API: Bearer token, re-login once on a 401."""
+"""HTTP client of the liên thông API: Bearer token, re-login once on a 401.
+
+Concurrent calls share one token (:class:`hub.sdk.SharedCredential`): the callers that
+find none wait for one login, and a call refused (401) with a token that another caller
+has already replaced is sent again with the new one, without a login of its own. A
+token the system had just issued, refused again, is :data:`TOKEN_REFUSED`. The
+login answer's ``refreshToken`` is not used: no refresh operation of the system is
+known, and logging in again costs one call.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import httpx
 
-from hub.sdk import ConnectorHttp, ContractError, RejectedError, message, ministry_errors
+from hub.sdk import (
+    ConnectorHttp,
+    ContractError,
+    RejectedError,
+    SharedCredential,
+    message,
+    ministry_errors,
+)
 
 from .messages import LOGIN_REFUSED, TOKEN_REFUSED
 from .settings import LienthongSettings
@@ -18,19 +32,22 @@ SYSTEM = "lienthong"
 
 
 class LienthongClient:
-    """One ``httpx.AsyncClient`` per event loop and the current token."""
+    """One ``httpx.AsyncClient`` per event loop and the token its calls share."""
 
     def __init__(self, settings: LienthongSettings) -> None:
         self._settings = settings
         self._pool = ConnectorHttp(settings, "/api/", system=SYSTEM)
-        self._token: str | None = None
-        self._expires: datetime | None = None
-        self.logins = 0  #: how many times this client logged in (tests read it)
+        self._token = SharedCredential(self._login)
 
     def _client(self) -> httpx.AsyncClient:
         return self._pool.client()
 
-    async def _login(self) -> str:
+    @property
+    def logins(self) -> int:
+        """Logins started: the first, and one per token the system refused."""
+        return self._token.fetches
+
+    async def _login(self) -> tuple[str, None]:
         body = {
             "userName": self._settings.user_name,
             "password": self._settings.password.get_secret_value(),
@@ -50,9 +67,7 @@ class LienthongClient:
                 message("contract.missing", operation="taikhoan/dangnhap", field="token"),
                 system=SYSTEM,
             )
-        self.logins += 1
-        self._token = str(answer["token"])
-        return self._token
+        return str(answer["token"]), None  # good until the system answers 401
 
     async def call(
         self,
@@ -63,17 +78,25 @@ class LienthongClient:
         idempotency_key: str | None = None,
         allow_404: bool = False,
     ) -> dict[str, Any] | None:
-        """Send ``body``; log in first if needed, and once more if the token was refused."""
-        for attempt in (1, 2):
-            token = self._token or await self._login()
+        """Send ``body``; log in first if needed, and again if the token was refused
+        (:meth:`hub.sdk.SharedCredential.refused` says how often).
+
+        :raises RejectedError: a token the system had just issued refused again.
+        """
+        renewed = 0
+        while True:
+            token = await self._token.get()
             headers = {"Authorization": f"Bearer {token}"}
             if idempotency_key:
                 headers["Idempotency-Key"] = idempotency_key
             with ministry_errors(SYSTEM):
                 response = await self._client().request(method, path, json=body, headers=headers)
-                if response.status_code == 401 and attempt == 1:
-                    self._token = None  # expired or revoked: log in again, once
+                if response.status_code == 401:
+                    if not self._token.refused(token, renewed):  # expired or revoked
+                        raise RejectedError(TOKEN_REFUSED(), system=SYSTEM, http_status=401)
+                    renewed += 1
                     continue
+                self._token.served(token)
                 if response.status_code == 404 and allow_404:
                     return None
                 response.raise_for_status()
@@ -81,7 +104,6 @@ class LienthongClient:
             if not isinstance(answer, dict):
                 raise ContractError(message("contract.not_object", operation=path), system=SYSTEM)
             return answer
-        raise RejectedError(TOKEN_REFUSED(), system=SYSTEM, http_status=401)
 
     async def aclose(self) -> None:
         await self._pool.aclose()

@@ -3,7 +3,8 @@
 Bearer tokens from ``/api/taikhoan/dangnhap`` (password = ``MockConfig.accept_key``);
 401 without a valid token; request bodies validated against the contract; faults
 by :class:`hub.testing.mock.faults.FaultMiddleware`; the ``/_mock/`` admin API of
-``docs/mocks.md`` plus ``POST /_mock/expire-tokens``.
+``docs/mocks.md`` plus ``POST /_mock/expire-tokens`` and ``GET /_mock/logins`` (how
+many logins the mock answered with a token, and how many tokens are live).
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ def create_app(config: MockConfig | None = None, *, token_ttl: float = 3600.0) -
     app.state.mock = state
     app.add_middleware(FaultMiddleware, injector=state.faults)
     app.include_router(admin_router(state))
+
+    @app.get("/_mock/logins")
+    async def logins() -> dict[str, Any]:
+        return {"logins": state.logins, "live_tokens": len(state.tokens)}
 
     @app.post("/_mock/expire-tokens")
     async def expire() -> dict[str, Any]:

@@ -192,6 +192,8 @@ def test_search_dates_and_wildcards_are_bounded(pulled, serve_app) -> None:  # t
             cli, ["lienthong", "search", *args], env={"TTHC_HUB_DATABASE_URL": db}
         )
         assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+
+
 def test_a_change_after_the_first_pull_reaches_the_search(pulled, mock, serve_app) -> None:  # type: ignore[no-untyped-def]
     """The ministry processes a dossier after it was pulled: the next pull's change feed
     brings the new status and the result file ("File kết quả") to the search and API."""
@@ -277,3 +279,30 @@ def test_rows_an_older_hub_left_new_become_lookup_when_they_change(pulled, mock)
     states = {r["ma_ho_so"]: r["state"] for r in hub.store.list_inbox(state=None, limit=100)}
     assert states[target.ma_ho_so] == "lookup"
     assert list(states.values()).count("new") == 5  # the others have not changed yet
+
+
+def test_concurrent_calls_share_one_login_and_one_more_after_expiry(mock) -> None:  # type: ignore[no-untyped-def]
+    """Eight calls at once with no token, then eight more once the ministry ended it: one
+    login each time, counted by the mock, and every call answered."""
+    server, admin = mock
+    connector = LienthongConnector(
+        LienthongSettings(base_url=server.url, user_name="tinh", password=PASSWORD)
+    )
+    body = {"trang": 1, "soLuong": 5}
+
+    async def wave() -> list[object]:
+        calls = (connector.client.call("POST", "hoso/danhsach", dict(body)) for _ in range(8))
+        return list(await asyncio.gather(*calls))
+
+    async def scenario() -> list[object]:
+        try:
+            first = await wave()
+            admin.post("/_mock/expire-tokens").raise_for_status()
+            return first + await wave()
+        finally:
+            await connector.aclose()
+
+    answers = asyncio.run(scenario())
+    assert len(answers) == 16 and all(isinstance(a, dict) and "danhSach" in a for a in answers)
+    assert admin.get("/_mock/logins").json() == {"logins": 2, "live_tokens": 1}
+    assert connector.client.logins == 2

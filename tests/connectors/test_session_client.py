@@ -1,6 +1,7 @@
 """hub.session_client.SessionClient against a small session + envelope server over real
 loopback HTTP: one login for many calls, an expired session renewed once per call, the
-system's codes mapped by its table, and answers that break the envelope refused."""
+system's codes mapped by its table, answers that break the envelope refused, and
+concurrent calls sharing one session (one login for all; one more when it expires)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,13 @@ class Ministry:
         self.calls: list[tuple[dict[str, Any], dict[str, str]]] = []
         self.login_answer: dict[str, Any] | None = None
         self.answers: list[dict[str, Any]] = []  #: the next call answers, then {"error_code": 0}
+        #: Like a system that keeps one session per account: a login ends the one before
+        #: it, and a call with an ended session is answered "expired".
+        self.one_session = False
+        self.ended: set[str] = set()  #: sessions ended by the ministry itself
+        self.login_seconds = 0.0  #: how long a login takes (so concurrent callers meet)
+        self.max_calls: int | None = None  #: calls a session serves before it expires
+        self.used: dict[str, int] = {}
 
     def app(self) -> FastAPI:
         app = FastAPI()
@@ -40,11 +48,22 @@ class Ministry:
         @app.post("/api/login")
         async def login(request: Request) -> dict[str, Any]:
             self.logins.append((await request.json(), dict(request.headers)))
-            return self.login_answer or {"error_code": 0, "session": f"s{len(self.logins)}"}
+            session = f"s{len(self.logins)}"
+            await asyncio.sleep(self.login_seconds)
+            return self.login_answer or {"error_code": 0, "session": session}
 
         @app.post("/api/service")
         async def service(request: Request) -> Any:
-            self.calls.append((await request.json(), dict(request.headers)))
+            body = await request.json()
+            self.calls.append((body, dict(request.headers)))
+            current = f"s{len(self.logins)}"
+            used = self.used[body["session"]] = self.used.get(body["session"], 0) + 1
+            if (
+                body["session"] in self.ended
+                or (self.one_session and body["session"] != current)
+                or (self.max_calls is not None and used > self.max_calls)
+            ):
+                return {"error_code": "-1", "message": "phiên đã hết hạn"}
             return self.answers.pop(0) if self.answers else {"error_code": "0", "result": 1}
 
         return app
@@ -167,3 +186,48 @@ def test_a_login_without_a_session_breaks_the_contract(
     ministry.login_answer = {"error_code": 0}
     with pytest.raises(ContractError, match="session"):
         run(client, lambda: client.call("TraCuu", {}))
+
+
+def test_concurrent_calls_share_one_login_and_one_renewal(
+    client: SessionClient, ministry: Ministry
+) -> None:
+    """Eight calls at once on a system with one session per account: had each caller
+    logged in by itself, every login would end the session of the caller before it."""
+    ministry.one_session, ministry.login_seconds = True, 0.05
+
+    async def wave() -> list[dict[str, Any]]:
+        return list(await asyncio.gather(*(client.call("TraCuu", {"i": i}) for i in range(8))))
+
+    async def scenario() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        first = await wave()
+        ministry.ended.add("s1")  # the ministry ends the session: all eight are told so
+        return first, await wave()
+
+    first, second = run(client, scenario)
+    assert [a["error_code"] for a in first + second] == ["0"] * 16
+    assert len(ministry.logins) == 2 == client.logins
+    assert client.renewals == 8, "each call of the second wave was renewed once"
+    sessions = [b["session"] for b, _ in ministry.calls]
+    assert sessions[:8] == ["s1"] * 8 and sessions[8:16] == ["s1"] * 8
+    assert sessions[16:] == ["s2"] * 8
+
+
+def test_a_shared_session_used_up_by_other_calls_is_renewed_again(
+    client: SessionClient, ministry: Ministry
+) -> None:
+    """Sessions that end after three calls, eight senders sharing each: a call may find
+    the session it was renewed with already used up by the others. That session had
+    served calls, so the call renews again (the account is fine); no call fails."""
+    ministry.max_calls, ministry.login_seconds = 3, 0.01
+
+    async def waves() -> list[dict[str, Any]]:
+        answers: list[dict[str, Any]] = []
+        for _ in range(4):
+            answers += await asyncio.gather(*(client.call("TraCuu", {}) for _ in range(8)))
+        return answers
+
+    answers = run(client, waves)
+    assert [a["error_code"] for a in answers] == ["0"] * 32
+    expired = sum(max(0, n - 3) for n in ministry.used.values())
+    assert client.renewals == expired and len(ministry.calls) == 32 + expired
+    assert len(ministry.logins) == client.logins >= 11  # a session serves 3 of the 32
