@@ -121,6 +121,12 @@ class Hub:
             except Exception:  # closing must not hide the real error of a shutdown
                 log.exception("connector_close_failed", connector=connector.name)
         self.worker.close()
+        self.close_store()
+
+    def close_store(self) -> None:
+        """Stop the store's maintenance guards (a check they are running is waited for,
+        so its connection is back in the pool) and dispose of the engine: the end of a
+        command that used the store without the async connectors."""
         for guard in (self.store.statistics_guard, self.store.vacuum_guard):
             if guard is not None:
                 guard.close()

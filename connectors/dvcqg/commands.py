@@ -55,7 +55,7 @@ def _hub(config: Path | None) -> Any:
         os.environ["TTHC_HUB_CONFIG"] = str(config)
     hub = Hub(HubSettings())
     if "dvcqg" not in hub.connectors:
-        hub.engine.dispose()
+        hub.close_store()
         typer.echo(_t("not_configured"), err=True)
         raise typer.Exit(2)
     return hub
@@ -92,7 +92,7 @@ def check_catalog_cmd(
     try:
         unknown = asyncio.run(_closing(hub, check_catalog(hub)))
     finally:
-        hub.engine.dispose()
+        hub.close_store()
     if as_json:
         typer.echo(json.dumps({"unknown": unknown}, ensure_ascii=False, indent=2))
     elif not unknown:
@@ -161,7 +161,7 @@ def backfill_cmd(
     try:
         result = asyncio.run(_closing(hub, backfill(hub, start, end, dry_run=dry_run)))
     finally:
-        hub.engine.dispose()
+        hub.close_store()
     typer.echo(json.dumps({"backfill": result}, ensure_ascii=False, indent=2))
 
 

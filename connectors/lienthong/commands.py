@@ -108,7 +108,7 @@ def search_cmd(
                  ma_lien_thong=ma_lien_thong, ten=ten, so_giay_to=so_giay_to,
                  ma_tthc=ma_tthc, trang_thai=trang_thai)  # fmt: skip
     rows = [row_view(d) for d in search(hub, f, limit=limit)]
-    hub.engine.dispose()
+    hub.close_store()
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -144,7 +144,7 @@ def thong_ke(
 
     hub = _hub(config)
     result = stats(hub, _filters(tu_ngay=_day(from_), den_ngay=_day(to), ma_tthc=ma_tthc))
-    hub.engine.dispose()
+    hub.close_store()
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
@@ -167,7 +167,7 @@ def show(ma_ho_so: str, config: ConfigOpt = None) -> None:
 
     hub = _hub(config)
     found = list(search(hub, _filters(ma_ho_so=ma_ho_so), limit=1))
-    hub.engine.dispose()
+    hub.close_store()
     if not found:
         typer.echo(_t("not_found"), err=True)
         raise typer.Exit(1)
@@ -194,7 +194,7 @@ def file_cmd(
 
         content = asyncio.run(_download(hub, connector, ma_ho_so, n))
     finally:
-        hub.engine.dispose()
+        hub.close_store()
     if content is None:
         typer.echo(_t("not_found"), err=True)
         raise typer.Exit(1)

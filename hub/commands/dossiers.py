@@ -63,7 +63,7 @@ def at_risk(
             overdue_only=overdue, connector=connector, ma_tthc=ma_tthc
         )
     finally:
-        hub.engine.dispose()
+        hub.close_store()
     if as_json:
         typer.echo(json.dumps({"items": rows}, ensure_ascii=False, indent=2))
         return
@@ -114,7 +114,7 @@ def apologize(
     except ApologyRefused as exc:
         raise _fail(f"{_t('refused')}: {exc.reason}") from None
     finally:
-        hub.engine.dispose()
+        hub.close_store()
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return

@@ -286,7 +286,7 @@ def _act(
     except ActionRefused as exc:
         _fail(exc.reason)
     finally:
-        hub.engine.dispose()
+        hub.close_store()
 
 
 def _action_command(kind: str, help_text: str):

@@ -66,7 +66,7 @@ def lookup_command(
         raw = _params(param or [])
         answer = asyncio.run(_run(hub, service, connector, query, raw, page, page_size))
     finally:
-        hub.engine.dispose()
+        hub.close_store()
     if xlsx is not None:
         write_xlsx(answer, xlsx)
         typer.echo(str(xlsx))

@@ -128,7 +128,7 @@ def reconcile(
             typer.echo(str(out))
     finally:
         # Reading after the run opened a new pooled connection: close it too.
-        hub.engine.dispose()
+        hub.close_store()
 
 
 def _print_runs(runs: list[dict[str, Any]], kinds: tuple[str, ...]) -> None:
@@ -182,7 +182,7 @@ def list_runs(
         runs = Reconciler(hub).list_runs(connector=connector, limit=limit)
         _print_runs(runs, used_kinds(runs))
     finally:
-        hub.engine.dispose()
+        hub.close_store()
 
 
 @app.command("show")
@@ -232,7 +232,7 @@ def show_run(
             )
         Console().print(table)
     finally:
-        hub.engine.dispose()
+        hub.close_store()
 
 
 _ = date  # typer resolves annotations at runtime

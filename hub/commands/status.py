@@ -39,7 +39,7 @@ def status_command(
         rows = with_health(jobs, asyncio.run(_probe(hub)))
         missing = hub.calendar_years_without_file()
     finally:
-        hub.engine.dispose()
+        hub.close_store()
     if as_json:
         calendar = {"years_without_file": missing}
         body = {"connectors": rows, "calendar": calendar}

@@ -23,6 +23,7 @@ from hub.store.tables import audit_log
 
 if TYPE_CHECKING:
     from hub.deadlines import MirrorDeadline
+    from hub.store.maintenance import StatisticsGuard
 
 __all__ = [
     "LIKE_ESCAPE",
@@ -103,6 +104,12 @@ class StoreBase:
     #: Fills the mirror's deadline columns at ingest and pull (the Hub sets a
     #: :class:`hub.deadlines.DeadlineComputer`); None: only what the snapshot says.
     deadline_for: DeadlineFor | None = None
+    #: PostgreSQL: ANALYZE the hot tables (jobs, events, dossiers) once writes made
+    #: their statistics stale; VACUUM them once rewrites left enough dead rows. Set by
+    #: MaintenanceQueries; every writer of those tables reports to both through
+    #: :meth:`_wrote_hot_rows`.
+    statistics_guard: StatisticsGuard | None = None
+    vacuum_guard: StatisticsGuard | None = None
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -111,6 +118,15 @@ class StoreBase:
         self._sql = Statements(self.dialect)
         self._driver = DriverSql(self.dialect)
         self._expired_looked_at = float("-inf")
+
+    def _wrote_hot_rows(self, *, inserted: int = 0, rewritten: int = 0) -> None:
+        """After a commit: the rows it inserted into, and rewrote (updated or deleted) in,
+        the hot tables. Every row changed counts toward stale statistics; every row
+        rewritten leaves a dead one behind (PostgreSQL keeps the old version)."""
+        if self.statistics_guard is not None and inserted + rewritten > 0:
+            self.statistics_guard.written(inserted + rewritten)
+        if self.vacuum_guard is not None and rewritten > 0:
+            self.vacuum_guard.written(rewritten)
 
     def _audit(
         self,

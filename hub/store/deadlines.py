@@ -55,7 +55,9 @@ class DeadlineQueries(StoreBase):
             )
             if moved.rowcount != 1:
                 return None
-            return self._province_update(conn, row, kind, payload)
+            update_id = self._province_update(conn, row, kind, payload)
+        self._wrote_hot_rows(rewritten=1)
+        return update_id
 
     def record_apology(
         self, ma_ho_so: str, plan: ApologyPlan, *, actor: str, reason: str
@@ -78,7 +80,9 @@ class DeadlineQueries(StoreBase):
             )
             target = f"dossier {ma_ho_so}"
             self._audit(conn, actor, "apology", target, reason, 1, detail)
-            return self._province_update(conn, row, "appointment_rescheduled", payload)
+            update_id = self._province_update(conn, row, "appointment_rescheduled", payload)
+        self._wrote_hot_rows(rewritten=1)
+        return update_id
 
     def deadline_dossiers(
         self,

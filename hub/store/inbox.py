@@ -60,12 +60,14 @@ class InboxQueries(StoreBase):
         """
         now = now or utcnow()
         deadline_for = deadline_for or self.deadline_for
-        new = 0
+        new = refreshed = 0
         with self.begin() as conn:
             for item in items:
                 dossier: Dossier = item.dossier
                 snapshot = dossier.model_dump(mode="json")
-                if self._refresh_pulled(conn, connector, item, snapshot, now):
+                known = self._refresh_pulled(conn, connector, item, snapshot, now)
+                if known is not None:
+                    refreshed += known
                     continue
                 result = conn.execute(
                     self._insert_ignore(inbox)
@@ -98,6 +100,7 @@ class InboxQueries(StoreBase):
                         )
                     )
             self._save_cursor(conn, connector, cursor, now, error=None)
+        self._wrote_hot_rows(inserted=new, rewritten=refreshed)
         return new
 
     def _refresh_pulled(
@@ -107,9 +110,10 @@ class InboxQueries(StoreBase):
         item: Any,
         snapshot: dict[str, Any],
         now: datetime,
-    ) -> bool:
-        """Update an already pulled dossier if it changed; False when it is not pulled yet.
-        A look-up-only dossier pulled as "new" before (an older hub) becomes ``lookup``."""
+    ) -> int | None:
+        """Update an already pulled dossier if it changed: the mirror rows rewritten (0 or
+        1); None when it is not pulled yet. A look-up-only dossier pulled as "new" before
+        (an older hub) becomes ``lookup``."""
         dossier: Dossier = item.dossier
         kept = conn.execute(
             select(inbox.c.id, inbox.c.snapshot, inbox.c.state).where(
@@ -117,23 +121,23 @@ class InboxQueries(StoreBase):
             )
         ).first()
         if kept is None:
-            return False
+            return None
         if getattr(item, "lookup_only", False) and kept.state == "new":
             conn.execute(update(inbox).where(inbox.c.id == kept.id).values(state="lookup"))
         if kept.snapshot == snapshot:
-            return True
+            return 0
         conn.execute(
             update(inbox)
             .where(inbox.c.id == kept.id)
             .values(snapshot=snapshot, ma_tthc=dossier.ma_tthc)
         )
         # The mirror follows the ministry until the province takes the dossier over.
-        conn.execute(
+        mirrored = conn.execute(
             update(dossiers)
             .where(dossiers.c.ma_ho_so == dossier.ma_ho_so, dossiers.c.last_sequence == 0)
             .values(snapshot=snapshot, trang_thai=int(dossier.trang_thai), updated_at=now)
         )
-        return True
+        return max(mirrored.rowcount, 0)
 
     def mark_acked(self, connector: str, remote_ids: Sequence[str]) -> None:
         if not remote_ids:

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from json.encoder import encode_basestring
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import (
     Connection,
@@ -34,9 +34,6 @@ from hub.store.tables import (
     jobs,
 )
 
-if TYPE_CHECKING:
-    from hub.store.maintenance import StatisticsGuard
-
 __all__ = ["IngestOutcome", "IngestQueries", "MirrorRace", "body_hash"]
 
 
@@ -50,9 +47,6 @@ class IngestOutcome:
 
 
 class IngestQueries(StoreBase):
-    #: PostgreSQL: told the rows each ingest wrote (set by MaintenanceQueries).
-    statistics_guard: StatisticsGuard | None = None
-
     def ingest(
         self,
         batch: Sequence[DossierEvent],
@@ -78,10 +72,11 @@ class IngestQueries(StoreBase):
             try:
                 with self.begin() as conn:
                     outcomes = self._ingest(conn, batch, route, now, deadline_for)
-                if self.statistics_guard is not None:  # rows of events, jobs, dossiers
-                    self.statistics_guard.written(
-                        sum(2 + len(o.connectors) for o in outcomes if not o.duplicate)
-                    )
+                accepted = [o for o in outcomes if not o.duplicate]
+                self._wrote_hot_rows(  # an event and its jobs; its dossier's mirror row
+                    inserted=sum(1 + len(o.connectors) for o in accepted),
+                    rewritten=len(accepted),
+                )
                 return outcomes
             except MirrorRace:
                 # Another ingester created one of these dossiers after we looked (only on

@@ -155,10 +155,14 @@ class StatisticsGuard:
         if thread is not None:
             thread.join()
 
-    def close(self) -> None:
-        """No more checks (the hub is stopping): a pending one is dropped, a running
-        one ends with its transaction."""
+    def close(self, timeout: float = 10.0) -> None:
+        """No more checks (the hub is stopping): a pending one is dropped, a running one
+        is waited for (at most ``timeout`` seconds), so that its connection is back in
+        the pool before the engine is disposed."""
         self._closed.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
 
     def _run(self) -> None:
         while True:
@@ -187,11 +191,6 @@ class StatisticsGuard:
 
 
 class MaintenanceQueries(StoreBase):
-    #: PostgreSQL: ANALYZE the hot tables when writes made their statistics stale.
-    statistics_guard: StatisticsGuard | None = None
-    #: PostgreSQL: VACUUM them when the worker's updates left enough dead rows.
-    vacuum_guard: StatisticsGuard | None = None
-
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
         if self.dialect == "postgresql":

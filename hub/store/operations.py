@@ -191,6 +191,7 @@ class OperationQueries(StoreBase):
                 1 if outcome == "applied" else 0,
                 {"outcome": outcome, "detail": detail, "use_current_state": use_current_state},
             )
+        self._wrote_hot_rows(rewritten=outcome == "applied")
         return outcome, detail
 
     def _apply(
@@ -420,6 +421,7 @@ class OperationQueries(StoreBase):
                         done.applied,
                         {"task": op_id, "applied": done.applied, "refused": done.refused},
                     )
+            self._wrote_hot_rows(rewritten=applied)
             if progress:
                 progress(self.task(op_id))
             if len(ids) < chunk:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import (
     Connection,
@@ -31,17 +31,11 @@ from hub.store.tables import (
     province_updates,
 )
 
-if TYPE_CHECKING:
-    from hub.store.maintenance import StatisticsGuard
-
 __all__ = ["ClaimedJob", "JobOutcome", "OutboxQueries", "Settled"]  # the first, second
 # and last live in hub.store.outcomes (the values the worker and the store pass)
 
 
 class OutboxQueries(StoreBase):
-    #: PostgreSQL: told the job rows each round trip rewrote (set by MaintenanceQueries).
-    vacuum_guard: StatisticsGuard | None = None
-
     def claim(
         self,
         worker: str,
@@ -207,8 +201,8 @@ class OutboxQueries(StoreBase):
                 claimed = [job for job in claimed if job.event_id not in unreadable]
         if expired_too and claim > 0:
             self._expired_looked_at = tick
-        if self.vacuum_guard is not None:  # each job written leaves its old row behind
-            self.vacuum_guard.written(len(outcomes) + len(release) + len(claimed) + len(dead))
+        # Each job written leaves its old row behind, and moves it between states.
+        self._wrote_hot_rows(rewritten=len(outcomes) + len(release) + len(claimed) + len(dead))
         return Settled(kept, claimed, loaded, dead)
 
     def _due(self, connectors: Iterable[str] | None, now: datetime) -> bool:

@@ -147,6 +147,7 @@ class PaymentQueries(StoreBase):
         the province's ``paid`` update written together), ``duplicate`` (already paid:
         nothing changes), or None when the MaThamChieu is unknown. The notice is kept."""
         now = utcnow()
+        mirrored = 0
         with self.begin() as conn:
             query = select(*_LEDGER).where(payment_transactions.c.ma_tham_chieu == ma_tham_chieu)
             if self.dialect == "postgresql":
@@ -172,6 +173,7 @@ class PaymentQueries(StoreBase):
                         .where(dossiers.c.ma_ho_so == tx["ma_ho_so"])
                         .values(**dossier_values)
                     )
+                    mirrored = 1
                 conn.execute(
                     insert(province_updates).values(
                         connector=connector,
@@ -192,6 +194,7 @@ class PaymentQueries(StoreBase):
                     body=body,
                 )
             )
+        self._wrote_hot_rows(rewritten=mirrored)
         return outcome
 
     def payment_notices(self, ma_tham_chieu: str) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ import pytest
 from hub.service import Hub
 from hub.store.maintenance import VACUUM_FRACTION, VACUUM_MIN_ROWS
 
-from .test_statistics_guard import ingest, received, two_connector_hub
+from .test_statistics_guard import ingest, received, shut, two_connector_hub
 
 
 def dead_rows(hub: Hub) -> tuple[int, int, Any]:
@@ -90,7 +90,7 @@ def test_the_worker_reports_its_rewrites_and_the_dead_rows_are_vacuumed(pg_url: 
         # Just vacuumed: not again within the interval, however many dead rows come.
         assert hub.store.vacuum_dead_rows() == []
     finally:
-        hub.engine.dispose()
+        shut(hub, guard)
 
 
 @pytest.mark.postgres
@@ -113,8 +113,7 @@ def test_the_guard_vacuums_in_the_background_after_enough_rewrites(pg_url: str) 
 
         until(vacuumed)
     finally:
-        guard.close()
-        hub.engine.dispose()
+        shut(hub)
 
 
 def test_sqlite_has_no_vacuum_guard(tmp_path) -> None:  # type: ignore[no-untyped-def]
