@@ -19,19 +19,7 @@ from hub.store.operations import JobFilter
 
 from .recording import RecordingConnector
 from .test_deadlines import AT_RISK, event
-
-
-class Counting:
-    """A guard that only counts (``written`` is all a writer calls)."""
-
-    def __init__(self) -> None:
-        self.rows = 0
-
-    def written(self, rows: int) -> None:
-        self.rows += rows
-
-    def close(self) -> None:
-        pass
+from .test_vacuum_guard import Counting
 
 
 def counted(hub: Hub) -> tuple[Counting, Counting]:
