@@ -17,7 +17,7 @@ from connectors.lienthong.settings import LienthongSettings
 from hub.api import create_app as create_api
 from hub.auth import hash_key
 from hub.cli import app as cli
-from hub.errors import ContractError
+from hub.errors import ContractError, RejectedError
 from hub.masking import mask_number
 from hub.service import Hub
 from hub.settings import ApiKeySetting, HubSettings
@@ -306,3 +306,24 @@ def test_concurrent_calls_share_one_login_and_one_more_after_expiry(mock) -> Non
     assert len(answers) == 16 and all(isinstance(a, dict) and "danhSach" in a for a in answers)
     assert admin.get("/_mock/logins").json() == {"logins": 2, "live_tokens": 1}
     assert connector.client.logins == 2
+
+
+def test_a_token_refused_as_soon_as_issued_is_reported_not_retried_forever(serve_app) -> None:  # type: ignore[no-untyped-def]
+    """Tokens that live no time at all (an account the system lets log in but refuses
+    everywhere): one login, one more after the first 401, then a clear refusal."""
+    server = serve_app(create_app(MockConfig(accept_key=PASSWORD), token_ttl=0.0))
+    connector = LienthongConnector(
+        LienthongSettings(base_url=server.url, user_name="tinh", password=PASSWORD)
+    )
+
+    async def scenario() -> None:
+        try:
+            await connector.client.call("POST", "hoso/danhsach", {"trang": 1, "soLuong": 5})
+        finally:
+            await connector.aclose()
+
+    with pytest.raises(RejectedError, match="refused a fresh token"):
+        asyncio.run(scenario())
+    assert connector.client.logins == 2
+    with httpx.Client(base_url=server.url, timeout=10) as admin:
+        assert admin.get("/_mock/logins").json()["logins"] == 2
