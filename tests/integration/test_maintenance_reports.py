@@ -1,20 +1,22 @@
 """Every writer of the hot tables (jobs, events, dossiers) reports what it wrote to the
 maintenance guards, not ingest alone: the worker's round trips, an operator's re-run,
-skip or cancel (one job or a task of many), a pull into the inbox and the mirror, and
-the deadline watch. On PostgreSQL the guards ANALYZE and VACUUM after enough rows
-(test_statistics_guard.py, test_vacuum_guard.py); here counting guards stand in for
-them, on both databases, so each count is exact."""
+skip or cancel (one job or a task of many), a pull into the inbox and the mirror, the
+deadline watch and a paid notice. On PostgreSQL the guards ANALYZE and VACUUM after
+enough rows (test_statistics_guard.py, test_vacuum_guard.py); here counting guards
+stand in for them, on both databases, so each count is exact."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from hub.connector import PulledDossier
 from hub.models import Status
 from hub.service import Hub
 from hub.settings import HubSettings, RouteRule
+from hub.store.base import utcnow
 from hub.store.operations import JobFilter
 
 from .recording import RecordingConnector
@@ -80,3 +82,27 @@ def test_every_writer_of_the_hot_tables_reports(build_hub, db_url: str) -> None:
     stats, vacuum = delta(guards, lambda: fired.extend(hub.deadlines.run(now=AT_RISK)))
     assert fired and stats == vacuum == len(fired)
     assert delta(guards, lambda: hub.deadlines.run(now=AT_RISK + timedelta(hours=1))) == (0, 0)
+
+    # A paid notice: its dossier's mirror row rewritten (the new ngày hẹn trả), once.
+    store.record_payment_request(
+        {
+            "ma_tham_chieu": "TT-1",
+            "connector": "rec",
+            "ma_ho_so": first[0].ma_ho_so,
+            "so_tien": 50_000,
+            "fees": [],
+            "state": "pending",
+            "requested_at": utcnow(),
+        },
+        {},
+    )
+
+    Values = dict[str, Any]
+
+    def plan(tx: Values, mirror: Values | None) -> tuple[Values, Values, Values]:
+        assert mirror is not None
+        return {"state": "paid"}, {"ngay_hen_tra": utcnow() + timedelta(days=3)}, {}
+
+    notice = lambda: store.apply_payment_notice("rec", "TT-1", "{}", plan)  # noqa: E731
+    assert delta(guards, notice) == (1, 1)
+    assert delta(guards, notice) == (0, 0), "a duplicate notice changes nothing"
