@@ -16,11 +16,11 @@ in turn. :class:`SharedCredential` keeps one value for all of them:
   after another caller had already fetched a new one, does not throw the new one away.
   It also says whether the refused call should be sent again with a fresh value: after
   its first refusal, always; after a later one, only for an ordinary expiry (the value
-  had served a call, see :meth:`~SharedCredential.served`, or was already replaced),
-  at most :data:`MAX_RENEWALS` times in all. Many senders sharing a session that the
-  system ends after so many calls can find the one they were renewed with already used
-  up; a system refusing the very values it issues (an account problem) is not asked
-  again and again.
+  had served a call, see :meth:`~SharedCredential.served`, was handed to other calls
+  too, or was already replaced), at most :data:`MAX_RENEWALS` times in all. Many
+  senders sharing a session that the system ends after so many calls can find the one
+  they were renewed with already used up; a system refusing the very values it issues
+  (an account problem) is not asked again and again.
 
 Callers cancelled while waiting do not cancel the fetch: the others still get it.
 Loops are separate: two loops that both find no value fetch once each (a fetch, like
@@ -30,9 +30,11 @@ any I/O, runs in one loop); the value itself is shared by all.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 import weakref
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 __all__ = ["MAX_RENEWALS", "Fetch", "SharedCredential"]
 
@@ -44,37 +46,54 @@ MAX_RENEWALS = 3
 Fetch = Callable[[], Awaitable[tuple[str, float | None]]]
 
 
+@dataclass(slots=True)
+class _Held:
+    """The current value and what is known of it."""
+
+    value: str
+    deadline: float | None
+    uses: int = 0  #: calls it was handed to
+    served: bool = False  #: a call was accepted with it
+
+
 class SharedCredential:
-    """One value (token, session) fetched once for all concurrent callers (module doc)."""
+    """One value (token, session) fetched once for all concurrent callers (module doc).
+
+    Thread-safe: the API's loop and the worker's share one; its state changes under a
+    lock never held across an ``await``."""
 
     def __init__(self, fetch: Fetch) -> None:
         self._fetch = fetch
-        self._value: str | None = None
-        self._deadline: float | None = None
-        self._served: str | None = None  # the last value a call was accepted with
+        self._held: _Held | None = None
+        self._lock = threading.Lock()
         self._inflight: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[str]] = (
             weakref.WeakKeyDictionary()
         )
         #: Fetches started (each one, whatever its outcome).
         self.fetches = 0
 
+    def _live(self) -> _Held | None:
+        held = self._held
+        if held is None or (held.deadline is not None and time.monotonic() >= held.deadline):
+            return None
+        return held
+
     @property
     def value(self) -> str | None:
         """The current value, if one is held and its deadline has not passed."""
-        if self._value is None:
-            return None
-        if self._deadline is not None and time.monotonic() >= self._deadline:
-            return None
-        return self._value
+        held = self._live()
+        return None if held is None else held.value
 
     async def get(self) -> str:
         """The current value, or the one a fetch brings (shared with concurrent callers).
 
         :raises Exception: whatever the fetch raised, to every caller that waited for it.
         """
-        value = self.value
-        if value is not None:
-            return value
+        with self._lock:
+            held = self._live()
+            if held is not None:
+                held.uses += 1
+                return held.value
         loop = asyncio.get_running_loop()
         task = self._inflight.get(loop)
         if task is None:
@@ -82,36 +101,50 @@ class SharedCredential:
             self._inflight[loop] = task
             task.add_done_callback(self._fetched)
         # shield: a caller cancelled while waiting leaves the fetch to the others.
-        return await asyncio.shield(task)
+        value = await asyncio.shield(task)
+        with self._lock:
+            if self._held is not None and self._held.value == value:
+                self._held.uses += 1
+        return value
 
     def served(self, sent: str) -> None:
         """A call was accepted with ``sent``: the system takes the values it issues."""
-        self._served = sent
+        with self._lock:
+            if self._held is not None and self._held.value == sent:
+                self._held.served = True
 
     def refused(self, sent: str, renewed: int = 0) -> bool:
         """The system refused ``sent``: forget it, unless it was already replaced.
 
         :param renewed: how many times this call was already sent again after a refusal.
         :returns: whether to send the call again (with :meth:`get`'s next value): after
-            its first refusal, yes; after a later one, only if ``sent`` had served a call
-            or another caller had already replaced it (an ordinary expiry), and fewer
-            than :data:`MAX_RENEWALS` times in all. No when ``sent`` is the current value
-            and never served a call: the system refuses the values it issues.
+            its first refusal, yes; after a later one, only for an ordinary expiry, and
+            fewer than :data:`MAX_RENEWALS` times in all. Ordinary: ``sent`` was already
+            replaced, or it had served a call, or it was handed to other calls too (a
+            shared session used up by the others; their answers may not be in yet).
+            No when ``sent`` is the current value, handed to this call alone and never
+            accepted: the system refuses the values it issues.
         """
-        ordinary = self._value != sent or self._served == sent
-        if self._value == sent:
-            self.clear()
+        with self._lock:
+            held = self._held
+            if held is None or held.value != sent:
+                ordinary = True
+            else:
+                ordinary = held.served or held.uses > 1
+                self._held = None
         return renewed == 0 or (ordinary and renewed < MAX_RENEWALS)
 
     def clear(self) -> None:
         """Forget the value: the next :meth:`get` fetches a fresh one."""
-        self._value = None
-        self._deadline = None
+        with self._lock:
+            self._held = None
 
     async def _run(self) -> str:
-        self.fetches += 1
+        with self._lock:
+            self.fetches += 1
         value, deadline = await self._fetch()
-        self._value, self._deadline = value, deadline
+        with self._lock:
+            self._held = _Held(value, deadline)
         return value
 
     def _fetched(self, task: asyncio.Task[str]) -> None:

@@ -31,15 +31,16 @@ settings                   :class:`ConnectorSettings` (base model), :func:`conne
                            (reads ``[connectors.NAME]``), :func:`non_empty_secret`,
                            :class:`HubSettings` (what the hooks receive)
 OAuth2                     :class:`ClientCredentials` (a cached client-credentials token,
-                           renewed once on a 401)
+                           shared by concurrent calls, renewed on a 401)
 logins                     :class:`SharedCredential` (a token or session that concurrent
                            calls share: one login for all, a refused one dropped only if
                            still current), for a login flow of a connector's own
 HTTP                       :class:`ConnectorHttp` (one pooled ``httpx.AsyncClient``),
                            :func:`read_capped` (a reply read up to ``max_reply_bytes``)
 session envelope           :class:`SessionClient` (log in for a session, then every call
-                           as one envelope; an expired session renewed once, the system's
-                           codes to coded errors), :func:`answer_code`
+                           as one envelope; one session shared by concurrent calls and
+                           renewed when it expires, the system's codes to coded errors),
+                           :func:`answer_code`
 XML replies                :func:`check_xml`, :class:`XmlLimits`, :class:`XmlLimitError`
                            (depth and size checked before a parser builds a tree)
 SOAP                       :class:`SoapClient` (zeep over one pooled client per loop,

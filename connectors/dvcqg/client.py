@@ -4,9 +4,9 @@ talks HTTP.
 Log in: ``POST /api/login {username, password}`` with the header ``dstcode`` answers
 ``{error_code: 0, session}``. Then every call is ``POST /api/service {session, madonvi,
 service, ...}`` answering ``{error_code, message, result}``. A session the portal says
-is expired is renewed once per call. The envelope, the session and the mapping of
-transport and HTTP failures are :class:`hub.sdk.SessionClient`'s; the portal's own
-codes are :data:`ERROR_CODES`.
+is expired is renewed (:class:`hub.sdk.SessionClient` says how often). The envelope,
+the session and the mapping of transport and HTTP failures are
+:class:`hub.sdk.SessionClient`'s; the portal's own codes are :data:`ERROR_CODES`.
 """
 
 from __future__ import annotations

@@ -3,9 +3,10 @@
 Log in (``POST /api/dangnhap {username, password}``) for a session; then every call is
 ``POST /api/dichvu {session, service, ...}`` with the headers ``MaDonVi`` and
 ``ApiKey``, answering ``{error_code, message, ...}``. An expired session is renewed
-once. The envelope, the session and the mapping of transport and HTTP failures are
-:class:`hub.sdk.SessionClient`'s; the ministry's codes are :data:`ERROR_CODES`, whose
-meanings are in Vietnamese first (the officials read them) with English after.
+(:class:`hub.sdk.SessionClient` says how often). The envelope, the session and the
+mapping of transport and HTTP failures are :class:`hub.sdk.SessionClient`'s; the
+ministry's codes are :data:`ERROR_CODES`, whose meanings are in Vietnamese first (the
+officials read them) with English after.
 """
 
 from __future__ import annotations

@@ -40,6 +40,7 @@ class Ministry:
         self.ended: set[str] = set()  #: sessions ended by the ministry itself
         self.login_seconds = 0.0  #: how long a login takes (so concurrent callers meet)
         self.max_calls: int | None = None  #: calls a session serves before it expires
+        self.call_seconds = 0.0  #: how long a call takes ("expired" is answered at once)
         self.used: dict[str, int] = {}
 
     def app(self) -> FastAPI:
@@ -64,6 +65,7 @@ class Ministry:
                 or (self.max_calls is not None and used > self.max_calls)
             ):
                 return {"error_code": "-1", "message": "phiên đã hết hạn"}
+            await asyncio.sleep(self.call_seconds)
             return self.answers.pop(0) if self.answers else {"error_code": "0", "result": 1}
 
         return app
@@ -231,3 +233,20 @@ def test_a_shared_session_used_up_by_other_calls_is_renewed_again(
     expired = sum(max(0, n - 3) for n in ministry.used.values())
     assert client.renewals == expired and len(ministry.calls) == 32 + expired
     assert len(ministry.logins) == client.logins >= 11  # a session serves 3 of the 32
+
+
+def test_a_refusal_that_arrives_before_the_others_answers_is_renewed_too(
+    client: SessionClient, ministry: Ministry
+) -> None:
+    """The ministry answers "expired" at once but takes a while over a real call: a call
+    refused with a session shared by others hears so before any of them is answered.
+    The session was handed to other calls too, so it is an ordinary expiry."""
+    ministry.max_calls, ministry.call_seconds = 3, 0.03
+
+    async def waves() -> list[dict[str, Any]]:
+        answers: list[dict[str, Any]] = []
+        for _ in range(3):
+            answers += await asyncio.gather(*(client.call("TraCuu", {}) for _ in range(8)))
+        return answers
+
+    assert [a["error_code"] for a in run(client, waves)] == ["0"] * 24

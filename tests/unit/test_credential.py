@@ -144,7 +144,8 @@ def test_loops_share_the_value_and_fetch_apart_only_when_none_is_held() -> None:
 
 def test_how_often_a_refused_call_is_sent_again() -> None:
     """Always after its first refusal; after a later one only for an ordinary expiry
-    (the value had served a call, or was already replaced), and at most MAX_RENEWALS."""
+    (the value had served a call, was handed to other calls too, or was already
+    replaced), and at most MAX_RENEWALS."""
     cred = SharedCredential(Login())
 
     async def scenario() -> list[bool]:
@@ -161,6 +162,8 @@ def test_how_often_a_refused_call_is_sent_again() -> None:
         assert cred.value == newer
         cred.served(newer)
         answers.append(cred.refused(newer, MAX_RENEWALS))  # but not past the bound
+        shared, _ = await cred.get(), await cred.get()  # handed to two calls
+        answers.append(cred.refused(shared, 1))  # the other may have used it up: again
         return answers
 
-    assert asyncio.run(scenario()) == [True, False, True, True, False]
+    assert asyncio.run(scenario()) == [True, False, True, True, False, True]
