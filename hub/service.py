@@ -121,7 +121,9 @@ class Hub:
             except Exception:  # closing must not hide the real error of a shutdown
                 log.exception("connector_close_failed", connector=connector.name)
         self.worker.close()
-        self.close_store()
+        # Off the loop: a guard's running check is waited for (the API's lifespan and the
+        # worker's loop close here, and other tasks of theirs may still be finishing).
+        await asyncio.to_thread(self.close_store)
 
     def close_store(self) -> None:
         """Stop the store's maintenance guards (a check they are running is waited for,

@@ -240,14 +240,16 @@ class IngestQueries(StoreBase):
         connectors: Sequence[str],
         reason: str | None = None,
         now: datetime | None = None,
-    ) -> str:
+    ) -> tuple[str, bool]:
         """Add one hub-made event (a repair) to a known dossier's events, next in its
         sequence, with a job per connector, inside the caller's transaction; an event id
-        already stored is left as it is. Returns the first job's idempotency key."""
+        already stored is left as it is. Returns the first job's idempotency key, and
+        whether anything was written (the caller reports it after its commit:
+        :meth:`_wrote_hot_rows`)."""
         now = now or utcnow()
         key = idempotency_key(connectors[0], event_id)
         if conn.execute(select(events.c.id).where(events.c.id == event_id)).first() is not None:
-            return key
+            return key, False
         seq = int(
             conn.execute(
                 update(dossiers)
@@ -269,7 +271,7 @@ class IngestQueries(StoreBase):
         )
         rows = new_jobs(connectors, event_id, dossier.ma_ho_so, seq, dossier.ma_tthc, now, reason)
         conn.execute(insert(jobs), rows)
-        return key
+        return key, True
 
     def _existing_events(
         self, conn: Connection, ids: list[str]

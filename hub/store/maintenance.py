@@ -395,6 +395,7 @@ class MaintenanceQueries(StoreBase):
                 removed,
                 counts,
             )
+        self._wrote_hot_rows(rewritten=removed + events_removed)  # deleted: dead rows too
         return counts
 
     def audit_entries(

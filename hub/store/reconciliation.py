@@ -77,7 +77,7 @@ class ReconcileQueries(StoreBase):
             connectors: Sequence[str],
             reason: str | None = None,
             now: datetime | None = None,
-        ) -> str: ...
+        ) -> tuple[str, bool]: ...
 
     # --- runs -------------------------------------------------------------------------
 
@@ -381,7 +381,7 @@ class ReconcileQueries(StoreBase):
                 }
             # The snapshot is validated as the worker will read it back.
             dossier = Dossier.model_validate(mirror.snapshot)
-            key = self.enqueue(
+            key, wrote = self.enqueue(
                 conn,
                 event_id=event_id,
                 event_type=event_type,
@@ -390,7 +390,10 @@ class ReconcileQueries(StoreBase):
                 reason=f"reconcile run {finding['run_id']}: {finding['kind']}",
             )
             detail = {"event_type": event_type.value, "event_id": event_id, "key": key}
-            return self._record(conn, finding, "enqueued", key, actor, dry_run, detail)
+            result = self._record(conn, finding, "enqueued", key, actor, dry_run, detail)
+        if wrote:  # the event and its job; the mirror's sequence moved on
+            self._wrote_hot_rows(inserted=2, rewritten=1)
+        return result
 
     def record_repair(
         self, finding: dict[str, Any], outcome: str, detail: str, actor: str

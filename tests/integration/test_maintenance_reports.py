@@ -1,7 +1,8 @@
 """Every writer of the hot tables (jobs, events, dossiers) reports what it wrote to the
 maintenance guards, not ingest alone: the worker's round trips, an operator's re-run,
 skip or cancel (one job or a task of many), a pull into the inbox and the mirror, the
-deadline watch and a paid notice. On PostgreSQL the guards ANALYZE and VACUUM after
+deadline watch, a paid notice and retention's deletions (a reconciliation's re-sends:
+test_reconcile.py). On PostgreSQL the guards ANALYZE and VACUUM after
 enough rows (test_statistics_guard.py, test_vacuum_guard.py); here counting guards
 stand in for them, on both databases, so each count is exact."""
 
@@ -106,3 +107,15 @@ def test_every_writer_of_the_hot_tables_reports(build_hub, db_url: str) -> None:
     notice = lambda: store.apply_payment_notice("rec", "TT-1", "{}", plan)  # noqa: E731
     assert delta(guards, notice) == (1, 1)
     assert delta(guards, notice) == (0, 0), "a duplicate notice changes nothing"
+
+    # Retention: every job and event it deletes leaves a dead row behind.
+    later_than_all = utcnow() + timedelta(days=1)
+    culled: dict[str, int] = {}
+
+    def cull() -> None:
+        culled.update(store.cull(finished_before=later_than_all, excerpts_before=later_than_all))
+
+    stats, vacuum = delta(guards, cull)
+    assert culled["jobs"] > 0 and culled["events"] > 0
+    assert stats == vacuum == culled["jobs"] + culled["events"]
+    assert delta(guards, cull) == (0, 0), "nothing left to cull"

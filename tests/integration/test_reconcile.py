@@ -24,6 +24,8 @@ from hub.testing.samples import sample_batch
 from mocks.molisa.app import create_app as create_mock
 from mocks.molisa.state import now_vn
 
+from .test_maintenance_reports import counted
+
 
 def settings_for(db_url: str, mock_url: str) -> HubSettings:
     return HubSettings(
@@ -92,10 +94,14 @@ def test_every_planted_difference_is_found_exactly_then_repaired(hub: Hub, mock)
             ).json()
             found = await rec.run("molisa", actor="test")
             jobs_before = _count(hub, jobs)
+            stats, vacuum = counted(hub)  # what the repairs report to the guards
             dry = await rec.repair(found, actor="test", dry_run=True)
             jobs_after_dry = _count(hub, jobs)
+            reported = [(stats.rows, vacuum.rows)]
             repaired = await rec.repair(found, actor="test")
+            reported.append((stats.rows, vacuum.rows))
             again = await rec.repair(found, actor="test")  # nothing left to do
+            reported.append((stats.rows, vacuum.rows))
             await hub.worker.run_until_idle(timeout=60)
             after = await rec.run("molisa", actor="test")
             return {
@@ -106,6 +112,7 @@ def test_every_planted_difference_is_found_exactly_then_repaired(hub: Hub, mock)
                 "jobs": (jobs_before, jobs_after_dry),
                 "repaired": repaired,
                 "again": again,
+                "reported": reported,
                 "after": after,
             }
         finally:
@@ -131,6 +138,9 @@ def test_every_planted_difference_is_found_exactly_then_repaired(hub: Hub, mock)
     assert out["jobs"][0] == out["jobs"][1]  # a dry run writes nothing
     assert out["repaired"]["counts"] == {"enqueued": 5, "pulled": 2}
     assert out["again"]["counts"] == {}
+    # Each re-send: an event and its job inserted, the mirror's sequence moved on; each
+    # pull: a mirror row inserted. A dry run and a repeat write, and report, nothing.
+    assert out["reported"] == [(0, 0), (5 * 3 + 2, 5), (5 * 3 + 2, 5)]
     assert rec.get_run(out["found"])["repaired"] == 7
     assert sum(rec.get_run(out["after"])["counts"].values()) == 0
     with hub.engine.connect() as conn:
