@@ -503,7 +503,7 @@ def idle_states() -> dict[str, Any]:
     with suppress(OSError):
         found["cpuidle_driver"] = (base / "cpuidle" / "current_driver").read_text().strip()
     with suppress(OSError):
-        states = sorted((base / "cpu0" / "cpuidle").glob("state*"))
+        states = sorted((base / "cpu0" / "cpuidle").glob("state*"), key=lambda s: int(s.name[5:]))
         found["cpuidle_states"] = [(s / "name").read_text().strip() for s in states]
     with suppress(OSError):
         poll = Path("/sys/module/haltpoll/parameters/guest_halt_poll_ns").read_text()
