@@ -19,8 +19,9 @@ in turn. :class:`SharedCredential` keeps one value for all of them:
   had served a call, see :meth:`~SharedCredential.served`, was handed to other calls
   too, or was already replaced), at most :data:`MAX_RENEWALS` times in all. Many
   senders sharing a session that the system ends after so many calls can find the one
-  they were renewed with already used up; a system refusing the very values it issues
-  (an account problem) is not asked again and again.
+  they were renewed with already used up. A system refusing the very values it issues
+  (an account problem) is reported after one renewal by a call that held the value
+  alone, and after at most :data:`MAX_RENEWALS` by calls that shared it.
 
 Callers cancelled while waiting do not cancel the fetch: the others still get it.
 Loops are separate: two loops that both find no value fetch once each (a fetch, like
