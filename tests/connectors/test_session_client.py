@@ -214,6 +214,14 @@ def test_concurrent_calls_share_one_login_and_one_renewal(
     assert sessions[16:] == ["s2"] * 8
 
 
+async def waves_of_eight(client: SessionClient, waves: int) -> list[dict[str, Any]]:
+    """``waves`` times, eight calls at once (the worker's senders); their answers."""
+    answers: list[dict[str, Any]] = []
+    for _ in range(waves):
+        answers += await asyncio.gather(*(client.call("TraCuu", {}) for _ in range(8)))
+    return answers
+
+
 def test_a_shared_session_used_up_by_other_calls_is_renewed_again(
     client: SessionClient, ministry: Ministry
 ) -> None:
@@ -221,14 +229,7 @@ def test_a_shared_session_used_up_by_other_calls_is_renewed_again(
     the session it was renewed with already used up by the others. That session had
     served calls, so the call renews again (the account is fine); no call fails."""
     ministry.max_calls, ministry.login_seconds = 3, 0.01
-
-    async def waves() -> list[dict[str, Any]]:
-        answers: list[dict[str, Any]] = []
-        for _ in range(4):
-            answers += await asyncio.gather(*(client.call("TraCuu", {}) for _ in range(8)))
-        return answers
-
-    answers = run(client, waves)
+    answers = run(client, lambda: waves_of_eight(client, 4))
     assert [a["error_code"] for a in answers] == ["0"] * 32
     expired = sum(max(0, n - 3) for n in ministry.used.values())
     assert client.renewals == expired and len(ministry.calls) == 32 + expired
@@ -242,11 +243,5 @@ def test_a_refusal_that_arrives_before_the_others_answers_is_renewed_too(
     refused with a session shared by others hears so before any of them is answered.
     The session was handed to other calls too, so it is an ordinary expiry."""
     ministry.max_calls, ministry.call_seconds = 3, 0.03
-
-    async def waves() -> list[dict[str, Any]]:
-        answers: list[dict[str, Any]] = []
-        for _ in range(3):
-            answers += await asyncio.gather(*(client.call("TraCuu", {}) for _ in range(8)))
-        return answers
-
-    assert [a["error_code"] for a in run(client, waves)] == ["0"] * 24
+    answers = run(client, lambda: waves_of_eight(client, 3))
+    assert [a["error_code"] for a in answers] == ["0"] * 24
