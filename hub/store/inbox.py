@@ -60,7 +60,7 @@ class InboxQueries(StoreBase):
         """
         now = now or utcnow()
         deadline_for = deadline_for or self.deadline_for
-        new = refreshed = 0
+        new = mirrored = refreshed = 0
         with self.begin() as conn:
             for item in items:
                 dossier: Dossier = item.dossier
@@ -85,8 +85,9 @@ class InboxQueries(StoreBase):
                 ).first()
                 if result is not None:
                     new += 1
-                    conn.execute(
-                        self._insert_ignore(dossiers).values(
+                    created = conn.execute(
+                        self._insert_ignore(dossiers)
+                        .values(
                             ma_ho_so=dossier.ma_ho_so,
                             ma_tthc=dossier.ma_tthc,
                             trang_thai=int(dossier.trang_thai),
@@ -98,9 +99,12 @@ class InboxQueries(StoreBase):
                             updated_at=now,
                             **self._mirror_deadline(dossier, now, deadline_for),
                         )
-                    )
+                        .returning(dossiers.c.ma_ho_so)
+                    ).first()
+                    mirrored += created is not None
             self._save_cursor(conn, connector, cursor, now, error=None)
-        self._wrote_hot_rows(inserted=new, rewritten=refreshed)
+        # The inbox is not a hot table; the mirror rows a pull inserts or rewrites are.
+        self._wrote_hot_rows(inserted=mirrored, rewritten=refreshed)
         return new
 
     def _refresh_pulled(

@@ -73,7 +73,9 @@ class IngestQueries(StoreBase):
                 with self.begin() as conn:
                     outcomes = self._ingest(conn, batch, route, now, deadline_for)
                 accepted = [o for o in outcomes if not o.duplicate]
-                self._wrote_hot_rows(  # an event and its jobs; its dossier's mirror row
+                # An event and its jobs inserted; its dossier's mirror row counted as
+                # rewritten (most events follow a known dossier: its old row stays dead).
+                self._wrote_hot_rows(
                     inserted=sum(1 + len(o.connectors) for o in accepted),
                     rewritten=len(accepted),
                 )

@@ -381,18 +381,19 @@ class ReconcileQueries(StoreBase):
                 }
             # The snapshot is validated as the worker will read it back.
             dossier = Dossier.model_validate(mirror.snapshot)
+            targets = [connector]
             key, wrote = self.enqueue(
                 conn,
                 event_id=event_id,
                 event_type=event_type,
                 dossier=dossier,
-                connectors=[connector],
+                connectors=targets,
                 reason=f"reconcile run {finding['run_id']}: {finding['kind']}",
             )
             detail = {"event_type": event_type.value, "event_id": event_id, "key": key}
             result = self._record(conn, finding, "enqueued", key, actor, dry_run, detail)
-        if wrote:  # the event and its job; the mirror's sequence moved on
-            self._wrote_hot_rows(inserted=2, rewritten=1)
+        if wrote:  # the event and its jobs; the mirror's sequence moved on
+            self._wrote_hot_rows(inserted=1 + len(targets), rewritten=1)
         return result
 
     def record_repair(
